@@ -1,0 +1,355 @@
+"""`engine` command line. Heavy imports (torch, transformers, SDKs) happen inside commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+app = typer.Typer(
+    name="engine",
+    help="Headless engine of the procedural-skill SFT cockpit: run, judge, report, export.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+data_app = typer.Typer(help="Validate data files and build the bundled suite.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+RunsDir = Annotated[
+    Path | None, typer.Option("--runs-dir", help="Runs directory (default: $SKILL_COCKPIT_RUNS or ./runs).")
+]
+DEMO_EXPERIMENT = Path(__file__).resolve().parents[1] / "data" / "experiments" / "demo.toml"
+
+
+def _fail(message: str, code: int = 2) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    Console(stderr=True).print(Text(f"error: {message}", style="red"))
+    raise typer.Exit(code)
+
+
+def _guard(fn: Any) -> Any:
+    """Turn bad input into a one-line error (file, line, field) and a non-zero exit."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from engine.data.loader import DataError
+        from engine.data.prompts import LeakageError
+        from engine.models.base import BackendError
+
+        try:
+            return fn(*args, **kwargs)
+        except DataError as exc:
+            _fail(str(exc))
+        except LeakageError as exc:
+            _fail(f"leakage check failed: {exc}")
+        except BackendError as exc:
+            _fail(str(exc))
+        except (FileNotFoundError, ValueError) as exc:
+            _fail(str(exc))
+
+    return wrapper
+
+
+def _runs_dir(runs_dir: Path | None) -> Path:
+    from engine.plan import resolve_runs_dir
+
+    return resolve_runs_dir(runs_dir)
+
+
+def _reporter(events: str) -> Any:
+    if events == "jsonl":
+        from engine.reporting import JsonLinesReporter
+
+        return JsonLinesReporter()
+    if events == "none":
+        from engine.events import NullReporter
+
+        return NullReporter()
+    from engine.reporting import RichReporter
+
+    return RichReporter()
+
+
+def _execute(exp: Any, opts: Any, events: str) -> Any:
+    from engine.runner import Runner
+
+    reporter = _reporter(events)
+    runner = Runner(exp, opts, reporter)
+    try:
+        result = runner.run()
+    finally:
+        stop = getattr(reporter, "stop", None)
+        if stop:
+            stop()
+    if events != "jsonl":
+        from rich.console import Console
+
+        Console(stderr=True).print(
+            f"run {result.run_id}: {result.status}, {result.episodes} episodes, {result.judgments} judgments, "
+            f"{result.errors} errors, {result.wall_s:.1f}s" + (f", ${result.cost_usd:.4f}" if result.cost_usd else ""),
+            markup=False,
+        )
+    if result.status == "cancelled":
+        raise typer.Exit(130)
+    return result
+
+
+Events = Annotated[str, typer.Option("--events", help="Progress output: rich | jsonl | none.")]
+
+
+@app.command()
+@_guard
+def run(
+    experiment: Annotated[Path, typer.Argument(help="Experiment file (TOML).")],
+    limit: Annotated[int | None, typer.Option(help="Only the first N holdout tasks (stratified by skill).")] = None,
+    runs_dir: RunsDir = None,
+    config: Annotated[list[str] | None, typer.Option("--config", "-c", help="Only these config ids.")] = None,
+    judge: Annotated[list[str] | None, typer.Option("--judge", "-j", help="Only these judge ids.")] = None,
+    samples: Annotated[int | None, typer.Option(help="Samples per task and condition.")] = None,
+    condition: Annotated[list[str] | None, typer.Option("--condition", help="Only these conditions.")] = None,
+    run_id: Annotated[str | None, typer.Option(help="Write into this run id (default: a new one).")] = None,
+    events: Events = "rich",
+) -> None:
+    """Run an experiment: generate what is missing, judge, store. Re-running regenerates nothing finished."""
+    from engine.config import load_experiment
+    from engine.runner import RunOptions
+
+    overrides: dict[str, Any] = {"samples": samples, "conditions": condition}
+    exp = load_experiment(experiment, overrides)
+    opts = RunOptions(runs_dir=_runs_dir(runs_dir), limit=limit, config_ids=config, judge_ids=judge, run_id=run_id)
+    _execute(exp, opts, events)
+
+
+@app.command()
+@_guard
+def resume(
+    run_id: Annotated[str, typer.Argument(help="The run to continue.")],
+    runs_dir: RunsDir = None,
+    events: Events = "rich",
+) -> None:
+    """Continue an interrupted or cancelled run in its own journal."""
+    from engine.runner import RunOptions, load_run_experiment
+    from engine.store.journal import pid_alive, read_run_info
+
+    rd = _runs_dir(runs_dir)
+    info = read_run_info(rd / run_id)
+    from engine.store.journal import run_status
+
+    if info and run_status(rd / run_id).status == "running" and pid_alive(info.get("pid")):
+        _fail(f"run {run_id} is still running (pid {info.get('pid')})")
+    exp, options = load_run_experiment(rd, run_id)
+    opts = RunOptions(
+        runs_dir=rd,
+        limit=options.get("limit"),
+        config_ids=options.get("config_ids"),
+        judge_ids=options.get("judge_ids"),
+        kind=options.get("kind", "eval"),
+        generate=options.get("generate", True),
+        run_id=run_id,
+    )
+    _execute(exp, opts, events)
+
+
+@app.command()
+@_guard
+def cancel(run_id: str, runs_dir: RunsDir = None) -> None:
+    """Stop a running run cleanly (SIGTERM); it can be resumed later."""
+    import os
+    import signal
+
+    from engine.store.journal import pid_alive, read_run_info
+
+    info = read_run_info(_runs_dir(runs_dir) / run_id)
+    pid = info.get("pid")
+    if not pid or not pid_alive(pid):
+        _fail(f"run {run_id} is not running")
+    os.kill(int(pid), signal.SIGTERM)
+    typer.echo(f"sent SIGTERM to run {run_id} (pid {pid})")
+
+
+@app.command()
+@_guard
+def judge(
+    experiment: Annotated[Path, typer.Argument(help="Experiment file naming the configs and judges.")],
+    judge: Annotated[list[str] | None, typer.Option("--judge", "-j", help="Only these judge ids.")] = None,
+    config: Annotated[list[str] | None, typer.Option("--config", "-c", help="Only these config ids.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Only the first N holdout tasks.")] = None,
+    runs_dir: RunsDir = None,
+    events: Events = "rich",
+) -> None:
+    """Re-score stored episodes with (more) judges, without generating anything."""
+    from engine.config import load_experiment
+    from engine.runner import RunOptions
+
+    exp = load_experiment(experiment)
+    opts = RunOptions(
+        runs_dir=_runs_dir(runs_dir), limit=limit, config_ids=config, judge_ids=judge, kind="judge", generate=False
+    )
+    _execute(exp, opts, events)
+
+
+@app.command()
+@_guard
+def report(
+    runs_dir: RunsDir = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output (same numbers).")] = False,
+    experiment: Annotated[
+        Path | None, typer.Option("--experiment", "-e", help="Use this experiment's judge paths.")
+    ] = None,
+    path: Annotated[str | None, typer.Option("--path", help="Headline judge path.")] = None,
+    config: Annotated[list[str] | None, typer.Option("--config", "-c", help="Only these config ids.")] = None,
+    run: Annotated[list[str] | None, typer.Option("--run", help="Only episodes of these runs.")] = None,
+    boot: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 2000,
+) -> None:
+    """Pass rates, procedural Δ with CI and McNemar p, SFT lift, judge agreement, format artifact."""
+    from engine.analysis import build_report
+    from engine.store.db import Store
+
+    paths = None
+    headline = path
+    if experiment is not None:
+        from engine.config import load_experiment
+
+        exp = load_experiment(experiment)
+        paths = exp.paths or None
+        headline = headline or exp.headline_path
+    with Store.open(_runs_dir(runs_dir)) as store:
+        store.ingest()
+        rep = build_report(store.con, paths=paths, headline=headline, n_boot=boot, configs=config, run_ids=run)
+        if store.snapshot:
+            rep.warnings.append("the store file is held by another process: this report was built from the journals")
+    if as_json:
+        typer.echo(json.dumps(rep.to_dict(), indent=1, default=str))
+        return
+    from rich.console import Console
+
+    from engine.analysis.render import render_report
+
+    render_report(rep, Console())
+
+
+@app.command()
+@_guard
+def export(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path("export"),
+    fmt: Annotated[str, typer.Option("--format", "-f", help="parquet | csv | both")] = "both",
+    runs_dir: RunsDir = None,
+) -> None:
+    """Export every store table (and a wide scores view) as Parquet and/or CSV."""
+    from engine.export import export_store
+    from engine.store.db import Store
+
+    if fmt not in ("parquet", "csv", "both"):
+        _fail("--format must be parquet, csv or both")
+    with Store.open(_runs_dir(runs_dir)) as store:
+        store.ingest()
+        written = export_store(store.con, out, fmt)
+    for p in written:
+        typer.echo(str(p))
+
+
+@app.command()
+@_guard
+def ingest(runs_dir: RunsDir = None) -> None:
+    """Bring the DuckDB store up to date with every run journal."""
+    from engine.store.db import Store
+
+    with Store.open(_runs_dir(runs_dir), fallback=None) as store:
+        stats = store.ingest()
+    typer.echo(f"ingested {stats.total()} rows in {stats.seconds:.2f}s: {stats.rows}")
+
+
+@app.command()
+@_guard
+def runs(runs_dir: RunsDir = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List runs with their status (running, finished, failed, cancelled, interrupted)."""
+    from dataclasses import asdict
+
+    from engine.store.journal import run_dirs, run_status
+
+    rows = [asdict(run_status(d)) for d in run_dirs(_runs_dir(runs_dir))]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=1))
+        return
+    for r in rows:
+        typer.echo(f"{r['run_id']}  {r['kind']:<6} {r['status']:<11} {r['experiment']}")
+
+
+@app.command()
+@_guard
+def demo(
+    full: Annotated[bool, typer.Option("--full", help="All 200 holdout tasks instead of the default slice.")] = False,
+    limit: Annotated[int | None, typer.Option(help="Holdout tasks (default: the demo file's slice).")] = None,
+    runs_dir: RunsDir = None,
+    events: Events = "rich",
+) -> None:
+    """The main job on the embedded default: SmolLM2-135M, both conditions, every offline judge, report."""
+    from engine.config import load_experiment
+    from engine.runner import RunOptions
+
+    exp = load_experiment(DEMO_EXPERIMENT)
+    if full:
+        exp.holdout.limit = None
+    rd = _runs_dir(runs_dir)
+    _execute(exp, RunOptions(runs_dir=rd, limit=limit), events)
+    report(runs_dir=rd, as_json=False, experiment=DEMO_EXPERIMENT, path=None, config=None, run=None, boot=2000)
+
+
+@data_app.command("validate")
+@_guard
+def data_validate(
+    file: Annotated[Path, typer.Argument(help="A skills/tasks/corpus .jsonl file or an experiment .toml.")],
+    kind: Annotated[str | None, typer.Option(help="skills | tasks | corpus | experiment (default: from the name)")] = None,
+    skills: Annotated[Path | None, typer.Option(help="Skills file to check task skill ids against.")] = None,
+) -> None:
+    """Validate a data file; errors name the file, the line and the field."""
+    from engine.data import loader
+
+    kind = kind or loader.guess_kind(file)
+    if kind is None:
+        _fail(f"{file}: cannot tell the file kind from its name; pass --kind")
+    if kind == "experiment":
+        from engine.config import load_experiment
+        from engine.plan import plan_episodes, select
+
+        exp = load_experiment(file)
+        sel = select(exp)
+        n = len(plan_episodes(exp, sel))
+        typer.echo(f"OK {file}: experiment '{exp.name}', {len(exp.configs)} configs, {len(sel.tasks)} tasks, {n} episodes")
+        return
+    if kind == "tasks":
+        sk = skills or (file.parent / "skills.jsonl")
+        skill_rows = loader.load_skills(sk) if sk.exists() else None
+        rows: list[Any] = loader.load_tasks(file, skill_rows)
+    elif kind in loader.KINDS:
+        rows = loader.load_rows(file, loader.KINDS[kind])
+    else:
+        _fail(f"unknown kind '{kind}'")
+    typer.echo(f"OK {file}: {len(rows)} {kind} rows")
+
+
+@data_app.command("build-suite")
+def data_build_suite(out: Annotated[Path, typer.Option(help="Output directory.")] = Path("data/suite")) -> None:
+    """Rebuild the bundled 40-skill suite deterministically from code."""
+    from engine.data.suite.builder import write_suite
+
+    counts = write_suite(out)
+    typer.echo(f"wrote {out}: {counts}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

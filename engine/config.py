@@ -1,0 +1,307 @@
+"""Experiment files (TOML) as pydantic models, with CLI overrides on the same schema.
+
+Relative paths in an experiment file are looked up next to the file first, then in the
+working directory. API keys are never part of a file: a spec names the environment variable
+(`api_key_env`) that holds the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from engine.data.loader import DataError
+from engine.data.prompts import PROMPT_VERSION
+from engine.data.schemas import CONDITIONS, ID_PATTERN, Condition, canonical_hash
+
+Backend = Literal["embedded", "hf", "vllm", "openai", "anthropic"]
+API_BACKENDS = ("openai", "anthropic")
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Sampling(_Spec):
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    top_p: float = Field(default=1.0, gt=0.0, le=1.0)
+    max_tokens: int = Field(default=256, ge=1, le=32768)
+    seed: int | None = None
+    stop: list[str] = Field(default_factory=list)
+
+
+class RetryPolicy(_Spec):
+    """Explicit retry policy for API calls, on top of the SDK's own retries (which honour Retry-After)."""
+
+    max_attempts: int = Field(default=3, ge=1, le=20)
+    backoff_s: float = Field(default=1.0, ge=0.0, le=600)
+    backoff_max_s: float = Field(default=30.0, ge=0.0, le=3600)
+    sdk_max_retries: int = Field(default=2, ge=0, le=10)
+    timeout_s: float = Field(default=120.0, gt=0.0, le=3600)
+
+
+class ModelSpec(_Spec):
+    """How to reach one model: a generation backend plus its settings."""
+
+    backend: Backend
+    model: str = Field(min_length=1, max_length=300)
+    adapter: str | None = None
+    base_url: str | None = None
+    api_key_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
+    sampling: Sampling = Field(default_factory=Sampling)
+    retry: RetryPolicy = Field(default_factory=RetryPolicy)
+    concurrency: int = Field(default=8, ge=1, le=1024)
+    batch_size: int = Field(default=16, ge=1, le=4096)
+    device: str = "auto"
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    price_in_per_mtok: float = Field(default=0.0, ge=0.0)
+    price_out_per_mtok: float = Field(default=0.0, ge=0.0)
+    chat_template_kwargs: dict[str, Any] = Field(default_factory=dict)
+    extra_body: dict[str, Any] = Field(default_factory=dict)
+    max_model_len: int | None = Field(default=None, ge=128)
+    gpu_memory_utilization: float = Field(default=0.85, gt=0.0, le=1.0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_keys_in_files(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for k in data:
+                if k.lower() in ("api_key", "apikey", "key", "token", "secret"):
+                    raise ValueError(
+                        f"{k}: API keys are read from the environment only; name the variable with api_key_env"
+                    )
+        return data
+
+    @model_validator(mode="after")
+    def _backend_fields(self) -> ModelSpec:
+        if self.backend in API_BACKENDS and self.adapter:
+            raise ValueError("adapter: LoRA adapters need a local backend (hf, embedded or vllm)")
+        return self
+
+    def fingerprint(self) -> str:
+        """Identity of the model state and sampling: what makes two generations comparable."""
+        return canonical_hash(
+            {
+                "backend": "hf" if self.backend == "embedded" else self.backend,
+                "model": self.model,
+                "adapter": adapter_digest(self.adapter),
+                "base_url": self.base_url if self.backend in API_BACKENDS else None,
+                "sampling": self.sampling.model_dump(),
+                "chat_template_kwargs": self.chat_template_kwargs,
+                "extra_body": self.extra_body,
+                "prompt_version": PROMPT_VERSION,
+            }
+        )
+
+    def cost(self, tokens_in: int, tokens_out: int) -> float:
+        return (tokens_in * self.price_in_per_mtok + tokens_out * self.price_out_per_mtok) / 1e6
+
+
+def adapter_digest(adapter: str | None) -> str | None:
+    """Content hash of a LoRA adapter directory (weights + config), so retraining in place is a new config."""
+    if not adapter:
+        return None
+    p = Path(adapter)
+    if not p.exists():
+        return f"missing:{adapter}"
+    h = hashlib.sha256()
+    files = sorted(p.glob("adapter_*")) if p.is_dir() else [p]
+    for f in files:
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmMbBtT])?\s*$")
+
+
+def size_in_billions(size: str | None) -> float | None:
+    """'0.8B' -> 0.8, '135M' -> 0.135; None when not a parameter count."""
+    if not size:
+        return None
+    m = _SIZE.match(size)
+    if not m:
+        return None
+    scale = {"k": 1e-6, "m": 1e-3, "b": 1.0, "t": 1e3, None: 1.0}[m.group(2).lower() if m.group(2) else None]
+    return float(m.group(1)) * scale
+
+
+class ConfigSpec(ModelSpec):
+    """One config of an experiment: a student model state or a frontier reference."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    size: str | None = None
+    role: Literal["student", "frontier"] = "student"
+    base: str | None = Field(default=None, description="id of the base config this SFT config is compared to")
+
+
+class JudgeSpec(_Spec):
+    id: str = Field(pattern=ID_PATTERN)
+    kind: Literal["answer_line", "final_answer", "llm"]
+    model: ModelSpec | None = None
+    mode: Literal["generate", "logprob"] = "generate"
+
+    @model_validator(mode="after")
+    def _model_for_llm(self) -> JudgeSpec:
+        if self.kind == "llm" and self.model is None:
+            raise ValueError("model: an llm judge needs a [judges.model] table")
+        if self.kind != "llm" and self.model is not None:
+            raise ValueError(f"model: a {self.kind} judge takes no model")
+        if self.mode == "logprob" and self.model is not None and self.model.backend not in ("hf", "embedded"):
+            raise ValueError("mode: logprob judging needs a local backend (hf or embedded)")
+        return self
+
+
+class PathSpec(_Spec):
+    """A judge path: which judge scores the tasks of each scoring family."""
+
+    name: str = Field(pattern=ID_PATTERN)
+    answer_line: str
+    llm: str | None = None
+
+
+class HoldoutSpec(_Spec):
+    skills: str
+    tasks: str
+    split: Literal["holdout", "train"] = "holdout"
+    limit: int | None = Field(default=None, ge=1)
+    skill_ids: list[str] | None = None
+
+
+class Experiment(_Spec):
+    name: str = Field(pattern=ID_PATTERN)
+    description: str = ""
+    seed: int = 0
+    samples: int = Field(default=1, ge=1, le=100)
+    conditions: list[Condition] = Field(default_factory=lambda: list(CONDITIONS), min_length=1)
+    holdout: HoldoutSpec
+    configs: list[ConfigSpec] = Field(min_length=1)
+    judges: list[JudgeSpec] = Field(default_factory=list)
+    paths: list[PathSpec] = Field(default_factory=list)
+    headline_path: str | None = None
+    source: str | None = Field(default=None, exclude=True)
+
+    @field_validator("conditions")
+    @classmethod
+    def _unique_conditions(cls, v: list[Condition]) -> list[Condition]:
+        if len(set(v)) != len(v):
+            raise ValueError("conditions must be unique")
+        return v
+
+    @model_validator(mode="after")
+    def _references(self) -> Experiment:
+        _unique([c.id for c in self.configs], "configs")
+        _unique([j.id for j in self.judges], "judges")
+        ids = {c.id for c in self.configs}
+        for c in self.configs:
+            if c.base is not None and c.base not in ids:
+                raise ValueError(f"configs: '{c.id}' names base '{c.base}', which is not a config here")
+            if c.base == c.id:
+                raise ValueError(f"configs: '{c.id}' cannot be its own base")
+        judges = {j.id: j for j in self.judges}
+        for p in self.paths:
+            for fam, jid in (("answer_line", p.answer_line), ("llm", p.llm)):
+                if jid is not None and jid not in judges and jid != "human":
+                    raise ValueError(f"paths: path '{p.name}' names judge '{jid}' for {fam}, which is not a judge")
+            if p.llm is not None and p.llm in judges and judges[p.llm].kind != "llm":
+                raise ValueError(f"paths: path '{p.name}' needs an llm judge for llm-scored tasks")
+        names = [p.name for p in self.paths]
+        _unique(names, "paths")
+        if self.headline_path is not None and self.paths and self.headline_path not in names:
+            raise ValueError(f"headline_path: '{self.headline_path}' is not one of the paths")
+        return self
+
+    def config(self, config_id: str) -> ConfigSpec:
+        for c in self.configs:
+            if c.id == config_id:
+                return c
+        raise KeyError(config_id)
+
+
+def _unique(ids: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for i in ids:
+        if i in seen:
+            raise ValueError(f"{what}: duplicate id '{i}'")
+        seen.add(i)
+
+
+def resolve_path(value: str, base_dir: Path) -> str:
+    """Look a relative path up next to the experiment file, then in the working directory."""
+    p = Path(value).expanduser()
+    if p.is_absolute():
+        return str(p)
+    near = (base_dir / p).resolve()
+    if near.exists():
+        return str(near)
+    here = (Path.cwd() / p).resolve()
+    if here.exists():
+        return str(here)
+    return str(near)
+
+
+def _toml_line(text: str, loc: tuple[Any, ...]) -> int | None:
+    """Best-effort line number of a pydantic error location in a TOML file."""
+    lines = text.splitlines()
+    start = 0
+    table = ""
+    for part in loc:
+        if isinstance(part, int):
+            header = re.compile(rf"^\s*\[\[\s*{re.escape(table)}\s*\]\]")
+            count = -1
+            for i in range(len(lines)):
+                if header.match(lines[i]):
+                    count += 1
+                    if count == part:
+                        start = i
+                        break
+            continue
+        table = f"{table}.{part}" if table else str(part)
+        key = re.compile(rf"^\s*({re.escape(str(part))}\s*=|\[+\s*{re.escape(table)}\s*\]+)")
+        for i in range(start, len(lines)):
+            if key.match(lines[i]):
+                start = i
+                break
+    return start + 1 if loc else None
+
+
+def load_experiment(path: str | Path, overrides: dict[str, Any] | None = None) -> Experiment:
+    """Parse, validate and resolve an experiment file. Errors name file, line and field."""
+    path = Path(path)
+    try:
+        raw_bytes = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(str(path), None, None, "file not found") from None
+    try:
+        text = raw_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw_bytes[: exc.start].count(b"\n") + 1
+        raise DataError(str(path), line, None, f"invalid UTF-8 at byte {exc.start}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise DataError(str(path), int(m.group(1)) if m else None, None, f"invalid TOML: {exc}") from None
+    if overrides:
+        data = {**data, **{k: v for k, v in overrides.items() if v is not None}}
+    try:
+        exp = Experiment.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err.get("loc", ()))
+        field = ".".join(str(p) for p in loc) or None
+        msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        raise DataError(str(path), _toml_line(text, loc), field, msg) from None
+    base = path.resolve().parent
+    exp.holdout.skills = resolve_path(exp.holdout.skills, base)
+    exp.holdout.tasks = resolve_path(exp.holdout.tasks, base)
+    for c in exp.configs:
+        if c.adapter:
+            c.adapter = resolve_path(c.adapter, base)
+    exp.source = str(path.resolve())
+    return exp

@@ -1,0 +1,194 @@
+"""Typed progress events and the Reporter protocol.
+
+The engine never prints from its internals: it emits these dataclasses to a Reporter. The CLI
+uses the rich reporter (`engine.reporting`); every run also writes events to its journal
+(`events.jsonl`), which the cockpit follows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Event:
+    run_id: str
+    t: float = field(default_factory=time.time, kw_only=True)
+
+    def to_json(self) -> str:
+        d = dataclasses.asdict(self)
+        d["type"] = type(self).__name__
+        return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class RunStarted(Event):
+    kind: str  # eval | judge | train | corpus
+    experiment: str
+    total_episodes: int = 0
+    total_judgments: int = 0
+    done_episodes: int = 0  # already in journals (resume): not regenerated
+    done_judgments: int = 0
+    configs: tuple[str, ...] = ()
+    judges: tuple[str, ...] = ()
+    pid: int = 0
+    projected_cost_usd: float | None = None
+
+
+@dataclass(frozen=True)
+class PhaseChanged(Event):
+    phase: str  # loading | generating | judging | ingesting | training | evaluating
+    detail: str = ""
+    total: int = 0
+
+
+@dataclass(frozen=True)
+class EpisodeFinished(Event):
+    episode_id: str
+    config_id: str
+    task_id: str
+    condition: str
+    sample: int
+    tokens_in: int
+    tokens_out: int
+    latency_s: float
+    cost_usd: float
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class JudgmentRecorded(Event):
+    episode_id: str
+    judge_id: str
+    verdict: str  # pass | fail | error
+    cost_usd: float = 0.0
+    latency_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class GpuSample:
+    index: int
+    name: str
+    util_pct: float | None
+    mem_used_gb: float | None
+    mem_total_gb: float | None
+    temp_c: float | None
+    power_w: float | None
+
+
+@dataclass(frozen=True)
+class TelemetrySampled(Event):
+    cpu_pct: float
+    ram_used_gb: float
+    ram_total_gb: float
+    gpus: tuple[GpuSample, ...] = ()
+    gpu_status: str = "no GPU"  # "ok" | "no GPU" | an NVML error
+
+
+@dataclass(frozen=True)
+class TrainStepLogged(Event):
+    step: int
+    max_steps: int
+    epoch: float
+    loss: float | None = None
+    lr: float | None = None
+    grad_norm: float | None = None
+    tokens_per_s: float | None = None
+    gpu_mem_gb: float | None = None
+
+
+@dataclass(frozen=True)
+class LogMessage(Event):
+    level: str  # info | warning | error
+    message: str
+
+
+@dataclass(frozen=True)
+class RunFinished(Event):
+    episodes: int = 0
+    judgments: int = 0
+    errors: int = 0
+    wall_s: float = 0.0
+    cost_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class RunFailed(Event):
+    error: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class RunCancelled(Event):
+    reason: str = "cancelled"
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.__name__: cls
+    for cls in (
+        RunStarted,
+        PhaseChanged,
+        EpisodeFinished,
+        JudgmentRecorded,
+        TelemetrySampled,
+        TrainStepLogged,
+        LogMessage,
+        RunFinished,
+        RunFailed,
+        RunCancelled,
+    )
+}
+TERMINAL = ("RunFinished", "RunFailed", "RunCancelled")
+
+
+def event_from_json(line: str) -> Event | None:
+    """Parse one events.jsonl line; None for unknown types or torn lines."""
+    try:
+        d: dict[str, Any] = json.loads(line)
+    except (json.JSONDecodeError, TypeError):
+        return None
+    cls = EVENT_TYPES.get(str(d.pop("type", "")))
+    if cls is None:
+        return None
+    if cls is TelemetrySampled:
+        d["gpus"] = tuple(GpuSample(**g) for g in d.get("gpus", ()))
+    for k in ("configs", "judges"):
+        if k in d and isinstance(d[k], list):
+            d[k] = tuple(d[k])
+    names = {f.name for f in dataclasses.fields(cls)}
+    try:
+        return cls(**{k: v for k, v in d.items() if k in names})
+    except TypeError:
+        return None
+
+
+class Reporter(Protocol):
+    def emit(self, event: Event) -> None: ...
+
+
+class NullReporter:
+    def emit(self, event: Event) -> None:
+        pass
+
+
+class ListReporter:
+    """Keeps every event (tests, benchmarks)."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def emit(self, event: Event) -> None:
+        self.events.append(event)
+
+
+class TeeReporter:
+    def __init__(self, *reporters: Reporter) -> None:
+        self.reporters = [r for r in reporters if r is not None]
+
+    def emit(self, event: Event) -> None:
+        for r in self.reporters:
+            r.emit(event)

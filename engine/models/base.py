@@ -1,0 +1,105 @@
+"""The generation-backend protocol and its lazy registry.
+
+A backend turns chat requests into completions. Results are yielded as they complete (any
+order), so the runner can journal each episode at once. SDKs and ML libraries are imported
+only inside the backend module that needs them, and that module only when the backend is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from engine.config import ModelSpec
+
+
+@dataclass(frozen=True)
+class GenRequest:
+    key: str  # the episode or judgment id this request produces
+    messages: list[dict[str, str]]
+    max_tokens: int
+    temperature: float = 0.0
+    top_p: float = 1.0
+    seed: int | None = None
+    stop: tuple[str, ...] = ()
+
+
+@dataclass
+class GenResult:
+    key: str
+    text: str
+    tokens_in: int = 0
+    tokens_out: int = 0
+    latency_s: float = 0.0
+    finish_reason: str = "stop"  # stop | length | refusal | error
+    error: str | None = None  # set when the call failed after every retry; text is then ""
+    attempts: int = 1
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class ChoiceResult:
+    """Next-token probabilities of a fixed set of choices (logprob judging on local models)."""
+
+    key: str
+    probs: dict[str, float] = field(default_factory=dict)
+    tokens_in: int = 0
+    latency_s: float = 0.0
+    error: str | None = None
+
+
+class BackendError(Exception):
+    """A backend could not be created (missing extra, missing key, bad model path...)."""
+
+
+@runtime_checkable
+class Backend(Protocol):
+    spec: ModelSpec
+
+    def generate(self, requests: Sequence[GenRequest]) -> Iterator[GenResult]:
+        """Yield one result per request, as each completes. Never raises for a single failed call:
+        such a call yields a result with `error` set."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class ChoiceScorer(Protocol):
+    def score_choices(self, requests: Sequence[GenRequest], choices: Sequence[str]) -> Iterator[ChoiceResult]: ...
+
+
+_REGISTRY: dict[str, str] = {
+    "embedded": "engine.models.embedded:EmbeddedBackend",
+    "hf": "engine.models.hf:HFBackend",
+    "vllm": "engine.models.vllm:VLLMBackend",
+    "openai": "engine.models.openai_compat:OpenAIBackend",
+    "anthropic": "engine.models.anthropic:AnthropicBackend",
+}
+
+
+def register_backend(name: str, target: str) -> None:
+    """Register a backend factory as 'module:Class' (imported on first use)."""
+    _REGISTRY[name] = target
+
+
+def make_backend(spec: ModelSpec) -> Backend:
+    target = _REGISTRY.get(spec.backend)
+    if target is None:
+        raise BackendError(f"unknown backend '{spec.backend}' (known: {', '.join(sorted(_REGISTRY))})")
+    module_name, cls_name = target.split(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        extra = "vllm" if spec.backend == "vllm" else "ml"
+        raise BackendError(
+            f"backend '{spec.backend}' needs packages that are not installed ({exc.name}); "
+            f"install the '{extra}' extra"
+        ) from exc
+    backend: Backend = getattr(module, cls_name)(spec)
+    return backend

@@ -1,0 +1,146 @@
+"""Reporters for the CLI: a rich progress display, and JSON lines on stdout for machines.
+
+Thread-safe (telemetry arrives from a sampler thread). Shows episodes and judgments done/total,
+episodes/s, tokens/s, ETA, errors, and cost so far and projected.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+from rich.text import Text
+
+from engine.events import (
+    EpisodeFinished,
+    Event,
+    JudgmentRecorded,
+    LogMessage,
+    PhaseChanged,
+    RunCancelled,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    TelemetrySampled,
+    TrainStepLogged,
+)
+
+
+class RichReporter:
+    def __init__(self, console: Console | None = None) -> None:
+        self.console = console or Console(stderr=True)
+        self._lock = threading.Lock()
+        self.progress = Progress(
+            TextColumn("{task.description}", markup=False),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}", markup=False),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[extra]}", markup=False),
+            console=self.console,
+            transient=False,
+        )
+        self._episodes: TaskID | None = None
+        self._judgments: TaskID | None = None
+        self._train: TaskID | None = None
+        self._started = False
+        self._t0 = time.time()
+        self._tokens = 0
+        self._done = 0
+        self._total = 0
+        self._errors = 0
+        self._cost = 0.0
+        self._jdone = 0
+        self._jerrors = 0
+        self._telemetry = ""
+
+    def _start(self) -> None:
+        if not self._started:
+            self.progress.start()
+            self._started = True
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._started:
+                self.progress.stop()
+                self._started = False
+
+    def emit(self, event: Event) -> None:
+        with self._lock:
+            self._emit(event)
+
+    def _emit(self, event: Event) -> None:  # noqa: C901 - one branch per event type
+        p = self.progress
+        if isinstance(event, RunStarted):
+            self._start()
+            self._t0 = event.t
+            todo = event.total_episodes - event.done_episodes
+            self._total = todo
+            if event.total_episodes:
+                self._episodes = p.add_task(
+                    f"episodes ({event.done_episodes} already stored)", total=max(todo, 0), rate="", extra=""
+                )
+            if event.total_judgments:
+                self._judgments = p.add_task(
+                    "judgments", total=max(event.total_judgments - event.done_judgments, 0), rate="", extra=""
+                )
+        elif isinstance(event, EpisodeFinished) and self._episodes is not None:
+            self._done += 1
+            self._tokens += event.tokens_out
+            self._cost += event.cost_usd
+            self._errors += 1 if event.error else 0
+            dt = max(time.time() - self._t0, 1e-6)
+            projected = self._cost / self._done * self._total if self._done else 0.0
+            cost = f" ${self._cost:.4f}/${projected:.4f}" if self._cost else ""
+            p.update(
+                self._episodes,
+                advance=1,
+                rate=f"{self._done / dt:.2f} ep/s {self._tokens / dt:.0f} tok/s",
+                extra=f"errors {self._errors}{cost}{self._telemetry}",
+            )
+        elif isinstance(event, JudgmentRecorded) and self._judgments is not None:
+            self._jdone += 1
+            self._jerrors += 1 if event.verdict == "error" else 0
+            p.update(self._judgments, advance=1, extra=f"errors {self._jerrors}")
+        elif isinstance(event, TelemetrySampled):
+            gpu = ""
+            if event.gpus:
+                g = event.gpus[0]
+                gpu = f" GPU {g.util_pct or 0:.0f}% {g.mem_used_gb or 0:.1f}GB"
+            self._telemetry = f"  CPU {event.cpu_pct:.0f}% RAM {event.ram_used_gb:.1f}GB{gpu}"
+        elif isinstance(event, PhaseChanged):
+            self._start()
+            self.console.log(Text(f"{event.phase}: {event.detail}"))
+        elif isinstance(event, TrainStepLogged):
+            self._start()
+            if self._train is None:
+                self._train = p.add_task("training steps", total=event.max_steps, rate="", extra="")
+            loss = f"loss {event.loss:.4f}" if event.loss is not None else ""
+            tps = f"{event.tokens_per_s:.0f} tok/s" if event.tokens_per_s else ""
+            p.update(self._train, completed=event.step, total=event.max_steps, rate=tps, extra=loss)
+        elif isinstance(event, LogMessage):
+            style = {"warning": "yellow", "error": "red"}.get(event.level, "")
+            self.console.log(Text(event.message, style=style))
+        elif isinstance(event, RunFinished | RunFailed | RunCancelled):
+            self.progress.refresh()
+            if isinstance(event, RunFailed):
+                self.console.log(Text(f"run failed: {event.error}", style="red"))
+            elif isinstance(event, RunCancelled):
+                self.console.log(Text(f"run cancelled: {event.reason}", style="yellow"))
+
+
+class JsonLinesReporter:
+    """One JSON event per line on stdout (`--events jsonl`)."""
+
+    def __init__(self, stream: Any = None) -> None:
+        self.stream = stream or sys.stdout
+        self._lock = threading.Lock()
+
+    def emit(self, event: Event) -> None:
+        with self._lock:
+            self.stream.write(event.to_json() + "\n")
+            self.stream.flush()

@@ -1,0 +1,483 @@
+"""Run an experiment: generate every planned episode not yet journaled, judge, journal, ingest.
+
+One run = one process = one journal directory. SIGTERM/SIGINT stop the run cleanly after the
+call in flight (a `RunCancelled` event); `kill -9` loses at most the episodes in flight. Either
+way `engine resume RUN_ID` (or re-running the experiment) continues where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+import traceback
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.config import ConfigSpec, Experiment, JudgeSpec
+from engine.events import (
+    EpisodeFinished,
+    JudgmentRecorded,
+    LogMessage,
+    PhaseChanged,
+    Reporter,
+    RunCancelled,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    TeeReporter,
+    TelemetrySampled,
+)
+from engine.judges.base import Judge, JudgeItem, Verdict, make_judge
+from engine.judges.normalize import has_answer_line
+from engine.models.base import GenRequest, GenResult, make_backend
+from engine.plan import PlannedEpisode, config_row, plan_episodes, select, skill_row, task_row
+from engine.store import journal as jr
+from engine.telemetry import TelemetrySampler
+
+
+@dataclass
+class RunOptions:
+    runs_dir: Path
+    limit: int | None = None
+    config_ids: list[str] | None = None
+    judge_ids: list[str] | None = None
+    run_id: str | None = None  # resume into this run's journal
+    kind: str = "eval"
+    generate: bool = True  # False: `engine judge` (score stored episodes only)
+    ingest: bool = True
+    telemetry_interval: float = 1.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "limit": self.limit,
+            "config_ids": self.config_ids,
+            "judge_ids": self.judge_ids,
+            "kind": self.kind,
+            "generate": self.generate,
+        }
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    status: str  # finished | cancelled | failed
+    episodes: int = 0
+    judgments: int = 0
+    errors: int = 0
+    skipped: int = 0
+    cost_usd: float = 0.0
+    wall_s: float = 0.0
+    error: str | None = None
+    run_dir: Path = field(default_factory=Path)
+
+
+class Cancelled(Exception):
+    pass
+
+
+class Runner:
+    def __init__(self, exp: Experiment, opts: RunOptions, reporter: Reporter | None = None) -> None:
+        self.exp = exp
+        self.opts = opts
+        self.run_id = opts.run_id or jr.new_run_id(exp.name if opts.kind == "eval" else f"{opts.kind}-{exp.name}")
+        self.journal = jr.RunJournal(opts.runs_dir, self.run_id)
+        self.reporter = TeeReporter(self.journal, reporter) if reporter is not None else self.journal
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self.result = RunResult(self.run_id, "running", run_dir=self.journal.dir)
+
+    # -- public ----------------------------------------------------------------------------
+    def cancel(self) -> None:
+        self._stop.set()
+
+    def run(self) -> RunResult:
+        t0 = time.time()
+        previous = _install_signal_handlers(self.cancel)
+        sampler: TelemetrySampler | None = None
+        try:
+            configs = self._configs()
+            judges_specs = self._judge_specs()
+            sel = select(self.exp, self.opts.limit)
+            planned = plan_episodes(self.exp, sel, configs)
+            self._write_specs(configs, judges_specs, sel)
+            done_eps = jr.done_ids(self.opts.runs_dir, "episodes")
+            judges = [make_judge(s) for s in judges_specs]
+            todo = [p for p in planned if p.episode_id not in done_eps] if self.opts.generate else []
+            stored = self._stored_episodes(planned, done_eps)
+            done_jdg = jr.done_ids(self.opts.runs_dir, "judgments")
+            total_jdg = sum(1 for p in planned for j in judges if j.applies(p.task))
+            self._write_run_info(t0, len(planned), total_jdg)
+            projected = _projected_cost(todo)
+            self.reporter.emit(
+                RunStarted(
+                    self.run_id,
+                    kind=self.opts.kind,
+                    experiment=self.exp.name,
+                    total_episodes=len(planned) if self.opts.generate else len(stored),
+                    total_judgments=total_jdg,
+                    done_episodes=len(planned) - len(todo) if self.opts.generate else len(stored),
+                    done_judgments=sum(
+                        1 for p in planned for j in judges if j.applies(p.task) and j.judgment_id(p.episode_id) in done_jdg
+                    ),
+                    configs=tuple(c.id for c in configs),
+                    judges=tuple(j.id for j in judges),
+                    pid=os.getpid(),
+                    projected_cost_usd=projected,
+                )
+            )
+            sampler = TelemetrySampler(self.run_id, self._on_telemetry, self.opts.telemetry_interval)
+            sampler.start()
+            deterministic = [j for j in judges if j.kind != "llm"]
+            llm_judges = [j for j in judges if j.kind == "llm"]
+            # judge what is already stored with the cheap judges first
+            self._judge(deterministic, [p for p in planned if p.episode_id in stored], stored, done_jdg)
+            self._generate(todo, stored, deterministic, done_jdg)
+            self._judge(llm_judges, [p for p in planned if p.episode_id in stored], stored, done_jdg)
+            for j in judges:
+                j.close()
+            self._finish("finished", t0)
+        except Cancelled:
+            self._finish("cancelled", t0)
+        except Exception as exc:  # noqa: BLE001 - recorded as RunFailed, then re-raised for the CLI
+            self.result.error = f"{type(exc).__name__}: {exc}"
+            self.reporter.emit(RunFailed(self.run_id, error=self.result.error, detail=traceback.format_exc()[-4000:]))
+            self.result.status = "failed"
+            raise
+        finally:
+            if sampler is not None:
+                sampler.stop()
+            _restore_signal_handlers(previous)
+            self.journal.close()
+            if self.opts.ingest:
+                self._ingest()
+        return self.result
+
+    # -- setup -------------------------------------------------------------------------------
+    def _configs(self) -> list[ConfigSpec]:
+        if not self.opts.config_ids:
+            return list(self.exp.configs)
+        known = {c.id for c in self.exp.configs}
+        missing = [c for c in self.opts.config_ids if c not in known]
+        if missing:
+            raise ValueError(f"unknown config(s) {missing}; the experiment has {sorted(known)}")
+        return [c for c in self.exp.configs if c.id in self.opts.config_ids]
+
+    def _judge_specs(self) -> list[JudgeSpec]:
+        if self.opts.judge_ids is None:
+            return list(self.exp.judges)
+        known = {j.id for j in self.exp.judges}
+        missing = [j for j in self.opts.judge_ids if j not in known]
+        if missing:
+            raise ValueError(f"unknown judge(s) {missing}; the experiment has {sorted(known)}")
+        return [j for j in self.exp.judges if j.id in self.opts.judge_ids]
+
+    def _write_specs(self, configs: list[ConfigSpec], judges: list[JudgeSpec], sel: Any) -> None:
+        self.journal.write_specs("configs", [config_row(c) for c in configs])
+        self.journal.write_specs("skills", [skill_row(s) for s in sel.skills.values()])
+        self.journal.write_specs("tasks", [task_row(t) for t in sel.tasks])
+        rows = []
+        for spec in judges:
+            j = make_judge(spec)
+            rows.append(
+                {
+                    "judge_id": spec.id,
+                    "judge_fp": j.fingerprint(),
+                    "kind": spec.kind,
+                    "backend": spec.model.backend if spec.model else None,
+                    "model": spec.model.model if spec.model else None,
+                    "spec_json": spec.model_dump_json(),
+                }
+            )
+        self.journal.write_specs("judges", rows)
+        exp_json = self.exp.model_dump(mode="json")
+        exp_json["source"] = self.exp.source
+        (self.journal.dir / "experiment.json").write_text(json.dumps(exp_json, indent=1), encoding="utf-8")
+        (self.journal.dir / "options.json").write_text(json.dumps(self.opts.to_json()), encoding="utf-8")
+
+    def _write_run_info(self, t0: float, total_eps: int, total_jdg: int) -> None:
+        info = jr.read_run_info(self.journal.dir)
+        self.journal.write_run_info(
+            {
+                "run_id": self.run_id,
+                "kind": self.opts.kind,
+                "experiment": self.exp.name,
+                "experiment_path": self.exp.source,
+                "started_at": info.get("started_at", t0),
+                "resumed_at": t0 if info else None,
+                "pid": os.getpid(),
+                "total_episodes": total_eps,
+                "total_judgments": total_jdg,
+            }
+        )
+
+    def _stored_episodes(self, planned: list[PlannedEpisode], done: set[str]) -> dict[str, str]:
+        """Completions of planned episodes already journaled (by this run or any other)."""
+        want = {p.episode_id for p in planned} & done
+        out: dict[str, str] = {}
+        if not want:
+            return out
+        for d in jr.run_dirs(self.opts.runs_dir):
+            for rec in jr.iter_records(d / "episodes.jsonl"):
+                eid = rec.get("episode_id")
+                if eid in want and rec.get("error") is None:
+                    out[eid] = rec.get("completion", "")
+        return out
+
+    # -- generation ----------------------------------------------------------------------------
+    def _generate(
+        self, todo: list[PlannedEpisode], stored: dict[str, str], judges: list[Judge], done_jdg: set[str]
+    ) -> None:
+        by_config: dict[str, list[PlannedEpisode]] = defaultdict(list)
+        for p in todo:
+            by_config[p.config.id].append(p)
+        for config_id, eps in by_config.items():
+            self._check_stop()
+            cfg = eps[0].config
+            self.reporter.emit(PhaseChanged(self.run_id, phase="loading", detail=f"{config_id}: {cfg.model}"))
+            backend = make_backend(cfg)
+            self.reporter.emit(PhaseChanged(self.run_id, phase="generating", detail=config_id, total=len(eps)))
+            by_key = {p.episode_id: p for p in eps}
+            requests = [
+                GenRequest(
+                    key=p.episode_id,
+                    messages=p.messages,
+                    max_tokens=cfg.sampling.max_tokens,
+                    temperature=cfg.sampling.temperature,
+                    top_p=cfg.sampling.top_p,
+                    seed=p.seed,
+                    stop=tuple(cfg.sampling.stop),
+                )
+                for p in eps
+            ]
+            results = backend.generate(requests)
+            try:
+                for r in results:
+                    p = by_key[r.key]
+                    self._record_episode(p, r)
+                    if r.ok:
+                        stored[p.episode_id] = r.text
+                        self._judge(judges, [p], stored, done_jdg)
+                    self._check_stop()
+            finally:
+                close = getattr(results, "close", None)
+                if close is not None:
+                    close()
+                backend.close()
+                if cfg.backend in ("hf", "embedded"):
+                    from engine.models.hf import release_models
+
+                    release_models()
+
+    def _record_episode(self, p: PlannedEpisode, r: GenResult) -> None:
+        cost = p.config.cost(r.tokens_in, r.tokens_out)
+        rec = {
+            "episode_id": p.episode_id,
+            "run_id": self.run_id,
+            "config_id": p.config.id,
+            "config_fp": p.config_fp,
+            "task_id": p.task.id,
+            "task_hash": p.task.content_hash,
+            "skill_id": p.task.skill_id,
+            "condition": p.condition,
+            "sample": p.sample,
+            "prompt": "\n\n".join(m["content"] for m in p.messages),
+            "completion": r.text,
+            "tokens_in": r.tokens_in,
+            "tokens_out": r.tokens_out,
+            "latency_s": round(r.latency_s, 6),
+            "cost_usd": cost,
+            "finish_reason": r.finish_reason,
+            "error": r.error,
+            "has_answer_line": has_answer_line(r.text) if r.ok else False,
+            "created_at": time.time(),
+        }
+        with self._lock:
+            self.journal.append("episodes", rec)
+            self.result.episodes += 1
+            self.result.cost_usd += cost
+            if r.error:
+                self.result.errors += 1
+        self.reporter.emit(
+            EpisodeFinished(
+                self.run_id,
+                episode_id=p.episode_id,
+                config_id=p.config.id,
+                task_id=p.task.id,
+                condition=p.condition,
+                sample=p.sample,
+                tokens_in=r.tokens_in,
+                tokens_out=r.tokens_out,
+                latency_s=r.latency_s,
+                cost_usd=cost,
+                error=r.error,
+            )
+        )
+
+    # -- judging ---------------------------------------------------------------------------------
+    def _judge(
+        self, judges: Iterable[Judge], episodes: list[PlannedEpisode], stored: dict[str, str], done: set[str]
+    ) -> None:
+        for judge in judges:
+            items: list[JudgeItem] = []
+            by_key: dict[str, PlannedEpisode] = {}
+            for p in episodes:
+                if p.episode_id not in stored or not judge.applies(p.task):
+                    continue
+                jid = judge.judgment_id(p.episode_id)
+                if jid in done:
+                    continue
+                items.append(JudgeItem(jid, p.episode_id, p.task, stored[p.episode_id]))
+                by_key[jid] = p
+            if not items:
+                continue
+            self._check_stop()
+            if judge.kind == "llm":
+                self.reporter.emit(PhaseChanged(self.run_id, phase="judging", detail=judge.id, total=len(items)))
+            verdicts = judge.judge(items)
+            try:
+                for v in verdicts:
+                    self._record_judgment(judge, by_key[v.key], v)
+                    if v.verdict != "error":
+                        done.add(v.key)
+                    if judge.kind == "llm":
+                        self._check_stop()
+            finally:
+                close = getattr(verdicts, "close", None)
+                if close is not None:
+                    close()
+
+    def _record_judgment(self, judge: Judge, p: PlannedEpisode, v: Verdict) -> None:
+        rec = {
+            "judgment_id": v.key,
+            "episode_id": p.episode_id,
+            "judge_id": judge.id,
+            "judge_fp": judge.fingerprint(),
+            "config_id": p.config.id,
+            "config_fp": p.config_fp,
+            "task_id": p.task.id,
+            "skill_id": p.task.skill_id,
+            "condition": p.condition,
+            "sample": p.sample,
+            "scoring": p.task.scoring,
+            "verdict": v.verdict,
+            "rationale": v.rationale,
+            "extracted": v.extracted,
+            "tokens_in": v.tokens_in,
+            "tokens_out": v.tokens_out,
+            "latency_s": round(v.latency_s, 6),
+            "cost_usd": v.cost_usd,
+            "run_id": self.run_id,
+            "created_at": time.time(),
+        }
+        with self._lock:
+            self.journal.append("judgments", rec)
+            self.result.judgments += 1
+            self.result.cost_usd += v.cost_usd
+            if v.verdict == "error":
+                self.result.errors += 1
+        self.reporter.emit(
+            JudgmentRecorded(
+                self.run_id,
+                episode_id=p.episode_id,
+                judge_id=judge.id,
+                verdict=v.verdict,
+                cost_usd=v.cost_usd,
+                latency_s=v.latency_s,
+            )
+        )
+
+    # -- plumbing -----------------------------------------------------------------------------
+    def _on_telemetry(self, sample: TelemetrySampled) -> None:
+        rec = {
+            "run_id": self.run_id,
+            "t": sample.t,
+            "cpu_pct": sample.cpu_pct,
+            "ram_used_gb": sample.ram_used_gb,
+            "ram_total_gb": sample.ram_total_gb,
+            "gpu_json": json.dumps([g.__dict__ for g in sample.gpus]),
+        }
+        with self._lock:
+            self.journal.append("telemetry", rec)
+        self.reporter.emit(sample)
+
+    def _check_stop(self) -> None:
+        if self._stop.is_set():
+            raise Cancelled()
+
+    def _finish(self, status: str, t0: float) -> None:
+        r = self.result
+        r.status = status
+        r.wall_s = time.time() - t0
+        if status == "cancelled":
+            self.reporter.emit(RunCancelled(self.run_id, reason="stopped by signal; resume with `engine resume`"))
+        else:
+            self.reporter.emit(
+                RunFinished(
+                    self.run_id,
+                    episodes=r.episodes,
+                    judgments=r.judgments,
+                    errors=r.errors,
+                    wall_s=r.wall_s,
+                    cost_usd=r.cost_usd,
+                )
+            )
+
+    def _ingest(self) -> None:
+        from engine.store.db import Store, StoreLocked
+
+        try:
+            with Store.open(self.opts.runs_dir, wait_s=3.0, fallback=None) as store:
+                store.ingest()
+        except StoreLocked:
+            self._log("info", "the store is held by another process (the cockpit?); it ingests this run's journal")
+
+    def _log(self, level: str, message: str) -> None:
+        try:
+            self.reporter.emit(LogMessage(self.run_id, level=level, message=message))
+        except (OSError, ValueError):  # the journal may be closed already
+            pass
+
+
+def _projected_cost(todo: list[PlannedEpisode]) -> float | None:
+    priced = [p for p in todo if p.config.price_in_per_mtok or p.config.price_out_per_mtok]
+    if not priced:
+        return None
+    est = 0.0
+    for p in priced:
+        chars = sum(len(m["content"]) for m in p.messages)
+        est += p.config.cost(chars // 4, p.config.sampling.max_tokens)
+    return est
+
+
+def _install_signal_handlers(cancel: Any) -> dict[int, Any]:
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    previous = {}
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        previous[sig] = signal.signal(sig, lambda *_: cancel())
+    return previous
+
+
+def _restore_signal_handlers(previous: dict[int, Any]) -> None:
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
+
+
+def load_run_experiment(runs_dir: Path, run_id: str) -> tuple[Experiment, dict[str, Any]]:
+    """The experiment and options a run was started with (for `engine resume`)."""
+    d = Path(runs_dir) / run_id
+    try:
+        exp_json = json.loads((d / "experiment.json").read_text(encoding="utf-8"))
+        options = json.loads((d / "options.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{d} is not a resumable run (no experiment.json/options.json)") from None
+    source = exp_json.pop("source", None)
+    exp = Experiment.model_validate(exp_json)
+    exp.source = source
+    return exp, options
