@@ -22,7 +22,6 @@ app.add_typer(data_app, name="data")
 RunsDir = Annotated[
     Path | None, typer.Option("--runs-dir", help="Runs directory (default: $SKILL_COCKPIT_RUNS or ./runs).")
 ]
-DEMO_EXPERIMENT = Path(__file__).resolve().parents[1] / "data" / "experiments" / "demo.toml"
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -291,14 +290,18 @@ def demo(
     events: Events = "rich",
 ) -> None:
     """The main job on the embedded default: SmolLM2-135M, both conditions, every offline judge, report."""
-    from engine.config import load_experiment
-    from engine.runner import RunOptions
+    from engine.demo import DEMO_EXPERIMENT, run_demo
 
-    exp = load_experiment(DEMO_EXPERIMENT)
-    if full:
-        exp.holdout.limit = None
     rd = _runs_dir(runs_dir)
-    _execute(exp, RunOptions(runs_dir=rd, limit=limit), events)
+    reporter = _reporter(events)
+    try:
+        results = run_demo(rd, reporter, full=full, limit=limit)
+    finally:
+        stop = getattr(reporter, "stop", None)
+        if stop:
+            stop()
+    if any(r.status != "finished" for r in results):
+        _fail("the demo did not finish: " + ", ".join(f"{r.run_id} {r.status}" for r in results), 1)
     report(runs_dir=rd, as_json=False, experiment=DEMO_EXPERIMENT, path=None, config=None, run=None, boot=2000)
 
 
@@ -342,6 +345,18 @@ def data_build_suite(out: Annotated[Path, typer.Option(help="Output directory.")
 
     counts = write_suite(out)
     typer.echo(f"wrote {out}: {counts}")
+
+
+def _register_plugins() -> None:
+    """Sub-commands that live with their part of the engine (kept light: heavy imports are lazy)."""
+    try:
+        from engine.train.cli import register
+    except ImportError:
+        return
+    register(app)
+
+
+_register_plugins()
 
 
 def main() -> None:
