@@ -231,8 +231,13 @@ def _unique(ids: list[str], what: str) -> None:
         seen.add(i)
 
 
-def resolve_path(value: str, base_dir: Path) -> str:
-    """Look a relative path up next to the experiment file, then in the working directory."""
+def resolve_path(value: str, base_dir: Path, *, missing: str = "file") -> str:
+    """Look a relative path up next to the experiment file, then in the working directory.
+
+    A path found in neither place resolves next to the file (`missing="file"`, data files: the
+    error then names that place) or in the working directory (`missing="cwd"`: adapters that a
+    later `engine train` writes under ./runs).
+    """
     p = Path(value).expanduser()
     if p.is_absolute():
         return str(p)
@@ -242,7 +247,7 @@ def resolve_path(value: str, base_dir: Path) -> str:
     here = (Path.cwd() / p).resolve()
     if here.exists():
         return str(here)
-    return str(near)
+    return str(here if missing == "cwd" else near)
 
 
 def _toml_line(text: str, loc: tuple[Any, ...]) -> int | None:
@@ -302,6 +307,6 @@ def load_experiment(path: str | Path, overrides: dict[str, Any] | None = None) -
     exp.holdout.tasks = resolve_path(exp.holdout.tasks, base)
     for c in exp.configs:
         if c.adapter:
-            c.adapter = resolve_path(c.adapter, base)
+            c.adapter = resolve_path(c.adapter, base, missing="cwd")
     exp.source = str(path.resolve())
     return exp

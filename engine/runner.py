@@ -86,28 +86,31 @@ class Runner:
         self.exp = exp
         self.opts = opts
         self.run_id = opts.run_id or jr.new_run_id(exp.name if opts.kind == "eval" else f"{opts.kind}-{exp.name}")
-        self.journal = jr.RunJournal(opts.runs_dir, self.run_id)
-        self.reporter = TeeReporter(self.journal, reporter) if reporter is not None else self.journal
+        self.run_dir = Path(opts.runs_dir) / self.run_id
+        self._outer = reporter
         self._stop = threading.Event()
         self._lock = threading.Lock()
-        self.result = RunResult(self.run_id, "running", run_dir=self.journal.dir)
+        self.result = RunResult(self.run_id, "running", run_dir=self.run_dir)
 
     # -- public ----------------------------------------------------------------------------
     def cancel(self) -> None:
         self._stop.set()
 
     def run(self) -> RunResult:
+        """Validate everything first (bad input raises before anything is written), then run."""
+        configs = self._configs()
+        judges_specs = self._judge_specs()
+        sel = select(self.exp, self.opts.limit)
+        planned = plan_episodes(self.exp, sel, configs)
+        judges = [make_judge(s) for s in judges_specs]
+        self.journal = jr.RunJournal(self.opts.runs_dir, self.run_id)
+        self.reporter: Reporter = TeeReporter(self.journal, self._outer) if self._outer is not None else self.journal
         t0 = time.time()
         previous = _install_signal_handlers(self.cancel)
         sampler: TelemetrySampler | None = None
         try:
-            configs = self._configs()
-            judges_specs = self._judge_specs()
-            sel = select(self.exp, self.opts.limit)
-            planned = plan_episodes(self.exp, sel, configs)
-            self._write_specs(configs, judges_specs, sel)
+            self._write_specs(configs, judges, sel)
             done_eps = jr.done_ids(self.opts.runs_dir, "episodes")
-            judges = [make_judge(s) for s in judges_specs]
             todo = [p for p in planned if p.episode_id not in done_eps] if self.opts.generate else []
             stored = self._stored_episodes(planned, done_eps)
             done_jdg = jr.done_ids(self.opts.runs_dir, "judgments")
@@ -177,13 +180,13 @@ class Runner:
             raise ValueError(f"unknown judge(s) {missing}; the experiment has {sorted(known)}")
         return [j for j in self.exp.judges if j.id in self.opts.judge_ids]
 
-    def _write_specs(self, configs: list[ConfigSpec], judges: list[JudgeSpec], sel: Any) -> None:
+    def _write_specs(self, configs: list[ConfigSpec], judges: list[Judge], sel: Any) -> None:
         self.journal.write_specs("configs", [config_row(c) for c in configs])
         self.journal.write_specs("skills", [skill_row(s) for s in sel.skills.values()])
         self.journal.write_specs("tasks", [task_row(t) for t in sel.tasks])
         rows = []
-        for spec in judges:
-            j = make_judge(spec)
+        for j in judges:
+            spec = j.spec
             rows.append(
                 {
                     "judge_id": spec.id,

@@ -14,7 +14,6 @@ in-memory snapshot from the journals instead (same tables, same queries).
 
 from __future__ import annotations
 
-import io
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.json as pajson
 
 from engine.store import journal as jr
@@ -184,34 +184,34 @@ class Store:
             if name in _ERROR_COLUMN:
                 err = _ERROR_COLUMN[name]
                 k = keys[0]
-                # one row per id inside the batch, a success before an error
-                con.execute(
-                    f"CREATE OR REPLACE TEMP TABLE _batch AS SELECT * FROM _new "
-                    f"QUALIFY row_number() OVER (PARTITION BY {k} ORDER BY ({err}), created_at) = 1"
-                )
+                src = "_new"
+                if pc.count_distinct(table[k]).as_py() != table.num_rows:
+                    # one row per id inside the batch, a success before an error
+                    con.execute(
+                        f"CREATE OR REPLACE TEMP TABLE _batch AS SELECT * FROM _new "
+                        f"QUALIFY row_number() OVER (PARTITION BY {k} ORDER BY ({err}), created_at) = 1"
+                    )
+                    src = "_batch"
                 # a new success replaces a stored error
-                con.execute(
-                    f"DELETE FROM {name} WHERE ({err}) AND {k} IN (SELECT {k} FROM _batch WHERE NOT ({err}))"
-                )
-                before = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
-                con.execute(
-                    f"INSERT INTO {name} SELECT * FROM _batch n WHERE NOT EXISTS "
+                con.execute(f"DELETE FROM {name} WHERE ({err}) AND {k} IN (SELECT {k} FROM {src} WHERE NOT ({err}))")
+                inserted = con.execute(
+                    f"INSERT INTO {name} SELECT * FROM {src} n WHERE NOT EXISTS "
                     f"(SELECT 1 FROM {name} t WHERE t.{k} = n.{k})"
-                )
-                after = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
+                ).fetchall()[0][0]
                 if name == "judgments":
-                    self._refresh_aggregates(con.sql("SELECT * FROM _batch").to_arrow_table())
-                con.execute("DROP TABLE _batch")
-                return int(after - before)
+                    self._refresh_aggregates(table if src == "_new" else con.sql("SELECT * FROM _batch").to_arrow_table())
+                if src == "_batch":
+                    con.execute("DROP TABLE _batch")
+                return int(inserted)
             if name in ("configs", "skills", "tasks", "judges", "runs"):
                 # specs: the newest description wins
                 con.execute(f"DELETE FROM {name} t WHERE EXISTS (SELECT 1 FROM _new n WHERE {cond})")
                 con.execute(f"INSERT INTO {name} SELECT DISTINCT ON ({', '.join(keys)}) * FROM _new")
                 return table.num_rows
-            before = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
-            con.execute(f"INSERT INTO {name} SELECT * FROM _new n WHERE NOT EXISTS (SELECT 1 FROM {name} t WHERE {cond})")
-            after = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
-            return int(after - before)
+            inserted = con.execute(
+                f"INSERT INTO {name} SELECT * FROM _new n WHERE NOT EXISTS (SELECT 1 FROM {name} t WHERE {cond})"
+            ).fetchall()[0][0]
+            return int(inserted)
         finally:
             con.unregister("_new")
 
@@ -253,5 +253,5 @@ def _parse(name: str, data: bytes) -> pa.Table:
         return schema.empty_table()
     opts = pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
     read = pajson.ReadOptions(block_size=max(1 << 20, min(len(data) + 1, 1 << 26)))
-    table = pajson.read_json(io.BytesIO(data), read_options=read, parse_options=opts)
+    table = pajson.read_json(pa.BufferReader(pa.py_buffer(data)), read_options=read, parse_options=opts)
     return table.select(schema.names)

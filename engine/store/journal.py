@@ -156,7 +156,9 @@ def read_complete(path: Path, offset: int = 0) -> tuple[bytes, int]:
     end = data.rfind(b"\n")
     if end < 0:
         return b"", offset
-    return data[: end + 1], offset + end + 1
+    if end + 1 < len(data):
+        data = data[: end + 1]  # drop a torn tail (rare: only then is the data copied)
+    return data, offset + end + 1
 
 
 def iter_records(path: Path) -> Iterator[dict[str, Any]]:

@@ -1,0 +1,169 @@
+"""Human adjudications as a judge: one journal run `runs/human/` that the store ingests like any other.
+
+The cockpit's disagreement browser calls `adjudicate`: it reads the episode's denormalised fields
+from the store and appends a judgment row (judge_id "human", kind "human", the note as rationale)
+to `runs/human/judgments.jsonl` with one O_APPEND write. The run directory carries a `run.json`
+(kind "human"), a `judges.jsonl` spec row and a finished lifecycle in `events.jsonl`, so the store
+ingests it, `engine runs` lists it, and κ treats "human" like any other judge.
+
+One adjudication per (episode, judge): the judgment id hashes both, and the store keeps the first
+row of an id, so a second adjudication of the same episode is refused here rather than silently
+ignored at ingest.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from engine.data.schemas import canonical_hash
+from engine.events import JudgmentRecorded, RunFinished, RunStarted
+from engine.store import journal as jr
+
+HUMAN_RUN = "human"
+HUMAN_JUDGE = "human"
+HUMAN_FP = "human-v1"
+VERDICTS = ("pass", "fail")
+
+_EPISODE_FIELDS = ("episode_id", "config_id", "config_fp", "task_id", "skill_id", "condition", "sample")
+
+
+class AdjudicationError(ValueError):
+    pass
+
+
+def judgment_id(episode_id: str, judge_id: str = HUMAN_JUDGE) -> str:
+    return canonical_hash({"episode": episode_id, "judge": judge_id, "kind": "human"}, 24)
+
+
+def judge_row(judge_id: str = HUMAN_JUDGE) -> dict[str, Any]:
+    return {
+        "judge_id": judge_id,
+        "judge_fp": HUMAN_FP,
+        "kind": "human",
+        "backend": None,
+        "model": None,
+        "spec_json": jr.dumps({"id": judge_id, "kind": "human"}),
+    }
+
+
+def ensure_run(runs_dir: Path, run_id: str = HUMAN_RUN, judge_id: str = HUMAN_JUDGE) -> Path:
+    """Create the human journal run (idempotent)."""
+    d = Path(runs_dir) / run_id
+    if (d / jr.RUN_FILE).exists() and (d / "judges.jsonl").exists():
+        return d
+    journal = jr.RunJournal(Path(runs_dir), run_id)
+    now = time.time()
+    try:
+        journal.write_specs("judges", [judge_row(judge_id)])
+        journal.write_run_info(
+            {
+                "run_id": run_id,
+                "kind": "human",
+                "experiment": "human",
+                "experiment_path": None,
+                "started_at": now,
+                "resumed_at": None,
+                "pid": None,
+                "total_episodes": 0,
+                "total_judgments": 0,
+            }
+        )
+        if not (d / jr.EVENTS_FILE).exists() or (d / jr.EVENTS_FILE).stat().st_size == 0:
+            journal.emit(RunStarted(run_id, kind="human", experiment="human", judges=(judge_id,), t=now))
+            journal.emit(RunFinished(run_id, t=now))
+    finally:
+        journal.close()
+    return d
+
+
+def episode_fields(con: Any, episode_id: str) -> dict[str, Any]:
+    """The denormalised fields a judgment row carries, read from the store (scoring from tasks)."""
+    rows = con.execute(
+        "SELECT e.episode_id, e.config_id, e.config_fp, e.task_id, e.skill_id, e.condition, e.sample, "
+        "(SELECT any_value(t.scoring) FROM tasks t WHERE t.task_id = e.task_id AND t.task_hash = e.task_hash), "
+        "(SELECT any_value(j.scoring) FROM judgments j WHERE j.episode_id = e.episode_id) "
+        "FROM episodes e WHERE e.episode_id = ?",
+        [episode_id],
+    ).fetchall()
+    if not rows:
+        raise AdjudicationError(f"episode {episode_id} is not in the store")
+    r = rows[0]
+    out = dict(zip(_EPISODE_FIELDS, r[:7], strict=True))
+    out["scoring"] = r[7] or r[8]
+    return out
+
+
+def existing(con: Any, episode_id: str, judge_id: str = HUMAN_JUDGE) -> tuple[str, str | None] | None:
+    """(verdict, note) of an adjudication already in the store, if any."""
+    rows = con.execute(
+        "SELECT verdict, rationale FROM judgments WHERE judgment_id = ?", [judgment_id(episode_id, judge_id)]
+    ).fetchall()
+    return (rows[0][0], rows[0][1]) if rows else None
+
+
+def append_judgment(
+    runs_dir: Path,
+    fields: dict[str, Any],
+    verdict: str,
+    note: str = "",
+    *,
+    judge_id: str = HUMAN_JUDGE,
+    run_id: str = HUMAN_RUN,
+) -> dict[str, Any]:
+    """Append one human judgment for the episode described by `fields`; returns the record."""
+    if verdict not in VERDICTS:
+        raise AdjudicationError(f"verdict must be one of {VERDICTS}, not {verdict!r}")
+    missing = [k for k in _EPISODE_FIELDS if k not in fields]
+    if missing:
+        raise AdjudicationError(f"episode fields missing: {missing}")
+    d = ensure_run(Path(runs_dir), run_id, judge_id)
+    jid = judgment_id(str(fields["episode_id"]), judge_id)
+    if jid in _journaled(d):
+        raise AdjudicationError(f"episode {fields['episode_id']} is already adjudicated by {judge_id}")
+    now = time.time()
+    rec = {
+        "judgment_id": jid,
+        "episode_id": fields["episode_id"],
+        "judge_id": judge_id,
+        "judge_fp": HUMAN_FP,
+        "config_id": fields["config_id"],
+        "config_fp": fields["config_fp"],
+        "task_id": fields["task_id"],
+        "skill_id": fields["skill_id"],
+        "condition": fields["condition"],
+        "sample": fields["sample"],
+        "scoring": fields.get("scoring"),
+        "verdict": verdict,
+        "rationale": note or None,
+        "extracted": None,
+        "tokens_in": 0,
+        "tokens_out": 0,
+        "latency_s": 0.0,
+        "cost_usd": 0.0,
+        "run_id": run_id,
+        "created_at": now,
+    }
+    journal = jr.RunJournal(Path(runs_dir), run_id)
+    try:
+        journal.append("judgments", rec)
+        journal.emit(
+            JudgmentRecorded(run_id, episode_id=str(fields["episode_id"]), judge_id=judge_id, verdict=verdict)
+        )
+    finally:
+        journal.close()
+    return rec
+
+
+def adjudicate(
+    con: Any, runs_dir: Path, episode_id: str, verdict: str, note: str = "", *, judge_id: str = HUMAN_JUDGE
+) -> dict[str, Any]:
+    """Record a human verdict on a stored episode (the store's fields, the note as rationale)."""
+    if existing(con, episode_id, judge_id) is not None:
+        raise AdjudicationError(f"episode {episode_id} is already adjudicated by {judge_id}")
+    return append_judgment(runs_dir, episode_fields(con, episode_id), verdict, note, judge_id=judge_id)
+
+
+def _journaled(run_dir: Path) -> set[str]:
+    return {str(r.get("judgment_id")) for r in jr.iter_records(run_dir / "judgments.jsonl")}

@@ -1,0 +1,45 @@
+"""Shared fixtures. Model tests use the real embedded SmolLM2 (converted once into the cache dir)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MINI = ROOT / "tests" / "fixtures" / "mini"
+
+pytest_plugins = ["tests.servers.fixtures"]
+
+
+def engine_cmd(*args: str) -> list[str]:
+    """The `engine` CLI of this interpreter (works without the venv's bin on PATH)."""
+    return [sys.executable, "-m", "engine.cli", *args]
+
+
+@pytest.fixture
+def runs_dir(tmp_path: Path) -> Path:
+    d = tmp_path / "runs"
+    d.mkdir()
+    return d
+
+
+@pytest.fixture
+def mini_experiment(tmp_path: Path) -> Path:
+    """A copy of the mini experiment whose data paths point at the committed mini suite."""
+    text = (MINI / "experiment.toml").read_text()
+    text = text.replace('"skills.jsonl"', f'"{MINI / "skills.jsonl"}"').replace(
+        '"tasks.jsonl"', f'"{MINI / "tasks.jsonl"}"'
+    )
+    p = tmp_path / "mini.toml"
+    p.write_text(text)
+    return p
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quiet_hf() -> None:
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
