@@ -105,10 +105,8 @@ class Store:
         self.close()
 
     def _ensure_aggregates(self) -> None:
-        try:
-            from engine.analysis import aggregates
-        except ImportError:
-            return
+        from engine.analysis import aggregates
+
         aggregates.ensure(self.con)
 
     # -- ingest ----------------------------------------------------------------------------
@@ -198,8 +196,8 @@ class Store:
                     f"INSERT INTO {name} SELECT * FROM {src} n WHERE NOT EXISTS "
                     f"(SELECT 1 FROM {name} t WHERE t.{k} = n.{k})"
                 ).fetchall()[0][0]
-                if name == "judgments":
-                    self._refresh_aggregates(table if src == "_new" else con.sql("SELECT * FROM _batch").to_arrow_table())
+                rows = table if src == "_new" else con.sql("SELECT * FROM _batch").to_arrow_table()
+                self._refresh_aggregates(name, rows)
                 if src == "_batch":
                     con.execute("DROP TABLE _batch")
                 return int(inserted)
@@ -215,12 +213,14 @@ class Store:
         finally:
             con.unregister("_new")
 
-    def _refresh_aggregates(self, new_judgments: pa.Table) -> None:
-        try:
-            from engine.analysis import aggregates
-        except ImportError:
-            return
-        aggregates.refresh(self.con, new_judgments)
+    def _refresh_aggregates(self, name: str, rows: pa.Table) -> None:
+        """Keep the analysis aggregates (per config x task counts) in step, in the same transaction."""
+        from engine.analysis import aggregates
+
+        if name == "judgments":
+            aggregates.refresh(self.con, rows)
+        else:
+            aggregates.refresh(self.con, None, new_episodes=rows)
 
     def _run_row(self, run_dir: Path) -> dict[str, Any]:
         info = jr.read_run_info(run_dir)

@@ -1,0 +1,33 @@
+"""Analysis of a store: pass rates, procedural Δ with paired CIs and McNemar, SFT lift on matched
+judge paths, judge agreement (κ), the format artifact and the Δ-by-size trajectory.
+
+Where things are computed:
+- `paths.py`       judge paths (derivation, headline choice, judge labels)
+- `aggregates.py`  tables kept at ingest (`ensure`, `refresh`) so a report is O(tasks)
+- `inputs.py`      what a report reads (aggregates, or the same computed from the raw tables)
+- `passrates.py`   pass rates per config x condition x judge
+- `delta.py`       Δ, bootstrap CI, McNemar, lift, the matched-path guard (`PathMismatchError`)
+- `agreement.py`   κ, % agreement, confusion, Δ shift, the disagreement browser
+- `artifacts.py`   `ANSWER:`-line compliance, extractor vs LLM gap by condition
+- `stats.py`       the statistics (statsmodels κ and McNemar, scipy bootstrap)
+- `report.py`      `build_report` / `Report`; `render.py`: rich tables for `engine report`
+"""
+
+from engine.analysis.agreement import count_disagreements, disagreements
+from engine.analysis.delta import Comparison, Delta, PathMismatchError, compare, lift
+from engine.analysis.paths import JudgePath, derive_paths
+from engine.analysis.report import Report, build_report
+
+__all__ = [
+    "Comparison",
+    "Delta",
+    "JudgePath",
+    "PathMismatchError",
+    "Report",
+    "build_report",
+    "compare",
+    "count_disagreements",
+    "derive_paths",
+    "disagreements",
+    "lift",
+]

@@ -1,0 +1,137 @@
+"""Format compliance and the format artifact.
+
+The deterministic `answer_line` extractor only sees answers written on an `ANSWER:` line. If one
+condition writes its conclusion in free prose more often, the extractor under-counts that
+condition and biases Δ (the reference study: the extractor was biased against `curated`). This
+module exposes it: the share of completions with an `ANSWER:` line per config x condition, and,
+on answer_line-scored tasks, extractor vs LLM pass rates on the same episodes, their gap per
+condition and the gap's difference between conditions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from engine.analysis.agreement import pair_stats
+from engine.analysis.inputs import Inputs
+from engine.analysis.passrates import CONDITIONS
+
+GAP_WARN = 0.02  # pooled gap difference between conditions worth a warning
+
+
+@dataclass(frozen=True)
+class FormatShare:
+    config: str
+    condition: str
+    n: int  # completions (generation errors excluded)
+    answer_line: int
+    share: float | None
+    generation_errors: int
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class FormatGap:
+    config: str  # "*" pools all configs
+    extractor: str
+    llm: str
+    n_no_skill: int
+    n_curated: int
+    extractor_no_skill: float | None
+    extractor_curated: float | None
+    llm_no_skill: float | None
+    llm_curated: float | None
+    gap_no_skill: float | None  # llm − extractor pass rate
+    gap_curated: float | None
+    gap_diff: float | None  # gap_curated − gap_no_skill: > 0, the extractor is biased against curated
+    delta_extractor: float | None  # Δ on these tasks as each judge sees it
+    delta_llm: float | None
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def format_shares(inp: Inputs) -> list[FormatShare]:
+    f = inp.fmt
+    if f.n == 0:
+        return []
+    out = []
+    for ci, c in enumerate(inp.configs):
+        for cond in CONDITIONS:
+            m = (f.num["cfg"] == ci) & (f.codes["condition"] == f.code("condition", cond))
+            n_all, err, al = (int(f.num[k][m].sum()) for k in ("n", "errors", "answer_line"))
+            if n_all:
+                n = n_all - err
+                out.append(FormatShare(c.label, cond, n, al, al / n if n else None, err))
+    return out
+
+
+def _rate(num: int, n: int) -> float | None:
+    return num / n if n else None
+
+
+def _sub(a: float | None, b: float | None) -> float | None:
+    return a - b if a is not None and b is not None else None
+
+
+def _warn(g: FormatGap, warnings: list[str]) -> None:
+    if g.gap_diff is None or abs(g.gap_diff) < GAP_WARN:
+        return
+    against = "curated" if g.gap_diff > 0 else "no_skill"
+    warnings.append(
+        f"format artifact: on answer_line tasks the ANSWER:-line judge {g.extractor} misses "
+        f"{(g.gap_curated or 0) * 100:.1f} pp of passes under curated and "
+        f"{(g.gap_no_skill or 0) * 100:.1f} pp under no_skill relative to {g.llm} (answers written in "
+        f"prose): Δ scored by {g.extractor} is biased against {against} by {abs(g.gap_diff) * 100:.1f} pp"
+    )
+
+
+def format_gaps(inp: Inputs, warnings: list[str]) -> list[FormatGap]:
+    """Extractor vs LLM judge on the answer_line-scored episodes both judged, per config and pooled ("*")."""
+    p = inp.pair
+    if p.n == 0:
+        return []
+    kind = np.array([j.kind for j in inp.judges] or ["?"], dtype=object)
+    mask = (
+        (p.codes["scoring"] == p.code("scoring", "answer_line"))
+        & (kind[p.num["ja"]] == "answer_line")
+        & (kind[p.num["jb"]] == "llm")
+    )
+    out: list[FormatGap] = []
+    jl = [j.label for j in inp.judges]
+    for pooled in (False, True):
+        st = pair_stats(inp, mask, pooled=pooled)
+        for i, (ci, a, b) in enumerate(st.keys):
+            rates = {}
+            for suffix in ("ns", "cu"):
+                n11, n10, n01, n00 = (int(st.n[f"{k}_{suffix}"][i]) for k in ("n11", "n10", "n01", "n00"))
+                n = n11 + n10 + n01 + n00
+                rates[suffix] = (n, _rate(n11 + n10, n), _rate(n11 + n01, n))
+            (n_ns, ex_ns, l_ns), (n_cu, ex_cu, l_cu) = rates["ns"], rates["cu"]
+            gap_ns, gap_cu = _sub(l_ns, ex_ns), _sub(l_cu, ex_cu)
+            dx, dl = (float(v) if np.isfinite(v) else None for v in (st.delta_a[i], st.delta_b[i]))
+            cfg = inp.configs[ci].label if ci >= 0 else "*"
+            g = FormatGap(
+                cfg,
+                jl[a],
+                jl[b],
+                n_ns,
+                n_cu,
+                ex_ns,
+                ex_cu,
+                l_ns,
+                l_cu,
+                gap_ns,
+                gap_cu,
+                _sub(gap_cu, gap_ns),
+                dx,
+                dl,
+            )
+            out.append(g)
+            if pooled:
+                _warn(g, warnings)
+    return out

@@ -1,0 +1,214 @@
+"""Procedural Δ (curated − no_skill, paired by task), its CI, McNemar, and the SFT lift.
+
+Δ for a config on a path: per task, the pass rate of each condition is the mean over samples of
+its non-error verdicts (by the judge the path assigns to the task's scoring family); Δ is the mean
+over tasks of curated − no_skill, on the tasks where both conditions have a non-error verdict.
+The CI is a bootstrap over tasks (the two conditions of a task are one unit); McNemar pairs the
+two conditions of each (task, sample). Errors are excluded and counted, never failed.
+
+The matched-path guard: `compare` (and `lift`) refuse numbers from different judge paths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.analysis.inputs import Inputs
+from engine.analysis.paths import JudgePath
+from engine.analysis.stats import mcnemar_exact, paired_ci
+
+
+class PathMismatchError(ValueError):
+    """Two numbers compared come from different judge paths."""
+
+
+@dataclass
+class Delta:
+    config: str
+    path: str
+    n_tasks: int
+    pass_no_skill: float | None
+    pass_curated: float | None
+    delta: float | None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    mcnemar_p: float | None = None
+    discordant_no_skill_only: int = 0  # (task, sample) pairs: no_skill pass, curated fail
+    discordant_curated_only: int = 0  # curated pass, no_skill fail
+    n_pairs: int = 0
+    errors: int = 0  # error verdicts in the path's scope, excluded
+    tasks_dropped: int = 0  # tasks without a non-error verdict in one condition
+    partial: bool = False
+    route: tuple[str | None, str | None] = field(default=(None, None), repr=False)
+    task_ids: np.ndarray = field(default_factory=lambda: np.array([], dtype=object), repr=False)
+    diffs: np.ndarray = field(default_factory=lambda: np.array([]), repr=False)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "config": self.config,
+            "path": self.path,
+            "n_tasks": self.n_tasks,
+            "pass_no_skill": self.pass_no_skill,
+            "pass_curated": self.pass_curated,
+            "delta": self.delta,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "mcnemar_p": self.mcnemar_p,
+            "discordant_no_skill_only": self.discordant_no_skill_only,
+            "discordant_curated_only": self.discordant_curated_only,
+            "n_pairs": self.n_pairs,
+            "errors": self.errors,
+            "tasks_dropped": self.tasks_dropped,
+            "partial": self.partial,
+        }
+
+
+@dataclass
+class Comparison:
+    a: str  # config label of the minuend
+    b: str
+    path: str
+    n_tasks: int
+    delta_a: float | None  # on the tasks both cover
+    delta_b: float | None
+    diff: float | None  # delta_a − delta_b
+    ci_low: float | None = None
+    ci_high: float | None = None
+    warnings: list[str] = field(default_factory=list)
+    diffs: np.ndarray = field(default_factory=lambda: np.array([]), repr=False)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "config": self.a,
+            "base": self.b,
+            "path": self.path,
+            "n_tasks": self.n_tasks,
+            "delta_sft": self.delta_a,
+            "delta_base": self.delta_b,
+            "lift": self.diff,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+        }
+
+
+def _mean(x: np.ndarray) -> float | None:
+    return float(x.mean()) if x.size else None
+
+
+def deltas(inp: Inputs, paths: Sequence[JudgePath]) -> list[Delta]:
+    """Δ per path x config, without CIs (see `with_cis`)."""
+    t = inp.task
+    if t.n == 0:
+        return []
+    jidx = {j.label: i for i, j in enumerate(inp.judges)}
+    tasks = np.asarray(t.dicts["task_id"], dtype=object)
+    task_rank = np.argsort(np.argsort(tasks, kind="stable"), kind="stable")  # code -> rank by task id
+    T = max(1, len(tasks))
+    out = []
+    for p in paths:
+        scope = np.zeros(t.n, dtype=bool)
+        for fam in ("answer_line", "llm"):
+            judge, fc = p.judge_for(fam), t.code("scoring", fam)
+            if judge in jidx and fc >= 0:
+                scope |= (t.codes["scoring"] == fc) & (t.num["judge"] == jidx[judge])
+        rows = np.flatnonzero(scope)
+        rows = rows[np.argsort(t.num["cfg"][rows] * T + task_rank[t.codes["task_id"][rows]], kind="stable")]
+        bounds = np.searchsorted(t.num["cfg"][rows], np.arange(len(inp.configs) + 1))
+        for ci, c in enumerate(inp.configs):
+            r_all = rows[bounds[ci] : bounds[ci + 1]]
+            if r_all.size == 0:
+                continue
+            num = {k: v[r_all] for k, v in t.num.items()}
+            ok = (num["ns_n"] > 0) & (num["cu_n"] > 0)
+            ns = num["ns_pass"][ok] / num["ns_n"][ok]
+            cu = num["cu_pass"][ok] / num["cu_n"][ok]
+            pp, pf, fp, ff = (int(num[k].sum()) for k in ("pp", "pf", "fp", "ff"))
+            out.append(
+                Delta(
+                    config=c.label,
+                    path=p.name,
+                    n_tasks=int(ok.sum()),
+                    pass_no_skill=_mean(ns),
+                    pass_curated=_mean(cu),
+                    delta=_mean(cu - ns),
+                    mcnemar_p=mcnemar_exact([[pp, pf], [fp, ff]]),
+                    discordant_no_skill_only=pf,
+                    discordant_curated_only=fp,
+                    n_pairs=pp + pf + fp + ff,
+                    errors=int(num["ns_err"].sum() + num["cu_err"].sum()),
+                    tasks_dropped=int((~ok).sum()),
+                    partial=p.partial,
+                    route=p.route,
+                    task_ids=tasks[t.codes["task_id"][r_all[ok]]],
+                    diffs=cu - ns,
+                )
+            )
+    return out
+
+
+def _guard(a: Delta, b: Delta) -> None:
+    if a.route != b.route:
+        raise PathMismatchError(
+            f"refusing to compare {a.config} on path '{a.path}' (answer_line tasks: {a.route[0]}, "
+            f"llm tasks: {a.route[1]}) with {b.config} on path '{b.path}' (answer_line tasks: {b.route[0]}, "
+            f"llm tasks: {b.route[1]}): numbers scored by different judge paths are not comparable. "
+            "This exact mismatch produced two false conclusions in the reference study ('format-only "
+            "learning at 0.8B', 'SFT contribution shrinks at 4B'); both fell once paths were matched. "
+            "Compare both configs on one path."
+        )
+
+
+def paired(a: Delta, b: Delta) -> Comparison:
+    """a − b on the tasks both cover, per task; guarded. CI not computed (see `with_cis`)."""
+    _guard(a, b)
+    common, ia, ib = np.intersect1d(a.task_ids, b.task_ids, return_indices=True)
+    warns = []
+    if common.size != a.task_ids.size or common.size != b.task_ids.size:
+        warns.append(
+            f"{a.config} vs {b.config} on path '{a.path}': task coverage differs "
+            f"({a.task_ids.size} vs {b.task_ids.size} tasks); compared on the {common.size} tasks both cover"
+        )
+    da, db = a.diffs[ia], b.diffs[ib]
+    return Comparison(
+        a=a.config,
+        b=b.config,
+        path=a.path,
+        n_tasks=int(common.size),
+        delta_a=_mean(da),
+        delta_b=_mean(db),
+        diff=_mean(da - db),
+        warnings=warns,
+        diffs=da - db,
+    )
+
+
+def with_cis(items: Sequence[Delta | Comparison], *, n_boot: int, seed: int) -> None:
+    """Fill ci_low/ci_high of each item in place, bootstrapping all series in as few calls as possible."""
+    cis = paired_ci([it.diffs for it in items], n_boot=n_boot, seed=seed)
+    for it, (lo, hi) in zip(items, cis, strict=True):
+        it.ci_low, it.ci_high = lo, hi
+
+
+def compare(
+    a: Delta, b: Delta, *, n_boot: int = 2000, seed: int = 0, warnings: list[str] | None = None
+) -> Comparison:
+    """Δ(a) − Δ(b) on one judge path, with a paired bootstrap CI over the tasks both cover.
+
+    Raises PathMismatchError when a and b come from different judge paths. A coverage difference
+    restricts the comparison to the intersection and adds a warning (to `warnings` when given).
+    """
+    c = paired(a, b)
+    with_cis([c], n_boot=n_boot, seed=seed)
+    if warnings is not None:
+        warnings.extend(c.warnings)
+    return c
+
+
+def lift(
+    sft: Delta, base: Delta, *, n_boot: int = 2000, seed: int = 0, warnings: list[str] | None = None
+) -> Comparison:
+    """SFT-attributable lift Δ(sft) − Δ(base) on the same judge path (guarded, see `compare`)."""
+    return compare(sft, base, n_boot=n_boot, seed=seed, warnings=warnings)

@@ -1,0 +1,283 @@
+"""Rich tables for `engine report`. Store text (ids, labels, warnings) is never parsed as markup."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from engine.analysis.report import Report
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def literal(value: object, style: str = "") -> Text:
+    """Store text as a literal Text: control characters (C0/C1, ESC) stripped, no markup."""
+    return Text(_CONTROL.sub("", "" if value is None else str(value)), style=style)
+
+
+def _pct(x: float | None, digits: int = 1) -> str:
+    return "—" if x is None else f"{x * 100:.{digits}f}%"
+
+
+def _signed(x: float | None) -> str:
+    return "—" if x is None else f"{x:+.3f}"
+
+
+def _ci(lo: float | None, hi: float | None) -> str:
+    return "—" if lo is None or hi is None else f"[{lo:+.3f}, {hi:+.3f}]"
+
+
+def _p(p: float | None) -> str:
+    if p is None:
+        return "—"
+    return "<1e-4" if p < 1e-4 else f"{p:.4f}"
+
+
+def _table(title: str | Text, headers: Iterable[str], right_from: int = 1) -> Table:
+    t = Table(
+        title=literal(title) if isinstance(title, str) else title, title_justify="left", header_style="bold"
+    )
+    for i, h in enumerate(headers):
+        t.add_column(literal(h), justify="right" if i >= right_from else "left", no_wrap=i < right_from)
+    return t
+
+
+def _row(t: Table, *cells: Any) -> None:
+    t.add_row(*(c if isinstance(c, Text) else literal(c) for c in cells))
+
+
+def _paths(r: Report) -> Table:
+    t = _table("Judge paths", ["path", "answer_line tasks", "llm tasks", "note"], right_from=9)
+    for p in r.paths:
+        note = ["headline"] if p.name == r.headline else []
+        note += ["partial"] if p.partial else []
+        _row(
+            t,
+            literal(p.name, "bold" if p.name == r.headline else ""),
+            p.answer_line or "—",
+            p.llm or "—",
+            ", ".join(note),
+        )
+    return t
+
+
+def _pass_rates(r: Report) -> Table:
+    t = _table(
+        "Pass rates (non-error verdicts; errors apart)",
+        ["config", "judge", "no_skill", "curated", "errors"],
+        2,
+    )
+    cells: dict[tuple[str, str], dict[str, Any]] = {}
+    for pr in r.pass_rates:
+        cells.setdefault((pr.config, pr.judge), {})[pr.condition] = pr
+    for (cfg, judge), by in cells.items():
+        shown = [
+            f"{_pct(by[c].pass_rate)} ({by[c].passes}/{by[c].n})" if c in by else "—"
+            for c in ("no_skill", "curated")
+        ]
+        _row(t, cfg, judge, *shown, sum(x.errors for x in by.values()))
+    return t
+
+
+def _deltas(r: Report) -> list[Table]:
+    out = []
+    order = sorted(r.paths, key=lambda p: p.name != r.headline)
+    for p in order:
+        rows = [d for d in r.deltas if d.path == p.name]
+        if not rows:
+            continue
+        title = Text("Procedural Δ on path ")
+        title.append(literal(p.name, "bold"))
+        title.append(" (headline)" if p.name == r.headline else "")
+        title.append(" — partial: answer_line tasks only" if p.partial else "")
+        headers = [
+            "config",
+            "tasks",
+            "no_skill",
+            "curated",
+            "Δ",
+            "95% CI",
+            "McNemar p",
+            "ns>cu / cu>ns",
+            "errors",
+        ]
+        t = _table(title, headers)
+        for d in rows:
+            disc = f"{d.discordant_no_skill_only} / {d.discordant_curated_only}"
+            _row(
+                t,
+                d.config,
+                d.n_tasks,
+                _pct(d.pass_no_skill),
+                _pct(d.pass_curated),
+                _signed(d.delta),
+                _ci(d.ci_low, d.ci_high),
+                _p(d.mcnemar_p),
+                disc,
+                d.errors,
+            )
+        out.append(t)
+    return out
+
+
+def _lifts(r: Report) -> Table:
+    t = _table(
+        "SFT lift = Δ(sft) − Δ(base), same path",
+        ["config", "base", "path", "tasks", "Δ sft", "Δ base", "lift", "95% CI"],
+        3,
+    )
+    for c in r.lifts:
+        _row(
+            t,
+            c.a,
+            c.b,
+            c.path,
+            c.n_tasks,
+            _signed(c.delta_a),
+            _signed(c.delta_b),
+            _signed(c.diff),
+            _ci(c.ci_low, c.ci_high),
+        )
+    return t
+
+
+def _agreement(r: Report) -> list[Table]:
+    headers = [
+        "judges",
+        "config",
+        "n",
+        "agree",
+        "κ",
+        "κ 95% CI",
+        "++ / +− / −+ / −−",
+        "Δ a",
+        "Δ b",
+        "shift",
+    ]
+    t = _table("Judge agreement (episodes both judged non-error; ++ = a pass, b pass)", headers, 2)
+    for a in r.agreement:
+        conf = a.confusion
+        _row(
+            t,
+            f"{a.judge_a} vs {a.judge_b}",
+            a.config,
+            a.n,
+            _pct(a.pct_agreement, 2),
+            "—" if a.kappa is None else f"{a.kappa:.3f}",
+            "—" if a.kappa_low is None else f"[{a.kappa_low:.3f}, {a.kappa_high:.3f}]",
+            f"{conf[0][0]} / {conf[0][1]} / {conf[1][0]} / {conf[1][1]}",
+            _signed(a.delta_a),
+            _signed(a.delta_b),
+            _signed(a.delta_shift),
+        )
+    s = _table(
+        "Judge validation summary",
+        ["judges", "configs", "κ pooled", "κ min", "agree min", "max |Δ shift|", "Δ sign flips"],
+        1,
+    )
+    for x in r.agreement_summary:
+        _row(
+            s,
+            f"{x.judge_a} vs {x.judge_b}",
+            x.configs,
+            "—" if x.kappa_pooled is None else f"{x.kappa_pooled:.3f}",
+            "—" if x.kappa_min is None else f"{x.kappa_min:.3f}",
+            _pct(x.pct_agreement_min, 2),
+            "—" if x.max_abs_delta_shift is None else f"{x.max_abs_delta_shift:.3f}",
+            ", ".join(x.direction_flips) or "none",
+        )
+    return [t, s]
+
+
+def _format(r: Report) -> list[Table]:
+    t = _table(
+        "ANSWER: line compliance",
+        ["config", "condition", "completions", "with ANSWER:", "share", "gen. errors"],
+        2,
+    )
+    for f in r.format:
+        _row(t, f.config, f.condition, f.n, f.answer_line, _pct(f.share), f.generation_errors)
+    g = _table(
+        "Format artifact: extractor vs LLM on answer_line tasks (same episodes)",
+        [
+            "config",
+            "judges",
+            "extr. ns",
+            "extr. cu",
+            "LLM ns",
+            "LLM cu",
+            "gap ns",
+            "gap cu",
+            "gap cu−ns",
+            "Δ extr.",
+            "Δ LLM",
+        ],
+        2,
+    )
+    for x in r.format_gaps:
+        _row(
+            g,
+            x.config,
+            f"{x.extractor} vs {x.llm}",
+            _pct(x.extractor_no_skill),
+            _pct(x.extractor_curated),
+            _pct(x.llm_no_skill),
+            _pct(x.llm_curated),
+            _pct(x.gap_no_skill),
+            _pct(x.gap_curated),
+            _pct(x.gap_diff),
+            _signed(x.delta_extractor),
+            _signed(x.delta_llm),
+        )
+    return [t, g]
+
+
+def _trajectory(r: Report) -> Table:
+    t = _table(
+        Text(f"Δ by size on the headline path ({r.headline or '—'})"),
+        ["series", "config", "size (B)", "Δ", "95% CI"],
+        2,
+    )
+    for p in r.trajectory:
+        _row(
+            t,
+            p.series,
+            p.config,
+            "—" if p.size_b is None else f"{p.size_b:g}",
+            _signed(p.delta),
+            _ci(p.ci_low, p.ci_high),
+        )
+    return t
+
+
+def render_report(report: Report, console: Console) -> None:
+    """Print every section of a report that has rows, then its warnings."""
+    head = Text("Report — headline path: ")
+    head.append(literal(report.headline or "—", "bold"))
+    head.append(
+        f"  (source: {report.meta.get('source', '?')}, bootstrap: {report.meta.get('n_boot')} resamples)"
+    )
+    console.print(head)
+    sections: list[Table] = [_paths(report), _pass_rates(report), *_deltas(report)]
+    if report.lifts:
+        sections.append(_lifts(report))
+    if report.agreement:
+        sections.extend(_agreement(report))
+    if report.format or report.format_gaps:
+        sections.extend(_format(report))
+    if report.trajectory:
+        sections.append(_trajectory(report))
+    for s in sections:
+        if s.row_count:
+            console.print(s)
+    if report.warnings:
+        console.print(Text("Warnings", style="bold yellow"))
+        for w in report.warnings:
+            line = Text("• ", style="yellow")
+            line.append(literal(w))
+            console.print(line)

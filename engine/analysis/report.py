@@ -1,0 +1,221 @@
+"""`build_report`: every number of the study from one store, on matched judge paths."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from engine.analysis.agreement import Agreement, AgreementSummary, agreement
+from engine.analysis.artifacts import FormatGap, FormatShare, format_gaps, format_shares
+from engine.analysis.delta import Comparison, Delta, compare, deltas, paired, with_cis
+from engine.analysis.inputs import ConfigInfo, Inputs, load
+from engine.analysis.passrates import PassRate, pass_rates
+from engine.analysis.paths import JudgePath, choose_headline, derive_paths, from_specs
+
+REPORT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class TrajectoryPoint:
+    config: str
+    series: str  # base | sft | frontier
+    size_b: float | None
+    base: str | None
+    delta: float | None
+    ci_low: float | None
+    ci_high: float | None
+    n_tasks: int
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass
+class Report:
+    headline: str | None
+    paths: list[JudgePath]
+    configs: list[ConfigInfo]
+    pass_rates: list[PassRate]
+    deltas: list[Delta]
+    lifts: list[Comparison]
+    agreement: list[Agreement]
+    agreement_summary: list[AgreementSummary]
+    format: list[FormatShare]
+    format_gaps: list[FormatGap]
+    trajectory: list[TrajectoryPoint]
+    warnings: list[str] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def delta(self, config: str, path: str | None = None) -> Delta:
+        path = path or self.headline
+        for d in self.deltas:
+            if d.config == config and d.path == path:
+                return d
+        raise KeyError(f"no Δ for config '{config}' on path '{path}'")
+
+    def compare(self, a: str, b: str, path: str | None = None, *, path_b: str | None = None) -> Comparison:
+        """Δ(a) − Δ(b); raises PathMismatchError if `path_b` names a different judge path."""
+        return compare(
+            self.delta(a, path),
+            self.delta(b, path_b or path),
+            n_boot=self.meta.get("n_boot", 2000),
+            seed=self.meta.get("seed", 0),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": REPORT_VERSION,
+            "headline": self.headline,
+            "meta": dict(self.meta),
+            "paths": [p.to_dict() | {"headline": p.name == self.headline} for p in self.paths],
+            "configs": [asdict(c) for c in self.configs],
+            "pass_rates": [r.to_dict() for r in self.pass_rates],
+            "deltas": [d.to_dict() for d in self.deltas],
+            "lifts": [c.to_dict() for c in self.lifts],
+            "agreement": [a.to_dict() for a in self.agreement],
+            "agreement_summary": [a.to_dict() for a in self.agreement_summary],
+            "format": {
+                "answer_line": [f.to_dict() for f in self.format],
+                "extractor_vs_llm": [g.to_dict() for g in self.format_gaps],
+            },
+            "trajectory": [t.to_dict() for t in self.trajectory],
+            "warnings": list(self.warnings),
+        }
+
+
+def _lifts(inp: Inputs, ds: list[Delta], paths: list[JudgePath], warnings: list[str]) -> list[Comparison]:
+    by = {(d.config, d.path): d for d in ds}
+    out = []
+    for c in inp.configs:
+        if not c.base_config:
+            continue
+        bases = [b for b in inp.configs if b.config_id == c.base_config]
+        if not bases:
+            warnings.append(
+                f"no SFT lift for {c.label}: its base config '{c.base_config}' has no judgments here"
+            )
+            continue
+        if len(bases) > 1:
+            warnings.append(
+                f"base config '{c.base_config}' of {c.label} has several fingerprints; "
+                f"the lift is reported against each ({', '.join(b.label for b in bases)})"
+            )
+        for p in paths:
+            for b in bases:
+                if (c.label, p.name) in by and (b.label, p.name) in by:
+                    cmp = paired(by[(c.label, p.name)], by[(b.label, p.name)])
+                    warnings.extend(cmp.warnings)
+                    out.append(cmp)
+    return out
+
+
+def _trajectory(inp: Inputs, ds: list[Delta], headline: str | None) -> list[TrajectoryPoint]:
+    by = {d.config: d for d in ds if d.path == headline}
+    pts = []
+    for c in inp.configs:
+        d = by.get(c.label)
+        if d is None:
+            continue
+        series = "frontier" if c.role == "frontier" else "sft" if c.base_config else "base"
+        pts.append(
+            TrajectoryPoint(c.label, series, c.size_b, c.base_config, d.delta, d.ci_low, d.ci_high, d.n_tasks)
+        )
+    order = {"base": 0, "sft": 1, "frontier": 2}
+    pts.sort(key=lambda p: (order[p.series], p.size_b is None, p.size_b or 0.0, p.config))
+    return pts
+
+
+def _path_warnings(inp: Inputs, paths: list[JudgePath], ds: list[Delta], warnings: list[str]) -> None:
+    have = {j.label for j in inp.judges}
+    t = inp.task
+    n_tasks = {
+        fam: len(np.unique(t.codes["task_id"][t.codes["scoring"] == t.code("scoring", fam)])) if t.n else 0
+        for fam in ("answer_line", "llm")
+    }
+    for p in paths:
+        for fam in ("answer_line", "llm"):
+            j = p.judge_for(fam)
+            if j is not None and j not in have:
+                warnings.append(
+                    f"path '{p.name}' names judge '{j}' for {fam} tasks, which has no judgments here"
+                )
+        if p.partial:
+            fam = "answer_line" if p.answer_line else "llm"
+            other = "llm" if fam == "answer_line" else "answer_line"
+            warnings.append(
+                f"path '{p.name}' is partial: it scores only {fam}-scored tasks ({n_tasks[fam]}), "
+                f"not the {n_tasks[other]} {other}-scored ones; "
+                "compare its numbers only with numbers on this path"
+            )
+        dropped = [f"{d.config} ({d.tasks_dropped})" for d in ds if d.path == p.name and d.tasks_dropped]
+        if dropped:
+            warnings.append(
+                f"path '{p.name}': tasks left out of Δ for lack of a non-error verdict in one condition: "
+                + ", ".join(dropped)
+            )
+
+
+def _error_warnings(rates: list[PassRate], shares: list[FormatShare], warnings: list[str]) -> None:
+    errs: dict[str, int] = {}
+    for r in rates:
+        errs[r.judge] = errs.get(r.judge, 0) + r.errors
+    listed = ", ".join(f"{j} {n}" for j, n in errs.items() if n)
+    if listed:
+        warnings.append(f"error verdicts are excluded from every rate, never counted as fail: {listed}")
+    gen = sum(s.generation_errors for s in shares)
+    if gen:
+        warnings.append(f"{gen} episodes failed to generate; their verdicts are errors and are excluded")
+
+
+def build_report(
+    con: Any,
+    *,
+    paths: Sequence[Any] | None = None,
+    headline: str | None = None,
+    n_boot: int = 2000,
+    seed: int = 0,
+    run_ids: list[str] | None = None,
+    configs: list[str] | None = None,
+) -> Report:
+    """Analyse the store behind `con` (a DuckDB connection with the store schema).
+
+    paths: `engine.config.PathSpec`s (the experiment's); None derives them from the judges present.
+    headline: the headline path's name (default: the first explicit path, else the first llm:* path).
+    run_ids: only episodes generated by these runs, or judged by them (judge runs), with all their
+    judgments (computed from the raw tables). configs: config ids or `id@fp6` labels to keep.
+    Reads the analysis aggregates when they are fresh (see `engine.analysis.aggregates`).
+    """
+    inp = load(con, run_ids=run_ids, configs=configs)
+    warnings = list(inp.warnings)
+    explicit = bool(paths)
+    jpaths = from_specs(paths, inp.judges, warnings) if paths else derive_paths(inp.judges)
+    head = choose_headline(jpaths, headline, explicit)
+    rates = pass_rates(inp)
+    ds = deltas(inp, jpaths)
+    lifts = _lifts(inp, ds, jpaths, warnings)
+    with_cis([*ds, *lifts], n_boot=n_boot, seed=seed)
+    agree, summary = agreement(inp, warnings)
+    shares = format_shares(inp)
+    gaps = format_gaps(inp, warnings)
+    _path_warnings(inp, jpaths, ds, warnings)
+    _error_warnings(rates, shares, warnings)
+    if not jpaths and inp.judges:
+        warnings.append("no judge path could be formed from the judges present; Δ is not reported")
+    return Report(
+        headline=head,
+        paths=jpaths,
+        configs=inp.configs,
+        pass_rates=rates,
+        deltas=ds,
+        lifts=lifts,
+        agreement=agree,
+        agreement_summary=summary,
+        format=shares,
+        format_gaps=gaps,
+        trajectory=_trajectory(inp, ds, head),
+        warnings=list(dict.fromkeys(warnings)),
+        meta={"n_boot": n_boot, "seed": seed, "source": inp.source, "run_ids": run_ids, "configs": configs},
+    )
