@@ -114,7 +114,7 @@ class RichReporter:
             self._telemetry = f"  CPU {event.cpu_pct:.0f}% RAM {event.ram_used_gb:.1f}GB{gpu}"
         elif isinstance(event, PhaseChanged):
             self._start()
-            self.console.log(Text(f"{event.phase}: {event.detail}"))
+            self._log(f"{event.phase}: {event.detail}")
         elif isinstance(event, TrainStepLogged):
             self._start()
             if self._train is None:
@@ -123,14 +123,17 @@ class RichReporter:
             tps = f"{event.tokens_per_s:.0f} tok/s" if event.tokens_per_s else ""
             p.update(self._train, completed=event.step, total=event.max_steps, rate=tps, extra=loss)
         elif isinstance(event, LogMessage):
-            style = {"warning": "yellow", "error": "red"}.get(event.level, "")
-            self.console.log(Text(event.message, style=style))
+            self._log(event.message, {"warning": "yellow", "error": "red"}.get(event.level, ""))
         elif isinstance(event, RunFinished | RunFailed | RunCancelled):
             self.progress.refresh()
             if isinstance(event, RunFailed):
-                self.console.log(Text(f"run failed: {event.error}", style="red"))
+                self._log(f"run failed: {event.error}", "red")
             elif isinstance(event, RunCancelled):
-                self.console.log(Text(f"run cancelled: {event.reason}", style="yellow"))
+                self._log(f"run cancelled: {event.reason}", "yellow")
+
+    def _log(self, message: str, style: str = "") -> None:
+        stamp = time.strftime("%H:%M:%S")
+        self.console.print(Text(f"[{stamp}] {message}", style=style))
 
 
 class JsonLinesReporter:

@@ -260,3 +260,35 @@ def test_disagreements_browser(con: duckdb.DuckDBPyConnection) -> None:
     from engine.analysis import count_disagreements
 
     assert count_disagreements(con, "al", "L", config_id="b") == 3
+
+
+def test_a_judge_with_one_verdict_everywhere_is_flagged() -> None:
+    con = duckdb.connect()
+    build(con)
+    refresh(con)
+    rep = build_report(con, n_boot=200)
+    # frontier config f: judge L says pass on all 12 items -> too few items for the warning (min 20)
+    assert not any("does not discriminate" in w for w in rep.warnings)
+    rows = []
+    for i in range(12):
+        for cond in ("no_skill", "curated"):
+            rows.append(
+                {
+                    "judgment_id": f"x{i}{cond}",
+                    "episode_id": f"f-x{i}-{cond}",
+                    "judge_id": "L",
+                    "judge_fp": "jfpL",
+                    "config_id": "f",
+                    "config_fp": "fpf",
+                    "task_id": f"x{i}",
+                    "condition": cond,
+                    "sample": 0,
+                    "scoring": "llm",
+                    "verdict": "pass",
+                }
+            )
+    insert_rows(con, "judgments", rows)
+    refresh(con)
+    rep = build_report(con, n_boot=200)
+    flagged = [w for w in rep.warnings if "does not discriminate" in w]
+    assert len(flagged) == 1 and flagged[0].startswith("judge L gave 'pass' on all 36 items of f")

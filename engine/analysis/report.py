@@ -170,6 +170,22 @@ def _error_warnings(rates: list[PassRate], shares: list[FormatShare], warnings: 
         warnings.append(f"{gen} episodes failed to generate; their verdicts are errors and are excluded")
 
 
+def _constant_judges(rates: list[PassRate], warnings: list[str], min_items: int = 20) -> None:
+    """A judge with one verdict for every item of a config carries no information there."""
+    pooled: dict[tuple[str, str], list[int]] = {}
+    for r in rates:
+        acc = pooled.setdefault((r.config, r.judge), [0, 0])
+        acc[0] += r.n
+        acc[1] += r.passes
+    for (config, judge), (n, passes) in pooled.items():
+        if n >= min_items and passes in (0, n):
+            verdict = "pass" if passes else "fail"
+            warnings.append(
+                f"judge {judge} gave '{verdict}' on all {n} items of {config}: it does not discriminate there, "
+                "so κ with it is 0 and Δ under it is 0 by construction (adjudicate a sample to check it)"
+            )
+
+
 def build_report(
     con: Any,
     *,
@@ -202,6 +218,7 @@ def build_report(
     gaps = format_gaps(inp, warnings)
     _path_warnings(inp, jpaths, ds, warnings)
     _error_warnings(rates, shares, warnings)
+    _constant_judges(rates, warnings)
     if not jpaths and inp.judges:
         warnings.append("no judge path could be formed from the judges present; Δ is not reported")
     return Report(

@@ -54,7 +54,10 @@ def ensure_converted(name: str = DEFAULT_EMBEDDED) -> Path:
         if (target / "model.safetensors").exists():
             return target
         from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
         tmp = target.parent / f".{name}.tmp-{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
         tok = AutoTokenizer.from_pretrained(src.parent, gguf_file=src.name)

@@ -42,7 +42,10 @@ def load_model(model_path: str, adapter: str | None, device: str, dtype: str) ->
         if key in _cache:
             return _cache[key]
         from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
         try:
             tok = AutoTokenizer.from_pretrained(model_path)
             model = AutoModelForCausalLM.from_pretrained(model_path, dtype=pick_dtype(dtype, device))

@@ -1,0 +1,135 @@
+"""Anthropic Messages API through the `anthropic` SDK (base_url is the root, without `/v1`).
+
+One sync `anthropic.Anthropic` client shared by a thread pool of `spec.concurrency` workers;
+retries, keys and counting follow `engine.models.retry`.
+
+Request: system messages are joined into `system=`, the rest go as `messages`; `max_tokens`,
+`stop_sequences` when non-empty and `spec.extra_body` merged into the body. Sampling parameters are
+NOT sent: the SDK 2.x majors speak API version 2026-10-21, which rejects `temperature`, `top_p` and
+`top_k` (even at their defaults) and removed them from `messages.create`; there is no `seed` either.
+The spec's sampling settings still enter its fingerprint, so runs stay comparable.
+
+stop_reason: `refusal` -> refusal; `max_tokens` / `model_context_window_exceeded` -> length; else stop.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import anthropic
+
+from engine.models.base import BackendError, GenRequest, GenResult
+from engine.models.retry import (
+    ApiGenResult,
+    ApiRunner,
+    MalformedResponse,
+    RequestCounter,
+    Scrubber,
+    estimate_tokens,
+    pool_limits,
+    resolve_api_key,
+)
+
+if TYPE_CHECKING:
+    from engine.config import ModelSpec
+
+ANTHROPIC_URL = "https://api.anthropic.com"
+LENGTH_REASONS = frozenset({"max_tokens", "model_context_window_exceeded"})
+
+
+def _root_url(url: str | None) -> str:
+    url = (url or ANTHROPIC_URL).rstrip("/")
+    return url.removesuffix("/v1")
+
+
+class AnthropicBackend:
+    def __init__(self, spec: ModelSpec) -> None:
+        self.spec = spec
+        if spec.chat_template_kwargs:
+            raise BackendError("chat_template_kwargs: the Anthropic API has no chat template options")
+        self.base_url = _root_url(spec.base_url)
+        key = resolve_api_key(spec, "ANTHROPIC_API_KEY")
+        self._scrub = Scrubber(key)
+        self._counter = RequestCounter()
+        options: dict[str, Any] = {}
+        if "open_telemetry" in inspect.signature(anthropic.Anthropic).parameters:
+            options["open_telemetry"] = False  # no spans per call: this process does not export them
+        try:
+            self._client = anthropic.Anthropic(
+                api_key=key,
+                base_url=self.base_url,
+                max_retries=spec.retry.sdk_max_retries,
+                timeout=spec.retry.timeout_s,
+                http_client=anthropic.DefaultHttpxClient(
+                    limits=pool_limits(spec.concurrency), event_hooks={"request": [self._counter.hook]}
+                ),
+                **options,
+            )
+        except Exception as exc:
+            raise BackendError(self._scrub.error(f"cannot create the Anthropic client: {exc}")) from None
+        self._runner = ApiRunner(spec, self._scrub, self._counter)
+
+    def params(self, request: GenRequest) -> dict[str, Any]:
+        """The keyword arguments of `messages.create` for one request."""
+        system = "\n\n".join(m["content"] for m in request.messages if m["role"] == "system")
+        messages = [
+            {"role": m["role"], "content": m["content"]} for m in request.messages if m["role"] != "system"
+        ]
+        kw: dict[str, Any] = {
+            "model": self.spec.model,
+            "max_tokens": request.max_tokens,
+            "messages": messages,
+        }
+        if system:
+            kw["system"] = system
+        if request.stop:
+            kw["stop_sequences"] = list(request.stop)
+        if self.spec.extra_body:
+            kw["extra_body"] = dict(self.spec.extra_body)
+        return kw
+
+    def _call(self, request: GenRequest) -> ApiGenResult:
+        message = self._client.messages.create(**self.params(request))
+        try:
+            return _result(request, message)
+        except (AttributeError, TypeError, IndexError, KeyError, ValueError) as exc:
+            raise MalformedResponse(f"{type(exc).__name__}: {exc}") from None
+
+    def generate(self, requests: Sequence[GenRequest]) -> Iterator[GenResult]:
+        return self._runner.run(requests, self._call)
+
+    def close(self) -> None:
+        self._runner.close()
+        self._client.close()
+
+
+def _result(request: GenRequest, message: Any) -> ApiGenResult:
+    content = getattr(message, "content", None)
+    if not isinstance(content, list):
+        raise MalformedResponse("no 'content' block list in the reply")
+    text = "".join(b.text for b in content if getattr(b, "type", None) == "text" and isinstance(b.text, str))
+    reason = getattr(message, "stop_reason", None)
+    if reason is None and not content:
+        raise MalformedResponse("no content and no stop_reason in the reply")
+    finish = "refusal" if reason == "refusal" else "length" if reason in LENGTH_REASONS else "stop"
+    usage = getattr(message, "usage", None)
+    tokens_in = getattr(usage, "input_tokens", None)
+    tokens_out = getattr(usage, "output_tokens", None)
+    estimated = not (isinstance(tokens_in, int) and isinstance(tokens_out, int))
+    if estimated:
+        tokens_in = sum(estimate_tokens(str(m.get("content", ""))) for m in request.messages)
+        tokens_out = estimate_tokens(text)
+    else:  # cached prompt tokens are input too
+        tokens_in = int(tokens_in or 0)
+        for extra in ("cache_creation_input_tokens", "cache_read_input_tokens"):
+            tokens_in += int(getattr(usage, extra, None) or 0)
+    return ApiGenResult(
+        request.key,
+        text,
+        tokens_in=int(tokens_in or 0),
+        tokens_out=int(tokens_out or 0),
+        finish_reason=finish,
+        tokens_estimated=estimated,
+    )
