@@ -1,0 +1,1 @@
+"""Loopback test servers (no network): a fault-injecting OpenAI/Anthropic-compatible server."""

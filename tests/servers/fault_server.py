@@ -1,0 +1,451 @@
+"""A fault-injecting chat server on 127.0.0.1 that speaks both the OpenAI and the Anthropic wire format.
+
+`POST /v1/chat/completions` answers like OpenAI (and vLLM, llama.cpp, OpenRouter); `POST /v1/messages`
+answers like Anthropic; the real SDKs parse both. The default reply is a deterministic toy judge: when
+the text after `GOLD ANSWER:` (to the end of its line) appears in the `RESPONSE:` section of the last
+user message, it ends in `VERDICT: PASS`, otherwise `VERDICT: FAIL`; a prompt without a gold answer
+gets an echo of itself.
+
+Faults are driven by a marker anywhere in the request's messages, `FAULT=<kind>[:<nonce>]`. Counters
+are kept per marker text, so tests that run at once stay independent when each uses its own nonce:
+
+    <code>x<N>, <code>always   the first N requests (or every request) get that HTTP status (429, 500, 401...)
+                               408, 429 and 5xx carry `retry-after-ms` (default 10) and `Retry-After: 0`
+    leakkey                    401 whose error message repeats the key the client sent (scrubbing tests)
+    timeout[x<N>]              sleep `timeout_sleep` seconds (past the client's timeout), then answer
+    drop[x<N>]                 close the connection without answering (a connection error)
+    malformed[x<N>]            200 with a broken JSON body
+    badshape[x<N>]             200 with valid JSON of the wrong shape
+    refusal                    OpenAI: `message.refusal` set; Anthropic: `stop_reason: "refusal"`
+    contentfilter              OpenAI: `finish_reason: "content_filter"`; Anthropic: as refusal
+    length                     a truncated answer (`length` / `max_tokens`)
+    nousage                    a normal answer without a `usage` object
+    noverdict, both            a judge answer with no VERDICT line / with both PASS and FAIL lines
+    ok                         no fault (a marker just for the counters)
+
+A fault with `x<N>` answers normally from request N+1 on; one without a count is permanent.
+
+Everything runs on one asyncio loop (in a thread when used in-process, or as the main program), so
+hundreds of slow concurrent connections cost no threads. Success bodies are byte templates filled in
+per request; the base latency is an `asyncio.sleep`.
+
+    python -m tests.servers.fault_server --port 0 --latency 0.05     # prints the port, serves until killed
+    GET /_stats                                                      # counters as JSON
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import contextlib
+import json
+import re
+import signal
+import sys
+import threading
+from typing import Any
+
+MARKER = re.compile(r"FAULT=([A-Za-z0-9_.]+)(?::([A-Za-z0-9_-]+))?")
+KIND = re.compile(r"([A-Za-z0-9_.]+?)(?:x(\d+)|always)?")
+GOLD = re.compile(r"GOLD ANSWER:[ \t]*([^\n]*)")
+REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    408: "Request Timeout",
+    411: "Length Required",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    529: "Overloaded",
+}
+ANTHROPIC_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    529: "overloaded_error",
+}
+PASS_TEXT = "The response states the gold answer.\nVERDICT: PASS"
+FAIL_TEXT = "The response does not state the gold answer.\nVERDICT: FAIL"
+NOVERDICT_TEXT = "I cannot tell whether the response is right."
+BOTH_TEXT = "Partly right.\nVERDICT: PASS\nVERDICT: FAIL"
+REFUSAL_TEXT = "I can't help with grading this."
+LENGTH_TEXT = "The response states the gold"
+
+
+def count_tokens(text: str) -> int:
+    """The server's toy token count: a quarter of the characters, at least 1."""
+    return max(1, len(text) // 4)
+
+
+def _openai_template(finish_reason: str, refusal: bool = False, usage: bool = True) -> bytes:
+    message: dict[str, Any] = {"role": "assistant", "content": "@TEXT@", "refusal": None}
+    if refusal:
+        message = {"role": "assistant", "content": None, "refusal": "@TEXT@"}
+    body: dict[str, Any] = {
+        "id": "chatcmpl-fault@ID@",
+        "object": "chat.completion",
+        "created": 1700000000,
+        "model": "@MODEL@",
+        "choices": [{"index": 0, "message": message, "finish_reason": finish_reason, "logprobs": None}],
+    }
+    if usage:
+        body["usage"] = {"prompt_tokens": 1111111, "completion_tokens": 2222222, "total_tokens": 3333333}
+    return json.dumps(body).replace('"@TEXT@"', "@TEXT@").replace('"@MODEL@"', "@MODEL@").encode()
+
+
+def _anthropic_template(stop_reason: str, usage: bool = True) -> bytes:
+    body: dict[str, Any] = {
+        "id": "msg_fault@ID@",
+        "type": "message",
+        "role": "assistant",
+        "model": "@MODEL@",
+        "content": [{"type": "text", "text": "@TEXT@"}],
+        "stop_reason": stop_reason,
+        "stop_sequence": None,
+    }
+    if usage:
+        body["usage"] = {"input_tokens": 1111111, "output_tokens": 2222222}
+    return json.dumps(body).replace('"@TEXT@"', "@TEXT@").replace('"@MODEL@"', "@MODEL@").encode()
+
+
+TEMPLATES: dict[tuple[str, str], bytes] = {
+    ("openai", "stop"): _openai_template("stop"),
+    ("openai", "length"): _openai_template("length"),
+    ("openai", "refusal"): _openai_template("stop", refusal=True),
+    ("openai", "contentfilter"): _openai_template("content_filter"),
+    ("openai", "nousage"): _openai_template("stop", usage=False),
+    ("anthropic", "stop"): _anthropic_template("end_turn"),
+    ("anthropic", "length"): _anthropic_template("max_tokens"),
+    ("anthropic", "refusal"): _anthropic_template("refusal"),
+    ("anthropic", "contentfilter"): _anthropic_template("refusal"),
+    ("anthropic", "nousage"): _anthropic_template("end_turn", usage=False),
+}
+MALFORMED = b'{"id": "chatcmpl-broken", "choices": [{"index": 0, "message": {"role": "assis'
+BADSHAPE = {
+    "openai": b'{"id": "chatcmpl-odd", "object": "chat.completion", "result": "no choices here"}',
+    "anthropic": b'{"id": "msg_odd", "type": "message", "data": "no content here"}',
+}
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    return ""
+
+
+def judge_reply(user_text: str) -> str:
+    """The toy judge: PASS when the gold answer appears in the RESPONSE section; an echo otherwise."""
+    gold = GOLD.search(user_text)
+    if gold is None:
+        return "echo: " + " ".join(user_text.split())[:200]
+    answer = gold.group(1).strip()
+    start = user_text.find("RESPONSE:", gold.end())
+    section = user_text[start + len("RESPONSE:") :] if start >= 0 else ""
+    end = section.rfind(">>>")
+    if end >= 0:
+        section = section[:end]
+    return PASS_TEXT if answer and answer in section else FAIL_TEXT
+
+
+class FaultServer:
+    """The server; `start()` runs it on a loop in a daemon thread and returns the base URL."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        latency: float = 0.0,
+        timeout_sleep: float = 5.0,
+        retry_after_ms: int = 10,
+    ) -> None:
+        self.host, self.port = host, port
+        self.latency = latency
+        self.timeout_sleep = timeout_sleep
+        self.retry_after_ms = retry_after_ms
+        self.requests_by_path: collections.Counter[str] = collections.Counter()
+        self.marker_counts: collections.Counter[str] = collections.Counter()
+        self.headers_by_marker: dict[str, dict[str, str]] = {}
+        self.bodies_by_marker: dict[str, dict[str, Any]] = {}
+        self.usage_by_marker: dict[str, tuple[int, int]] = {}
+        self.recent_headers: collections.deque[dict[str, str]] = collections.deque(maxlen=256)
+        self.connections = 0
+        self._seq = 0
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server: asyncio.AbstractServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        """Root URL (the Anthropic SDK's base_url); the OpenAI SDK wants `openai_url`."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def openai_url(self) -> str:
+        return f"{self.base_url}/v1"
+
+    async def serve(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._server = await asyncio.start_server(self._handle, self.host, self.port, backlog=1024)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    def start(self) -> str:
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            try:
+                loop.run_until_complete(self.serve())
+            except BaseException as exc:  # surface bind errors to start()
+                failure.append(exc)
+                ready.set()
+                return
+            ready.set()
+            loop.run_forever()
+            loop.run_until_complete(self._shutdown())
+            loop.close()
+
+        self._thread = threading.Thread(target=run, name="fault-server", daemon=True)
+        self._thread.start()
+        ready.wait(10)
+        if failure:
+            raise failure[0]
+        return self.base_url
+
+    async def _shutdown(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def stop(self) -> None:
+        if self._loop is not None and self._thread is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+            self._thread = None
+
+    def __enter__(self) -> FaultServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def reset(self) -> None:
+        self.requests_by_path.clear()
+        self.marker_counts.clear()
+        self.headers_by_marker.clear()
+        self.bodies_by_marker.clear()
+        self.usage_by_marker.clear()
+        self.recent_headers.clear()
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "requests_by_path": dict(self.requests_by_path),
+            "marker_counts": dict(self.marker_counts),
+            "connections": self.connections,
+        }
+
+    # -- HTTP/1.1 ----------------------------------------------------------------------------------
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        self.connections += 1
+        try:
+            while True:
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+                    return
+                lines = head.decode("latin-1").split("\r\n")
+                parts = lines[0].split(" ")
+                if len(parts) != 3:
+                    return
+                method, path, _version = parts
+                headers = {}
+                for line in lines[1:]:
+                    if ":" in line:
+                        name, _, value = line.partition(":")
+                        headers[name.strip().lower()] = value.strip()
+                length = headers.get("content-length")
+                if length is None and method == "POST":
+                    await self._send(writer, 411, b'{"error": {"message": "content-length required"}}')
+                    return
+                body = await reader.readexactly(int(length)) if length else b""
+                keep = await self._respond(writer, method, path.split("?", 1)[0], headers, body)
+                if not keep or headers.get("connection", "").lower() == "close":
+                    return
+        except (ConnectionError, asyncio.IncompleteReadError):
+            return
+        except asyncio.CancelledError:  # shutting down; returning keeps asyncio from logging it
+            return
+        finally:
+            self._tasks.discard(task)
+            with contextlib.suppress(Exception):
+                writer.close()
+
+    async def _send(
+        self, writer: asyncio.StreamWriter, status: int, body: bytes, extra: dict[str, str] | None = None
+    ) -> None:
+        head = [
+            f"HTTP/1.1 {status} {REASONS.get(status, 'Status')}",
+            "content-type: application/json",
+            f"content-length: {len(body)}",
+        ]
+        head += [f"{k}: {v}" for k, v in (extra or {}).items()]
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+        await writer.drain()
+
+    async def _respond(
+        self, writer: asyncio.StreamWriter, method: str, path: str, headers: dict[str, str], raw: bytes
+    ) -> bool:
+        """Answer one request; False closes the connection."""
+        self.requests_by_path[path] += 1
+        self.recent_headers.append(headers)
+        if method == "GET" and path == "/_stats":
+            await self._send(writer, 200, json.dumps(self.stats()).encode())
+            return True
+        if method != "POST" or path not in ("/v1/chat/completions", "/v1/messages"):
+            await self._send(writer, 404, b'{"error": {"message": "not found", "type": "not_found_error"}}')
+            return True
+        fmt = "openai" if path == "/v1/chat/completions" else "anthropic"
+        try:
+            req = json.loads(raw)
+            messages = req["messages"]
+        except (ValueError, KeyError, TypeError):
+            await self._send(writer, 400, self._error_body(fmt, 400, "request body is not a chat request"))
+            return True
+        if req.get("stream"):
+            await self._send(writer, 400, self._error_body(fmt, 400, "streaming is not supported here"))
+            return True
+        texts = [_text_of(m.get("content")) for m in messages if isinstance(m, dict)]
+        users = [
+            _text_of(m.get("content")) for m in messages if isinstance(m, dict) and m.get("role") == "user"
+        ]
+        kind, limit = "ok", None
+        found = MARKER.search("\n".join(texts))
+        if found is not None:
+            marker = found.group(0)
+            self.marker_counts[marker] += 1
+            self.headers_by_marker[marker] = headers
+            self.bodies_by_marker[marker] = req
+            m = KIND.fullmatch(found.group(1))
+            assert m is not None
+            kind, limit = m.group(1), int(m.group(2)) if m.group(2) else None
+            if limit is not None and self.marker_counts[marker] > limit:
+                kind = "ok"
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        if kind == "leakkey":
+            sent = headers.get("x-api-key") or headers.get("authorization", "").removeprefix("Bearer ")
+            await self._send(writer, 401, self._error_body(fmt, 401, f"Incorrect API key provided: {sent}"))
+            return True
+        n_in, n_out = await self._answer(writer, fmt, kind, req, users[-1] if users else "", len(raw))
+        if found is not None and n_in:
+            self.usage_by_marker[found.group(0)] = (n_in, n_out)
+        return n_in >= 0
+
+    async def _answer(
+        self, writer: asyncio.StreamWriter, fmt: str, kind: str, req: dict[str, Any], user: str, size: int
+    ) -> tuple[int, int]:
+        """Send the answer; (tokens in, tokens out) reported, (0, 0) for a fault, (-1, 0) to close."""
+        if kind.isdigit():
+            status = int(kind)
+            extra = {}
+            if status in (408, 429) or status >= 500:
+                extra = {"retry-after-ms": str(self.retry_after_ms), "retry-after": "0"}
+            await self._send(writer, status, self._error_body(fmt, status, f"injected HTTP {status}"), extra)
+            return 0, 0
+        if kind == "timeout":
+            await asyncio.sleep(self.timeout_sleep)
+            kind = "ok"
+        if kind == "drop":
+            return -1, 0
+        if kind == "malformed":
+            await self._send(writer, 200, MALFORMED)
+            return 0, 0
+        if kind == "badshape":
+            await self._send(writer, 200, BADSHAPE[fmt])
+            return 0, 0
+        variant, text = "stop", None
+        if kind in ("refusal", "contentfilter"):
+            variant, text = kind, REFUSAL_TEXT
+        elif kind == "length":
+            variant, text = "length", LENGTH_TEXT
+        elif kind == "nousage":
+            variant = "nousage"
+        elif kind == "noverdict":
+            text = NOVERDICT_TEXT
+        elif kind == "both":
+            text = BOTH_TEXT
+        if text is None:
+            text = judge_reply(user)
+        self._seq += 1
+        n_in, n_out = max(1, size // 4), count_tokens(text)
+        body = (
+            TEMPLATES[(fmt, variant)]
+            .replace(b"1111111", str(n_in).encode())
+            .replace(b"2222222", str(n_out).encode())
+            .replace(b"3333333", str(n_in + n_out).encode())
+            .replace(b"@ID@", str(self._seq).encode())
+            .replace(b"@MODEL@", json.dumps(str(req.get("model", "fault"))).encode())
+            .replace(b"@TEXT@", json.dumps(text).encode())
+        )
+        await self._send(writer, 200, body)
+        return n_in, n_out
+
+    @staticmethod
+    def _error_body(fmt: str, status: int, message: str) -> bytes:
+        if fmt == "anthropic":
+            etype = ANTHROPIC_ERROR_TYPES.get(status, "api_error")
+            return json.dumps({"type": "error", "error": {"type": etype, "message": message}}).encode()
+        etype = (
+            "rate_limit_error"
+            if status == 429
+            else ("server_error" if status >= 500 else "invalid_request_error")
+        )
+        return json.dumps(
+            {"error": {"message": message, "type": etype, "param": None, "code": None}}
+        ).encode()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every answer")
+    parser.add_argument("--timeout-sleep", type=float, default=5.0, help="how long FAULT=timeout sleeps")
+    args = parser.parse_args(argv)
+    server = FaultServer(args.host, args.port, args.latency, args.timeout_sleep)
+
+    async def run() -> None:
+        await server.serve()
+        print(server.port, flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        await server._shutdown()
+
+    asyncio.run(run())
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
