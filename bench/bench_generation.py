@@ -26,7 +26,11 @@ from engine.plan import stratified  # noqa: E402
 
 
 def prompts(n: int) -> list[list[dict[str, str]]]:
-    suite = SUITE_DIR if (SUITE_DIR / "tasks.jsonl").exists() else Path(__file__).parents[1] / "tests/fixtures/mini"
+    suite = (
+        SUITE_DIR
+        if (SUITE_DIR / "tasks.jsonl").exists()
+        else Path(__file__).parents[1] / "tests/fixtures/mini"
+    )
     skills = {s.id: s for s in load_skills(suite / "skills.jsonl")}
     tasks = stratified([t for t in load_tasks(suite / "tasks.jsonl") if t.split == "holdout"], None)
     out = []
@@ -52,10 +56,15 @@ def raw_round(model, tok, msgs: list, batch: int, max_new: int) -> tuple[int, fl
     t0 = time.perf_counter()
     tokens = 0
     for i in range(0, len(msgs), batch):
-        texts = [tok.apply_chat_template(m, tokenize=False, add_generation_prompt=True) for m in msgs[i : i + batch]]
+        texts = [
+            tok.apply_chat_template(m, tokenize=False, add_generation_prompt=True)
+            for m in msgs[i : i + batch]
+        ]
         enc = tok(texts, return_tensors="pt", padding=True, padding_side="left", add_special_tokens=False)
         with torch.inference_mode():
-            out = model.generate(**enc, max_new_tokens=max_new, do_sample=False, pad_token_id=tok.pad_token_id)
+            out = model.generate(
+                **enc, max_new_tokens=max_new, do_sample=False, pad_token_id=tok.pad_token_id
+            )
         for row in out[:, enc["input_ids"].shape[1] :].tolist():
             n = len(row)
             for j, t in enumerate(row):
@@ -79,9 +88,13 @@ def main() -> None:
         te, de = engine_round(backend, msgs, max_new)
         tr, dr = raw_round(backend.model, backend.tok, msgs, batch, max_new)
         best_e, best_r = max(best_e, te / de), max(best_r, tr / dr)
-        print(f"round {r + 1}: engine {te} tok in {de:.1f}s = {te / de:.1f} tok/s | raw {tr} tok in {dr:.1f}s = {tr / dr:.1f} tok/s")
+        print(
+            f"round {r + 1}: engine {te} tok in {de:.1f}s = {te / de:.1f} tok/s | raw {tr} tok in {dr:.1f}s = {tr / dr:.1f} tok/s"
+        )
     print(f"prompts {n}, batch {batch}, max_new_tokens {max_new}")
-    print(f"best engine {best_e:.1f} tok/s, best raw transformers {best_r:.1f} tok/s: ratio {best_e / best_r:.2f} (target >= 0.95)")
+    print(
+        f"best engine {best_e:.1f} tok/s, best raw transformers {best_r:.1f} tok/s: ratio {best_e / best_r:.2f} (target >= 0.95)"
+    )
 
 
 if __name__ == "__main__":

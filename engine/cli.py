@@ -286,16 +286,19 @@ def runs(runs_dir: RunsDir = None, as_json: Annotated[bool, typer.Option("--json
 def demo(
     full: Annotated[bool, typer.Option("--full", help="All 200 holdout tasks instead of the default slice.")] = False,
     limit: Annotated[int | None, typer.Option(help="Holdout tasks (default: the demo file's slice).")] = None,
+    no_sft: Annotated[
+        bool, typer.Option("--no-sft", help="Skip the corpus, LoRA SFT and student eval steps.")
+    ] = False,
     runs_dir: RunsDir = None,
     events: Events = "rich",
 ) -> None:
-    """The main job on the embedded default: SmolLM2-135M, both conditions, every offline judge, report."""
+    """The main job on the embedded default: SmolLM2-135M eval, offline corpus, LoRA SFT, student eval, report."""
     from engine.demo import DEMO_EXPERIMENT, run_demo
 
     rd = _runs_dir(runs_dir)
     reporter = _reporter(events)
     try:
-        results = run_demo(rd, reporter, full=full, limit=limit)
+        results = run_demo(rd, reporter, full=full, limit=limit, sft=not no_sft)
     finally:
         stop = getattr(reporter, "stop", None)
         if stop:

@@ -72,11 +72,20 @@ def select(exp: Experiment, limit: int | None = None) -> Selection:
 
 def episode_id(config_fp: str, task: Task, condition: str, sample: int, seed: int | None) -> str:
     return canonical_hash(
-        {"config": config_fp, "task": task.content_hash, "condition": condition, "sample": sample, "seed": seed}, 24
+        {
+            "config": config_fp,
+            "task": task.content_hash,
+            "condition": condition,
+            "sample": sample,
+            "seed": seed,
+        },
+        24,
     )
 
 
-def plan_episodes(exp: Experiment, sel: Selection, configs: list[ConfigSpec] | None = None) -> list[PlannedEpisode]:
+def plan_episodes(
+    exp: Experiment, sel: Selection, configs: list[ConfigSpec] | None = None
+) -> list[PlannedEpisode]:
     out: list[PlannedEpisode] = []
     for cfg in configs if configs is not None else exp.configs:
         fp = cfg.fingerprint()
@@ -87,7 +96,9 @@ def plan_episodes(exp: Experiment, sel: Selection, configs: list[ConfigSpec] | N
                 for sample in range(exp.samples):
                     seed = None
                     if cfg.sampling.temperature > 0:
-                        seed = cfg.sampling.seed if cfg.sampling.seed is not None else exp.seed * 1000 + sample
+                        seed = (
+                            cfg.sampling.seed if cfg.sampling.seed is not None else exp.seed * 1000 + sample
+                        )
                     out.append(
                         PlannedEpisode(
                             episode_id=episode_id(fp, task, condition, sample, seed),

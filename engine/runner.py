@@ -85,7 +85,9 @@ class Runner:
     def __init__(self, exp: Experiment, opts: RunOptions, reporter: Reporter | None = None) -> None:
         self.exp = exp
         self.opts = opts
-        self.run_id = opts.run_id or jr.new_run_id(exp.name if opts.kind == "eval" else f"{opts.kind}-{exp.name}")
+        self.run_id = opts.run_id or jr.new_run_id(
+            exp.name if opts.kind == "eval" else f"{opts.kind}-{exp.name}"
+        )
         self.run_dir = Path(opts.runs_dir) / self.run_id
         self._outer = reporter
         self._stop = threading.Event()
@@ -104,7 +106,9 @@ class Runner:
         planned = plan_episodes(self.exp, sel, configs)
         judges = [make_judge(s) for s in judges_specs]
         self.journal = jr.RunJournal(self.opts.runs_dir, self.run_id)
-        self.reporter: Reporter = TeeReporter(self.journal, self._outer) if self._outer is not None else self.journal
+        self.reporter: Reporter = (
+            TeeReporter(self.journal, self._outer) if self._outer is not None else self.journal
+        )
         t0 = time.time()
         previous = _install_signal_handlers(self.cancel)
         sampler: TelemetrySampler | None = None
@@ -126,7 +130,10 @@ class Runner:
                     total_judgments=total_jdg,
                     done_episodes=len(planned) - len(todo) if self.opts.generate else len(stored),
                     done_judgments=sum(
-                        1 for p in planned for j in judges if j.applies(p.task) and j.judgment_id(p.episode_id) in done_jdg
+                        1
+                        for p in planned
+                        for j in judges
+                        if j.applies(p.task) and j.judgment_id(p.episode_id) in done_jdg
                     ),
                     configs=tuple(c.id for c in configs),
                     judges=tuple(j.id for j in judges),
@@ -149,7 +156,9 @@ class Runner:
             self._finish("cancelled", t0)
         except Exception as exc:  # noqa: BLE001 - recorded as RunFailed, then re-raised for the CLI
             self.result.error = f"{type(exc).__name__}: {exc}"
-            self.reporter.emit(RunFailed(self.run_id, error=self.result.error, detail=traceback.format_exc()[-4000:]))
+            self.reporter.emit(
+                RunFailed(self.run_id, error=self.result.error, detail=traceback.format_exc()[-4000:])
+            )
             self.result.status = "failed"
             raise
         finally:
@@ -244,7 +253,9 @@ class Runner:
             cfg = eps[0].config
             self.reporter.emit(PhaseChanged(self.run_id, phase="loading", detail=f"{config_id}: {cfg.model}"))
             backend = make_backend(cfg)
-            self.reporter.emit(PhaseChanged(self.run_id, phase="generating", detail=config_id, total=len(eps)))
+            self.reporter.emit(
+                PhaseChanged(self.run_id, phase="generating", detail=config_id, total=len(eps))
+            )
             by_key = {p.episode_id: p for p in eps}
             requests = [
                 GenRequest(
@@ -341,7 +352,9 @@ class Runner:
                 continue
             self._check_stop()
             if judge.kind == "llm":
-                self.reporter.emit(PhaseChanged(self.run_id, phase="judging", detail=judge.id, total=len(items)))
+                self.reporter.emit(
+                    PhaseChanged(self.run_id, phase="judging", detail=judge.id, total=len(items))
+                )
             verdicts = judge.judge(items)
             try:
                 for v in verdicts:
@@ -418,7 +431,9 @@ class Runner:
         r.status = status
         r.wall_s = time.time() - t0
         if status == "cancelled":
-            self.reporter.emit(RunCancelled(self.run_id, reason="stopped by signal; resume with `engine resume`"))
+            self.reporter.emit(
+                RunCancelled(self.run_id, reason="stopped by signal; resume with `engine resume`")
+            )
         else:
             self.reporter.emit(
                 RunFinished(
@@ -438,7 +453,9 @@ class Runner:
             with Store.open(self.opts.runs_dir, wait_s=3.0, fallback=None) as store:
                 store.ingest()
         except StoreLocked:
-            self._log("info", "the store is held by another process (the cockpit?); it ingests this run's journal")
+            self._log(
+                "info", "the store is held by another process (the cockpit?); it ingests this run's journal"
+            )
 
     def _log(self, level: str, message: str) -> None:
         try:
@@ -461,7 +478,7 @@ def _projected_cost(todo: list[PlannedEpisode]) -> float | None:
 def _install_signal_handlers(cancel: Any) -> dict[int, Any]:
     if threading.current_thread() is not threading.main_thread():
         return {}
-    previous = {}
+    previous: dict[int, Any] = {}
     for sig in (signal.SIGTERM, signal.SIGINT):
         previous[sig] = signal.signal(sig, lambda *_: cancel())
     return previous

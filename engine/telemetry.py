@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import psutil
 
@@ -28,7 +29,9 @@ def _nvml() -> object | None:
 
             pynvml.nvmlInit()
         except Exception as exc:  # noqa: BLE001 - NVML absent or broken: NA, never fatal
-            _nvml_state["error"] = "no GPU" if "Shared Library" in str(exc) or "not found" in str(exc) else str(exc)
+            _nvml_state["error"] = (
+                "no GPU" if "Shared Library" in str(exc) or "not found" in str(exc) else str(exc)
+            )
             return None
         _nvml_state["mod"] = pynvml
         atexit.register(_shutdown)
@@ -52,35 +55,37 @@ def gpu_samples() -> tuple[tuple[GpuSample, ...], str]:
         return (), str(err or "no GPU")
     out = []
     try:
-        count = nv.nvmlDeviceGetCount()  # type: ignore[attr-defined]
-        for i in range(count):
-            h = nv.nvmlDeviceGetHandleByIndex(i)  # type: ignore[attr-defined]
-            out.append(
-                GpuSample(
-                    index=i,
-                    name=_try(lambda h=h: _str(nv.nvmlDeviceGetName(h))) or f"GPU {i}",  # type: ignore[attr-defined]
-                    util_pct=_try(lambda h=h: float(nv.nvmlDeviceGetUtilizationRates(h).gpu)),  # type: ignore[attr-defined]
-                    mem_used_gb=_try(lambda h=h: nv.nvmlDeviceGetMemoryInfo(h).used / 1e9),  # type: ignore[attr-defined]
-                    mem_total_gb=_try(lambda h=h: nv.nvmlDeviceGetMemoryInfo(h).total / 1e9),  # type: ignore[attr-defined]
-                    temp_c=_try(lambda h=h: float(nv.nvmlDeviceGetTemperature(h, 0))),  # type: ignore[attr-defined]
-                    power_w=_try(lambda h=h: nv.nvmlDeviceGetPowerUsage(h) / 1000.0),  # type: ignore[attr-defined]
-                )
-            )
+        for i in range(nv.nvmlDeviceGetCount()):  # type: ignore[attr-defined]
+            out.append(_gpu(nv, i))
     except Exception as exc:  # noqa: BLE001
         return tuple(out), f"NVML error: {exc}"
     return tuple(out), "ok" if out else "no GPU"
 
 
-def _str(v: object) -> str:
-    return v.decode() if isinstance(v, bytes) else str(v)
+def _gpu(nv: Any, i: int) -> GpuSample:
+    h = nv.nvmlDeviceGetHandleByIndex(i)
+    name = _call(nv.nvmlDeviceGetName, h)
+    util = _call(nv.nvmlDeviceGetUtilizationRates, h)
+    mem = _call(nv.nvmlDeviceGetMemoryInfo, h)
+    temp = _call(nv.nvmlDeviceGetTemperature, h, 0)
+    power = _call(nv.nvmlDeviceGetPowerUsage, h)
+    return GpuSample(
+        index=i,
+        name=(name.decode() if isinstance(name, bytes) else str(name)) if name is not None else f"GPU {i}",
+        util_pct=float(util.gpu) if util is not None else None,
+        mem_used_gb=mem.used / 1e9 if mem is not None else None,
+        mem_total_gb=mem.total / 1e9 if mem is not None else None,
+        temp_c=float(temp) if temp is not None else None,
+        power_w=power / 1000.0 if power is not None else None,
+    )
 
 
-def _try(fn: Callable[[], object]) -> float | None:
+def _call(fn: Callable[..., Any], *args: Any) -> Any:
+    """One NVML query; None when the GPU does not support it (NA, never fatal)."""
     try:
-        v = fn()
+        return fn(*args)
     except Exception:  # noqa: BLE001
         return None
-    return v  # type: ignore[return-value]
 
 
 def snapshot(run_id: str) -> TelemetrySampled:

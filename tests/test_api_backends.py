@@ -305,9 +305,9 @@ def test_missing_key_names_the_variable(
 
 # -- through the LLM judge ------------------------------------------------------------------------
 JUDGE_FAULTS = [
-    ("429always", ["HTTP 429", "attempt"]),
-    ("500always", ["HTTP 500", "attempt"]),
-    ("timeout", ["timed out", "attempt"]),
+    ("429always", ["HTTP 429", "request(s)"]),
+    ("500always", ["HTTP 500", "request(s)"]),
+    ("timeout", ["timed out", "request(s)"]),
     ("malformed", ["malformed response body"]),
     ("badshape", ["unexpected response shape"]),
     ("401always", ["HTTP 401", "not retried"]),

@@ -93,7 +93,9 @@ concurrency = 8
     return p
 
 
-def test_judge_faults_are_errors_and_keys_never_stored(tmp_path: Path, runs_dir: Path, fault_server, nonce) -> None:
+def test_judge_faults_are_errors_and_keys_never_stored(
+    tmp_path: Path, runs_dir: Path, fault_server, nonce
+) -> None:
     suite = _suite(tmp_path, nonce)
     exp = _experiment(tmp_path, suite, fault_server)
     env = dict(os.environ, SKC_TEST_OPENAI_KEY=OPENAI_KEY, SKC_TEST_ANTHROPIC_KEY=ANTHROPIC_KEY)
@@ -124,7 +126,7 @@ def test_judge_faults_are_errors_and_keys_never_stored(tmp_path: Path, runs_dir:
                     assert v == "error", f"{judge} {task} {cond}: {v} ({r})"
             assert "refused" in by[(judge, "reverse-h1", "no_skill")][1]
             assert "unparseable" in by[(judge, "reverse-h2", "no_skill")][1]
-            assert "attempt" in by[(judge, "add-h2", "no_skill")][1]
+            assert "request(s)" in by[(judge, "add-h2", "no_skill")][1]
         # healthy items get real verdicts, and nothing failed silently
         healthy = [v for (j, t, c), (v, r) in by.items() if t not in FAULTS or t == "add-h1"]
         assert healthy and all(v in ("pass", "fail") for v in healthy)

@@ -48,7 +48,12 @@ TASK_CASES = [
     ("not_object", _lines(_task(id="a1"), [1, 2, 3]), 2, "expected a JSON object"),
     ("empty_file", b"\n\n", None, "holds no rows"),
     ("llm_without_rubric", _lines(_task(answer_type="free", scoring="llm")), 1, "'rubric'"),
-    ("choice_not_in_choices", _lines(_task(answer_type="choice", answer="d", choices=["a", "b"])), 1, "'answer'"),
+    (
+        "choice_not_in_choices",
+        _lines(_task(answer_type="choice", answer="d", choices=["a", "b"])),
+        1,
+        "'answer'",
+    ),
     ("tolerance_on_integer", _lines(_task(tolerance=0.5)), 1, "'tolerance'"),
     ("bad_id", _lines(_task(id="has space")), 1, "'id'"),
     ("unknown_field", _lines(_task(colour="red")), 1, "'colour'"),
@@ -60,7 +65,12 @@ TASK_CASES = [
 
 SKILL_CASES = [
     ("four_steps", _lines({**GOOD_SKILL, "procedure": GOOD_SKILL["procedure"][:4]}), 1, "'procedure'"),
-    ("empty_step", _lines({**GOOD_SKILL, "procedure": [*GOOD_SKILL["procedure"][:4], "  "]}), 1, "step 5 is empty"),
+    (
+        "empty_step",
+        _lines({**GOOD_SKILL, "procedure": [*GOOD_SKILL["procedure"][:4], "  "]}),
+        1,
+        "step 5 is empty",
+    ),
     ("missing_title", _lines({k: v for k, v in GOOD_SKILL.items() if k != "title"}), 1, "'title'"),
     ("duplicate_skill", _lines(GOOD_SKILL, GOOD_SKILL), 2, "duplicate id"),
 ]
@@ -105,7 +115,9 @@ def test_bad_task_files(tmp_path: Path, runs_dir: Path, name: str, content: byte
     _assert_clean_failure(res, suite / "tasks.jsonl", line, fragment, runs_dir)
     # the same file behind an experiment: `engine run` refuses before writing anything
     exp = _experiment(tmp_path, suite)
-    res = cli.invoke(app, ["run", str(exp), "--runs-dir", str(runs_dir), "--events", "none"], terminal_width=400)
+    res = cli.invoke(
+        app, ["run", str(exp), "--runs-dir", str(runs_dir), "--events", "none"], terminal_width=400
+    )
     _assert_clean_failure(res, suite / "tasks.jsonl", line, fragment, runs_dir)
 
 
@@ -159,7 +171,12 @@ EXPERIMENT_CASES = [
         10,
         "configs.0.sampling.temperature",
     ),
-    ("missing_holdout", 'name = "x"\n[[configs]]\nid = "a"\nbackend = "hf"\nmodel = "m"\n', None, "'holdout'"),
+    (
+        "missing_holdout",
+        'name = "x"\n[[configs]]\nid = "a"\nbackend = "hf"\nmodel = "m"\n',
+        None,
+        "'holdout'",
+    ),
     (
         "path_unknown_judge",
         'name = "x"\n[holdout]\nskills = "s"\ntasks = "t"\n[[configs]]\nid = "a"\nbackend = "hf"\nmodel = "m"\n'
@@ -174,7 +191,9 @@ EXPERIMENT_CASES = [
 def test_bad_experiment_files(tmp_path: Path, runs_dir: Path, name: str, body: str, line, fragment) -> None:
     exp = _experiment(tmp_path, tmp_path, body)
     cli = CliRunner()
-    res = cli.invoke(app, ["run", str(exp), "--runs-dir", str(runs_dir), "--events", "none"], terminal_width=400)
+    res = cli.invoke(
+        app, ["run", str(exp), "--runs-dir", str(runs_dir), "--events", "none"], terminal_width=400
+    )
     _assert_clean_failure(res, exp, line, fragment, runs_dir)
     res = cli.invoke(app, ["data", "validate", str(exp)], terminal_width=400)
     _assert_clean_failure(res, exp, line, fragment, runs_dir)

@@ -42,7 +42,9 @@ def _episode(eid: str, run_id: str, error: str | None = None, completion: str = 
 
 def _journal(runs: Path, run_id: str) -> jr.RunJournal:
     j = jr.RunJournal(runs, run_id)
-    j.write_run_info({"run_id": run_id, "kind": "eval", "experiment": "x", "pid": 0, "started_at": time.time()})
+    j.write_run_info(
+        {"run_id": run_id, "kind": "eval", "experiment": "x", "pid": 0, "started_at": time.time()}
+    )
     return j
 
 
@@ -149,7 +151,9 @@ def test_kill_during_ingest_never_corrupts_the_store(runs_dir: Path) -> None:
     j.close()
     killed = 0
     for delay in (0.3, 0.6, 1.0):
-        p = subprocess.Popen([sys.executable, "-c", INGEST_SCRIPT, str(runs_dir)], stdout=subprocess.PIPE, text=True)
+        p = subprocess.Popen(
+            [sys.executable, "-c", INGEST_SCRIPT, str(runs_dir)], stdout=subprocess.PIPE, text=True
+        )
         assert p.stdout is not None and p.stdout.readline().strip() == "open"
         time.sleep(delay)
         if p.poll() is None:
@@ -158,7 +162,9 @@ def test_kill_during_ingest_never_corrupts_the_store(runs_dir: Path) -> None:
         p.wait()
         con = duckdb.connect(str(runs_dir / jr.STORE_NAME))
         n = con.execute("SELECT count(*), count(DISTINCT episode_id) FROM episodes").fetchall()[0]
-        offset = con.execute("SELECT coalesce(max(byte_offset), 0) FROM ingest_state WHERE path LIKE '%episodes.jsonl'").fetchall()[0][0]
+        offset = con.execute(
+            "SELECT coalesce(max(byte_offset), 0) FROM ingest_state WHERE path LIKE '%episodes.jsonl'"
+        ).fetchall()[0][0]
         con.close()
         assert n[0] == n[1], "duplicate episodes after a killed ingest"
         assert n[0] in (0, 30000), f"partial ingest visible: {n[0]}"

@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -34,7 +34,7 @@ class DataError(Exception):
         return f"{where}:{field} {self.message}"
 
 
-def _field_of(err: dict) -> str:
+def _field_of(err: Any) -> str:
     loc = [str(p) for p in err.get("loc", ())]
     msg = str(err.get("msg", ""))
     # model-level validators name their field as "<field>: ..." in the message
@@ -45,7 +45,7 @@ def _field_of(err: dict) -> str:
     return ".".join(loc) or "<row>"
 
 
-def _message_of(err: dict) -> str:
+def _message_of(err: Any) -> str:
     msg = str(err.get("msg", "invalid"))
     return msg.removeprefix("Value error, ")
 
@@ -72,7 +72,9 @@ def iter_jsonl(path: Path) -> Iterable[tuple[int, dict]]:
         try:
             obj = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise DataError(str(path), lineno, None, f"invalid JSON: {exc.msg} (column {exc.colno})") from None
+            raise DataError(
+                str(path), lineno, None, f"invalid JSON: {exc.msg} (column {exc.colno})"
+            ) from None
         if not isinstance(obj, dict):
             raise DataError(str(path), lineno, None, f"expected a JSON object, got {type(obj).__name__}")
         yield lineno, obj
@@ -92,7 +94,9 @@ def load_rows(path: str | Path, model: type[M], *, unique: str | None = "id") ->
         if unique is not None:
             key = str(getattr(row, unique))
             if key in seen:
-                raise DataError(str(path), lineno, unique, f"duplicate {unique} '{key}' (first on line {seen[key]})")
+                raise DataError(
+                    str(path), lineno, unique, f"duplicate {unique} '{key}' (first on line {seen[key]})"
+                )
             seen[key] = lineno
         rows.append(row)
     if not rows:

@@ -45,9 +45,7 @@ def skill_fragments(skill: Skill, min_len: int = 24) -> list[str]:
     return [f for f in frags if len(f) >= min_len]
 
 
-def check_no_skill_prompts(
-    prompts: Iterable[tuple[str, str, Condition]], skills: dict[str, Skill]
-) -> None:
+def check_no_skill_prompts(prompts: Iterable[tuple[str, str, Condition]], skills: dict[str, Skill]) -> None:
     """`prompts` are (skill_id, prompt text, condition); raise if a no-skill prompt holds skill text."""
     all_frags = {sid: skill_fragments(s) for sid, s in skills.items()}
     for skill_id, text, condition in prompts:

@@ -23,7 +23,9 @@ SYSTEM = (
     "the gold answer, following the rubric. The format of the response does not matter: a correct "
     "answer stated in prose counts as much as one on an ANSWER: line."
 )
-VERDICT_LINE = re.compile(r"^\s*\**\s*VERDICT\s*\**\s*:\s*\**\s*(PASS|FAIL)\s*\**\s*\.?\s*$", re.IGNORECASE | re.M)
+VERDICT_LINE = re.compile(
+    r"^\s*\**\s*VERDICT\s*\**\s*:\s*\**\s*(PASS|FAIL)\s*\**\s*\.?\s*$", re.IGNORECASE | re.M
+)
 CHOICES = (" PASS", " FAIL")
 
 
@@ -103,14 +105,21 @@ class LLMJudge(Judge):
             return
         for r in self.backend.generate(requests):
             cost = model.cost(r.tokens_in, r.tokens_out)
-            base = dict(tokens_in=r.tokens_in, tokens_out=r.tokens_out, latency_s=r.latency_s, cost_usd=cost)
             if r.error is not None:
-                yield Verdict(r.key, "error", f"judge call failed after {r.attempts} attempt(s): {r.error}", **base)
+                verdict, rationale = "error", f"judge call failed after {r.attempts} request(s): {r.error}"
             elif r.finish_reason == "refusal":
-                yield Verdict(r.key, "error", f"judge refused: {r.text[:300]!r}", **base)
+                verdict, rationale = "error", f"judge refused: {r.text[:300]!r}"
             else:
                 verdict, rationale = parse_verdict(r.text)
-                yield Verdict(r.key, verdict, rationale, extracted=None, **base)  # type: ignore[arg-type]
+            yield Verdict(
+                r.key,
+                verdict,  # type: ignore[arg-type]
+                rationale,
+                tokens_in=r.tokens_in,
+                tokens_out=r.tokens_out,
+                latency_s=r.latency_s,
+                cost_usd=cost,
+            )
 
     def _by_logprob(self, requests: list[GenRequest]) -> Iterator[Verdict]:
         scorer = self.backend
@@ -122,13 +131,14 @@ class LLMJudge(Judge):
                 continue
             p_pass, p_fail = r.probs.get(CHOICES[0], 0.0), r.probs.get(CHOICES[1], 0.0)
             if p_pass + p_fail <= 0.0:
-                yield Verdict(r.key, "error", "PASS and FAIL both have zero probability", latency_s=r.latency_s)
+                yield Verdict(
+                    r.key, "error", "PASS and FAIL both have zero probability", latency_s=r.latency_s
+                )
                 continue
             share = p_pass / (p_pass + p_fail)
-            verdict = "pass" if share >= 0.5 else "fail"
             yield Verdict(
                 r.key,
-                verdict,
+                "pass" if share >= 0.5 else "fail",
                 f"logprob judge: P(PASS)={share:.3f} of the PASS/FAIL mass ({p_pass + p_fail:.3f} of all)",
                 tokens_in=r.tokens_in,
                 latency_s=r.latency_s,

@@ -71,7 +71,9 @@ class Backend(Protocol):
 
 
 class ChoiceScorer(Protocol):
-    def score_choices(self, requests: Sequence[GenRequest], choices: Sequence[str]) -> Iterator[ChoiceResult]: ...
+    def score_choices(
+        self, requests: Sequence[GenRequest], choices: Sequence[str]
+    ) -> Iterator[ChoiceResult]: ...
 
 
 _REGISTRY: dict[str, str] = {

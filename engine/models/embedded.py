@@ -63,7 +63,7 @@ def ensure_converted(name: str = DEFAULT_EMBEDDED) -> Path:
         tok = AutoTokenizer.from_pretrained(src.parent, gguf_file=src.name)
         model = AutoModelForCausalLM.from_pretrained(src.parent, gguf_file=src.name)
         # de-quantised weights are plain tensors: drop the GGUF quantizer so they save as safetensors
-        model.hf_quantizer = None
+        setattr(model, "hf_quantizer", None)  # noqa: B010 - typed as a module attribute
         if hasattr(model.config, "quantization_config"):
             del model.config.quantization_config
         model.save_pretrained(tmp, safe_serialization=True)

@@ -48,7 +48,7 @@ def load_model(model_path: str, adapter: str | None, device: str, dtype: str) ->
         hf_logging.disable_progress_bar()
         try:
             tok = AutoTokenizer.from_pretrained(model_path)
-            model = AutoModelForCausalLM.from_pretrained(model_path, dtype=pick_dtype(dtype, device))
+            model: Any = AutoModelForCausalLM.from_pretrained(model_path, dtype=pick_dtype(dtype, device))
         except OSError as exc:
             raise BackendError(f"cannot load model '{model_path}': {exc}") from exc
         if adapter:
@@ -95,12 +95,16 @@ class HFBackend:
         return text
 
     def _encode(self, texts: list[str]) -> Any:
-        enc = self.tok(texts, return_tensors="pt", padding=True, padding_side="left", add_special_tokens=False)
+        enc = self.tok(
+            texts, return_tensors="pt", padding=True, padding_side="left", add_special_tokens=False
+        )
         return {k: v.to(self.device) for k, v in enc.items()}
 
     def _batches(self, requests: Sequence[GenRequest]) -> Iterator[list[tuple[GenRequest, str, int]]]:
         rendered = [(r, self.render(r.messages)) for r in requests]
-        lengths = [len(ids) for ids in self.tok([t for _, t in rendered], add_special_tokens=False)["input_ids"]]
+        lengths = [
+            len(ids) for ids in self.tok([t for _, t in rendered], add_special_tokens=False)["input_ids"]
+        ]
         items = sorted(
             ((r, t, n) for (r, t), n in zip(rendered, lengths, strict=True)),
             key=lambda x: (x[0].temperature, x[0].top_p, x[0].max_tokens, x[2]),
@@ -109,7 +113,9 @@ class HFBackend:
         batch: list[tuple[GenRequest, str, int]] = []
         for item in items:
             r = item[0]
-            if batch and (len(batch) >= bs or (batch[0][0].temperature, batch[0][0].top_p) != (r.temperature, r.top_p)):
+            if batch and (
+                len(batch) >= bs or (batch[0][0].temperature, batch[0][0].top_p) != (r.temperature, r.top_p)
+            ):
                 yield batch
                 batch = []
             batch.append(item)
@@ -147,8 +153,12 @@ class HFBackend:
                 out = self.model.generate(**enc, generation_config=gc)
         except (RuntimeError, ValueError) as exc:  # e.g. CUDA OOM: the batch is recorded as failed
             dt = time.perf_counter() - t0
-            return [GenResult(r.key, "", latency_s=dt, finish_reason="error", error=f"{type(exc).__name__}: {exc}")
-                    for r, _, _ in batch]
+            return [
+                GenResult(
+                    r.key, "", latency_s=dt, finish_reason="error", error=f"{type(exc).__name__}: {exc}"
+                )
+                for r, _, _ in batch
+            ]
         dt = time.perf_counter() - t0
         prompt_len = enc["input_ids"].shape[1]
         results = []

@@ -109,7 +109,9 @@ class VLLMBackend:
             except (RuntimeError, ValueError) as exc:
                 dt = time.perf_counter() - t0
                 for r in chunk:
-                    yield GenResult(r.key, "", latency_s=dt, finish_reason="error", error=f"{type(exc).__name__}: {exc}")
+                    yield GenResult(
+                        r.key, "", latency_s=dt, finish_reason="error", error=f"{type(exc).__name__}: {exc}"
+                    )
                 continue
             dt = time.perf_counter() - t0
             for r, out in zip(chunk, outs, strict=True):
@@ -139,7 +141,10 @@ class VLLMBackend:
             dt = time.perf_counter() - t0
             for r, out in zip(chunk, outs, strict=True):
                 top = out.outputs[0].logprobs[0] if out.outputs[0].logprobs else {}
-                probs = {c: (math.exp(top[t].logprob) if t in top else 0.0) for c, t in zip(choices, first, strict=True)}
+                probs = {
+                    c: (math.exp(top[t].logprob) if t in top else 0.0)
+                    for c, t in zip(choices, first, strict=True)
+                }
                 yield ChoiceResult(r.key, probs, tokens_in=len(out.prompt_token_ids or ()), latency_s=dt)
 
     def close(self) -> None:

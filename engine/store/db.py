@@ -63,7 +63,12 @@ class Store:
     # -- opening -------------------------------------------------------------------------
     @classmethod
     def open(
-        cls, runs_dir: str | Path, *, wait_s: float = 5.0, fallback: str | None = "memory", threads: int | None = None
+        cls,
+        runs_dir: str | Path,
+        *,
+        wait_s: float = 5.0,
+        fallback: str | None = "memory",
+        threads: int | None = None,
     ) -> Store:
         """Open `runs_dir/store.duckdb`, retrying while another process holds it.
 
@@ -73,7 +78,7 @@ class Store:
         runs_dir = Path(runs_dir)
         runs_dir.mkdir(parents=True, exist_ok=True)
         path = runs_dir / jr.STORE_NAME
-        config = {"threads": threads} if threads else {}
+        config: dict[str, Any] = {"threads": threads} if threads else {}
         deadline = time.monotonic() + wait_s
         delay = 0.05
         while True:
@@ -92,7 +97,7 @@ class Store:
 
     @classmethod
     def memory(cls, runs_dir: str | Path, *, threads: int | None = None) -> Store:
-        config = {"threads": threads} if threads else {}
+        config: dict[str, Any] = {"threads": threads} if threads else {}
         return cls(duckdb.connect(":memory:", config=config), Path(runs_dir), path=None)
 
     def close(self) -> None:
@@ -191,7 +196,9 @@ class Store:
                     )
                     src = "_batch"
                 # a new success replaces a stored error
-                con.execute(f"DELETE FROM {name} WHERE ({err}) AND {k} IN (SELECT {k} FROM {src} WHERE NOT ({err}))")
+                con.execute(
+                    f"DELETE FROM {name} WHERE ({err}) AND {k} IN (SELECT {k} FROM {src} WHERE NOT ({err}))"
+                )
                 inserted = con.execute(
                     f"INSERT INTO {name} SELECT * FROM {src} n WHERE NOT EXISTS "
                     f"(SELECT 1 FROM {name} t WHERE t.{k} = n.{k})"

@@ -183,7 +183,9 @@ def ddl() -> list[str]:
     for name, schema in TABLES.items():
         cols = ", ".join(f'"{f.name}" {_DUCK[f.type]}' for f in schema)
         stmts.append(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
-    stmts.append("CREATE TABLE IF NOT EXISTS ingest_state (path VARCHAR PRIMARY KEY, byte_offset BIGINT, mtime_ns BIGINT)")
+    stmts.append(
+        "CREATE TABLE IF NOT EXISTS ingest_state (path VARCHAR PRIMARY KEY, byte_offset BIGINT, mtime_ns BIGINT)"
+    )
     stmts.append("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
     return stmts
 
