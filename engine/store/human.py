@@ -148,9 +148,7 @@ def append_judgment(
     journal = jr.RunJournal(Path(runs_dir), run_id)
     try:
         journal.append("judgments", rec)
-        journal.emit(
-            JudgmentRecorded(run_id, episode_id=str(fields["episode_id"]), judge_id=judge_id, verdict=verdict)
-        )
+        journal.emit(JudgmentRecorded(run_id, episode_id=str(fields["episode_id"]), judge_id=judge_id, verdict=verdict))
     finally:
         journal.close()
     return rec

@@ -1,0 +1,326 @@
+"""`cockpit [--runs-dir DIR]`: the Textual app. Screens, bindings and the background workers that
+keep the shared state fresh (store ingest, run list, report); each screen runs its own queries.
+
+State flows one way: a worker (thread) does the blocking work and posts a message; the handler
+sets a reactive on the app; screens watch those reactives and render.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import var
+from textual.timer import Timer
+
+from cockpit import launcher
+from cockpit.commands import CockpitCommands
+from cockpit.machine import Machine, Sampler
+from cockpit.messages import Ingested, OptionsReady, ReportReady, RunControlled, RunsPolled, WorkFailed
+from cockpit.report import ReportView
+from cockpit.screens.delta import DeltaScreen
+from cockpit.screens.episodes import EpisodesScreen
+from cockpit.screens.help import HelpScreen
+from cockpit.screens.judges import JudgesScreen
+from cockpit.screens.live import LiveScreen
+from cockpit.screens.query import QueryScreen
+from cockpit.screens.runs import RunsScreen
+from cockpit.store import StoreService
+from cockpit.tail import RunProgress, Tails
+
+REPORT_GAP_S = 3.0
+REPORT_MODES = ("judges", "delta")  # the screens that show the report
+SCREENS = {
+    "runs": ("1", "Runs"),
+    "live": ("2", "Live"),
+    "episodes": ("3", "Episodes"),
+    "judges": ("4", "Judges"),
+    "delta": ("5", "Δ"),
+    "query": ("6", "Query"),
+}
+
+
+class CockpitApp(App[int]):
+    CSS_PATH = Path(__file__).with_name("cockpit.tcss")  # absolute: subclasses live elsewhere
+    TITLE = "skill cockpit"
+    MODES = {
+        "runs": RunsScreen,
+        "live": LiveScreen,
+        "episodes": EpisodesScreen,
+        "judges": JudgesScreen,
+        "delta": DeltaScreen,
+        "query": QueryScreen,
+    }
+    DEFAULT_MODE = "runs"
+    COMMANDS = App.COMMANDS | {CockpitCommands}
+    BINDINGS = [
+        *(Binding(key, f"show('{mode}')", label, id=f"screen.{mode}") for mode, (key, label) in SCREENS.items()),
+        Binding("question_mark,f1", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    runs: var[tuple[RunProgress, ...]] = var((), always_update=True)
+    pending: var[tuple[launcher.PendingLaunch, ...]] = var(())
+    selected_run: var[str | None] = var(None)
+    store_version: var[int] = var(0)
+    report: var[ReportView | None] = var(None)
+    options: var[object | None] = var(None)
+    store_label: var[str] = var("store: opening")
+
+    def __init__(
+        self,
+        runs_dir: Path | str,
+        *,
+        ingest_interval: float = 2.0,
+        runs_interval: float = 1.0,
+        live_interval: float = 0.5,
+        sampler: Sampler | None = None,
+        background: bool = True,
+        blink: bool = True,
+        timings: bool = True,
+        display_dir: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.runs_dir = Path(runs_dir).resolve()
+        self.service = StoreService(self.runs_dir)
+        self.tails = Tails(self.runs_dir)
+        self.machine = Machine(sampler)
+        self.ingest_interval = ingest_interval
+        self.runs_interval = runs_interval
+        self.live_interval = live_interval
+        self.background = background
+        self._busy: set[str] = set()
+        self._report_at = 0.0
+        self.report_gap = REPORT_GAP_S
+        self._report_timer: Timer | None = None
+        self._instant = False
+        self._report_for = -1
+        self.blink = blink  # False in snapshot tests: no cursor blink
+        self.timings = timings  # False in snapshot tests: no wall-clock numbers on screen
+        self.sub_title = display_dir or str(self.runs_dir)
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        # workers (DuckDB calls, the report) share the GIL with the UI: hand it over sooner
+        sys.setswitchinterval(0.001)
+        self.refresh_runs()
+        self.ingest()
+        if self.background:
+            self.set_interval(self.runs_interval, self.refresh_runs, name="runs")
+            self.set_interval(self.ingest_interval, self.ingest, name="ingest")
+
+    async def on_unmount(self) -> None:
+        self.workers.cancel_all()
+        self.service.close()
+
+    # -- actions --------------------------------------------------------------------------------
+    def action_show(self, mode: str) -> None:
+        if self.current_mode == mode:
+            return
+        try:
+            mounted = bool(self.get_screen_stack(mode))
+        except KeyError:
+            mounted = False
+        self._instant = mounted
+        try:
+            self.switch_mode(mode)
+        finally:
+            self._instant = False
+        if mode in REPORT_MODES:
+            self._maybe_report()
+
+    def delay_update(self, delay: float = 0.05) -> None:
+        """`switch_mode` holds the display for 50 ms to hide a screen being composed; a screen that
+        is already mounted has nothing to hide, so switching back to it paints at once."""
+        if not self._instant:
+            super().delay_update(delay)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_launch(self) -> None:
+        from cockpit.screens.launch import LaunchScreen
+
+        self.push_screen(LaunchScreen(self.runs_dir), self._launch)
+
+    def _launch(self, req: launcher.LaunchRequest | None) -> None:
+        if req is not None:
+            self._control("launch", req)
+
+    def action_cancel_run(self) -> None:
+        if self.selected_run:
+            self._control("cancel", self.selected_run)
+        else:
+            self.notify("select a run first", severity="warning")
+
+    def action_resume_run(self) -> None:
+        if self.selected_run:
+            self._control("resume", self.selected_run)
+        else:
+            self.notify("select a run first", severity="warning")
+
+    @work(thread=True, group="control", exit_on_error=False)
+    def _control(self, op: str, arg: object) -> None:
+        try:
+            if op == "launch":
+                assert isinstance(arg, launcher.LaunchRequest)
+                run_id, pid = launcher.launch(arg, self.runs_dir)
+                self.post_message(RunControlled(op, run_id, f"started run {run_id} (pid {pid})"))
+            elif op == "cancel":
+                pid = launcher.cancel(self.runs_dir, str(arg))
+                self.post_message(RunControlled(op, str(arg), f"sent SIGTERM to run {arg} (pid {pid})"))
+            elif op == "resume":
+                pid = launcher.resume(self.runs_dir, str(arg))
+                self.post_message(RunControlled(op, str(arg), f"resuming run {arg} (pid {pid})"))
+        except Exception as exc:  # noqa: BLE001 - a refused action is a message, not a crash
+            self.post_message(WorkFailed(op, str(exc)))
+
+    def on_run_controlled(self, msg: RunControlled) -> None:
+        self.notify(msg.text, markup=False)
+        if msg.op in ("launch", "resume"):
+            self.selected_run = msg.run_id
+        self.refresh_runs()
+
+    def select_run(self, run_id: str | None, *, show_live: bool = False) -> None:
+        self.selected_run = run_id
+        if show_live:
+            self.action_show("live")
+
+    def notify_error(self, what: str, error: str) -> None:
+        self.notify(f"{what}: {error}", severity="error", markup=False, timeout=8)
+
+    # -- background work -------------------------------------------------------------------------
+    def _start(self, name: str) -> bool:
+        """Skip a periodic job while its previous run is still going (no pile-up on a slow disk)."""
+        if name in self._busy:
+            return False
+        self._busy.add(name)
+        return True
+
+    def refresh_runs(self) -> None:
+        if self._start("runs"):
+            self._poll_runs()
+
+    @work(thread=True, group="runs", exit_on_error=False)
+    def _poll_runs(self) -> None:
+        try:
+            runs = tuple(self.tails.poll_all())
+            pending = tuple(launcher.pending(self.runs_dir))
+            self.post_message(RunsPolled(runs, pending))
+        except Exception as exc:  # noqa: BLE001 - shown, never fatal
+            self.post_message(WorkFailed("reading run journals", f"{type(exc).__name__}: {exc}"))
+        finally:
+            self._busy.discard("runs")
+
+    def ingest(self) -> None:
+        if self._start("ingest"):
+            self._ingest()
+
+    @work(thread=True, group="ingest", exit_on_error=False)
+    def _ingest(self) -> None:
+        from cockpit import queries
+
+        try:
+            before = self.service.version
+            res = self.service.ingest()
+            if res.version != before or self.options is None:
+                with self.service.cursor() as cur:
+                    self.post_message(OptionsReady(queries.options(cur)))
+            self.post_message(Ingested(res.rows, res.seconds, res.version, self.service.describe()))
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(WorkFailed("ingesting journals", f"{type(exc).__name__}: {exc}"))
+        finally:
+            self._busy.discard("ingest")
+
+    def refresh_report(self) -> None:
+        if self._start("report"):
+            self._build_report(self.service.version)
+
+    @work(thread=True, group="report", exit_on_error=False)
+    def _build_report(self, version: int) -> None:
+        from cockpit import report
+
+        try:
+            with self.service.cursor() as cur:
+                view = report.compute(cur, self.runs_dir, version=version)
+            self.post_message(ReportReady(view))
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(WorkFailed("computing the report", f"{type(exc).__name__}: {exc}"))
+        finally:
+            self._busy.discard("report")
+
+    # -- message handlers ------------------------------------------------------------------------
+    def on_runs_polled(self, msg: RunsPolled) -> None:
+        self.pending = msg.pending
+        self.runs = msg.runs
+        if self.selected_run is None and msg.runs:
+            running = [r for r in msg.runs if r.status == "running"]
+            pick = running[-1] if running else max(msg.runs, key=lambda r: r.started_at or 0.0)
+            self.selected_run = pick.run_id
+
+    def on_ingested(self, msg: Ingested) -> None:
+        self.store_label = msg.store
+        if msg.version != self.store_version:
+            self.store_version = msg.version
+        self._maybe_report()
+
+    def _maybe_report(self) -> None:
+        """Recompute the report when the store moved, at most once per `report_gap` seconds: while a
+        run streams, the Δ and κ panels follow it without the report hogging a core (and the GIL)."""
+        version = self.store_version
+        if self._report_for == version or "report" in self._busy:
+            return
+        if self.report is not None and self.current_mode not in REPORT_MODES:
+            return  # nobody looks at Δ or κ now: computed when Judges or Δ is shown
+        wait = self._report_at + self.report_gap - time.monotonic()
+        if wait > 0 and self.report is not None:
+            if self._report_timer is None:
+                self._report_timer = self.set_timer(wait, self._report_due, name="report")
+            return
+        self._report_for = version
+        self.refresh_report()
+
+    def _report_due(self) -> None:
+        self._report_timer = None
+        self._maybe_report()
+
+    def on_options_ready(self, msg: OptionsReady) -> None:
+        self.options = msg.options
+
+    def on_report_ready(self, msg: ReportReady) -> None:
+        self._report_at = time.monotonic()
+        self.report_gap = max(REPORT_GAP_S, 5 * msg.view.seconds)
+        self.report = msg.view
+        self._maybe_report()  # the store may have moved while it was computed
+
+    def on_work_failed(self, msg: WorkFailed) -> None:
+        self.notify_error(msg.what, msg.error)
+
+    def after_adjudication(self) -> None:
+        """A human verdict was journaled: ingest now so κ updates without waiting for the timer."""
+        self._report_for = -1
+        self._report_at = 0.0  # the human verdict should show in κ right away
+        self.ingest()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="cockpit", description="Terminal experiment cockpit.")
+    parser.add_argument(
+        "--runs-dir", type=Path, default=None, help="Runs directory (default: $SKILL_COCKPIT_RUNS or ./runs)."
+    )
+    args = parser.parse_args(argv)
+    runs_dir = args.runs_dir or Path(os.environ.get("SKILL_COCKPIT_RUNS", "runs"))
+    app = CockpitApp(runs_dir)
+    app.run()
+    sys.exit(app.return_code or 0)
+
+
+if __name__ == "__main__":
+    main()

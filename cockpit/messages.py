@@ -1,0 +1,66 @@
+"""Messages workers post to the UI. High-rate ones can replace a pending one of their kind, so a
+flood of samples collapses to the latest instead of queueing (toolong's `messages.py` idiom)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual.message import Message
+
+from cockpit.launcher import PendingLaunch
+from cockpit.machine import MachineState
+from cockpit.report import ReportView
+from cockpit.tail import RunProgress
+
+
+@dataclass
+class Ingested(Message):
+    rows: int
+    seconds: float
+    version: int
+    store: str
+
+
+@dataclass
+class RunsPolled(Message):
+    runs: tuple[RunProgress, ...]
+    pending: tuple[PendingLaunch, ...]
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, RunsPolled)
+
+
+@dataclass
+class LiveSampled(Message):
+    run_id: str | None
+    progress: RunProgress | None
+    machine: MachineState
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, LiveSampled)
+
+
+@dataclass
+class ReportReady(Message):
+    view: ReportView
+
+
+@dataclass
+class OptionsReady(Message):
+    options: Any  # cockpit.queries.Options
+
+
+@dataclass
+class WorkFailed(Message):
+    """A worker's error, shown to the user literally (never parsed as markup)."""
+
+    what: str
+    error: str
+
+
+@dataclass
+class RunControlled(Message):
+    op: str  # launch | cancel | resume
+    run_id: str
+    text: str

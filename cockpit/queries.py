@@ -1,0 +1,350 @@
+"""The SQL behind the Episodes screen: filter options, a page of episodes, their verdicts, flips.
+
+Every function takes a DuckDB cursor (borrowed by a worker thread) and returns plain values.
+Pages come in store order (`ORDER BY rowid`: ingest order, which DuckDB serves without a sort),
+so a filter over a million episodes returns its first page in milliseconds. A page is two steps:
+`page` (the rows) and `details` (every judge's verdict, and episode fields when the page was
+read from the judgments table); the screen paints the rows first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+PAGE = 100
+CONDITIONS = ("no_skill", "curated")
+VERDICTS = ("pass", "fail", "error")
+
+
+@dataclass(frozen=True)
+class EpisodeFilter:
+    run_id: str | None = None
+    config_id: str | None = None
+    skill_id: str | None = None
+    condition: str | None = None
+    judge_id: str | None = None  # with verdict: that judge's verdict; None: any judge
+    verdict: str | None = None
+
+    def describe(self) -> str:
+        parts = [f"{k}={v}" for k, v in vars(self).items() if v is not None]
+        return ", ".join(parts) or "all episodes"
+
+
+@dataclass(frozen=True)
+class Options:
+    runs: tuple[str, ...] = ()
+    configs: tuple[str, ...] = ()
+    skills: tuple[str, ...] = ()
+    judges: tuple[str, ...] = ()
+    bases: dict[str, str] = field(default_factory=dict)  # sft config -> base config
+
+
+@dataclass(frozen=True)
+class EpisodeRow:
+    episode_id: str
+    config_id: str
+    task_id: str
+    skill_id: str | None
+    condition: str
+    sample: int
+    run_id: str | None = None
+    tokens_out: int | None = None
+    latency_s: float | None = None
+    error: str | None = None
+    verdicts: dict[str, str] | None = None  # judge_id -> verdict; None until details arrive
+
+
+@dataclass(frozen=True)
+class FlipRow:
+    skill_id: str | None
+    task_id: str
+    sample: int
+    left: str  # verdict on the left side (no_skill, or the base config)
+    right: str
+    left_episode: str
+    right_episode: str
+
+    @property
+    def direction(self) -> str:
+        return "gain" if self.right == "pass" else "loss"
+
+
+@dataclass(frozen=True)
+class JudgmentView:
+    judge_id: str
+    kind: str | None
+    verdict: str
+    rationale: str | None
+    extracted: str | None
+
+
+@dataclass(frozen=True)
+class EpisodeView:
+    episode_id: str
+    config_id: str
+    condition: str
+    task_id: str
+    skill_id: str | None
+    sample: int
+    prompt: str
+    completion: str
+    tokens_in: int | None
+    tokens_out: int | None
+    latency_s: float | None
+    error: str | None
+    skill_title: str | None = None
+    skill_block: str | None = None
+    answer: str | None = None
+    judgments: tuple[JudgmentView, ...] = field(default_factory=tuple)
+
+
+def options(cur: Any) -> Options:
+    runs = tuple(r[0] for r in cur.execute("SELECT run_id FROM runs ORDER BY started_at NULLS LAST, run_id").fetchall())
+    cfg_rows = cur.execute("SELECT DISTINCT config_id, base_config FROM configs ORDER BY config_id").fetchall()
+    configs = tuple(dict.fromkeys(r[0] for r in cfg_rows))
+    bases = {r[0]: r[1] for r in cfg_rows if r[1]}
+    skills = tuple(r[0] for r in cur.execute("SELECT DISTINCT skill_id FROM skills ORDER BY skill_id").fetchall())
+    judges = tuple(r[0] for r in cur.execute("SELECT DISTINCT judge_id FROM judges ORDER BY judge_id").fetchall())
+    return Options(runs, configs, skills, judges, bases)
+
+
+def _where(f: EpisodeFilter, alias: str, *, with_run: bool) -> tuple[str, list[Any]]:
+    clauses, params = [], []
+    for col in ("config_id", "skill_id", "condition"):
+        v = getattr(f, col)
+        if v is not None:
+            clauses.append(f"{alias}.{col} = ?")
+            params.append(v)
+    if with_run and f.run_id is not None:
+        clauses.append(f"{alias}.run_id = ?")
+        params.append(f.run_id)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+_EP_COLS = (
+    "e.episode_id, e.config_id, e.task_id, e.skill_id, e.condition, e.sample, e.run_id, e.tokens_out, "
+    "e.latency_s, e.error"
+)
+_J_COLS = "j.episode_id, j.config_id, j.task_id, j.skill_id, j.condition, j.sample"
+
+
+def _source(f: EpisodeFilter) -> tuple[str, list[Any], bool]:
+    """(FROM ... WHERE ..., params, from_judgments)."""
+    if f.verdict is None:
+        where, params = _where(f, "e", with_run=True)
+        return f"FROM episodes e{where}", params, False
+    where, params = _where(f, "j", with_run=False)
+    extra = ["j.verdict = ?"]
+    params.append(f.verdict)
+    if f.judge_id is not None:
+        extra.append("j.judge_id = ?")
+        params.append(f.judge_id)
+    if f.run_id is not None:
+        extra.append("j.episode_id IN (SELECT episode_id FROM episodes WHERE run_id = ?)")
+        params.append(f.run_id)
+    where = (where + " AND " if where else " WHERE ") + " AND ".join(extra)
+    if f.judge_id is None:  # any judge: one row per episode
+        return (
+            f"FROM judgments j{where} QUALIFY row_number() OVER (PARTITION BY j.episode_id ORDER BY j.rowid) = 1",
+            params,
+            True,
+        )
+    return f"FROM judgments j{where}", params, True
+
+
+def page(cur: Any, f: EpisodeFilter, *, limit: int = PAGE, offset: int = 0) -> list[EpisodeRow]:
+    """One page of episodes matching `f`, in store order (verdicts come from `details`)."""
+    src, params, from_j = _source(f)
+    if from_j:
+        rows = cur.execute(
+            f"SELECT {_J_COLS} {src} ORDER BY j.rowid LIMIT ? OFFSET ?", [*params, limit, offset]
+        ).fetchall()
+        return [EpisodeRow(*r) for r in rows]
+    rows = cur.execute(
+        f"SELECT {_EP_COLS} {src} ORDER BY e.rowid LIMIT ? OFFSET ?", [*params, limit, offset]
+    ).fetchall()
+    return [EpisodeRow(*r) for r in rows]
+
+
+def count(cur: Any, f: EpisodeFilter) -> int:
+    src, params, _ = _source(f)
+    return int(cur.execute(f"SELECT count(*) FROM (SELECT 1 {src})", params).fetchall()[0][0])
+
+
+def details(cur: Any, rows: list[EpisodeRow]) -> list[EpisodeRow]:
+    """The rows with every judge's verdict (and the episode fields a judgments-driven page lacks).
+
+    The lookup joins on the natural key and filters on the page's configs, so DuckDB prunes row
+    groups instead of probing every judgment for 200 random ids."""
+    if not rows:
+        return rows
+    cols = [
+        list(c)
+        for c in zip(*((r.episode_id, r.config_id, r.task_id, r.condition, r.sample) for r in rows), strict=True)
+    ]
+    cfgs = sorted({r.config_id for r in rows})
+    page_cte = (
+        "WITH p AS (SELECT unnest(?::VARCHAR[]) AS episode_id, unnest(?::VARCHAR[]) AS config_id, "
+        "unnest(?::VARCHAR[]) AS task_id, unnest(?::VARCHAR[]) AS condition, unnest(?::BIGINT[]) AS sample) "
+    )
+    on = "x.config_id = p.config_id AND x.task_id = p.task_id AND x.condition = p.condition AND x.sample = p.sample"
+    in_cfgs = f"x.config_id IN ({', '.join('?' for _ in cfgs)})"
+    verdicts: dict[str, dict[str, str]] = {r.episode_id: {} for r in rows}
+    for eid, jid, v in cur.execute(
+        page_cte + f"SELECT x.episode_id, x.judge_id, x.verdict FROM judgments x JOIN p ON {on} "
+        f"AND x.episode_id = p.episode_id WHERE {in_cfgs} ORDER BY x.judge_id",
+        [*cols, *cfgs],
+    ).fetchall():
+        verdicts.setdefault(eid, {})[jid] = v
+    extra: dict[str, tuple[Any, ...]] = {}
+    if any(r.tokens_out is None and r.error is None for r in rows):
+        for eid, run_id, tok, lat, err in cur.execute(
+            page_cte + f"SELECT x.episode_id, x.run_id, x.tokens_out, x.latency_s, x.error FROM episodes x JOIN p "
+            f"ON {on} AND x.episode_id = p.episode_id WHERE {in_cfgs}",
+            [*cols, *cfgs],
+        ).fetchall():
+            extra[eid] = (run_id, tok, lat, err)
+    out = []
+    for r in rows:
+        x = extra.get(r.episode_id)
+        if x is not None:
+            r = replace(r, run_id=x[0], tokens_out=x[1], latency_s=x[2], error=x[3])
+        out.append(replace(r, verdicts=verdicts.get(r.episode_id, {})))
+    return out
+
+
+def flips_between_conditions(cur: Any, config_id: str, judge_id: str) -> list[FlipRow]:
+    """(task, sample) pairs of a config whose verdict differs between no_skill and curated."""
+    sql = (
+        "WITH v AS (SELECT task_id, any_value(skill_id) AS skill_id, sample, condition, "
+        "any_value(verdict) AS verdict, any_value(episode_id) AS episode_id FROM judgments "
+        "WHERE config_id = ? AND judge_id = ? AND verdict IN ('pass', 'fail') GROUP BY task_id, sample, condition) "
+        "SELECT a.skill_id, a.task_id, a.sample, a.verdict, b.verdict, a.episode_id, b.episode_id "
+        "FROM v a JOIN v b ON a.task_id = b.task_id AND a.sample = b.sample "
+        "WHERE a.condition = 'no_skill' AND b.condition = 'curated' AND a.verdict <> b.verdict "
+        "ORDER BY a.skill_id, a.task_id, a.sample"
+    )
+    return [FlipRow(*r) for r in cur.execute(sql, [config_id, judge_id]).fetchall()]
+
+
+def flips_between_configs(cur: Any, base_id: str, sft_id: str, condition: str, judge_id: str) -> list[FlipRow]:
+    """(task, sample) pairs whose verdict differs between a base config and its SFT config."""
+    sql = (
+        "WITH v AS (SELECT config_id, task_id, any_value(skill_id) AS skill_id, sample, "
+        "any_value(verdict) AS verdict, any_value(episode_id) AS episode_id FROM judgments "
+        "WHERE config_id IN (?, ?) AND condition = ? AND judge_id = ? AND verdict IN ('pass', 'fail') "
+        "GROUP BY config_id, task_id, sample) "
+        "SELECT a.skill_id, a.task_id, a.sample, a.verdict, b.verdict, a.episode_id, b.episode_id "
+        "FROM v a JOIN v b ON a.task_id = b.task_id AND a.sample = b.sample "
+        "WHERE a.config_id = ? AND b.config_id = ? AND a.verdict <> b.verdict "
+        "ORDER BY a.skill_id, a.task_id, a.sample"
+    )
+    return [FlipRow(*r) for r in cur.execute(sql, [base_id, sft_id, condition, judge_id, base_id, sft_id]).fetchall()]
+
+
+_EPISODE_SQL = (
+    "SELECT e.episode_id, e.config_id, e.condition, e.task_id, e.skill_id, e.sample, e.prompt, e.completion, "
+    "e.tokens_in, e.tokens_out, e.latency_s, e.error, s.title, s.block, t.answer "
+    "FROM episodes e LEFT JOIN skills s ON s.skill_id = e.skill_id "
+    "LEFT JOIN tasks t ON t.task_id = e.task_id AND t.task_hash = e.task_hash WHERE e.episode_id = ? LIMIT 1"
+)
+
+
+def episode(cur: Any, episode_id: str) -> EpisodeView | None:
+    rows = cur.execute(_EPISODE_SQL, [episode_id]).fetchall()
+    if not rows:
+        return None
+    js = cur.execute(
+        "SELECT j.judge_id, (SELECT any_value(k.kind) FROM judges k WHERE k.judge_id = j.judge_id), j.verdict, "
+        "j.rationale, j.extracted FROM judgments j WHERE j.episode_id = ? ORDER BY j.judge_id, j.created_at",
+        [episode_id],
+    ).fetchall()
+    r = rows[0]
+    names = (
+        "episode_id",
+        "config_id",
+        "condition",
+        "task_id",
+        "skill_id",
+        "sample",
+        "prompt",
+        "completion",
+        "tokens_in",
+        "tokens_out",
+        "latency_s",
+        "error",
+        "skill_title",
+        "skill_block",
+        "answer",
+    )
+    fields: dict[str, Any] = dict(zip(names, r, strict=True))
+    return EpisodeView(**fields, judgments=tuple(JudgmentView(*j) for j in js))
+
+
+@dataclass(frozen=True)
+class Pair:
+    mode: str  # conditions | sft
+    left_title: str
+    right_title: str
+    left: EpisodeView | None
+    right: EpisodeView | None
+
+
+def _find(cur: Any, config_id: str, task_id: str, condition: str, sample: int, config_fp: str | None) -> str | None:
+    rows = cur.execute(
+        "SELECT episode_id FROM episodes WHERE config_id = ? AND task_id = ? AND condition = ? AND sample = ? "
+        "ORDER BY (config_fp IS NOT DISTINCT FROM ?) DESC, (error IS NULL) DESC, created_at DESC LIMIT 1",
+        [config_id, task_id, condition, sample, config_fp],
+    ).fetchall()
+    return rows[0][0] if rows else None
+
+
+def pair(cur: Any, episode_id: str, mode: str = "conditions") -> Pair | None:
+    """The episode and its counterpart: the other condition of the same config (mode "conditions"),
+    or the same condition under the base / SFT config (mode "sft")."""
+    rows = cur.execute(
+        "SELECT config_id, config_fp, task_id, condition, sample FROM episodes WHERE episode_id = ? LIMIT 1",
+        [episode_id],
+    ).fetchall()
+    if not rows:
+        return None
+    cfg, fp, task, cond, sample = rows[0]
+    if mode == "conditions":
+        other = _find(cur, cfg, task, "curated" if cond == "no_skill" else "no_skill", sample, fp)
+        left, right = (episode_id, other) if cond == "no_skill" else (other, episode_id)
+        return Pair(
+            mode,
+            f"{cfg} · no_skill",
+            f"{cfg} · curated",
+            episode(cur, left) if left else None,
+            episode(cur, right) if right else None,
+        )
+    base = cur.execute("SELECT any_value(base_config) FROM configs WHERE config_id = ?", [cfg]).fetchall()
+    base_id = base[0][0] if base else None
+    if base_id:  # this is the SFT config: its base goes left
+        other = _find(cur, base_id, task, cond, sample, None)
+        return Pair(
+            mode,
+            f"{base_id} (base) · {cond}",
+            f"{cfg} (SFT) · {cond}",
+            episode(cur, other) if other else None,
+            episode(cur, episode_id),
+        )
+    sft = cur.execute("SELECT DISTINCT config_id FROM configs WHERE base_config = ? ORDER BY 1", [cfg]).fetchall()
+    if not sft:
+        return Pair(
+            mode,
+            f"{cfg} (base) · {cond}",
+            "no SFT config names this config as its base",
+            episode(cur, episode_id),
+            None,
+        )
+    other = _find(cur, sft[0][0], task, cond, sample, None)
+    return Pair(
+        mode,
+        f"{cfg} (base) · {cond}",
+        f"{sft[0][0]} (SFT) · {cond}",
+        episode(cur, episode_id),
+        episode(cur, other) if other else None,
+    )

@@ -1,0 +1,168 @@
+"""The analysis report as the Judges and Δ screens read it (computed in a worker, never on the UI thread).
+
+`compute(cur, runs_dir)` calls `engine.analysis.build_report` with the judge paths the experiments
+in the runs directory declare (from each run's `experiment.json`; derived from the judges present
+when none declares any) and wraps the result in a `ReportView` with the lookups the panels need.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from engine.store import journal as jr
+
+N_BOOT = 1000
+
+
+@dataclass(frozen=True)
+class TrajectoryPoint:
+    config: str
+    series: str  # base | sft | frontier
+    size_b: float | None
+    delta: float | None
+    ci_low: float | None
+    ci_high: float | None
+
+
+@dataclass(eq=False)  # compared by identity: the Report inside holds numpy arrays
+class ReportView:
+    data: dict[str, Any]
+    report: Any = None  # engine.analysis.Report (for guarded comparisons)
+    seconds: float = 0.0
+    version: int = 0
+    error: str | None = None
+    experiment_paths: tuple[str, ...] = ()
+    human_episodes: frozenset[str] = field(default_factory=frozenset)
+
+    # -- lookups -------------------------------------------------------------------------------
+    @property
+    def headline(self) -> str | None:
+        return self.data.get("headline")
+
+    @property
+    def paths(self) -> list[dict[str, Any]]:
+        return list(self.data.get("paths", []))
+
+    @property
+    def path_names(self) -> list[str]:
+        return [p["name"] for p in self.paths]
+
+    @property
+    def configs(self) -> list[dict[str, Any]]:
+        return list(self.data.get("configs", []))
+
+    @property
+    def warnings(self) -> list[str]:
+        return list(self.data.get("warnings", []))
+
+    def path(self, name: str | None) -> dict[str, Any] | None:
+        for p in self.paths:
+            if p["name"] == name:
+                return p
+        return None
+
+    def deltas(self, path: str | None) -> list[dict[str, Any]]:
+        return [d for d in self.data.get("deltas", []) if d.get("path") == path]
+
+    def lifts(self, path: str | None) -> list[dict[str, Any]]:
+        return [c for c in self.data.get("lifts", []) if c.get("path") == path]
+
+    def agreement(self, config: str | None = None) -> list[dict[str, Any]]:
+        rows = self.data.get("agreement", [])
+        return [a for a in rows if config is None or a.get("config") == config]
+
+    def agreement_configs(self) -> list[str]:
+        return list(dict.fromkeys(a["config"] for a in self.data.get("agreement", [])))
+
+    def judge_pairs(self) -> list[tuple[str, str]]:
+        return list(dict.fromkeys((a["judge_a"], a["judge_b"]) for a in self.data.get("agreement", [])))
+
+    def agreement_summary(self) -> list[dict[str, Any]]:
+        return list(self.data.get("agreement_summary", []))
+
+    def format_shares(self) -> list[dict[str, Any]]:
+        return list((self.data.get("format") or {}).get("answer_line", []))
+
+    def format_gaps(self) -> list[dict[str, Any]]:
+        return list((self.data.get("format") or {}).get("extractor_vs_llm", []))
+
+    def trajectory(self, path: str | None) -> list[TrajectoryPoint]:
+        """Δ by model size on `path`: base and SFT series, the frontier as a reference."""
+        info = {c["label"]: c for c in self.configs}
+        pts = []
+        for d in self.deltas(path):
+            c = info.get(d["config"], {})
+            series = "frontier" if c.get("role") == "frontier" else "sft" if c.get("base_config") else "base"
+            pts.append(
+                TrajectoryPoint(d["config"], series, c.get("size_b"), d.get("delta"), d.get("ci_low"), d.get("ci_high"))
+            )
+        order = {"base": 0, "sft": 1, "frontier": 2}
+        pts.sort(key=lambda p: (order[p.series], p.size_b is None, p.size_b or 0.0, p.config))
+        return pts
+
+    def path_warnings(self, path: str | None) -> list[str]:
+        """Warnings about `path` (partial coverage, missing judges) and the general ones."""
+        names = set(self.path_names)
+        out = []
+        for w in self.warnings:
+            mentioned = [n for n in names if f"'{n}'" in w]
+            if not mentioned or path in mentioned:
+                out.append(w)
+        return out
+
+    def mixed_path_check(self, sft: str, base: str, path_sft: str, path_base: str) -> str | None:
+        """None when the two paths route tasks to the same judges; else the engine's refusal."""
+        if self.report is None or path_sft == path_base:
+            return None
+        from engine.analysis import PathMismatchError
+
+        try:
+            self.report.compare(sft, base, path_sft, path_b=path_base)
+        except PathMismatchError as exc:
+            return str(exc)
+        except KeyError as exc:
+            return f"no comparison: {exc}"
+        return None
+
+
+def experiment_paths(runs_dir: Path) -> tuple[list[Any], str | None]:
+    """Judge paths declared by the experiments of the runs here (first declaration of a name wins)."""
+    specs: dict[str, Any] = {}
+    headline = None
+    for d in jr.run_dirs(Path(runs_dir)):
+        try:
+            exp = json.loads((d / "experiment.json").read_text(encoding="utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError):
+            continue
+        for p in exp.get("paths") or []:
+            if isinstance(p, dict) and p.get("name") and p["name"] not in specs:
+                specs[p["name"]] = SimpleNamespace(name=p["name"], answer_line=p.get("answer_line"), llm=p.get("llm"))
+        headline = headline or exp.get("headline_path")
+    return list(specs.values()), headline
+
+
+def compute(cur: Any, runs_dir: Path, *, version: int = 0, n_boot: int = N_BOOT) -> ReportView:
+    from engine.analysis import build_report
+
+    t0 = time.perf_counter()
+    specs, headline = experiment_paths(runs_dir)
+    try:
+        rep = build_report(cur, paths=specs or None, headline=headline if specs else None, n_boot=n_boot, seed=0)
+    except ValueError:  # a declared headline with no data yet: fall back to derived paths
+        rep = build_report(cur, n_boot=n_boot, seed=0)
+    human = frozenset(
+        r[0] for r in cur.execute("SELECT DISTINCT episode_id FROM judgments WHERE judge_id = 'human'").fetchall()
+    )
+    return ReportView(
+        data=rep.to_dict(),
+        report=rep,
+        seconds=time.perf_counter() - t0,
+        version=version,
+        experiment_paths=tuple(s.name for s in specs),
+        human_episodes=human,
+    )

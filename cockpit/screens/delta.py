@@ -1,0 +1,202 @@
+"""Δ: procedural Δ per config with CI whiskers on a chosen judge path, the SFT lift per size, the
+trajectory of Δ across model sizes (base and SFT lines, frontier marker) and matched-path warnings.
+Redrawn from the latest report, which the app recomputes in a worker whenever the store grows."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Static
+
+from cockpit import safe
+from cockpit.report import ReportView
+from cockpit.screens.base import CockpitScreen, ms
+from cockpit.widgets.panels import Notes
+from cockpit.widgets.picker import Picker
+from cockpit.widgets.plots import DeltaBars, TrajectoryPlot
+from cockpit.widgets.table import SafeTable, ci, fmt
+
+SAME = "__same__"
+DELTA_COLS = (
+    "config",
+    "tasks",
+    "pass no_skill",
+    "pass curated",
+    "Δ",
+    "95% CI",
+    "McNemar p",
+    "ns✓cu✗",
+    "ns✗cu✓",
+    "errors",
+    "dropped",
+)
+LIFT_COLS = ("SFT config", "base", "size", "Δ base", "Δ SFT", "lift", "95% CI", "tasks")
+
+
+class DeltaScreen(CockpitScreen):
+    watches = ("report",)
+    BINDINGS = [Binding("p", "next_path", "Next path")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.path: str | None = None
+        self.base_path: str = SAME
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="delta-controls"):
+            yield Picker("judge path", allow_any=False, id="delta-path")
+            yield Picker("base scored on", [("the same path", SAME)], value=SAME, allow_any=False, id="delta-base-path")
+        yield Static(id="delta-path-info")
+        with Horizontal(id="delta-plots"):
+            yield DeltaBars(id="delta-bars")
+            yield TrajectoryPlot(id="delta-trajectory")
+        with Vertical(id="delta-tables"):
+            yield SafeTable(id="delta-table", classes="short")
+            yield SafeTable(id="lift-table", classes="short")
+        yield Notes("matched-path warnings", id="delta-warnings")
+
+    def reload(self) -> None:
+        view = self.cockpit.report
+        if view is None:
+            self.query_one("#delta-path-info", Static).update(Text("computing the report…", style="dim"))
+            return
+        self.render_view(view)
+
+    @on(Picker.Changed, "#delta-path")
+    def _path(self, event: Picker.Changed) -> None:
+        if isinstance(event.value, str) and event.value != self.path:
+            self.path = event.value
+            self.reload()
+
+    @on(Picker.Changed, "#delta-base-path")
+    def _base_path(self, event: Picker.Changed) -> None:
+        if isinstance(event.value, str) and event.value != self.base_path:
+            self.base_path = event.value
+            self.reload()
+
+    def action_next_path(self) -> None:
+        view = self.cockpit.report
+        if view is None or not view.path_names:
+            return
+        names = view.path_names
+        i = names.index(self.path) if self.path in names else -1
+        self.query_one("#delta-path", Picker).value = names[(i + 1) % len(names)]
+
+    def render_view(self, view: ReportView) -> None:
+        names = view.path_names
+        if self.path not in names:
+            self.path = view.headline if view.headline in names else (names[0] if names else None)
+        path_picker = self.query_one("#delta-path", Picker)
+        path_picker.set_options([(n + (" (headline)" if n == view.headline else ""), n) for n in names])
+        path_picker.set_reactive(Picker.value, self.path)
+        path_picker.refresh()
+        base_picker = self.query_one("#delta-base-path", Picker)
+        base_picker.set_options([("the same path", SAME), *((n, n) for n in names)])
+        if self.base_path not in (SAME, *names):
+            self.base_path = SAME
+        base_picker.set_reactive(Picker.value, self.base_path)
+        base_picker.refresh()
+        p = view.path(self.path)
+        info = Text()
+        if p is not None:
+            info.append_text(
+                safe.join(
+                    ("path ", "bold"),
+                    (p["name"], "bold cyan"),
+                    ": answer_line tasks → ",
+                    (p.get("answer_line") or "–", "cyan"),
+                    ", llm tasks → ",
+                    (p.get("llm") or "–", "cyan"),
+                )
+            )
+            if p.get("partial"):
+                info.append("  PARTIAL: covers one scoring family only", style="yellow")
+            info.append(f"   ({p.get('source', '')}{ms(self, view.seconds)})", style="dim")
+        else:
+            info.append("no judge path: Δ needs judgments in both conditions", style="dim")
+        self.query_one("#delta-path-info", Static).update(info)
+        deltas = view.deltas(self.path)
+        with self.app.batch_update():
+            self.query_one(DeltaBars).set_data(
+                [(d["config"], d["delta"], d["ci_low"], d["ci_high"]) for d in deltas],
+                title=f"procedural Δ on {safe.clean(self.path or '–', one_line=True)} (bars) with 95% CI",
+            )
+            traj = view.trajectory(self.path)
+            lines = {
+                s: [(t.size_b, t.delta) for t in traj if t.series == s and t.size_b is not None and t.delta is not None]
+                for s in ("base", "sft")
+            }
+            frontier = [(t.config, t.delta) for t in traj if t.series == "frontier" and t.delta is not None]
+            self.query_one(TrajectoryPlot).set_data(lines, frontier, title="Δ by model size (base, SFT; ◆ frontier)")
+            self.query_one("#delta-table", SafeTable).fill(
+                DELTA_COLS,
+                [
+                    (
+                        d["config"],
+                        [
+                            d["config"],
+                            fmt(d["n_tasks"]),
+                            fmt(d["pass_no_skill"]),
+                            fmt(d["pass_curated"]),
+                            fmt(d["delta"], signed=True),
+                            ci(d["ci_low"], d["ci_high"]),
+                            fmt(d["mcnemar_p"], 4),
+                            fmt(d["discordant_no_skill_only"]),
+                            fmt(d["discordant_curated_only"]),
+                            fmt(d["errors"]),
+                            fmt(d["tasks_dropped"]),
+                        ],
+                    )
+                    for d in deltas
+                ],
+            )
+            sizes = {c["label"]: c.get("size_b") for c in view.configs}
+            self.query_one("#lift-table", SafeTable).fill(LIFT_COLS, self._lift_rows(view, sizes))
+            self.query_one("#delta-warnings", Notes).lines = tuple(self._warnings(view))
+        self.loaded()
+
+    def _lift_rows(self, view: ReportView, sizes: dict[str, float | None]) -> list[tuple[str, list[object]]]:
+        rows: list[tuple[str, list[object]]] = []
+        for c in sorted(view.lifts(self.path), key=lambda c: (sizes.get(c["config"]) or 0.0, c["config"])):
+            size = sizes.get(c["config"])
+            mixed = self.base_path != SAME and self.base_path != self.path
+            rows.append(
+                (
+                    f"{c['config']}|{c['base']}",
+                    [
+                        c["config"],
+                        c["base"],
+                        f"{size:g}B" if size is not None else "–",
+                        fmt(c["delta_base"], signed=True),
+                        fmt(c["delta_sft"], signed=True),
+                        Text("refused", style="red", justify="right")
+                        if mixed and self._refusal(view, c)
+                        else fmt(c["lift"], signed=True),
+                        ci(c["ci_low"], c["ci_high"]),
+                        fmt(c["n_tasks"]),
+                    ],
+                )
+            )
+        return rows
+
+    def _refusal(self, view: ReportView, c: dict[str, object]) -> str | None:
+        if self.path is None:
+            return None
+        return view.mixed_path_check(str(c["config"]), str(c["base"]), self.path, self.base_path)
+
+    def _warnings(self, view: ReportView) -> list[str]:
+        out = []
+        if self.base_path not in (SAME, self.path) and self.path is not None:
+            refusals = {self._refusal(view, c) for c in view.lifts(self.path)} - {None}
+            if refusals:
+                out.extend(sorted(r for r in refusals if r))
+            else:
+                out.append(
+                    f"paths '{self.path}' and '{self.base_path}' route every task to the same judges: "
+                    "the lift is comparable"
+                )
+        out.extend(view.path_warnings(self.path))
+        return out

@@ -1,0 +1,250 @@
+"""Judges: per config and judge pair, Cohen's κ with CI, % agreement, the confusion matrix and the
+headline-Δ shift; the format-compliance table; the disagreement browser (enter or d on a row)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Static, TabbedContent, TabPane
+
+from cockpit import safe
+from cockpit.report import ReportView
+from cockpit.screens.base import CockpitScreen, ms
+from cockpit.screens.disagreements import DisagreementsScreen
+from cockpit.widgets.panels import Notes
+from cockpit.widgets.picker import Picker
+from cockpit.widgets.table import SafeTable, ci, fmt
+
+AGREE_COLS = (
+    "config",
+    "judge A",
+    "judge B",
+    "n",
+    "κ",
+    "κ 95% CI",
+    "agree",
+    "A✓B✓",
+    "A✓B✗",
+    "A✗B✓",
+    "A✗B✗",
+    "Δ by A",
+    "Δ by B",
+    "Δ shift",
+)
+SUMMARY_COLS = (
+    "judge A",
+    "judge B",
+    "configs",
+    "n",
+    "κ pooled",
+    "κ min",
+    "agree min",
+    "max |Δ shift|",
+    "Δ changes sign in",
+)
+FORMAT_COLS = ("config", "condition", "completions", "ANSWER: line", "share", "gen errors")
+GAP_COLS = (
+    "config",
+    "extractor",
+    "LLM",
+    "extr no_skill",
+    "extr curated",
+    "LLM no_skill",
+    "LLM curated",
+    "gap no_skill",
+    "gap curated",
+    "gap diff",
+    "Δ extractor",
+    "Δ LLM",
+)
+
+
+class JudgesScreen(CockpitScreen):
+    watches = ("report",)
+    BINDINGS = [
+        Binding("d", "disagreements", "Disagreements"),
+        Binding("t", "toggle_tab", "Agreement/Format"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.config: str | None = None
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="judges-controls"):
+            yield Picker("config", id="judges-config")
+        with TabbedContent(id="judges-tabs"):
+            with TabPane("Agreement", id="tab-agreement"):
+                yield Static(id="judges-status")
+                yield SafeTable(id="judges-summary", classes="short")
+                yield SafeTable(id="judges-table")
+            with TabPane("Format", id="tab-format"):
+                yield Static("ANSWER:-line compliance per config and condition", classes="caption")
+                yield SafeTable(id="format-table", classes="short")
+                yield Static("extractor vs LLM on answer_line tasks (the format artifact)", classes="caption")
+                yield SafeTable(id="gap-table", classes="short")
+        yield Notes("warnings", id="judges-warnings")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#judges-table", SafeTable).focus()
+
+    def reload(self) -> None:
+        view = self.cockpit.report
+        if view is None:
+            self.query_one("#judges-status", Static).update(Text("computing the report…", style="dim"))
+            return
+        self.render_view(view)
+
+    @on(Picker.Changed, "#judges-config")
+    def _config(self, event: Picker.Changed) -> None:
+        self.config = event.value
+        if self.cockpit.report is not None:
+            self.render_view(self.cockpit.report)
+
+    def render_view(self, view: ReportView) -> None:
+        picker = self.query_one("#judges-config", Picker)
+        picker.set_options(view.agreement_configs())
+        self.config = picker.value
+        rows = view.agreement(self.config)
+        self.query_one("#judges-summary", SafeTable).fill(
+            SUMMARY_COLS,
+            [
+                (
+                    f"{s['judge_a']}|{s['judge_b']}",
+                    [
+                        s["judge_a"],
+                        s["judge_b"],
+                        fmt(s["configs"]),
+                        fmt(s["n"]),
+                        fmt(s["kappa_pooled"]),
+                        fmt(s["kappa_min"]),
+                        fmt(s["pct_agreement_min"], 3, pct=True),
+                        fmt(s["max_abs_delta_shift"]),
+                        safe.cell(", ".join(s.get("direction_flips") or []) or "–", limit=40),
+                    ],
+                )
+                for s in view.agreement_summary()
+            ],
+        )
+        self.query_one("#judges-table", SafeTable).fill(AGREE_COLS, [self._agree_row(a) for a in rows])
+        self.query_one("#format-table", SafeTable).fill(
+            FORMAT_COLS,
+            [
+                (
+                    f"{f['config']}|{f['condition']}",
+                    [
+                        f["config"],
+                        f["condition"],
+                        fmt(f["n"]),
+                        fmt(f["answer_line"]),
+                        fmt(f["share"], 3, pct=True),
+                        fmt(f["generation_errors"]),
+                    ],
+                )
+                for f in view.format_shares()
+                if self.config in (None, f["config"])
+            ],
+        )
+        self.query_one("#gap-table", SafeTable).fill(
+            GAP_COLS,
+            [
+                (
+                    f"{g['config']}|{g['extractor']}|{g['llm']}",
+                    [
+                        g["config"],
+                        g["extractor"],
+                        g["llm"],
+                        fmt(g["extractor_no_skill"]),
+                        fmt(g["extractor_curated"]),
+                        fmt(g["llm_no_skill"]),
+                        fmt(g["llm_curated"]),
+                        fmt(g["gap_no_skill"], signed=True),
+                        fmt(g["gap_curated"], signed=True),
+                        fmt(g["gap_diff"], signed=True),
+                        fmt(g["delta_extractor"], signed=True),
+                        fmt(g["delta_llm"], signed=True),
+                    ],
+                )
+                for g in view.format_gaps()
+                if self.config in (None, g["config"], "*")
+            ],
+        )
+        n_h = len(view.human_episodes)
+        self.query_one("#judges-status", Static).update(
+            safe.join(
+                (f"{len(rows)} config × judge-pair rows", "bold"),
+                f" · {n_h} human adjudications{ms(self, view.seconds)}",
+                ("   enter/d: disagreement browser for the highlighted pair", "dim"),
+            )
+        )
+        self.query_one("#judges-warnings", Notes).lines = tuple(
+            w for w in view.warnings if "judge" in w or "κ" in w or "format" in w
+        )
+        self.loaded()
+
+    @staticmethod
+    def _agree_row(a: dict[str, Any]) -> tuple[str, list[Any]]:
+        (n11, n10), (n01, n00) = a["confusion"]
+        low_kappa = a["kappa"] is not None and a["kappa"] < 0.6
+        return (
+            f"{a['config']}|{a['judge_a']}|{a['judge_b']}",
+            [
+                a["config"],
+                a["judge_a"],
+                a["judge_b"],
+                fmt(a["n"]),
+                Text(
+                    f"{a['kappa']:.3f}" if a["kappa"] is not None else "–",
+                    style="yellow" if low_kappa else "",
+                    justify="right",
+                ),
+                ci(a["kappa_low"], a["kappa_high"]),
+                fmt(a["pct_agreement"], 3, pct=True),
+                fmt(n11),
+                fmt(n10),
+                fmt(n01),
+                fmt(n00),
+                fmt(a["delta_a"], signed=True),
+                fmt(a["delta_b"], signed=True),
+                fmt(a["delta_shift"], signed=True),
+            ],
+        )
+
+    def action_toggle_tab(self) -> None:
+        tabs = self.query_one("#judges-tabs", TabbedContent)
+        tabs.active = "tab-format" if tabs.active == "tab-agreement" else "tab-agreement"
+        # focus follows the tab: a focused widget in a hidden pane would switch it right back
+        self.query_one("#format-table" if tabs.active == "tab-format" else "#judges-table", SafeTable).focus()
+
+    @on(TabbedContent.TabActivated, "#judges-tabs")
+    def _tab(self, event: TabbedContent.TabActivated) -> None:
+        self.query_one("#format-table" if event.pane.id == "tab-format" else "#judges-table", SafeTable).focus()
+
+    @on(SafeTable.RowSelected, "#judges-table")
+    def _selected(self, _: SafeTable.RowSelected) -> None:
+        self.action_disagreements()
+
+    @on(SafeTable.RowSelected, "#judges-summary")
+    def _summary_selected(self, _: SafeTable.RowSelected) -> None:
+        key = self.query_one("#judges-summary", SafeTable).current_key()
+        if key:
+            a, b = key.split("#")[0].split("|")
+            self.app.push_screen(DisagreementsScreen(a, b, None))
+
+    def action_disagreements(self) -> None:
+        key = self.query_one("#judges-table", SafeTable).current_key()
+        if key:
+            cfg, a, b = key.split("#")[0].split("|")
+            self.app.push_screen(DisagreementsScreen(a, b, cfg))
+            return
+        pairs = self.cockpit.report.judge_pairs() if self.cockpit.report else []
+        if pairs:
+            self.app.push_screen(DisagreementsScreen(pairs[0][0], pairs[0][1], self.config))
+        else:
+            self.notify("no judge pair to compare yet", severity="warning")

@@ -1,0 +1,168 @@
+"""Launch form: pick an experiment file, tick configs, conditions and judges, set a task limit and
+samples, start. Parsing the file happens in a worker; the run starts as a detached child process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, SelectionList, Static
+
+from cockpit import launcher, safe
+from cockpit.screens.base import steady
+
+
+@dataclass
+class ExperimentParsed(Message):
+    choice: launcher.ExperimentChoice | None
+    error: str | None = None
+
+
+@dataclass
+class ExperimentsFound(Message):
+    paths: list[Path]
+
+
+class LaunchScreen(ModalScreen[launcher.LaunchRequest | None]):
+    BINDINGS = [Binding("escape", "cancel", "Close"), Binding("ctrl+s", "start", "Start run")]
+
+    def __init__(self, runs_dir: Path) -> None:
+        super().__init__()
+        self.runs_dir = runs_dir
+        self.choice: launcher.ExperimentChoice | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="launch-dialog"):
+            yield Label("Launch a run", id="launch-title")
+            yield Select[str]([], prompt="experiment file…", id="launch-known")
+            yield Input(placeholder="…or type a path to an experiment .toml and press enter", id="launch-path")
+            yield Static(id="launch-info")
+            with Horizontal(id="launch-lists"):
+                with VerticalScroll():
+                    yield Label("configs")
+                    yield SelectionList[str](id="launch-configs")
+                with VerticalScroll():
+                    yield Label("conditions")
+                    yield SelectionList[str](id="launch-conditions")
+                with VerticalScroll():
+                    yield Label("judges")
+                    yield SelectionList[str](id="launch-judges")
+            with Horizontal(id="launch-numbers"):
+                yield Label("task limit")
+                yield Input(placeholder="all", id="launch-limit", type="integer")
+                yield Label("samples")
+                yield Input(placeholder="1", id="launch-samples", type="integer")
+            yield Static(id="launch-error")
+            with Horizontal(id="launch-buttons"):
+                yield Button("Start", variant="primary", id="launch-start", disabled=True)
+                yield Button("Cancel", id="launch-cancel")
+
+    def on_mount(self) -> None:
+        steady(self)
+        self._find()
+
+    @work(thread=True, exclusive=True, group="launch-find", exit_on_error=False)
+    def _find(self) -> None:
+        self.post_message(ExperimentsFound(launcher.known_experiments(self.runs_dir)))
+
+    def on_experiments_found(self, msg: ExperimentsFound) -> None:
+        sel = self.query_one("#launch-known", Select)
+        sel.set_options([(safe.text(launcher.display_path(p), one_line=True), str(p)) for p in msg.paths])
+        if msg.paths:
+            sel.value = str(msg.paths[0])
+
+    @on(Select.Changed, "#launch-known")
+    def _known(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str):
+            self.query_one("#launch-path", Input).value = launcher.display_path(Path(event.value))
+            self._parse(event.value)
+
+    @on(Input.Submitted, "#launch-path")
+    def _typed(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self._parse(event.value.strip())
+
+    @work(thread=True, exclusive=True, group="launch-parse", exit_on_error=False)
+    def _parse(self, path: str) -> None:
+        try:
+            p = Path(path).expanduser()
+            if not p.is_absolute() and not p.exists() and (launcher.ROOT / p).exists():
+                p = launcher.ROOT / p
+            self.post_message(ExperimentParsed(launcher.parse_experiment(p.resolve())))
+        except Exception as exc:  # noqa: BLE001 - DataError names file, line and field
+            self.post_message(ExperimentParsed(None, str(exc)))
+
+    def on_experiment_parsed(self, msg: ExperimentParsed) -> None:
+        self.choice = msg.choice
+        err = self.query_one("#launch-error", Static)
+        start = self.query_one("#launch-start", Button)
+        for sid in ("#launch-configs", "#launch-conditions", "#launch-judges"):
+            self.query_one(sid, SelectionList).clear_options()
+        if msg.choice is None:
+            err.update(safe.text(msg.error or "cannot read the experiment", "red"))
+            self.query_one("#launch-info", Static).update("")
+            start.disabled = True
+            return
+        c = msg.choice
+        err.update("")
+        self.query_one("#launch-info", Static).update(
+            safe.join((c.name, "bold"), "  ", (c.description, "dim"), f"\n{launcher.display_path(c.path)}")
+        )
+        for sid, items in (
+            ("#launch-configs", c.configs),
+            ("#launch-conditions", c.conditions),
+            ("#launch-judges", c.judges),
+        ):
+            self.query_one(sid, SelectionList).add_options([(safe.text(i, one_line=True), i, True) for i in items])
+        self.query_one("#launch-limit", Input).value = str(c.limit) if c.limit else ""
+        self.query_one("#launch-samples", Input).value = str(c.samples)
+        start.disabled = False
+
+    def request(self) -> launcher.LaunchRequest | str:
+        """The request the form describes, or what is wrong with it."""
+        if self.choice is None:
+            return "pick an experiment first"
+        configs = list(self.query_one("#launch-configs", SelectionList).selected)
+        conditions = list(self.query_one("#launch-conditions", SelectionList).selected)
+        judges = list(self.query_one("#launch-judges", SelectionList).selected)
+        if not configs:
+            return "tick at least one config"
+        if not conditions:
+            return "tick at least one condition"
+        if self.choice.judges and not judges:
+            return "tick at least one judge"
+        try:
+            limit_s = self.query_one("#launch-limit", Input).value.strip()
+            samples_s = self.query_one("#launch-samples", Input).value.strip()
+            limit = int(limit_s) if limit_s else None
+            samples = int(samples_s) if samples_s else None
+        except ValueError:
+            return "task limit and samples are whole numbers"
+        if (limit is not None and limit < 1) or (samples is not None and not 1 <= samples <= 100):
+            return "task limit ≥ 1, samples between 1 and 100"
+        return launcher.LaunchRequest(
+            experiment=self.choice.path,
+            configs=configs if len(configs) < len(self.choice.configs) else [],
+            conditions=conditions if len(conditions) < len(self.choice.conditions) else [],
+            judges=judges if len(judges) < len(self.choice.judges) else [],
+            limit=limit,
+            samples=samples if samples != self.choice.samples else None,
+        )
+
+    @on(Button.Pressed, "#launch-start")
+    def action_start(self) -> None:
+        req = self.request()
+        if isinstance(req, str):
+            self.query_one("#launch-error", Static).update(safe.text(req, "red"))
+            return
+        self.dismiss(req)
+
+    @on(Button.Pressed, "#launch-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,97 @@
+"""Live: the selected run's progress, throughput and training loss, and the machine's telemetry.
+
+While the screen is shown, a timer (twice a second) starts a worker that reads what the run
+appended to its journal and takes one machine snapshot; the result arrives as a replaceable
+message, so a slow UI sees the latest sample, never a backlog.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.timer import Timer
+
+from cockpit.messages import LiveSampled
+from cockpit.screens.base import CockpitScreen
+from cockpit.widgets.panels import MachinePanel, ProgressPanel
+from cockpit.widgets.plots import SeriesPlot
+
+
+class LiveScreen(CockpitScreen):
+    watches = ("selected_run",)
+    BINDINGS = [Binding("c", "app.cancel_run", "Cancel run"), Binding("r", "app.resume_run", "Resume run")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._timer: Timer | None = None
+        self._busy = threading.Event()
+        self.samples = 0
+
+    def compose_body(self) -> ComposeResult:
+        yield ProgressPanel(id="live-progress")
+        yield MachinePanel(id="live-machine")
+        with Horizontal(id="live-plots"):
+            yield SeriesPlot("throughput", "seconds since start", id="live-throughput")
+            yield SeriesPlot("training loss", "step", id="live-loss")
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        if self._timer is None:
+            self._timer = self.set_interval(self.cockpit.live_interval, self.tick, name="live")
+        else:
+            self._timer.resume()
+        self.tick()
+
+    def on_screen_suspend(self) -> None:
+        if self._timer is not None:
+            self._timer.pause()
+
+    def reload(self) -> None:
+        self.tick()
+
+    def tick(self) -> None:
+        if self._busy.is_set():
+            return
+        self._busy.set()
+        self.run_worker(self._sample, thread=True, group="live-sample", exit_on_error=False)
+
+    def _sample(self) -> None:
+        try:
+            run_id = self.cockpit.selected_run
+            progress = self.cockpit.tails.poll(run_id) if run_id else None
+            machine = self.cockpit.machine.sample()
+            self.post_message(LiveSampled(run_id, progress, machine))
+        finally:
+            self._busy.clear()
+
+    def on_live_sampled(self, msg: LiveSampled) -> None:
+        self.samples += 1
+        p = msg.progress
+        with self.app.batch_update():
+            self.query_one(ProgressPanel).progress = p
+            self.query_one(MachinePanel).state = msg.machine
+            thr = self.query_one("#live-throughput", SeriesPlot)
+            loss = self.query_one("#live-loss", SeriesPlot)
+            if p is None:
+                thr.set_data([], {}, empty="no run selected")
+                loss.set_data([], {}, empty="no run selected")
+            else:
+                xs = [x for x, _, _ in p.throughput]
+                thr.set_data(
+                    xs,
+                    {
+                        "episodes/s": [e for _, e, _ in p.throughput],
+                        "tokens/s (right)": [t for _, _, t in p.throughput],
+                    },
+                    empty="no episodes yet",
+                    right=("tokens/s (right)",),
+                )
+                loss.set_data(
+                    [float(s) for s, _ in p.train],
+                    {"loss": [v for _, v in p.train]},
+                    empty="no training steps (an `engine train` run logs them)",
+                )
+        self.loaded()

@@ -1,0 +1,212 @@
+"""Runs: every run with status, configs, progress, times and cost; launch, cancel, resume."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Static
+
+from cockpit import launcher, safe
+from cockpit.screens.base import CockpitScreen
+from cockpit.tail import RunProgress
+from cockpit.widgets.panels import bar, stamp
+from cockpit.widgets.table import VERDICT_STYLE, SafeTable, fmt
+
+COLUMNS = (
+    "run",
+    "kind",
+    "experiment",
+    "status",
+    "progress",
+    "episodes",
+    "judgments",
+    "configs",
+    "started (UTC)",
+    "finished (UTC)",
+    "cost $",
+    "errors",
+)
+
+
+@dataclass
+class StoreRuns(Message):
+    rows: list[tuple[Any, ...]]
+
+
+class RunsScreen(CockpitScreen):
+    watches = ("store_version", "runs", "pending")
+    BINDINGS = [
+        Binding("enter", "follow", "Follow live"),
+        Binding("n", "app.launch", "Launch"),
+        Binding("c", "app.cancel_run", "Cancel run"),
+        Binding("r", "app.resume_run", "Resume run"),
+        Binding("i", "app.ingest", "Ingest now"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._store_runs: list[tuple[Any, ...]] = []
+        self._store_version = -1
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="runs-summary")
+        yield SafeTable(id="runs-table")
+        yield Static(id="runs-detail")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#runs-table", SafeTable).focus()
+
+    def reload(self) -> None:
+        if self.cockpit.store_version != self._store_version and self.cockpit.service.is_open:
+            self._store_version = self.cockpit.store_version
+            self._load_store_runs()
+        self.render_runs()
+
+    @work(thread=True, exclusive=True, group="runs-store", exit_on_error=False)
+    def _load_store_runs(self) -> None:
+        try:
+            rows = self.cockpit.service.query(
+                "SELECT run_id, kind, experiment, status, started_at, finished_at, total_episodes, total_judgments "
+                "FROM runs"
+            )
+        except Exception:  # noqa: BLE001 - journals are enough to list runs
+            rows = []
+        self.post_message(StoreRuns(rows))
+
+    def on_store_runs(self, msg: StoreRuns) -> None:
+        self._store_runs = msg.rows
+        self.render_runs()
+
+    def render_runs(self) -> None:
+        app = self.cockpit
+        rows: list[tuple[str, list[Any]]] = []
+        for p in app.pending:
+            status = "starting" if p.alive else "failed"
+            rows.append(
+                (
+                    p.run_id,
+                    [
+                        p.run_id,
+                        "eval",
+                        "",
+                        Text(status, style=VERDICT_STYLE[status]),
+                        "",
+                        "",
+                        "",
+                        "",
+                        stamp(p.started_at),
+                        "",
+                        "",
+                        "",
+                    ],
+                )
+            )
+        journal_ids = set()
+        for r in sorted(app.runs, key=lambda r: r.started_at or 0.0, reverse=True):
+            journal_ids.add(r.run_id)
+            rows.append((r.run_id, self._row(r)))
+        for rid, kind, exp, status, started, finished, total_e, total_j in self._store_runs:
+            if rid in journal_ids:
+                continue
+            rows.append(
+                (
+                    rid,
+                    [
+                        rid,
+                        kind,
+                        exp,
+                        Text(str(status), style=VERDICT_STYLE.get(str(status), "")),
+                        "",
+                        fmt(total_e),
+                        fmt(total_j),
+                        "",
+                        stamp(started),
+                        stamp(finished),
+                        "",
+                        "",
+                    ],
+                )
+            )
+        table = self.query_one("#runs-table", SafeTable)
+        table.fill(COLUMNS, rows)
+        running = sum(1 for r in app.runs if r.status == "running")
+        self.query_one("#runs-summary", Static).update(
+            safe.join(
+                (f"{len(rows)} runs", "bold"),
+                f" · {running} running · ",
+                (app.store_label, "dim"),
+                (" · n: launch  c: cancel  r: resume  enter: follow live", "dim"),
+            )
+        )
+        self._show_detail()
+        self.loaded()
+
+    @staticmethod
+    def _row(r: RunProgress) -> list[Any]:
+        prog = bar(r.fraction, 12)
+        prog.append(f" {r.fraction * 100:3.0f}%")
+        return [
+            r.run_id,
+            r.kind,
+            r.experiment,
+            Text(r.status, style=VERDICT_STYLE.get(r.status, "")),
+            prog,
+            Text(f"{r.done_episodes:,}/{r.total_episodes:,}", justify="right"),
+            Text(f"{r.done_judgments:,}/{r.total_judgments:,}", justify="right"),
+            safe.cell(", ".join(r.configs), limit=30),
+            stamp(r.started_at),
+            stamp(r.finished_at),
+            fmt(r.cost_usd, 4),
+            fmt(r.errors),
+        ]
+
+    @on(SafeTable.RowHighlighted, "#runs-table")
+    def _highlighted(self, event: SafeTable.RowHighlighted) -> None:
+        key = event.row_key
+        if key and key.split("#", 1)[0] != self.cockpit.selected_run:
+            self.cockpit.selected_run = key.split("#", 1)[0]
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        app = self.cockpit
+        rid = app.selected_run
+        detail = Text()
+        pend = next((p for p in app.pending if p.run_id == rid), None)
+        run = next((r for r in app.runs if r.run_id == rid), None)
+        if pend is not None:
+            detail.append_text(
+                safe.join(
+                    ("launch log", "bold"),
+                    f" (pid {pend.pid}, {'alive' if pend.alive else 'exited before the run started'}):\n",
+                )
+            )
+            detail.append_text(safe.text("\n".join(pend.log_tail.splitlines()[-8:]), "dim"))
+        elif run is not None:
+            detail.append_text(safe.join(("selected ", "bold"), (run.run_id, "bold"), f"  pid {run.pid or '–'}  "))
+            if run.judges:
+                detail.append_text(safe.join("judges: ", ", ".join(run.judges), "  "))
+            if run.error:
+                detail.append("\n")
+                detail.append_text(safe.text(run.error, "red", one_line=True, limit=400))
+            if run.status in ("failed", "interrupted"):
+                tail = launcher.log_tail(app.runs_dir / run.run_id, 1500)
+                if tail:
+                    detail.append("\n")
+                    detail.append_text(safe.text("\n".join(tail.splitlines()[-5:]), "dim"))
+        self.query_one("#runs-detail", Static).update(detail)
+
+    @on(SafeTable.RowSelected, "#runs-table")
+    def _selected(self, event: SafeTable.RowSelected) -> None:
+        self.action_follow()
+
+    def action_follow(self) -> None:
+        key = self.query_one("#runs-table", SafeTable).current_key()
+        if key:
+            self.cockpit.select_run(key.split("#", 1)[0], show_live=True)

@@ -1,0 +1,320 @@
+"""Following run journals: `events.jsonl` (and `train_steps.jsonl`) read incrementally by byte offset.
+
+A `RunTail` keeps the counters of one run (progress, rates, tokens, errors, cost, phase, train
+loss) up to date from the bytes appended since the last poll; `progress()` turns them into a
+`RunProgress` value the UI renders. Only complete lines are read (a torn last line waits for the
+next poll). Rates are measured on the event timestamps over a sliding window, so a finished run
+shows its own pace, not the wall clock's.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.events import (
+    EpisodeFinished,
+    JudgmentRecorded,
+    LogMessage,
+    PhaseChanged,
+    RunCancelled,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    TelemetrySampled,
+    TrainStepLogged,
+    event_from_json,
+)
+from engine.store import journal as jr
+
+WINDOW_S = 30.0
+BUCKET_S = 2.0
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    run_id: str
+    kind: str = "?"
+    experiment: str = "?"
+    status: str = "running"
+    pid: int | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+    error: str | None = None
+    configs: tuple[str, ...] = ()
+    judges: tuple[str, ...] = ()
+    total_episodes: int = 0
+    done_episodes: int = 0
+    total_judgments: int = 0
+    done_judgments: int = 0
+    errors: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    phase: str = ""
+    phase_detail: str = ""
+    episodes_per_s: float | None = None
+    tokens_per_s: float | None = None
+    eta_s: float | None = None
+    throughput: tuple[tuple[float, float, float], ...] = ()  # (t since start, episodes/s, tokens/s)
+    train: tuple[tuple[int, float], ...] = ()  # (step, loss)
+    train_step: int = 0
+    train_max_steps: int = 0
+    telemetry: TelemetrySampled | None = None
+    log: tuple[str, ...] = ()
+
+    @property
+    def fraction(self) -> float:
+        if self.total_episodes:
+            return min(1.0, self.done_episodes / self.total_episodes)
+        if self.train_max_steps:
+            return min(1.0, self.train_step / self.train_max_steps)
+        if self.total_judgments:
+            return min(1.0, self.done_judgments / self.total_judgments)
+        return 1.0 if self.status == "finished" else 0.0
+
+
+@dataclass
+class _Session:
+    """Counters since the last RunStarted (a resume starts a new session)."""
+
+    done_episodes: int = 0
+    done_judgments: int = 0
+    new_episodes: int = 0
+    new_judgments: int = 0
+    total_episodes: int = 0
+    total_judgments: int = 0
+    started_t: float | None = None
+
+
+@dataclass
+class RunTail:
+    run_dir: Path
+    _offsets: dict[str, int] = field(default_factory=dict)
+    _session: _Session = field(default_factory=_Session)
+    _started: RunStarted | None = None
+    _terminal: str | None = None
+    _terminal_t: float | None = None
+    _error: str | None = None
+    errors: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    phase: str = ""
+    phase_detail: str = ""
+    last_t: float | None = None
+    _finish_times: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=50_000))
+    _buckets: dict[int, list[float]] = field(default_factory=dict)  # throughput per BUCKET_S, kept as events arrive
+    _train: dict[int, float] = field(default_factory=dict)
+    _train_step: int = 0
+    _train_max: int = 0
+    _telemetry: TelemetrySampled | None = None
+    _log: deque[str] = field(default_factory=lambda: deque(maxlen=50))
+
+    # -- reading --------------------------------------------------------------------------------
+    def poll(self) -> bool:
+        """Read what was appended since the last poll; True when something new arrived."""
+        changed = self._read("events", self._on_event_line)
+        changed |= self._read("train_steps", self._on_train_line)
+        return changed
+
+    def _read(self, name: str, handle: object) -> bool:
+        path = self.run_dir / f"{name}.jsonl"
+        off = self._offsets.get(name, 0)
+        try:
+            if path.stat().st_size <= off:
+                return False
+        except FileNotFoundError:
+            return False
+        data, end = jr.read_complete(path, off)
+        if not data:
+            return False
+        self._offsets[name] = end
+        for line in data.splitlines():
+            if line.strip():
+                handle(line)  # type: ignore[operator]
+        return True
+
+    def _on_train_line(self, line: bytes) -> None:
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            return
+        step = rec.get("step")
+        if isinstance(step, int):
+            self._train_step = max(self._train_step, step)
+            self._train_max = int(rec.get("max_steps") or self._train_max)
+            if rec.get("loss") is not None:
+                self._train[step] = float(rec["loss"])
+
+    def _on_event_line(self, line: bytes) -> None:
+        ev = event_from_json(line.decode("utf-8", "replace"))
+        if ev is None:
+            return
+        self.last_t = ev.t
+        if isinstance(ev, EpisodeFinished):
+            s = self._session
+            s.new_episodes += 1
+            self.tokens_in += ev.tokens_in
+            self.tokens_out += ev.tokens_out
+            self.cost_usd += ev.cost_usd
+            if ev.error:
+                self.errors += 1
+            self._finish_times.append((ev.t, ev.tokens_out))
+            t0 = s.started_t if s.started_t is not None else ev.t
+            s.started_t = t0
+            b = self._buckets.setdefault(int((ev.t - t0) // BUCKET_S), [0.0, 0.0])
+            b[0] += 1
+            b[1] += ev.tokens_out
+        elif isinstance(ev, JudgmentRecorded):
+            self._session.new_judgments += 1
+            self.cost_usd += ev.cost_usd
+            if ev.verdict == "error":
+                self.errors += 1
+        elif isinstance(ev, TelemetrySampled):
+            self._telemetry = ev
+        elif isinstance(ev, PhaseChanged):
+            self.phase, self.phase_detail = ev.phase, ev.detail
+        elif isinstance(ev, TrainStepLogged):
+            self._train_step = max(self._train_step, ev.step)
+            self._train_max = ev.max_steps or self._train_max
+            if ev.loss is not None:
+                self._train[ev.step] = ev.loss
+        elif isinstance(ev, RunStarted):
+            self._started = ev
+            self._session = _Session(
+                done_episodes=ev.done_episodes,
+                done_judgments=ev.done_judgments,
+                total_episodes=ev.total_episodes,
+                total_judgments=ev.total_judgments,
+                started_t=ev.t,
+            )
+            self._terminal = None
+            self._error = None
+            self.phase, self.phase_detail = "starting", ""
+            self._finish_times.clear()
+            self._buckets.clear()
+        elif isinstance(ev, RunFinished | RunFailed | RunCancelled):
+            self._terminal = type(ev).__name__
+            self._terminal_t = ev.t
+            self.phase = {"RunFinished": "finished", "RunFailed": "failed", "RunCancelled": "cancelled"}[self._terminal]
+            self.phase_detail = ""
+            if isinstance(ev, RunFailed):
+                self._error = ev.error
+                self.errors += 1
+        elif isinstance(ev, LogMessage):
+            self._log.append(f"{ev.level}: {ev.message}")
+
+    # -- summarising ---------------------------------------------------------------------------
+    def _rates(self, now: float, running: bool) -> tuple[float | None, float | None]:
+        times = self._finish_times
+        if not times:
+            return None, None
+        start = self._session.started_t or times[0][0]
+        end = now if running else times[-1][0]
+        lo = max(start, end - WINDOW_S)
+        span = end - lo
+        if span <= 0.5:
+            return None, None
+        n = tok = 0
+        for t, k in reversed(times):
+            if t < lo:
+                break
+            n += 1
+            tok += k
+        return n / span, tok / span
+
+    def _series(self) -> tuple[tuple[float, float, float], ...]:
+        buckets = self._buckets
+        if not buckets:
+            return ()
+        last = max(buckets)
+        return tuple(
+            (
+                (i + 1) * BUCKET_S,
+                buckets.get(i, (0.0, 0.0))[0] / BUCKET_S,
+                buckets.get(i, (0.0, 0.0))[1] / BUCKET_S,
+            )
+            for i in range(max(0, last - 299), last + 1)
+        )
+
+    def progress(self, now: float | None = None) -> RunProgress:
+        st = jr.run_status(self.run_dir)
+        info = jr.read_run_info(self.run_dir)
+        now = time.time() if now is None else now
+        s = self._session
+        running = st.status == "running"
+        eps, toks = self._rates(now, running)
+        done_e = s.done_episodes + s.new_episodes
+        total_e = s.total_episodes or int(info.get("total_episodes") or 0)
+        eta = None
+        if running and eps and total_e > done_e:
+            eta = (total_e - done_e) / eps
+        started = self._started
+        return RunProgress(
+            run_id=self.run_dir.name,
+            kind=st.kind,
+            experiment=st.experiment,
+            status=st.status,
+            pid=st.pid,
+            started_at=st.started_at,
+            finished_at=st.finished_at,
+            error=st.error or self._error,
+            configs=started.configs if started else (),
+            judges=started.judges if started else (),
+            total_episodes=total_e,
+            done_episodes=done_e,
+            total_judgments=s.total_judgments or int(info.get("total_judgments") or 0),
+            done_judgments=s.done_judgments + s.new_judgments,
+            errors=self.errors,
+            tokens_in=self.tokens_in,
+            tokens_out=self.tokens_out,
+            cost_usd=self.cost_usd,
+            phase=self.phase,
+            phase_detail=self.phase_detail,
+            episodes_per_s=eps,
+            tokens_per_s=toks,
+            eta_s=eta,
+            throughput=self._series(),
+            train=tuple(sorted(self._train.items())),
+            train_step=self._train_step,
+            train_max_steps=self._train_max,
+            telemetry=self._telemetry,
+            log=tuple(self._log),
+        )
+
+
+class Tails:
+    """One RunTail per run directory, created as runs appear; safe to call from several workers."""
+
+    def __init__(self, runs_dir: Path) -> None:
+        self.runs_dir = Path(runs_dir)
+        self._tails: dict[str, RunTail] = {}
+        self._lock = threading.Lock()
+
+    def _get(self, run_id: str) -> RunTail:
+        t = self._tails.get(run_id)
+        if t is None:
+            t = self._tails[run_id] = RunTail(self.runs_dir / run_id)
+        return t
+
+    def poll(self, run_id: str) -> RunProgress | None:
+        if not (self.runs_dir / run_id / jr.RUN_FILE).exists():
+            return None
+        with self._lock:
+            tail = self._get(run_id)
+            tail.poll()
+            return tail.progress()
+
+    def poll_all(self) -> list[RunProgress]:
+        out = []
+        with self._lock:
+            for d in jr.run_dirs(self.runs_dir):
+                tail = self._get(d.name)
+                tail.poll()
+                out.append(tail.progress())
+        return out

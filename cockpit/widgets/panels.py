@@ -1,0 +1,142 @@
+"""Text panels: run progress, machine telemetry, warnings. Each renders a literal `Text`."""
+
+from __future__ import annotations
+
+import time
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from cockpit import safe
+from cockpit.machine import MachineState
+from cockpit.tail import RunProgress
+from cockpit.widgets.table import VERDICT_STYLE
+
+
+def bar(fraction: float, width: int = 40, style: str = "green") -> Text:
+    fraction = max(0.0, min(1.0, fraction))
+    full = int(round(fraction * width))
+    t = Text("█" * full, style=style)
+    t.append("░" * (width - full), style="dim")
+    return t
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    seconds = int(seconds)
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s" if m else f"{s}s"
+
+
+def stamp(t: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(t)) if t else "–"
+
+
+def _num(v: float | None, fmt: str) -> str:
+    return "–" if v is None else format(v, fmt)
+
+
+class ProgressPanel(Widget):
+    DEFAULT_CSS = "ProgressPanel { height: auto; }"
+    progress: reactive[RunProgress | None] = reactive(None, always_update=True, layout=True)
+
+    def render(self) -> Text:
+        p = self.progress
+        if p is None:
+            return Text("No run selected. Pick one on the Runs screen (1) or launch one (n there).", style="dim")
+        t = Text()
+        t.append_text(safe.join(("run ", "bold"), (p.run_id, "bold"), "  "))
+        t.append(p.status, style=VERDICT_STYLE.get(p.status, ""))
+        t.append_text(safe.join("  ", (p.kind, "dim"), "  ", (p.experiment, "dim")))
+        if p.phase:
+            t.append_text(
+                safe.join("  phase: ", (p.phase, "cyan"), (f" {p.phase_detail}" if p.phase_detail else "", ""))
+            )
+        t.append("\n")
+        t.append_text(bar(p.fraction, 50))
+        t.append(f" {p.fraction * 100:5.1f}%\n")
+        t.append(
+            f"episodes {p.done_episodes:,}/{p.total_episodes:,}   judgments {p.done_judgments:,}/{p.total_judgments:,}"
+        )
+        if p.train_max_steps:
+            t.append(f"   train step {p.train_step:,}/{p.train_max_steps:,}")
+        t.append("\n")
+        t.append(f"episodes/s {_num(p.episodes_per_s, '.2f')}   tokens/s {_num(p.tokens_per_s, '.1f')}   ")
+        t.append(f"ETA {duration(p.eta_s) if p.status == 'running' else '–'}   ")
+        t.append(f"errors {p.errors}", style="red" if p.errors else "")
+        t.append(f"   tokens in/out {p.tokens_in:,}/{p.tokens_out:,}   cost ${p.cost_usd:.4f}\n")
+        t.append(f"started {stamp(p.started_at)} UTC   finished {stamp(p.finished_at)}")
+        if p.configs:
+            t.append_text(safe.join("   configs: ", ", ".join(p.configs)))
+        if p.error:
+            t.append("\n")
+            t.append_text(safe.text(p.error, "red", one_line=True, limit=300))
+        for line in p.log[-3:]:
+            t.append("\n")
+            t.append_text(safe.text(line, "dim", one_line=True, limit=200))
+        return t
+
+
+class MachinePanel(Widget):
+    DEFAULT_CSS = "MachinePanel { height: auto; }"
+    state: reactive[MachineState | None] = reactive(None, always_update=True, layout=True)
+
+    def render(self) -> Text:
+        st = self.state
+        if st is None:
+            return Text("machine: sampling…", style="dim")
+        s = st.sample
+        t = Text()
+        t.append("CPU ", style="bold")
+        t.append_text(bar(s.cpu_pct / 100.0, 20, "cyan"))
+        t.append(f" {s.cpu_pct:5.1f}%   ")
+        t.append("RAM ", style="bold")
+        frac = s.ram_used_gb / s.ram_total_gb if s.ram_total_gb else 0.0
+        t.append_text(bar(frac, 20, "cyan"))
+        t.append(f" {s.ram_used_gb:.1f}/{s.ram_total_gb:.1f} GB\n")
+        if not s.gpus:
+            t.append("GPU ", style="bold")
+            t.append_text(safe.text(s.gpu_status or "no GPU", "yellow", one_line=True))
+            t.append(" (NVML unavailable: GPU telemetry off)" if s.gpu_status == "no GPU" else "", style="dim")
+            return t
+        for i, g in enumerate(s.gpus):
+            if i:
+                t.append("\n")
+            t.append(f"GPU{g.index} ", style="bold")
+            t.append_text(safe.text(g.name, "dim", one_line=True, limit=24))
+            t.append(" ")
+            t.append_text(bar((g.util_pct or 0.0) / 100.0, 16, "green"))
+            t.append(
+                f" util {_num(g.util_pct, '5.1f')}%  mem {_num(g.mem_used_gb, '.1f')}/{_num(g.mem_total_gb, '.1f')} GB"
+            )
+            t.append(f"  {_num(g.temp_c, '.0f')}°C  {_num(g.power_w, '.0f')} W")
+        return t
+
+
+class Notes(Widget):
+    """A list of literal lines (warnings, errors); empty hides the widget."""
+
+    DEFAULT_CSS = "Notes { height: auto; }"
+    lines: reactive[tuple[str, ...]] = reactive((), layout=True)
+
+    def __init__(self, title: str = "", style: str = "yellow", *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._title = title
+        self._style = style
+
+    def render(self) -> Text:
+        t = Text()
+        if self._title and self.lines:
+            t.append(self._title + "\n", style="bold")
+        for i, line in enumerate(self.lines):
+            if i:
+                t.append("\n")
+            t.append("• ", style=self._style)
+            t.append_text(safe.text(line, self._style))
+        return t
+
+    def watch_lines(self, lines: tuple[str, ...]) -> None:
+        self.display = bool(lines)
