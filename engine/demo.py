@@ -40,9 +40,7 @@ def run_demo(
     return [base_run, *run_sft_steps(exp, runs_dir, reporter, limit=limit)]
 
 
-def run_sft_steps(
-    exp: Experiment, runs_dir: Path, reporter: Reporter, *, limit: int | None = None
-) -> list[RunResult]:
+def run_sft_steps(exp: Experiment, runs_dir: Path, reporter: Reporter, *, limit: int | None = None) -> list[RunResult]:
     """Corpus -> LoRA SFT -> eval of base + student. Training reports through the same reporter."""
     from engine.train.corpus import build_corpus
     from engine.train.run import deterministic_run_id, train

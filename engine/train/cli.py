@@ -1,0 +1,163 @@
+"""Sub-commands of the training part: `engine corpus build`, `engine train`, `engine sweep`.
+
+Registered by `engine.cli` through `register(app)`. Only typer is imported here; torch, TRL and
+PEFT load inside the commands, so `engine --help` stays instant.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+Sets = Annotated[
+    list[str] | None,
+    typer.Option("--set", "-s", help="Override a field: KEY=VALUE (TOML value, dotted keys: lora.r=8). Repeatable."),
+]
+# the same option types as engine.cli (annotations are resolved in this module's globals)
+RunsDir = Annotated[
+    Path | None, typer.Option("--runs-dir", help="Runs directory (default: $SKILL_COCKPIT_RUNS or ./runs).")
+]
+Events = Annotated[str, typer.Option("--events", help="Progress output: rich | jsonl | none.")]
+
+
+def register(app: typer.Typer) -> None:
+    from engine.cli import _fail, _guard, _reporter, _runs_dir
+
+    corpus_app = typer.Typer(help="Build SFT corpora from the train split.", no_args_is_help=True)
+    app.add_typer(corpus_app, name="corpus")
+
+    def _stop(reporter: Any) -> None:
+        stop = getattr(reporter, "stop", None)
+        if stop:
+            stop()
+
+    @corpus_app.command("build")
+    @_guard
+    def corpus_build(
+        spec_file: Annotated[Path, typer.Argument(help="Corpus build file (TOML), e.g. data/corpus/demo.toml.")],
+        out: Annotated[
+            Path | None, typer.Option("--out", "-o", help="Output JSONL (default: the file's `out`).")
+        ] = None,
+        limit: Annotated[int | None, typer.Option(help="Only the first N train tasks (stratified by skill).")] = None,
+        sets: Sets = None,
+        runs_dir: RunsDir = None,
+        events: Events = "rich",
+    ) -> None:
+        """Teacher answers to train-split tasks (curated condition), kept when the judges pass them."""
+        from engine.train.corpus import build_corpus
+        from engine.train.specs import load_corpus_spec, parse_sets
+
+        overrides = parse_sets(sets)
+        if limit is not None:
+            overrides["limit"] = limit
+        spec = load_corpus_spec(spec_file, overrides)
+        if out is not None:
+            spec.out = str(out.resolve())
+        reporter = _reporter(events)
+        try:
+            result = build_corpus(spec, reporter, runs_dir=_runs_dir(runs_dir))
+        finally:
+            _stop(reporter)
+        typer.echo(f"wrote {result.path}: {result.summary()} (sha256 {result.sha256[:12]}, {result.wall_s:.1f}s)")
+
+    @app.command("train")
+    @_guard
+    def train_cmd(
+        recipe_file: Annotated[
+            Path | None, typer.Argument(help="Recipe file (TOML), e.g. data/recipes/demo.toml.")
+        ] = None,
+        sets: Sets = None,
+        lr: Annotated[float | None, typer.Option(help="Learning rate.")] = None,
+        epochs: Annotated[float | None, typer.Option(help="Epochs over the corpus.")] = None,
+        max_steps: Annotated[int | None, typer.Option(help="Optimizer steps (overrides epochs).")] = None,
+        corpus: Annotated[Path | None, typer.Option(help="Corpus JSONL.")] = None,
+        corpus_limit: Annotated[int | None, typer.Option(help="Train on the first N corpus rows.")] = None,
+        base_model: Annotated[str | None, typer.Option(help="embedded:NAME, a local model dir or a hub id.")] = None,
+        run_id: Annotated[
+            str | None,
+            typer.Option(help="Train into this run id; if it exists with the same recipe, resume it."),
+        ] = None,
+        resume: Annotated[
+            str | None,
+            typer.Option("--resume", help="Resume this run from its last checkpoint (its own recipe)."),
+        ] = None,
+        runs_dir: RunsDir = None,
+        events: Events = "rich",
+    ) -> None:
+        """LoRA SFT (TRL + PEFT) of a base model on a corpus; a journal run under runs/<run-id>/."""
+        from rich.console import Console
+
+        from engine.train.run import load_run_recipe, train
+        from engine.train.specs import load_recipe, parse_sets
+
+        rd = _runs_dir(runs_dir)
+        if resume is not None:
+            if recipe_file is not None or sets or run_id:
+                _fail("--resume RUN_ID continues a run with its own recipe: give no recipe, --set or --run-id")
+            recipe = load_run_recipe(rd / resume)
+            run_id = resume
+        else:
+            if recipe_file is None:
+                _fail("give a recipe file, or --resume RUN_ID")
+            assert recipe_file is not None
+            overrides: dict[str, Any] = parse_sets(sets)
+            explicit = {
+                "lr": lr,
+                "epochs": epochs,
+                "max_steps": max_steps,
+                "corpus": str(corpus.resolve()) if corpus else None,
+                "corpus_limit": corpus_limit,
+                "base_model": base_model,
+            }
+            overrides.update({k: v for k, v in explicit.items() if v is not None})
+            recipe = load_recipe(recipe_file, overrides)
+        reporter = _reporter(events)
+        try:
+            result = train(recipe, rd, reporter, run_id=run_id)
+        finally:
+            _stop(reporter)
+        if events != "jsonl":
+            loss = ""
+            if result.loss_start is not None and result.loss_end is not None:
+                loss = f", loss {result.loss_start:.3f} -> {result.loss_end:.3f} (first/last quarter of steps)"
+            resumed = f", resumed from step {result.resumed_from}" if result.resumed_from else ""
+            status = "already finished (not retrained)" if result.status == "skipped" else result.status
+            Console(stderr=True).print(
+                f"run {result.run_id}: {status}, "
+                f"step {result.step}/{result.max_steps}{resumed}{loss}, "
+                f"{result.wall_s:.1f}s" + (f"\nadapter: {result.adapter}" if result.adapter else ""),
+                markup=False,
+            )
+        if result.status == "cancelled":
+            raise typer.Exit(130)
+
+    @app.command("sweep")
+    @_guard
+    def sweep_cmd(
+        sweep_file: Annotated[Path, typer.Argument(help="Sweep file (TOML), e.g. data/sweeps/demo.toml.")],
+        limit: Annotated[int | None, typer.Option(help="Holdout tasks per evaluation.")] = None,
+        boot: Annotated[int, typer.Option(help="Bootstrap resamples for the CIs.")] = 2000,
+        runs_dir: RunsDir = None,
+        events: Events = "rich",
+        as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    ) -> None:
+        """Train each recipe variant, evaluate all on the holdout in both conditions, compare."""
+        import json
+
+        from engine.train.specs import load_sweep
+        from engine.train.sweep import render_sweep, run_sweep
+
+        spec = load_sweep(sweep_file)
+        reporter = _reporter(events)
+        try:
+            summary = run_sweep(spec, _runs_dir(runs_dir), reporter, limit=limit, n_boot=boot)
+        finally:
+            _stop(reporter)
+        if as_json:
+            typer.echo(json.dumps(summary, indent=1, default=str))
+            return
+        from rich.console import Console
+
+        render_sweep(summary, Console())

@@ -1,0 +1,44 @@
+"""`engine demo` runs the SFT steps: base eval -> offline corpus -> LoRA SFT -> student eval -> report
+with the SFT lift. The demo recipe is shrunk here (the real one trains for minutes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_demo_includes_sft(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.demo as demo
+    from engine.cli import app
+
+    recipe = tmp_path / "recipe.toml"
+    recipe.write_text(
+        (ROOT / "data" / "recipes" / "demo.toml")
+        .read_text()
+        .replace("corpus_limit = 48", "corpus_limit = 2")
+        .replace("[lora]", "max_steps = 1\n\n[lora]")
+        .replace("last_layers = 10", "last_layers = 2")
+    )
+    monkeypatch.setattr(demo, "DEMO_RECIPE", recipe)
+    runs = tmp_path / "runs"
+    res = CliRunner().invoke(app, ["demo", "--limit", "1", "--runs-dir", str(runs), "--events", "none"])
+    assert res.exit_code == 0, res.output
+    assert "SFT lift" in res.output and "smollm2-135m-sft" in res.output
+
+    from engine.store.journal import run_dirs, run_status
+
+    kinds = sorted(run_status(d).kind for d in run_dirs(runs))
+    assert kinds == ["corpus", "eval", "eval", "train"]
+    assert (runs / "corpus" / "offline-corpus.jsonl").read_bytes() == (
+        ROOT / "data" / "corpus" / "offline-corpus.jsonl"
+    ).read_bytes()
+
+    # --no-sft: the base eval only (its episodes are stored already: nothing is regenerated)
+    again = CliRunner().invoke(app, ["demo", "--limit", "1", "--no-sft", "--runs-dir", str(runs), "--events", "none"])
+    assert again.exit_code == 0, again.output
+    assert len(run_dirs(runs)) == 5
