@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -231,7 +232,9 @@ def report(
 
     from engine.analysis.render import render_report
 
-    render_report(rep, Console())
+    # a file or a pipe gets wide tables (rich would wrap them at 80 columns)
+    console = Console() if sys.stdout.isatty() or "COLUMNS" in os.environ else Console(width=160)
+    render_report(rep, console)
 
 
 @app.command()
