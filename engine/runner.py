@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import threading
 import time
 import traceback
@@ -37,6 +36,7 @@ from engine.judges.base import Judge, JudgeItem, Verdict, make_judge
 from engine.judges.normalize import has_answer_line
 from engine.models.base import GenRequest, GenResult, make_backend
 from engine.plan import PlannedEpisode, config_row, plan_episodes, select, skill_row, task_row
+from engine.signals import install_stop_handlers, restore_handlers
 from engine.store import journal as jr
 from engine.telemetry import TelemetrySampler
 
@@ -85,9 +85,7 @@ class Runner:
     def __init__(self, exp: Experiment, opts: RunOptions, reporter: Reporter | None = None) -> None:
         self.exp = exp
         self.opts = opts
-        self.run_id = opts.run_id or jr.new_run_id(
-            exp.name if opts.kind == "eval" else f"{opts.kind}-{exp.name}"
-        )
+        self.run_id = opts.run_id or jr.new_run_id(exp.name if opts.kind == "eval" else f"{opts.kind}-{exp.name}")
         self.run_dir = Path(opts.runs_dir) / self.run_id
         self._outer = reporter
         self._stop = threading.Event()
@@ -106,11 +104,9 @@ class Runner:
         planned = plan_episodes(self.exp, sel, configs)
         judges = [make_judge(s) for s in judges_specs]
         self.journal = jr.RunJournal(self.opts.runs_dir, self.run_id)
-        self.reporter: Reporter = (
-            TeeReporter(self.journal, self._outer) if self._outer is not None else self.journal
-        )
+        self.reporter: Reporter = TeeReporter(self.journal, self._outer) if self._outer is not None else self.journal
         t0 = time.time()
-        previous = _install_signal_handlers(self.cancel)
+        previous = install_stop_handlers(self.cancel)
         sampler: TelemetrySampler | None = None
         try:
             self._write_specs(configs, judges, sel)
@@ -156,15 +152,13 @@ class Runner:
             self._finish("cancelled", t0)
         except Exception as exc:  # noqa: BLE001 - recorded as RunFailed, then re-raised for the CLI
             self.result.error = f"{type(exc).__name__}: {exc}"
-            self.reporter.emit(
-                RunFailed(self.run_id, error=self.result.error, detail=traceback.format_exc()[-4000:])
-            )
+            self.reporter.emit(RunFailed(self.run_id, error=self.result.error, detail=traceback.format_exc()[-4000:]))
             self.result.status = "failed"
             raise
         finally:
             if sampler is not None:
                 sampler.stop()
-            _restore_signal_handlers(previous)
+            restore_handlers(previous)
             self.journal.close()
             if self.opts.ingest:
                 self._ingest()
@@ -253,9 +247,7 @@ class Runner:
             cfg = eps[0].config
             self.reporter.emit(PhaseChanged(self.run_id, phase="loading", detail=f"{config_id}: {cfg.model}"))
             backend = make_backend(cfg)
-            self.reporter.emit(
-                PhaseChanged(self.run_id, phase="generating", detail=config_id, total=len(eps))
-            )
+            self.reporter.emit(PhaseChanged(self.run_id, phase="generating", detail=config_id, total=len(eps)))
             by_key = {p.episode_id: p for p in eps}
             requests = [
                 GenRequest(
@@ -352,9 +344,7 @@ class Runner:
                 continue
             self._check_stop()
             if judge.kind == "llm":
-                self.reporter.emit(
-                    PhaseChanged(self.run_id, phase="judging", detail=judge.id, total=len(items))
-                )
+                self.reporter.emit(PhaseChanged(self.run_id, phase="judging", detail=judge.id, total=len(items)))
             verdicts = judge.judge(items)
             try:
                 for v in verdicts:
@@ -431,9 +421,7 @@ class Runner:
         r.status = status
         r.wall_s = time.time() - t0
         if status == "cancelled":
-            self.reporter.emit(
-                RunCancelled(self.run_id, reason="stopped by signal; resume with `engine resume`")
-            )
+            self.reporter.emit(RunCancelled(self.run_id, reason="stopped by signal; resume with `engine resume`"))
         else:
             self.reporter.emit(
                 RunFinished(
@@ -453,9 +441,7 @@ class Runner:
             with Store.open(self.opts.runs_dir, wait_s=3.0, fallback=None) as store:
                 store.ingest()
         except StoreLocked:
-            self._log(
-                "info", "the store is held by another process (the cockpit?); it ingests this run's journal"
-            )
+            self._log("info", "the store is held by another process (the cockpit?); it ingests this run's journal")
 
     def _log(self, level: str, message: str) -> None:
         try:
@@ -473,20 +459,6 @@ def _projected_cost(todo: list[PlannedEpisode]) -> float | None:
         chars = sum(len(m["content"]) for m in p.messages)
         est += p.config.cost(chars // 4, p.config.sampling.max_tokens)
     return est
-
-
-def _install_signal_handlers(cancel: Any) -> dict[int, Any]:
-    if threading.current_thread() is not threading.main_thread():
-        return {}
-    previous: dict[int, Any] = {}
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        previous[sig] = signal.signal(sig, lambda *_: cancel())
-    return previous
-
-
-def _restore_signal_handlers(previous: dict[int, Any]) -> None:
-    for sig, handler in previous.items():
-        signal.signal(sig, handler)
 
 
 def load_run_experiment(runs_dir: Path, run_id: str) -> tuple[Experiment, dict[str, Any]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from engine.config import ModelSpec
@@ -52,6 +52,22 @@ class ChoiceResult:
     tokens_in: int = 0
     latency_s: float = 0.0
     error: str | None = None
+
+
+def render_chat(tokenizer: Any, messages: list[dict[str, str]], template_kwargs: dict[str, Any]) -> str:
+    """A conversation as the model's own chat template renders it (hf and vllm see identical prompts).
+
+    A final assistant message is a prefill: the template continues it instead of opening a new turn.
+    """
+    prefill = messages[-1]["role"] == "assistant"
+    text: str = tokenizer.apply_chat_template(
+        messages,
+        tokenize=False,
+        add_generation_prompt=not prefill,
+        continue_final_message=prefill,
+        **template_kwargs,
+    )
+    return text
 
 
 class BackendError(Exception):

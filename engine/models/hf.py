@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from engine.config import ModelSpec
-from engine.models.base import BackendError, ChoiceResult, GenRequest, GenResult
+from engine.models.base import BackendError, ChoiceResult, GenRequest, GenResult, render_chat
 
 _cache: dict[tuple[str, str | None, str, str], tuple[Any, Any]] = {}
 _cache_lock = threading.Lock()
@@ -84,15 +84,7 @@ class HFBackend:
 
     # -- prompt rendering ------------------------------------------------------------------
     def render(self, messages: list[dict[str, str]]) -> str:
-        prefill = messages[-1]["role"] == "assistant"
-        text: str = self.tok.apply_chat_template(
-            messages,
-            tokenize=False,
-            add_generation_prompt=not prefill,
-            continue_final_message=prefill,
-            **self.spec.chat_template_kwargs,
-        )
-        return text
+        return render_chat(self.tok, messages, self.spec.chat_template_kwargs)
 
     def _encode(self, texts: list[str]) -> Any:
         enc = self.tok(

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from engine.config import ModelSpec
-from engine.models.base import BackendError, ChoiceResult, GenRequest, GenResult
+from engine.models.base import BackendError, ChoiceResult, GenRequest, GenResult, render_chat
 
 CHUNK = 256
 _engines: dict[tuple[Any, ...], Any] = {}
@@ -75,15 +75,7 @@ class VLLMBackend:
             self.lora = LoRARequest(f"adapter-{lora_id}", lora_id, spec.adapter)
 
     def _render(self, messages: list[dict[str, str]]) -> str:
-        prefill = messages[-1]["role"] == "assistant"
-        text: str = self.tok.apply_chat_template(
-            messages,
-            tokenize=False,
-            add_generation_prompt=not prefill,
-            continue_final_message=prefill,
-            **self.spec.chat_template_kwargs,
-        )
-        return text
+        return render_chat(self.tok, messages, self.spec.chat_template_kwargs)
 
     def _params(self, r: GenRequest, **extra: Any) -> Any:
         from vllm import SamplingParams

@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import threading
 import time
 import traceback
@@ -43,6 +42,7 @@ from engine.events import (
     TelemetrySampled,
     TrainStepLogged,
 )
+from engine.signals import install_stop_handlers, restore_handlers
 from engine.store import journal as jr
 from engine.train.specs import Recipe, recipe_from_dict
 
@@ -175,7 +175,7 @@ class TrainRun:
         steps = journaled_steps(self.run_dir)
         sink = _Sink(journal, self.reporter, max((int(s.get("step", 0)) for s in steps), default=0))
         result = TrainResult(self.run_id, "running", self.run_dir)
-        previous = _install_signal_handlers(self.cancel)
+        previous = install_stop_handlers(self.cancel)
         sampler = None
         try:
             self._write_recipe()
@@ -211,7 +211,7 @@ class TrainRun:
         finally:
             if sampler is not None:
                 sampler.stop()
-            _restore_signal_handlers(previous)
+            restore_handlers(previous)
             result.wall_s = time.time() - t0
             journal.close()
         return result
@@ -390,20 +390,6 @@ def _atomic_dir(target: Path, write: Any) -> None:
         shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _install_signal_handlers(cancel: Any) -> dict[int, Any]:
-    if threading.current_thread() is not threading.main_thread():
-        return {}
-    previous: dict[int, Any] = {}
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        previous[sig] = signal.signal(sig, lambda *_: cancel())
-    return previous
-
-
-def _restore_signal_handlers(previous: dict[int, Any]) -> None:
-    for sig, handler in previous.items():
-        signal.signal(sig, handler)
 
 
 def train(
