@@ -103,11 +103,10 @@ def main() -> None:
     assert stored == n and stats.rows["episodes"] == n and again == 0
     rate = n / dt
     print(f"episodes: {n:,} ({size_mb:.0f} MB of journal)")
+    print(f"engine ingest: {dt:.2f} s = {rate:,.0f} episodes/s (target >= {TARGET:,}: ratio {rate / TARGET:.2f})")
     print(
-        f"engine ingest: {dt:.2f} s = {rate:,.0f} episodes/s (target >= {TARGET:,}: ratio {rate / TARGET:.2f})"
-    )
-    print(
-        f"json.loads + Arrow baseline: {base:.2f} s = {n / base:,.0f} episodes/s (engine/baseline speed {base / dt:.2f}x)"
+        f"json.loads + Arrow baseline: {base:.2f} s = {n / base:,.0f} episodes/s "
+        f"(engine/baseline speed {base / dt:.2f}x)"
     )
     print(f"re-ingest with nothing new: {dt_again * 1000:.0f} ms")
 
