@@ -15,21 +15,21 @@ stop_reason: `refusal` -> refusal; `max_tokens` / `model_context_window_exceeded
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import anthropic
 
-from engine.models.base import BackendError, GenRequest, GenResult
+from engine.models.base import BackendError, GenRequest
 from engine.models.retry import (
+    ApiBackend,
     ApiGenResult,
     ApiRunner,
     MalformedResponse,
     RequestCounter,
     Scrubber,
-    estimate_tokens,
     pool_limits,
     resolve_api_key,
+    token_counts,
 )
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def _root_url(url: str | None) -> str:
     return url.removesuffix("/v1")
 
 
-class AnthropicBackend:
+class AnthropicBackend(ApiBackend):
     def __init__(self, spec: ModelSpec) -> None:
         self.spec = spec
         if spec.chat_template_kwargs:
@@ -74,9 +74,7 @@ class AnthropicBackend:
     def params(self, request: GenRequest) -> dict[str, Any]:
         """The keyword arguments of `messages.create` for one request."""
         system = "\n\n".join(m["content"] for m in request.messages if m["role"] == "system")
-        messages = [
-            {"role": m["role"], "content": m["content"]} for m in request.messages if m["role"] != "system"
-        ]
+        messages = [{"role": m["role"], "content": m["content"]} for m in request.messages if m["role"] != "system"]
         kw: dict[str, Any] = {
             "model": self.spec.model,
             "max_tokens": request.max_tokens,
@@ -90,19 +88,11 @@ class AnthropicBackend:
             kw["extra_body"] = dict(self.spec.extra_body)
         return kw
 
-    def _call(self, request: GenRequest) -> ApiGenResult:
-        message = self._client.messages.create(**self.params(request))
-        try:
-            return _result(request, message)
-        except (AttributeError, TypeError, IndexError, KeyError, ValueError) as exc:
-            raise MalformedResponse(f"{type(exc).__name__}: {exc}") from None
+    def _send(self, request: GenRequest) -> Any:
+        return self._client.messages.create(**self.params(request))
 
-    def generate(self, requests: Sequence[GenRequest]) -> Iterator[GenResult]:
-        return self._runner.run(requests, self._call)
-
-    def close(self) -> None:
-        self._runner.close()
-        self._client.close()
+    def _parse(self, request: GenRequest, reply: Any) -> ApiGenResult:
+        return _result(request, reply)
 
 
 def _result(request: GenRequest, message: Any) -> ApiGenResult:
@@ -116,20 +106,10 @@ def _result(request: GenRequest, message: Any) -> ApiGenResult:
     finish = "refusal" if reason == "refusal" else "length" if reason in LENGTH_REASONS else "stop"
     usage = getattr(message, "usage", None)
     tokens_in = getattr(usage, "input_tokens", None)
-    tokens_out = getattr(usage, "output_tokens", None)
-    estimated = not (isinstance(tokens_in, int) and isinstance(tokens_out, int))
-    if estimated:
-        tokens_in = sum(estimate_tokens(str(m.get("content", ""))) for m in request.messages)
-        tokens_out = estimate_tokens(text)
-    else:  # cached prompt tokens are input too
-        tokens_in = int(tokens_in or 0)
+    if isinstance(tokens_in, int):  # cached prompt tokens are input too
         for extra in ("cache_creation_input_tokens", "cache_read_input_tokens"):
             tokens_in += int(getattr(usage, extra, None) or 0)
+    tokens_in, tokens_out, estimated = token_counts(request, text, tokens_in, getattr(usage, "output_tokens", None))
     return ApiGenResult(
-        request.key,
-        text,
-        tokens_in=int(tokens_in or 0),
-        tokens_out=int(tokens_out or 0),
-        finish_reason=finish,
-        tokens_estimated=estimated,
+        request.key, text, tokens_in=tokens_in, tokens_out=tokens_out, finish_reason=finish, tokens_estimated=estimated
     )

@@ -87,9 +87,7 @@ class Backend(Protocol):
 
 
 class ChoiceScorer(Protocol):
-    def score_choices(
-        self, requests: Sequence[GenRequest], choices: Sequence[str]
-    ) -> Iterator[ChoiceResult]: ...
+    def score_choices(self, requests: Sequence[GenRequest], choices: Sequence[str]) -> Iterator[ChoiceResult]: ...
 
 
 _REGISTRY: dict[str, str] = {
@@ -116,8 +114,7 @@ def make_backend(spec: ModelSpec) -> Backend:
     except ImportError as exc:
         extra = "vllm" if spec.backend == "vllm" else "ml"
         raise BackendError(
-            f"backend '{spec.backend}' needs packages that are not installed ({exc.name}); "
-            f"install the '{extra}' extra"
+            f"backend '{spec.backend}' needs packages that are not installed ({exc.name}); install the '{extra}' extra"
         ) from exc
     backend: Backend = getattr(module, cls_name)(spec)
     return backend

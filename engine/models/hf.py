@@ -87,16 +87,12 @@ class HFBackend:
         return render_chat(self.tok, messages, self.spec.chat_template_kwargs)
 
     def _encode(self, texts: list[str]) -> Any:
-        enc = self.tok(
-            texts, return_tensors="pt", padding=True, padding_side="left", add_special_tokens=False
-        )
+        enc = self.tok(texts, return_tensors="pt", padding=True, padding_side="left", add_special_tokens=False)
         return {k: v.to(self.device) for k, v in enc.items()}
 
     def _batches(self, requests: Sequence[GenRequest]) -> Iterator[list[tuple[GenRequest, str, int]]]:
         rendered = [(r, self.render(r.messages)) for r in requests]
-        lengths = [
-            len(ids) for ids in self.tok([t for _, t in rendered], add_special_tokens=False)["input_ids"]
-        ]
+        lengths = [len(ids) for ids in self.tok([t for _, t in rendered], add_special_tokens=False)["input_ids"]]
         items = sorted(
             ((r, t, n) for (r, t), n in zip(rendered, lengths, strict=True)),
             key=lambda x: (x[0].temperature, x[0].top_p, x[0].max_tokens, x[2]),
@@ -105,9 +101,7 @@ class HFBackend:
         batch: list[tuple[GenRequest, str, int]] = []
         for item in items:
             r = item[0]
-            if batch and (
-                len(batch) >= bs or (batch[0][0].temperature, batch[0][0].top_p) != (r.temperature, r.top_p)
-            ):
+            if batch and (len(batch) >= bs or (batch[0][0].temperature, batch[0][0].top_p) != (r.temperature, r.top_p)):
                 yield batch
                 batch = []
             batch.append(item)
@@ -146,9 +140,7 @@ class HFBackend:
         except (RuntimeError, ValueError) as exc:  # e.g. CUDA OOM: the batch is recorded as failed
             dt = time.perf_counter() - t0
             return [
-                GenResult(
-                    r.key, "", latency_s=dt, finish_reason="error", error=f"{type(exc).__name__}: {exc}"
-                )
+                GenResult(r.key, "", latency_s=dt, finish_reason="error", error=f"{type(exc).__name__}: {exc}")
                 for r, _, _ in batch
             ]
         dt = time.perf_counter() - t0
@@ -209,9 +201,7 @@ class HFBackend:
                 continue
             dt = time.perf_counter() - t0
             for row, (r, _, n_in) in enumerate(batch):
-                yield ChoiceResult(
-                    r.key, dict(zip(choices, probs[row], strict=True)), tokens_in=n_in, latency_s=dt
-                )
+                yield ChoiceResult(r.key, dict(zip(choices, probs[row], strict=True)), tokens_in=n_in, latency_s=dt)
 
     def close(self) -> None:
         pass

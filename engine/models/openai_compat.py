@@ -21,23 +21,23 @@ finish_reason: `length` -> length; `content_filter` or a `message.refusal` -> re
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import openai
 from openai.types.chat import ChatCompletion
 
-from engine.models.base import BackendError, GenRequest, GenResult
+from engine.models.base import BackendError, GenRequest
 from engine.models.retry import (
+    ApiBackend,
     ApiGenResult,
     ApiRunner,
     MalformedResponse,
     RequestCounter,
     Scrubber,
-    estimate_tokens,
     host_of,
     pool_limits,
     resolve_api_key,
+    token_counts,
 )
 
 if TYPE_CHECKING:
@@ -46,15 +46,14 @@ if TYPE_CHECKING:
 OPENAI_URL = "https://api.openai.com/v1"
 
 
-class OpenAIBackend:
+class OpenAIBackend(ApiBackend):
     def __init__(self, spec: ModelSpec) -> None:
         self.spec = spec
         self.base_url = (spec.base_url or OPENAI_URL).rstrip("/")
         self.official = host_of(self.base_url) == "api.openai.com"
         if self.official and spec.chat_template_kwargs:
             raise BackendError(
-                "chat_template_kwargs: OpenAI's own API has no chat template options; "
-                "they are for vLLM-style servers"
+                "chat_template_kwargs: OpenAI's own API has no chat template options; they are for vLLM-style servers"
             )
         key = resolve_api_key(spec, "OPENAI_API_KEY")
         self._scrub = Scrubber(key)
@@ -97,23 +96,15 @@ class OpenAIBackend:
         body.update(self._extra_body)
         return body
 
-    def _call(self, request: GenRequest) -> ApiGenResult:
+    def _send(self, request: GenRequest) -> Any:
         # `client.post` is the path `chat.completions.create` takes (auth, SDK retries, timeout,
         # typed errors, parsing into ChatCompletion) minus the SDK's TypedDict transform of the
         # params: the identity for plain-text messages, but a quarter of the client's CPU per call,
         # which is what bounds throughput at high concurrency (bench/bench_api_judging.py).
-        completion = self._client.post("/chat/completions", body=self.body(request), cast_to=ChatCompletion)
-        try:
-            return _result(request, completion)
-        except (AttributeError, TypeError, IndexError, KeyError, ValueError) as exc:
-            raise MalformedResponse(f"{type(exc).__name__}: {exc}") from None
+        return self._client.post("/chat/completions", body=self.body(request), cast_to=ChatCompletion)
 
-    def generate(self, requests: Sequence[GenRequest]) -> Iterator[GenResult]:
-        return self._runner.run(requests, self._call)
-
-    def close(self) -> None:
-        self._runner.close()
-        self._client.close()
+    def _parse(self, request: GenRequest, reply: Any) -> ApiGenResult:
+        return _result(request, reply)
 
 
 def _result(request: GenRequest, completion: Any) -> ApiGenResult:
@@ -139,17 +130,9 @@ def _result(request: GenRequest, completion: Any) -> ApiGenResult:
     else:
         finish = "stop"
     usage = getattr(completion, "usage", None)
-    tokens_in = getattr(usage, "prompt_tokens", None)
-    tokens_out = getattr(usage, "completion_tokens", None)
-    estimated = not (isinstance(tokens_in, int) and isinstance(tokens_out, int))
-    if estimated:
-        tokens_in = sum(estimate_tokens(str(m.get("content", ""))) for m in request.messages)
-        tokens_out = estimate_tokens(text)
+    tokens_in, tokens_out, estimated = token_counts(
+        request, text, getattr(usage, "prompt_tokens", None), getattr(usage, "completion_tokens", None)
+    )
     return ApiGenResult(
-        request.key,
-        text,
-        tokens_in=int(tokens_in or 0),
-        tokens_out=int(tokens_out or 0),
-        finish_reason=finish,
-        tokens_estimated=estimated,
+        request.key, text, tokens_in=tokens_in, tokens_out=tokens_out, finish_reason=finish, tokens_estimated=estimated
     )

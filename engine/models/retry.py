@@ -229,6 +229,46 @@ def estimate_tokens(text: str) -> int:
     return max(1, math.ceil(len(text) / 4)) if text else 0
 
 
+def token_counts(request: GenRequest, text: str, tokens_in: Any, tokens_out: Any) -> tuple[int, int, bool]:
+    """(in, out, estimated): the reply's usage counts, or estimates when the reply has none."""
+    if isinstance(tokens_in, int) and isinstance(tokens_out, int):
+        return tokens_in, tokens_out, False
+    est_in = sum(estimate_tokens(str(m.get("content", ""))) for m in request.messages)
+    return est_in, estimate_tokens(text), True
+
+
+class ApiBackend:
+    """What both API backends share: one SDK client, the ApiRunner, and malformed-reply handling.
+
+    Subclasses set `spec`, `_client` and `_runner`, and implement `_send` (the SDK call) and `_parse`
+    (reply -> ApiGenResult; an attribute/type/index/key/value error there means a malformed reply).
+    """
+
+    spec: ModelSpec
+    _client: Any
+    _runner: ApiRunner
+
+    def _send(self, request: GenRequest) -> Any:
+        raise NotImplementedError
+
+    def _parse(self, request: GenRequest, reply: Any) -> ApiGenResult:
+        raise NotImplementedError
+
+    def _call(self, request: GenRequest) -> ApiGenResult:
+        reply = self._send(request)
+        try:
+            return self._parse(request, reply)
+        except (AttributeError, TypeError, IndexError, KeyError, ValueError) as exc:
+            raise MalformedResponse(f"{type(exc).__name__}: {exc}") from None
+
+    def generate(self, requests: Sequence[GenRequest]) -> Iterator[GenResult]:
+        return self._runner.run(requests, self._call)
+
+    def close(self) -> None:
+        self._runner.close()
+        self._client.close()
+
+
 # -- the runner ------------------------------------------------------------------------------------
 CallFn = Callable[[GenRequest], ApiGenResult]
 
@@ -238,11 +278,7 @@ def _on_cancel(key: str, done: queue.SimpleQueue[GenResult]) -> Callable[[Future
 
     def callback(future: Future[None]) -> None:
         if future.cancelled():
-            done.put(
-                GenResult(
-                    key, "", finish_reason="error", error="cancelled: the backend was closed", attempts=0
-                )
-            )
+            done.put(GenResult(key, "", finish_reason="error", error="cancelled: the backend was closed", attempts=0))
 
     return callback
 
@@ -264,9 +300,7 @@ class ApiRunner:
         with self._lock:
             self._closed = False
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(
-                    self.spec.concurrency, thread_name_prefix=f"api-{self.spec.backend}"
-                )
+                self._pool = ThreadPoolExecutor(self.spec.concurrency, thread_name_prefix=f"api-{self.spec.backend}")
             pool = self._pool
         done: queue.SimpleQueue[GenResult] = queue.SimpleQueue()
         futures: list[Future[None]] = []

@@ -134,8 +134,7 @@ class VLLMBackend:
             for r, out in zip(chunk, outs, strict=True):
                 top = out.outputs[0].logprobs[0] if out.outputs[0].logprobs else {}
                 probs = {
-                    c: (math.exp(top[t].logprob) if t in top else 0.0)
-                    for c, t in zip(choices, first, strict=True)
+                    c: (math.exp(top[t].logprob) if t in top else 0.0) for c, t in zip(choices, first, strict=True)
                 }
                 yield ChoiceResult(r.key, probs, tokens_in=len(out.prompt_token_ids or ()), latency_s=dt)
 
