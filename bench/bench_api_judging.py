@@ -61,9 +61,7 @@ def items(n: int, tag: str) -> list[JudgeItem]:
     return out
 
 
-def run_judge(
-    backend: str, base: str, concurrency: int, n: int, repeat: int
-) -> list[tuple[float, int, float]]:
+def run_judge(backend: str, base: str, concurrency: int, n: int, repeat: int) -> list[tuple[float, int, float]]:
     """(items/s, wrong verdicts, client CPU s/item) for each of `repeat` batches through one judge."""
     url = f"{base}/v1" if backend == "openai" else base
     model = ModelSpec(
@@ -146,9 +144,7 @@ def main() -> int:
         f"{'(min-max)':>11} {'vs httpx':>8}  {'wrong':>5}  {'client CPU ms/item':>18}"
     )
     failed = False
-    baseline = {
-        c: statistics.median(r[0] for r in runs) for name, c, _, runs in rows if name.startswith("httpx")
-    }
+    baseline = {c: statistics.median(r[0] for r in runs) for name, c, _, runs in rows if name.startswith("httpx")}
     for name, c, n, runs in rows:
         ideal = c / args.latency
         rate = statistics.median(r[0] for r in runs)

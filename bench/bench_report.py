@@ -62,9 +62,7 @@ def _incremental(con: duckdb.DuckDBPyConnection, judgments: pa.Table, episodes: 
         con.execute(f"DELETE FROM {name} WHERE {key} IN (SELECT {key} FROM _rows)")
         con.execute(f"INSERT INTO {name} SELECT * FROM _rows")
         con.unregister("_rows")
-    touched = (
-        judgments.select(["config_id", "task_id"]).group_by(["config_id", "task_id"]).aggregate([]).num_rows
-    )
+    touched = judgments.select(["config_id", "task_id"]).group_by(["config_id", "task_id"]).aggregate([]).num_rows
     t = time.perf_counter()
     aggregates.refresh(con, judgments, new_episodes=episodes)
     dt = time.perf_counter() - t
@@ -82,9 +80,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--threads", type=int, default=None, help="DuckDB threads (default: DuckDB's own)")
     ap.add_argument("--n-boot", type=int, default=2000)
-    ap.add_argument(
-        "--memory", action="store_true", help="in-memory DuckDB (default: a temporary store file)"
-    )
+    ap.add_argument("--memory", action="store_true", help="in-memory DuckDB (default: a temporary store file)")
     args = ap.parse_args()
 
     tmp = tempfile.TemporaryDirectory()
@@ -95,9 +91,7 @@ def main() -> None:
         con.execute(s)
     threads = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(
-        f"cpu cores: {os.cpu_count()}, load average: {load}, duckdb threads: {threads}, n_boot: {args.n_boot}"
-    )
+    print(f"cpu cores: {os.cpu_count()}, load average: {load}, duckdb threads: {threads}, n_boot: {args.n_boot}")
 
     t = time.perf_counter()
     info = make_synthetic_store(con, args.episodes, seed=0)
@@ -126,19 +120,12 @@ def main() -> None:
         "SELECT j.* REPLACE ('live-' || j.judgment_id AS judgment_id, 'live-' || j.episode_id AS episode_id, "
         "100000 AS sample) FROM judgments j WHERE 'live-' || j.episode_id IN (SELECT episode_id FROM _live_e)"
     ).to_arrow_table()
-    print(
-        f"aggregate incremental refresh, live-run batch of {live_e.num_rows} episodes, "
-        f"{live_j.num_rows} judgments:"
-    )
+    print(f"aggregate incremental refresh, live-run batch of {live_e.num_rows} episodes, {live_j.num_rows} judgments:")
     _incremental(con, live_j, live_e)
 
     # a retry pass: 1,000 judge errors spread over the store replaced by successes (same ids)
-    errs = con.sql(
-        "SELECT * FROM judgments WHERE verdict = 'error' ORDER BY judgment_id LIMIT 1000"
-    ).to_arrow_table()
-    fixed = errs.set_column(
-        errs.schema.get_field_index("verdict"), "verdict", pa.array(["pass"] * errs.num_rows)
-    )
+    errs = con.sql("SELECT * FROM judgments WHERE verdict = 'error' ORDER BY judgment_id LIMIT 1000").to_arrow_table()
+    fixed = errs.set_column(errs.schema.get_field_index("verdict"), "verdict", pa.array(["pass"] * errs.num_rows))
     fixed = fixed.set_column(
         fixed.schema.get_field_index("rationale"),
         "rationale",
@@ -158,18 +145,13 @@ def main() -> None:
     raw = build_report(con, n_boot=args.n_boot, run_ids=all_runs)
     assert raw.meta["source"] == "direct"
     a, b = rep.to_dict(), raw.to_dict()
-    equal = all(
-        _close(a[k], b[k]) for k in ("pass_rates", "deltas", "lifts", "agreement", "format", "trajectory")
-    )
+    equal = all(_close(a[k], b[k]) for k in ("pass_rates", "deltas", "lifts", "agreement", "format", "trajectory"))
     print(
         f"build_report from aggregates: median {_ms(med)} of {args.runs} "
         f"(min {_ms(min(runs))}, max {_ms(max(runs))}); "
         f"{len(rep.deltas)} deltas, {len(rep.lifts)} lifts, {len(rep.agreement)} agreement rows"
     )
-    print(
-        f"ratio to the {_ms(TARGET_S)} target: {med / TARGET_S:.2f} "
-        f"({'met' if med <= TARGET_S else 'MISSED'})"
-    )
+    print(f"ratio to the {_ms(TARGET_S)} target: {med / TARGET_S:.2f} ({'met' if med <= TARGET_S else 'MISSED'})")
     print(f"speed-up over the raw-table baseline: {direct_s / med:.1f}x")
     print(f"aggregate report equals the raw-table report (after the incremental refresh): {equal}")
     con.close()

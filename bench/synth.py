@@ -124,9 +124,7 @@ def synth_tables(
     all_t = np.arange(n_tasks)
     for i, c in enumerate(configs):
         ci = np.full(n_tasks, i)
-        true_delta[c["id"]] = float(
-            np.mean(p_pass(ci, all_t, np.ones(n_tasks)) - p_pass(ci, all_t, np.zeros(n_tasks)))
-        )
+        true_delta[c["id"]] = float(np.mean(p_pass(ci, all_t, np.ones(n_tasks)) - p_pass(ci, all_t, np.zeros(n_tasks))))
 
     correct = rng.random(n) < p_pass(cfg, task, cond)
     has_line = rng.random(n) < np.where(cond == 1, answer_line_rate[1], answer_line_rate[0])

@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -25,7 +25,7 @@ RunsDir = Annotated[
 ]
 
 
-def _fail(message: str, code: int = 2) -> None:
+def _fail(message: str, code: int = 2) -> NoReturn:
     from rich.console import Console
     from rich.text import Text
 
@@ -136,12 +136,10 @@ def resume(
 ) -> None:
     """Continue an interrupted or cancelled run in its own journal."""
     from engine.runner import RunOptions, load_run_experiment
-    from engine.store.journal import pid_alive, read_run_info
+    from engine.store.journal import pid_alive, read_run_info, run_status
 
     rd = _runs_dir(runs_dir)
     info = read_run_info(rd / run_id)
-    from engine.store.journal import run_status
-
     if info and run_status(rd / run_id).status == "running" and pid_alive(info.get("pid")):
         _fail(f"run {run_id} is still running (pid {info.get('pid')})")
     exp, options = load_run_experiment(rd, run_id)
@@ -161,7 +159,6 @@ def resume(
 @_guard
 def cancel(run_id: str, runs_dir: RunsDir = None) -> None:
     """Stop a running run cleanly (SIGTERM); it can be resumed later."""
-    import os
     import signal
 
     from engine.store.journal import pid_alive, read_run_info
@@ -289,9 +286,7 @@ def runs(runs_dir: RunsDir = None, as_json: Annotated[bool, typer.Option("--json
 def demo(
     full: Annotated[bool, typer.Option("--full", help="All 200 holdout tasks instead of the default slice.")] = False,
     limit: Annotated[int | None, typer.Option(help="Holdout tasks (default: the demo file's slice).")] = None,
-    no_sft: Annotated[
-        bool, typer.Option("--no-sft", help="Skip the corpus, LoRA SFT and student eval steps.")
-    ] = False,
+    no_sft: Annotated[bool, typer.Option("--no-sft", help="Skip the corpus, LoRA SFT and student eval steps.")] = False,
     runs_dir: RunsDir = None,
     events: Events = "rich",
 ) -> None:
@@ -315,7 +310,9 @@ def demo(
 @_guard
 def data_validate(
     file: Annotated[Path, typer.Argument(help="A skills/tasks/corpus .jsonl file or an experiment .toml.")],
-    kind: Annotated[str | None, typer.Option(help="skills | tasks | corpus | experiment (default: from the name)")] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="skills | tasks | corpus | experiment (default: from the name)")
+    ] = None,
     skills: Annotated[Path | None, typer.Option(help="Skills file to check task skill ids against.")] = None,
 ) -> None:
     """Validate a data file; errors name the file, the line and the field."""
@@ -331,7 +328,9 @@ def data_validate(
         exp = load_experiment(file)
         sel = select(exp)
         n = len(plan_episodes(exp, sel))
-        typer.echo(f"OK {file}: experiment '{exp.name}', {len(exp.configs)} configs, {len(sel.tasks)} tasks, {n} episodes")
+        typer.echo(
+            f"OK {file}: experiment '{exp.name}', {len(exp.configs)} configs, {len(sel.tasks)} tasks, {n} episodes"
+        )
         return
     if kind == "tasks":
         sk = skills or (file.parent / "skills.jsonl")

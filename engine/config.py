@@ -207,9 +207,7 @@ class Experiment(_Spec):
         for p in self.paths:
             for fam, jid in (("answer_line", p.answer_line), ("llm", p.llm)):
                 if jid is not None and jid not in judges and jid != "human":
-                    raise ValueError(
-                        f"paths: path '{p.name}' names judge '{jid}' for {fam}, which is not a judge"
-                    )
+                    raise ValueError(f"paths: path '{p.name}' names judge '{jid}' for {fam}, which is not a judge")
             if p.llm is not None and p.llm in judges and judges[p.llm].kind != "llm":
                 raise ValueError(f"paths: path '{p.name}' needs an llm judge for llm-scored tasks")
         names = [p.name for p in self.paths]

@@ -83,9 +83,7 @@ def episode_id(config_fp: str, task: Task, condition: str, sample: int, seed: in
     )
 
 
-def plan_episodes(
-    exp: Experiment, sel: Selection, configs: list[ConfigSpec] | None = None
-) -> list[PlannedEpisode]:
+def plan_episodes(exp: Experiment, sel: Selection, configs: list[ConfigSpec] | None = None) -> list[PlannedEpisode]:
     out: list[PlannedEpisode] = []
     for cfg in configs if configs is not None else exp.configs:
         fp = cfg.fingerprint()
@@ -96,9 +94,7 @@ def plan_episodes(
                 for sample in range(exp.samples):
                     seed = None
                     if cfg.sampling.temperature > 0:
-                        seed = (
-                            cfg.sampling.seed if cfg.sampling.seed is not None else exp.seed * 1000 + sample
-                        )
+                        seed = cfg.sampling.seed if cfg.sampling.seed is not None else exp.seed * 1000 + sample
                     out.append(
                         PlannedEpisode(
                             episode_id=episode_id(fp, task, condition, sample, seed),

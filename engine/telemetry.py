@@ -29,9 +29,7 @@ def _nvml() -> object | None:
 
             pynvml.nvmlInit()
         except Exception as exc:  # noqa: BLE001 - NVML absent or broken: NA, never fatal
-            _nvml_state["error"] = (
-                "no GPU" if "Shared Library" in str(exc) or "not found" in str(exc) else str(exc)
-            )
+            _nvml_state["error"] = "no GPU" if "Shared Library" in str(exc) or "not found" in str(exc) else str(exc)
             return None
         _nvml_state["mod"] = pynvml
         atexit.register(_shutdown)

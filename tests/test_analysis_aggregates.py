@@ -88,9 +88,7 @@ def test_aggregates_equal_direct_computation() -> None:
 
 
 @pytest.mark.parametrize("share", [1.0, 0.25])  # 1.0: every batch recomputes its keys, never rebuilds
-def test_incremental_refresh_with_replaced_errors_equals_rebuild(
-    share: float, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_incremental_refresh_with_replaced_errors_equals_rebuild(share: float, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(aggregates, "REBUILD_SHARE", share)
     tables = _tables(seed=1)
     j = tables.pop("judgments")

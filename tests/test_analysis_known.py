@@ -50,9 +50,7 @@ def build(con: duckdb.DuckDBPyConnection) -> None:
     )
     kinds = {"L": "llm", "al": "answer_line", "fa": "final_answer"}
     insert_rows(con, "judges", [{"judge_id": j, "judge_fp": f"jfp{j}", "kind": k} for j, k in kinds.items()])
-    insert_rows(
-        con, "tasks", [{"task_id": t, "task_hash": "h" + t, "scoring": s} for t, s in SCORING.items()]
-    )
+    insert_rows(con, "tasks", [{"task_id": t, "task_hash": "h" + t, "scoring": s} for t, s in SCORING.items()])
     eps, jds = [], []
     for cfg in VERDICTS:
         for ci, cond in enumerate(("no_skill", "curated")):
@@ -100,9 +98,7 @@ def con(request: pytest.FixtureRequest) -> duckdb.DuckDBPyConnection:
 
 def test_source(con: duckdb.DuckDBPyConnection) -> None:
     r = build_report(con, n_boot=200)
-    fresh = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'analysis_meta'").fetchall()[
-        0
-    ][0]
+    fresh = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'analysis_meta'").fetchall()[0][0]
     assert r.meta["source"] == ("aggregates" if fresh else "direct")
 
 

@@ -32,9 +32,7 @@ def _store(**kw: object) -> duckdb.DuckDBPyConnection:
 
 
 def test_derive_paths_per_llm_judge() -> None:
-    js = _judges(
-        ("al", "answer_line"), ("fa", "final_answer"), ("c", "llm"), ("g", "llm"), ("human", "human")
-    )
+    js = _judges(("al", "answer_line"), ("fa", "final_answer"), ("c", "llm"), ("g", "llm"), ("human", "human"))
     names = [(p.name, p.answer_line, p.llm) for p in derive_paths(js)]
     assert names == [
         ("bench:c", "al", "c"),

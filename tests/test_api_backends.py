@@ -71,13 +71,8 @@ def test_success_text_tokens_latency(fault_server: FaultServer, backend: str, no
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_many_requests_all_yield_with_the_toy_judge(
-    fault_server: FaultServer, backend: str, nonce: str
-) -> None:
-    reqs = [
-        request(f"k{i}", judge_prompt(("Paris" if i % 2 else "Lyon") + f" FAULT=ok:{nonce}{i}"))
-        for i in range(40)
-    ]
+def test_many_requests_all_yield_with_the_toy_judge(fault_server: FaultServer, backend: str, nonce: str) -> None:
+    reqs = [request(f"k{i}", judge_prompt(("Paris" if i % 2 else "Lyon") + f" FAULT=ok:{nonce}{i}")) for i in range(40)]
     results = generate(spec(fault_server, backend, concurrency=16), *reqs)
     assert sorted(results) == sorted(r.key for r in reqs)
     for i in range(40):
@@ -90,23 +85,16 @@ def test_results_yield_as_they_complete(make_fault_server, backend: str, nonce: 
     s = spec(server, backend, concurrency=4, retry={"timeout_s": 5})
     backend_ = make_backend(s)
     try:
-        order = [
-            r.key
-            for r in backend_.generate([request("slow", f"FAULT=timeoutx1:{nonce}"), request("fast", "hi")])
-        ]
+        order = [r.key for r in backend_.generate([request("slow", f"FAULT=timeoutx1:{nonce}"), request("fast", "hi")])]
     finally:
         backend_.close()
     assert order == ["fast", "slow"]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_closing_mid_run_still_yields_one_result_per_request(
-    make_fault_server, backend: str, nonce: str
-) -> None:
+def test_closing_mid_run_still_yields_one_result_per_request(make_fault_server, backend: str, nonce: str) -> None:
     server = make_fault_server(timeout_sleep=0.6)
-    backend_ = make_backend(
-        spec(server, backend, concurrency=1, retry={"timeout_s": 5, "sdk_max_retries": 0})
-    )
+    backend_ = make_backend(spec(server, backend, concurrency=1, retry={"timeout_s": 5, "sdk_max_retries": 0}))
     reqs = [request("slow", f"FAULT=timeoutx1:{nonce}"), request("a", "hi"), request("b", "hi")]
     timer = threading.Timer(0.2, backend_.close)
     timer.start()
@@ -172,13 +160,11 @@ def test_persistent_faults_end_in_an_error_after_every_retry(
 
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 422])
-def test_client_errors_are_not_retried(
-    fault_server: FaultServer, backend: str, status: int, nonce: str
-) -> None:
+def test_client_errors_are_not_retried(fault_server: FaultServer, backend: str, status: int, nonce: str) -> None:
     marker = f"FAULT={status}always:{nonce}"
-    r = generate(
-        spec(fault_server, backend, retry={"max_attempts": 3, "sdk_max_retries": 2}), request("k", marker)
-    )["k"]
+    r = generate(spec(fault_server, backend, retry={"max_attempts": 3, "sdk_max_retries": 2}), request("k", marker))[
+        "k"
+    ]
     assert r.error is not None and f"HTTP {status}" in r.error and "not retried" in r.error
     assert r.attempts == 1 == fault_server.marker_counts[marker]
 
@@ -202,9 +188,7 @@ def test_length_and_missing_usage(fault_server: FaultServer, backend: str, nonce
 
 def test_openai_request_parameters_for_a_generic_server(fault_server: FaultServer, nonce: str) -> None:
     marker = f"FAULT=ok:{nonce}"
-    s = spec(
-        fault_server, "openai", chat_template_kwargs={"enable_thinking": False}, extra_body={"top_k": 20}
-    )
+    s = spec(fault_server, "openai", chat_template_kwargs={"enable_thinking": False}, extra_body={"top_k": 20})
     generate(s, request("k", marker, temperature=0.7, top_p=0.9, seed=7, stop=("###",), max_tokens=99))
     body = fault_server.bodies_by_marker[marker]
     assert body["max_tokens"] == 99 and "max_completion_tokens" not in body
@@ -249,9 +233,7 @@ def test_key_reaches_the_server_but_no_result_or_verdict(
     fault_server: FaultServer, backend: str, nonce: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("COCKPIT_TEST_KEY", SECRET)
-    s = spec(
-        fault_server, backend, api_key_env="COCKPIT_TEST_KEY", retry={"max_attempts": 2, "sdk_max_retries": 0}
-    )
+    s = spec(fault_server, backend, api_key_env="COCKPIT_TEST_KEY", retry={"max_attempts": 2, "sdk_max_retries": 0})
     markers = {k: f"FAULT={k}:{nonce}" for k in ("ok", "leakkey", "401always", "429always", "malformed")}
     results = generate(s, *[request(k, f"{m} echo {SECRET}") for k, m in markers.items()])
     headers = fault_server.headers_by_marker[markers["ok"]]
@@ -330,10 +312,7 @@ def test_llm_judge_verdicts_and_faults(fault_server: FaultServer, backend: str, 
         JudgeItem("good", "e-good", TASK, f"The capital is Paris.\nANSWER: Paris FAULT=ok:{nonce}"),
         JudgeItem("bad", "e-bad", TASK, f"The capital is Lyon.\nANSWER: Lyon FAULT=ok:{nonce}b"),
         JudgeItem("flaky", "e-flaky", TASK, f"ANSWER: Paris FAULT=429x1:{nonce}"),
-        *[
-            JudgeItem(kind, f"e-{kind}", TASK, f"ANSWER: Paris FAULT={kind}:{nonce}")
-            for kind, _ in JUDGE_FAULTS
-        ],
+        *[JudgeItem(kind, f"e-{kind}", TASK, f"ANSWER: Paris FAULT={kind}:{nonce}") for kind, _ in JUDGE_FAULTS],
     ]
     try:
         verdicts = {v.key: v for v in judge.judge(items)}
@@ -377,9 +356,7 @@ def test_retry_after_parsing_and_backoff() -> None:
 
 
 def test_describe_classifies() -> None:
-    assert (
-        describe(_StatusError(429))[0] and describe(_StatusError(503))[0] and describe(_StatusError(408))[0]
-    )
+    assert describe(_StatusError(429))[0] and describe(_StatusError(503))[0] and describe(_StatusError(408))[0]
     for status in (400, 401, 403, 404, 422, 413):
         assert not describe(_StatusError(status))[0]
     assert describe(ValueError("Expecting value"))[0] is False

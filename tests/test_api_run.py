@@ -93,9 +93,7 @@ concurrency = 8
     return p
 
 
-def test_judge_faults_are_errors_and_keys_never_stored(
-    tmp_path: Path, runs_dir: Path, fault_server, nonce
-) -> None:
+def test_judge_faults_are_errors_and_keys_never_stored(tmp_path: Path, runs_dir: Path, fault_server, nonce) -> None:
     suite = _suite(tmp_path, nonce)
     exp = _experiment(tmp_path, suite, fault_server)
     env = dict(os.environ, SKC_TEST_OPENAI_KEY=OPENAI_KEY, SKC_TEST_ANTHROPIC_KEY=ANTHROPIC_KEY)

@@ -115,9 +115,7 @@ def test_bad_task_files(tmp_path: Path, runs_dir: Path, name: str, content: byte
     _assert_clean_failure(res, suite / "tasks.jsonl", line, fragment, runs_dir)
     # the same file behind an experiment: `engine run` refuses before writing anything
     exp = _experiment(tmp_path, suite)
-    res = cli.invoke(
-        app, ["run", str(exp), "--runs-dir", str(runs_dir), "--events", "none"], terminal_width=400
-    )
+    res = cli.invoke(app, ["run", str(exp), "--runs-dir", str(runs_dir), "--events", "none"], terminal_width=400)
     _assert_clean_failure(res, suite / "tasks.jsonl", line, fragment, runs_dir)
 
 
@@ -191,9 +189,7 @@ EXPERIMENT_CASES = [
 def test_bad_experiment_files(tmp_path: Path, runs_dir: Path, name: str, body: str, line, fragment) -> None:
     exp = _experiment(tmp_path, tmp_path, body)
     cli = CliRunner()
-    res = cli.invoke(
-        app, ["run", str(exp), "--runs-dir", str(runs_dir), "--events", "none"], terminal_width=400
-    )
+    res = cli.invoke(app, ["run", str(exp), "--runs-dir", str(runs_dir), "--events", "none"], terminal_width=400)
     _assert_clean_failure(res, exp, line, fragment, runs_dir)
     res = cli.invoke(app, ["data", "validate", str(exp)], terminal_width=400)
     _assert_clean_failure(res, exp, line, fragment, runs_dir)

@@ -12,9 +12,7 @@ from engine.judges.normalize import extract_answer_line, matches, parse_date
 
 
 def _task(answer: str, answer_type: str = "integer", **kw) -> Task:
-    return Task(
-        id="t1", skill_id="s", split="holdout", prompt="p", answer=answer, answer_type=answer_type, **kw
-    )
+    return Task(id="t1", skill_id="s", split="holdout", prompt="p", answer=answer, answer_type=answer_type, **kw)
 
 
 def _verdict(kind: str, task: Task, completion: str):
@@ -82,10 +80,7 @@ def test_final_answer_judge_accepts_prose_conclusions() -> None:
     d = _task("2024-03-05", "date")
     assert _verdict("final_answer", d, "Adding 10 days gives March 5, 2024.").verdict == "pass"
     c = _task("B", "choice", choices=["A", "B"])
-    assert (
-        _verdict("final_answer", c, "Comparing both, offer A is worse, so the better one is B.").verdict
-        == "pass"
-    )
+    assert _verdict("final_answer", c, "Comparing both, offer A is worse, so the better one is B.").verdict == "pass"
     s = _task("olleh", "string")
     assert _verdict("final_answer", s, "Reversed, the word reads olleh.").verdict == "pass"
 

@@ -55,12 +55,8 @@ def test_run_stores_both_conditions_and_every_judge(mini_experiment: Path, runs_
         ]
         completions = [r[0] for r in store.query("SELECT completion FROM episodes")]
         assert all(isinstance(c, str) for c in completions) and sum(len(c) > 0 for c in completions) >= 18
-        curated = store.query("SELECT prompt FROM episodes WHERE condition='curated' AND task_id='add-h1'")[
-            0
-        ][0]
-        plain = store.query("SELECT prompt FROM episodes WHERE condition='no_skill' AND task_id='add-h1'")[0][
-            0
-        ]
+        curated = store.query("SELECT prompt FROM episodes WHERE condition='curated' AND task_id='add-h1'")[0][0]
+        plain = store.query("SELECT prompt FROM episodes WHERE condition='no_skill' AND task_id='add-h1'")[0][0]
         assert "Follow this procedure" in curated and "Follow this procedure" not in plain
         assert "ANSWER:" in curated and "ANSWER:" in plain  # same output instruction in both conditions
         assert store.query("SELECT status FROM runs") == [("finished",)]
@@ -76,9 +72,7 @@ def test_sigkill_at_several_points_then_resume(mini_experiment: Path, runs_dir: 
     kills = 0
     for target in (2, 8, 14):
         before = len(_episode_ids(runs_dir))
-        p = subprocess.Popen(
-            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-        )
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         deadline = time.time() + 300
         while time.time() < deadline and p.poll() is None:
             if len(_episode_ids(runs_dir)) >= target:
@@ -118,9 +112,7 @@ def test_resume_command_continues_the_same_run(mini_experiment: Path, runs_dir: 
     text = mini_experiment.read_text().replace("batch_size = 10", "batch_size = 2")
     mini_experiment.write_text(text)
     run_id = "resume-me"
-    cmd = engine_cmd(
-        "run", str(mini_experiment), "--runs-dir", str(runs_dir), "--run-id", run_id, "--events", "none"
-    )
+    cmd = engine_cmd("run", str(mini_experiment), "--runs-dir", str(runs_dir), "--run-id", run_id, "--events", "none")
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     journal = runs_dir / run_id / "episodes.jsonl"
     deadline = time.time() + 300
@@ -144,9 +136,7 @@ def test_resume_command_continues_the_same_run(mini_experiment: Path, runs_dir: 
     assert [d.name for d in jr.run_dirs(runs_dir)] == [run_id]
 
 
-def test_judge_rescore_adds_judges_without_generating(
-    mini_experiment: Path, runs_dir: Path, tmp_path: Path
-) -> None:
+def test_judge_rescore_adds_judges_without_generating(mini_experiment: Path, runs_dir: Path, tmp_path: Path) -> None:
     # generate with the extractor only, then add the lenient judge and a logprob LLM judge
     cmd = engine_cmd(
         "run", str(mini_experiment), "--runs-dir", str(runs_dir), "--judge", "extractor", "--events", "none"

@@ -42,9 +42,7 @@ def _episode(eid: str, run_id: str, error: str | None = None, completion: str = 
 
 def _journal(runs: Path, run_id: str) -> jr.RunJournal:
     j = jr.RunJournal(runs, run_id)
-    j.write_run_info(
-        {"run_id": run_id, "kind": "eval", "experiment": "x", "pid": 0, "started_at": time.time()}
-    )
+    j.write_run_info({"run_id": run_id, "kind": "eval", "experiment": "x", "pid": 0, "started_at": time.time()})
     return j
 
 
@@ -151,9 +149,7 @@ def test_kill_during_ingest_never_corrupts_the_store(runs_dir: Path) -> None:
     j.close()
     killed = 0
     for delay in (0.3, 0.6, 1.0):
-        p = subprocess.Popen(
-            [sys.executable, "-c", INGEST_SCRIPT, str(runs_dir)], stdout=subprocess.PIPE, text=True
-        )
+        p = subprocess.Popen([sys.executable, "-c", INGEST_SCRIPT, str(runs_dir)], stdout=subprocess.PIPE, text=True)
         assert p.stdout is not None and p.stdout.readline().strip() == "open"
         time.sleep(delay)
         if p.poll() is None:

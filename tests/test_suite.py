@@ -122,8 +122,7 @@ def test_no_skill_prompts_carry_no_skill_text(suite) -> None:
     skills, tasks, _ = suite
     by_id = {s.id: s for s in skills}
     rendered = [
-        (t.skill_id, render_messages(t, by_id[t.skill_id], "no_skill")[0]["content"], "no_skill")
-        for t in tasks
+        (t.skill_id, render_messages(t, by_id[t.skill_id], "no_skill")[0]["content"], "no_skill") for t in tasks
     ]
     check_no_skill_prompts(rendered, by_id)
     # the check does bite: a curated prompt passed off as no-skill is refused
@@ -251,9 +250,7 @@ def test_gold_dates(suite) -> None:
 def test_gold_time_zones(suite) -> None:
     _, tasks, _ = suite
     for t in by_skill(tasks, "time-zone-conversion"):
-        when = dt.datetime.strptime(
-            re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", t.prompt).group(0), "%Y-%m-%d %H:%M"
-        )
+        when = dt.datetime.strptime(re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", t.prompt).group(0), "%Y-%m-%d %H:%M")
         offs = [
             dt.timezone((-1 if s == "-" else 1) * dt.timedelta(hours=int(h), minutes=int(mi)))
             for s, h, mi in re.findall(r"UTC([+-])(\d{2}):(\d{2})", t.prompt)
@@ -307,8 +304,7 @@ def test_gold_ciphers(suite) -> None:
         plain = next(q for q in quoted if " " in q)
         letters = iter(range(10**6))
         dec = "".join(
-            chr((ord(c) - ord(key[next(letters) % len(key)])) % 26 + 97) if c.isalpha() else c
-            for c in t.answer
+            chr((ord(c) - ord(key[next(letters) % len(key)])) % 26 + 97) if c.isalpha() else c for c in t.answer
         )
         assert dec == plain, t.id
     for t in by_skill(tasks, "rail-fence-encrypt"):
@@ -416,9 +412,7 @@ def test_gold_finance(suite) -> None:
     for t in by_skill(tasks, "progressive-tax"):
         income = Decimal(re.search(r"income of \$(\d+\.\d\d)", t.prompt).group(1))
         tax = Decimal(0)
-        for rate, lo, hi in re.findall(
-            r"(\d+)% on income (?:from|above) \$([\d,]+)(?: to \$([\d,]+))?", t.prompt
-        ):
+        for rate, lo, hi in re.findall(r"(\d+)% on income (?:from|above) \$([\d,]+)(?: to \$([\d,]+))?", t.prompt):
             lo_d = Decimal(lo.replace(",", ""))
             hi_d = Decimal(hi.replace(",", "")) if hi else income
             tax += max(Decimal(0), min(income, hi_d) - lo_d) * Decimal(rate) / 100
@@ -485,10 +479,7 @@ def test_gold_geometry(suite) -> None:
     for t in by_skill(tasks, "shoelace-area"):
         pts = [(int(x), int(y)) for x, y in re.findall(r"\((-?\d+), (-?\d+)\)", t.prompt)]
         # trapezoid formula, a different route to the same area
-        area = (
-            abs(sum((x2 - x1) * (y2 + y1) for (x1, y1), (x2, y2) in zip(pts, pts[1:] + pts[:1], strict=True)))
-            / 2
-        )
+        area = abs(sum((x2 - x1) * (y2 + y1) for (x1, y1), (x2, y2) in zip(pts, pts[1:] + pts[:1], strict=True))) / 2
         assert float(t.answer) == area, t.id
     for t in by_skill(tasks, "heron-area"):
         a, b, c = (int(x) for x in re.search(r"(\d+)\D+?(\d+)\D+?and (\d+)", t.prompt).groups())
@@ -583,9 +574,7 @@ def test_gold_formats_and_records(suite) -> None:
     assert sorted(reversed(spec), key=functools.cmp_to_key(cmp)) == spec
     for t in by_skill(tasks, "semver-precedence"):
         listed = re.sub(r"(Versioning|SemVer) 2\.0\.0", "", t.prompt)
-        versions = re.findall(
-            r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.]*[0-9A-Za-z])?(?:\+[0-9A-Za-z.]*[0-9A-Za-z])?", listed
-        )
+        versions = re.findall(r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.]*[0-9A-Za-z])?(?:\+[0-9A-Za-z.]*[0-9A-Za-z])?", listed)
         ordered = sorted(set(versions), key=functools.cmp_to_key(cmp))
         want = ordered[-1] if "highest" in t.prompt else ordered[0]
         assert t.answer == want, t.id

@@ -148,10 +148,7 @@ def _recompute_judgments(con: Any) -> None:
         f"(SELECT r.rowid FROM judgments AS r SEMI JOIN _analysis_pk AS k ON {_match('r', 'k', PAIR_KEY)})"
     )
     try:
-        rows = (
-            "(SELECT r.* FROM _analysis_rows AS r SEMI JOIN _analysis_tk AS k "
-            f"ON {_match('r', 'k', TASK_KEY)})"
-        )
+        rows = f"(SELECT r.* FROM _analysis_rows AS r SEMI JOIN _analysis_tk AS k ON {_match('r', 'k', TASK_KEY)})"
         _replace(con, "analysis_task", "_analysis_tk", TASK_KEY, task_sql(rows))
         _replace(con, "analysis_pair", "_analysis_pk", PAIR_KEY, pair_sql("_analysis_rows"))
     finally:
@@ -161,9 +158,7 @@ def _recompute_judgments(con: Any) -> None:
 def _recompute_episodes(con: Any, new_episodes: pa.Table) -> None:
     _keys_table(con, "_analysis_fk", new_episodes, FORMAT_KEY)
     try:
-        rows = (
-            f"(SELECT r.* FROM episodes AS r SEMI JOIN _analysis_fk AS k ON {_match('r', 'k', FORMAT_KEY)})"
-        )
+        rows = f"(SELECT r.* FROM episodes AS r SEMI JOIN _analysis_fk AS k ON {_match('r', 'k', FORMAT_KEY)})"
         _replace(con, "analysis_format", "_analysis_fk", FORMAT_KEY, format_sql(rows))
     finally:
         con.execute("DROP TABLE IF EXISTS _analysis_fk")
@@ -199,9 +194,7 @@ def refresh(con: Any, new_judgments: pa.Table | None = None, *, new_episodes: pa
         try:
             touched = _keys_table(con, "_analysis_pk", new_judgments, PAIR_KEY)
             _keys_table(con, "_analysis_tk", new_judgments, TASK_KEY)
-            held = con.execute(
-                "SELECT count(DISTINCT (config_id, config_fp, task_id)) FROM analysis_task"
-            ).fetchall()
+            held = con.execute("SELECT count(DISTINCT (config_id, config_fp, task_id)) FROM analysis_task").fetchall()
             if touched > REBUILD_SHARE * held[0][0]:
                 _rebuild(con, ("analysis_task", "analysis_pair"))
             else:

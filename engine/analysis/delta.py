@@ -192,9 +192,7 @@ def with_cis(items: Sequence[Delta | Comparison], *, n_boot: int, seed: int) -> 
         it.ci_low, it.ci_high = lo, hi
 
 
-def compare(
-    a: Delta, b: Delta, *, n_boot: int = 2000, seed: int = 0, warnings: list[str] | None = None
-) -> Comparison:
+def compare(a: Delta, b: Delta, *, n_boot: int = 2000, seed: int = 0, warnings: list[str] | None = None) -> Comparison:
     """Δ(a) − Δ(b) on one judge path, with a paired bootstrap CI over the tasks both cover.
 
     Raises PathMismatchError when a and b come from different judge paths. A coverage difference

@@ -116,9 +116,7 @@ def _config_order(c: ConfigInfo) -> tuple[Any, ...]:
     return (c.role == "frontier", c.size_b is None, c.size_b or 0.0, c.base_config is not None, c.label)
 
 
-def _configs(
-    con: Any, frames: Sequence[Frame], configs: Sequence[str] | None, warnings: list[str]
-) -> list[ConfigInfo]:
+def _configs(con: Any, frames: Sequence[Frame], configs: Sequence[str] | None, warnings: list[str]) -> list[ConfigInfo]:
     seen: set[tuple[str, str]] = set()
     for f in frames:
         if f.n:
@@ -174,9 +172,7 @@ def load(con: Any, *, run_ids: Sequence[str] | None = None, configs: Sequence[st
         "analysis_pair": "analysis_pair" if fresh["judgments"] else f"({agg.pair_sql(jsrc)})",
         "analysis_format": "analysis_format" if fresh["episodes"] else f"({agg.format_sql(esrc)})",
     }
-    task, pair, fmt = (
-        _fetch(con, f"SELECT {', '.join(agg.COLUMNS[t])} FROM {rel[t]} AS r{where}") for t in agg.TABLES
-    )
+    task, pair, fmt = (_fetch(con, f"SELECT {', '.join(agg.COLUMNS[t])} FROM {rel[t]} AS r{where}") for t in agg.TABLES)
     source = {(True, True): "aggregates", (False, False): "direct"}.get(
         (fresh["judgments"], fresh["episodes"]), "mixed"
     )
@@ -193,11 +189,7 @@ def load(con: Any, *, run_ids: Sequence[str] | None = None, configs: Sequence[st
         kinds[f"{jid}\0{jfp}"] = kind
         kinds.setdefault(jid, kind)
     combos, inv = _combos(task, "judge_id", "judge_fp") if task.n else ([], np.zeros(0, np.int64))
-    tot = (
-        task.num["ns_n"] + task.num["ns_err"] + task.num["cu_n"] + task.num["cu_err"]
-        if task.n
-        else np.zeros(0)
-    )
+    tot = task.num["ns_n"] + task.num["ns_err"] + task.num["cu_n"] + task.num["cu_err"] if task.n else np.zeros(0)
     counts = np.bincount(inv, weights=tot, minlength=len(combos)) if task.n else np.zeros(0)
     judges = judge_labels([(j, f, int(n)) for (j, f), n in zip(combos, counts.tolist(), strict=True)], kinds)
     jidx = {(j.judge_id, j.judge_fp or ""): i for i, j in enumerate(judges)}
@@ -216,7 +208,5 @@ def load(con: Any, *, run_ids: Sequence[str] | None = None, configs: Sequence[st
     multi = sorted({j.judge_id for j in judges if j.label != j.judge_id})
     for jid in multi:
         labels = ", ".join(j.label for j in judges if j.judge_id == jid)
-        warnings.append(
-            f"judge '{jid}' has several fingerprints ({labels}); they are treated as separate judges"
-        )
+        warnings.append(f"judge '{jid}' has several fingerprints ({labels}); they are treated as separate judges")
     return Inputs(task, pair, fmt, infos, judges, source, warnings)

@@ -44,7 +44,5 @@ def pass_rates(inp: Inputs) -> list[PassRate]:
         for cond, pre in zip(CONDITIONS, ("ns", "cu"), strict=True):
             n, p, e = (int(s[f"{pre}_{x}"][k]) for x in ("n", "pass", "err"))
             if n or e:
-                out.append(
-                    PassRate(inp.configs[ci].label, cond, inp.judges[ji].label, n, p, p / n if n else None, e)
-                )
+                out.append(PassRate(inp.configs[ci].label, cond, inp.judges[ji].label, n, p, p / n if n else None, e))
     return out

@@ -39,9 +39,7 @@ def _p(p: float | None) -> str:
 
 
 def _table(title: str | Text, headers: Iterable[str], right_from: int = 1) -> Table:
-    t = Table(
-        title=literal(title) if isinstance(title, str) else title, title_justify="left", header_style="bold"
-    )
+    t = Table(title=literal(title) if isinstance(title, str) else title, title_justify="left", header_style="bold")
     for i, h in enumerate(headers):
         t.add_column(literal(h), justify="right" if i >= right_from else "left", no_wrap=i < right_from)
     return t
@@ -77,8 +75,7 @@ def _pass_rates(r: Report) -> Table:
         cells.setdefault((pr.config, pr.judge), {})[pr.condition] = pr
     for (cfg, judge), by in cells.items():
         shown = [
-            f"{_pct(by[c].pass_rate)} ({by[c].passes}/{by[c].n})" if c in by else "—"
-            for c in ("no_skill", "curated")
+            f"{_pct(by[c].pass_rate)} ({by[c].passes}/{by[c].n})" if c in by else "—" for c in ("no_skill", "curated")
         ]
         _row(t, cfg, judge, *shown, sum(x.errors for x in by.values()))
     return t
@@ -259,9 +256,7 @@ def render_report(report: Report, console: Console) -> None:
     """Print every section of a report that has rows, then its warnings."""
     head = Text("Report — headline path: ")
     head.append(literal(report.headline or "—", "bold"))
-    head.append(
-        f"  (source: {report.meta.get('source', '?')}, bootstrap: {report.meta.get('n_boot')} resamples)"
-    )
+    head.append(f"  (source: {report.meta.get('source', '?')}, bootstrap: {report.meta.get('n_boot')} resamples)")
     console.print(head)
     sections: list[Table] = [_paths(report), _pass_rates(report), *_deltas(report)]
     if report.lifts:

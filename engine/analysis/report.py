@@ -94,9 +94,7 @@ def _lifts(inp: Inputs, ds: list[Delta], paths: list[JudgePath], warnings: list[
             continue
         bases = [b for b in inp.configs if b.config_id == c.base_config]
         if not bases:
-            warnings.append(
-                f"no SFT lift for {c.label}: its base config '{c.base_config}' has no judgments here"
-            )
+            warnings.append(f"no SFT lift for {c.label}: its base config '{c.base_config}' has no judgments here")
             continue
         if len(bases) > 1:
             warnings.append(
@@ -120,9 +118,7 @@ def _trajectory(inp: Inputs, ds: list[Delta], headline: str | None) -> list[Traj
         if d is None:
             continue
         series = "frontier" if c.role == "frontier" else "sft" if c.base_config else "base"
-        pts.append(
-            TrajectoryPoint(c.label, series, c.size_b, c.base_config, d.delta, d.ci_low, d.ci_high, d.n_tasks)
-        )
+        pts.append(TrajectoryPoint(c.label, series, c.size_b, c.base_config, d.delta, d.ci_low, d.ci_high, d.n_tasks))
     order = {"base": 0, "sft": 1, "frontier": 2}
     pts.sort(key=lambda p: (order[p.series], p.size_b is None, p.size_b or 0.0, p.config))
     return pts
@@ -139,9 +135,7 @@ def _path_warnings(inp: Inputs, paths: list[JudgePath], ds: list[Delta], warning
         for fam in ("answer_line", "llm"):
             j = p.judge_for(fam)
             if j is not None and j not in have:
-                warnings.append(
-                    f"path '{p.name}' names judge '{j}' for {fam} tasks, which has no judgments here"
-                )
+                warnings.append(f"path '{p.name}' names judge '{j}' for {fam} tasks, which has no judgments here")
         if p.partial:
             fam = "answer_line" if p.answer_line else "llm"
             other = "llm" if fam == "answer_line" else "answer_line"

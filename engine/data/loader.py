@@ -72,9 +72,7 @@ def iter_jsonl(path: Path) -> Iterable[tuple[int, dict]]:
         try:
             obj = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise DataError(
-                str(path), lineno, None, f"invalid JSON: {exc.msg} (column {exc.colno})"
-            ) from None
+            raise DataError(str(path), lineno, None, f"invalid JSON: {exc.msg} (column {exc.colno})") from None
         if not isinstance(obj, dict):
             raise DataError(str(path), lineno, None, f"expected a JSON object, got {type(obj).__name__}")
         yield lineno, obj
@@ -94,9 +92,7 @@ def load_rows(path: str | Path, model: type[M], *, unique: str | None = "id") ->
         if unique is not None:
             key = str(getattr(row, unique))
             if key in seen:
-                raise DataError(
-                    str(path), lineno, unique, f"duplicate {unique} '{key}' (first on line {seen[key]})"
-                )
+                raise DataError(str(path), lineno, unique, f"duplicate {unique} '{key}' (first on line {seen[key]})")
             seen[key] = lineno
         rows.append(row)
     if not rows:

@@ -56,8 +56,7 @@ def check_no_skill_prompts(prompts: Iterable[tuple[str, str, Condition]], skills
             for frag in frags:
                 if frag in norm:
                     raise LeakageError(
-                        f"skill text of '{sid}' reaches a no-skill prompt (task skill '{skill_id}'): "
-                        f"'{frag[:60]}...'"
+                        f"skill text of '{sid}' reaches a no-skill prompt (task skill '{skill_id}'): '{frag[:60]}...'"
                     )
 
 

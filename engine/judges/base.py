@@ -48,9 +48,7 @@ class Judge(ABC):
 
     def fingerprint(self) -> str:
         model = self.spec.model.fingerprint() if self.spec.model is not None else None
-        return canonical_hash(
-            {"kind": self.kind, "version": self.version, "model": model, "mode": self.spec.mode}
-        )
+        return canonical_hash({"kind": self.kind, "version": self.version, "model": model, "mode": self.spec.mode})
 
     def judgment_id(self, episode_id: str) -> str:
         return canonical_hash({"episode": episode_id, "judge": self.id, "fp": self.fingerprint()}, 24)

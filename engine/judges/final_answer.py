@@ -83,9 +83,7 @@ class FinalAnswerJudge(Judge):
             return Verdict(item.key, "fail", "empty completion")
         value = last_value(sentence, task)
         if value is None:
-            return Verdict(
-                item.key, "fail", f"no {task.answer_type} stated in the conclusion '{sentence[:120]}'"
-            )
+            return Verdict(item.key, "fail", f"no {task.answer_type} stated in the conclusion '{sentence[:120]}'")
         ok = matches(value, task.answer, task.answer_type, task.tolerance)
         verb = "equals" if ok else "does not equal"
         return Verdict(

@@ -23,9 +23,7 @@ SYSTEM = (
     "the gold answer, following the rubric. The format of the response does not matter: a correct "
     "answer stated in prose counts as much as one on an ANSWER: line."
 )
-VERDICT_LINE = re.compile(
-    r"^\s*\**\s*VERDICT\s*\**\s*:\s*\**\s*(PASS|FAIL)\s*\**\s*\.?\s*$", re.IGNORECASE | re.M
-)
+VERDICT_LINE = re.compile(r"^\s*\**\s*VERDICT\s*\**\s*:\s*\**\s*(PASS|FAIL)\s*\**\s*\.?\s*$", re.IGNORECASE | re.M)
 CHOICES = (" PASS", " FAIL")
 
 
@@ -131,9 +129,7 @@ class LLMJudge(Judge):
                 continue
             p_pass, p_fail = r.probs.get(CHOICES[0], 0.0), r.probs.get(CHOICES[1], 0.0)
             if p_pass + p_fail <= 0.0:
-                yield Verdict(
-                    r.key, "error", "PASS and FAIL both have zero probability", latency_s=r.latency_s
-                )
+                yield Verdict(r.key, "error", "PASS and FAIL both have zero probability", latency_s=r.latency_s)
                 continue
             share = p_pass / (p_pass + p_fail)
             yield Verdict(

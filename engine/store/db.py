@@ -196,9 +196,7 @@ class Store:
                     )
                     src = "_batch"
                 # a new success replaces a stored error
-                con.execute(
-                    f"DELETE FROM {name} WHERE ({err}) AND {k} IN (SELECT {k} FROM {src} WHERE NOT ({err}))"
-                )
+                con.execute(f"DELETE FROM {name} WHERE ({err}) AND {k} IN (SELECT {k} FROM {src} WHERE NOT ({err}))")
                 inserted = con.execute(
                     f"INSERT INTO {name} SELECT * FROM {src} n WHERE NOT EXISTS "
                     f"(SELECT 1 FROM {name} t WHERE t.{k} = n.{k})"

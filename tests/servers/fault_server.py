@@ -334,9 +334,7 @@ class FaultServer:
             await self._send(writer, 400, self._error_body(fmt, 400, "streaming is not supported here"))
             return True
         texts = [_text_of(m.get("content")) for m in messages if isinstance(m, dict)]
-        users = [
-            _text_of(m.get("content")) for m in messages if isinstance(m, dict) and m.get("role") == "user"
-        ]
+        users = [_text_of(m.get("content")) for m in messages if isinstance(m, dict) and m.get("role") == "user"]
         kind, limit = "ok", None
         found = MARKER.search("\n".join(texts))
         if found is not None:
@@ -414,14 +412,8 @@ class FaultServer:
         if fmt == "anthropic":
             etype = ANTHROPIC_ERROR_TYPES.get(status, "api_error")
             return json.dumps({"type": "error", "error": {"type": etype, "message": message}}).encode()
-        etype = (
-            "rate_limit_error"
-            if status == 429
-            else ("server_error" if status >= 500 else "invalid_request_error")
-        )
-        return json.dumps(
-            {"error": {"message": message, "type": etype, "param": None, "code": None}}
-        ).encode()
+        etype = "rate_limit_error" if status == 429 else ("server_error" if status >= 500 else "invalid_request_error")
+        return json.dumps({"error": {"message": message, "type": etype, "param": None, "code": None}}).encode()
 
 
 def main(argv: list[str] | None = None) -> None:

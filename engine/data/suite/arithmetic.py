@@ -242,8 +242,7 @@ PERCENT_CHAIN = SkillDef(
     domain="arithmetic",
     description="Combine several percentage increases and decreases into one exact overall change.",
     procedure=(
-        "Convert each percentage change into a multiplier: 1 + p/100 for an increase, 1 − p/100 for a "
-        "decrease.",
+        "Convert each percentage change into a multiplier: 1 + p/100 for an increase, 1 − p/100 for a decrease.",
         "Multiply all the multipliers together, in order, to get the overall multiplier.",
         "Multiply the starting value by the overall multiplier to get the final value.",
         "Compute the net percentage change as (overall multiplier − 1) × 100.",

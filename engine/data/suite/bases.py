@@ -95,8 +95,7 @@ def _twos_complement(rng: random.Random, free_form: bool) -> Generated:
     art = "an" if width == 8 else "a"
     prompt = rng.choice(
         [
-            f"Write {v} as {art} {width}-bit two's-complement binary number. Give all {width} bits without "
-            "spaces.",
+            f"Write {v} as {art} {width}-bit two's-complement binary number. Give all {width} bits without spaces.",
             f"{art.capitalize()} {width}-bit signed register stores {v} in two's complement. What bit "
             "pattern "
             f"does it hold? Write all {width} bits without spaces.",

@@ -53,13 +53,9 @@ def verify(task: Task, gen: Generated, free_form: bool) -> None:
     if re.search(r"answer\s*:", task.prompt, re.IGNORECASE):
         raise SuiteError(f"{where}: the prompt carries an output-format instruction")
     if len(gen.worked) != PROCEDURE_STEPS or any(len(s) > MAX_STEP_CHARS for s in gen.worked):
-        raise SuiteError(
-            f"{where}: worked solution must be {PROCEDURE_STEPS} steps of <= {MAX_STEP_CHARS} chars"
-        )
+        raise SuiteError(f"{where}: worked solution must be {PROCEDURE_STEPS} steps of <= {MAX_STEP_CHARS} chars")
     if free_form != (task.scoring == "llm"):
-        raise SuiteError(
-            f"{where}: expected {'llm' if free_form else 'answer_line'} scoring, got {task.scoring}"
-        )
+        raise SuiteError(f"{where}: expected {'llm' if free_form else 'answer_line'} scoring, got {task.scoring}")
     if task.scoring == "llm":
         if task.answer_type != "free" or not task.rubric:
             raise SuiteError(f"{where}: llm-scored tasks must be free-form with a rubric")
@@ -147,10 +143,7 @@ def build_suite(
     check_split_disjoint(holdout, train)
     by_id = {s.id: s for s in skill_rows}
     check_no_skill_prompts(
-        (
-            (t.skill_id, render_messages(t, by_id[t.skill_id], "no_skill")[0]["content"], "no_skill")
-            for t in tasks
-        ),
+        ((t.skill_id, render_messages(t, by_id[t.skill_id], "no_skill")[0]["content"], "no_skill") for t in tasks),
         by_id,
     )
     return skill_rows, tasks, solutions

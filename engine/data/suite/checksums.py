@@ -115,9 +115,7 @@ def _isbn10(rng: random.Random, free_form: bool) -> Generated:
         + ".",
         f"Sum = {total}.",
         f"{total} mod 11 = {total % 11}; (11 − {total % 11}) mod 11 = {v}.",
-        f"Check character: {ans}."
-        if ans != "X"
-        else "Value 10 is written as X, so the check character is X.",
+        f"Check character: {ans}." if ans != "X" else "Value 10 is written as X, so the check character is X.",
     )
     return Generated(prompt, ans, "string", worked)
 

@@ -47,13 +47,7 @@ def _day_of_week(rng: random.Random, free_form: bool) -> Generated:
     if rng.random() < 0.3:  # January and February need the year adjustment
         d = d.replace(month=rng.choice([1, 2]), day=min(d.day, 28))
     style = rng.randrange(3)
-    shown = (
-        d.isoformat()
-        if style == 0
-        else long_date(d)
-        if style == 1
-        else f"{MONTHS[d.month - 1]} {d.day}, {d.year}"
-    )
+    shown = d.isoformat() if style == 0 else long_date(d) if style == 1 else f"{MONTHS[d.month - 1]} {d.day}, {d.year}"
     templates = [
         f"What day of the week is {shown}?",
         f"On which day of the week does {shown} fall in the Gregorian calendar?",
@@ -78,8 +72,7 @@ def _day_of_week(rng: random.Random, free_form: bool) -> Generated:
     worked = (
         step1,
         f"K = {y} mod 100 = {k}, J = floor({y} / 100) = {j}.",
-        f"Terms: floor(13 × {m + 1} / 5) = {t1}, K = {k}, floor(K / 4) = {t3}, floor(J / 4) = {t4}, 5J "
-        f"= {t5}.",
+        f"Terms: floor(13 × {m + 1} / 5) = {t1}, K = {k}, floor(K / 4) = {t3}, floor(J / 4) = {t4}, 5J = {t5}.",
         f"h = ({q} + {t1} + {k} + {t3} + {t4} + {t5}) mod 7 = {total} mod 7 = {h}.",
         f"h = {h} means {ans}.",
     )
@@ -137,13 +130,10 @@ def _add_days(rng: random.Random, free_form: bool) -> Generated:
         rem -= length
         skipped.append(f"{MONTHS[m - 1][:3]} {y} ({length}) → {rem}")
     assert dt.date(y, m, rem) == end
-    step4 = (
-        "Whole months: " + ", ".join(skipped) + "." if skipped else f"N = {n - left} fits in the next month."
-    )
+    step4 = "Whole months: " + ", ".join(skipped) + "." if skipped else f"N = {n - left} fits in the next month."
     worked = (
         f"Start {start.isoformat()}, N = {n}.",
-        f"{MONTHS[start.month - 1]} {start.year} has {ml} days: {ml} − {start.day} = {left} remain; {n} "
-        f"> {left}.",
+        f"{MONTHS[start.month - 1]} {start.year} has {ml} days: {ml} − {start.day} = {left} remain; {n} > {left}.",
         f"N = {n} − {left} = {n - left}; now at {dt.date(start.year, start.month, ml).isoformat()}.",
         step4,
         f"Day {rem} of {MONTHS[m - 1]} {y}: {ans}.",
@@ -275,11 +265,7 @@ def _add_months(rng: random.Random, free_form: bool) -> Generated:
         )
     leap = calendar.isleap(y1)
     feb = f" ({y1} is {'a' if leap else 'not a'} leap year)" if m1 == 2 else ""
-    step5 = (
-        f"Day {d0} fits, so the date is {ans}."
-        if d0 <= ml1
-        else f"Day {d0} > {ml1}, so use day {ml1}: {ans}."
-    )
+    step5 = f"Day {d0} fits, so the date is {ans}." if d0 <= ml1 else f"Day {d0} > {ml1}, so use day {ml1}: {ans}."
     worked = (
         f"Year {y0}, month {m0}, day {d0}.",
         f"total = {m0} − 1 + {n} = {total}.",

@@ -13,9 +13,7 @@ from engine.data.suite.base import Generated, SkillDef, exact, fixed, free, mone
 
 def _compound(rng: random.Random, free_form: bool) -> Generated:
     principal = Fraction(rng.randint(20, 1200) * 50)
-    rate = Fraction(
-        rng.choice(["1.5", "2", "2.25", "2.75", "3", "3.5", "4", "4.25", "4.5", "5", "5.5", "6.5"])
-    )
+    rate = Fraction(rng.choice(["1.5", "2", "2.25", "2.75", "3", "3.5", "4", "4.25", "4.5", "5", "5.5", "6.5"]))
     years = rng.randint(3, 6)
     deposit = Fraction(rng.choice([0, 0, 0, 500, 1000, 1200, 2400]))
     bal = principal
@@ -60,8 +58,7 @@ COMPOUND = SkillDef(
         "Start with the opening balance for year 1.",
         "Compute the year's interest as balance × rate, round it to the cent, and add it (plus any "
         "end-of-year deposit) to the balance.",
-        "Repeat the previous step for each remaining year, using the new balance as the next opening "
-        "balance.",
+        "Repeat the previous step for each remaining year, using the new balance as the next opening balance.",
         "Report the balance after the final year.",
     ),
     generate=_compound,
@@ -117,8 +114,7 @@ def _loan_balance(rng: random.Random, free_form: bool) -> Generated:
         f"Principal repaid: {money(payment)} − {money(i1)} = {money(p1)}.",
         f"Balance: {money(principal)} − {money(p1)} = {money(b1)}.",
         "; ".join(
-            f"Month {m}: interest {money(a)}, principal {money(p)}, balance {money(b)}"
-            for m, a, p, b in rows[1:]
+            f"Month {m}: interest {money(a)}, principal {money(p)}, balance {money(b)}" for m, a, p, b in rows[1:]
         )
         + f". Balance after {n} payments: {ans}.",
     )
@@ -135,8 +131,7 @@ LOAN_BALANCE = SkillDef(
         "For the current month, compute interest = opening balance × monthly rate, rounded to the cent.",
         "Compute the principal repaid as the payment minus that month's interest.",
         "Subtract the principal repaid from the opening balance to get the new balance.",
-        "Repeat the interest, principal and balance steps for each payment and report the balance after "
-        "the last one.",
+        "Repeat the interest, principal and balance steps for each payment and report the balance after the last one.",
     ),
     generate=_loan_balance,
 )
@@ -209,9 +204,7 @@ def _progressive_tax(rng: random.Random, free_form: bool) -> Generated:
     t3 = t2 + rng.randint(20, 60) * 1000
     rates = sorted(rng.sample([10, 12, 15, 20, 22, 24, 25, 30, 32, 35, 37, 40, 45], 4))
     limits = [(0, t1), (t1, t2), (t2, t3), (t3, None)]
-    income = Fraction(
-        rng.randint(t1 + 1000, int(t3 * 1.5)) * 100 + rng.choice([0, 0, rng.randint(1, 99)]), 100
-    )
+    income = Fraction(rng.randint(t1 + 1000, int(t3 * 1.5)) * 100 + rng.choice([0, 0, rng.randint(1, 99)]), 100)
     portions = []
     for lo, hi in limits:
         top = income if hi is None else min(income, Fraction(hi))
@@ -237,8 +230,7 @@ def _progressive_tax(rng: random.Random, free_form: bool) -> Generated:
     worked = (
         "Brackets: "
         + "; ".join(
-            f"{lo}–{hi} at {r}%" if hi else f"above {lo} at {r}%"
-            for (lo, hi), r in zip(limits, rates, strict=True)
+            f"{lo}–{hi} at {r}%" if hi else f"above {lo} at {r}%" for (lo, hi), r in zip(limits, rates, strict=True)
         )
         + ".",
         "Portions: " + ", ".join(money(p) for p in portions) + ".",
@@ -334,8 +326,7 @@ def _loan_comparison(rng: random.Random, free_form: bool) -> Generated:
     worked = (
         "Interest: "
         + "; ".join(
-            f"{names[k]} {money(principal)} × {exact(offers[k][0] / 100)} × {exact(years)} = "
-            f"{money(interest[k])}"
+            f"{names[k]} {money(principal)} × {exact(offers[k][0] / 100)} × {exact(years)} = {money(interest[k])}"
             for k in range(2)
         )
         + ".",

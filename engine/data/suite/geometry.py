@@ -35,9 +35,7 @@ def _shoelace(rng: random.Random, free_form: bool) -> Generated:
         gaps = [(angles[(i + 1) % k] - angles[i]) % (2 * math.pi) for i in range(k)]
         if max(gaps) >= math.pi - 0.05:  # the centre must be strictly inside
             continue
-        cross = [
-            x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ordered, ordered[1:] + ordered[:1], strict=True)
-        ]
+        cross = [x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ordered, ordered[1:] + ordered[:1], strict=True)]
         if any(c == 0 for c in cross) or shoelace(ordered) < 20:
             continue
         break
@@ -62,8 +60,7 @@ def _shoelace(rng: random.Random, free_form: bool) -> Generated:
         "Vertices with the first repeated: " + " ".join(f"({x},{y})" for x, y in pts_l + pts_l[:1]) + ".",
         "Cross products: "
         + "; ".join(
-            f"{_p(x1)}×{_p(y2)} − {_p(x2)}×{_p(y1)} = {c}"
-            for ((x1, y1), (x2, y2)), c in zip(cyc, cross, strict=True)
+            f"{_p(x1)}×{_p(y2)} − {_p(x2)}×{_p(y1)} = {c}" for ((x1, y1), (x2, y2)), c in zip(cyc, cross, strict=True)
         )
         + ".",
         f"Sum = {total}.",
@@ -80,8 +77,7 @@ SHOELACE = SkillDef(
     description="Compute the area of a simple polygon from the coordinates of its vertices.",
     procedure=(
         "List the vertices in order around the polygon and repeat the first vertex at the end.",
-        "For each consecutive pair of vertices (x1, y1) and (x2, y2), compute the cross product "
-        "x1 × y2 − x2 × y1.",
+        "For each consecutive pair of vertices (x1, y1) and (x2, y2), compute the cross product x1 × y2 − x2 × y1.",
         "Add up all the cross products.",
         "Take the absolute value of the sum.",
         "Divide by 2 to get the area.",

@@ -164,9 +164,7 @@ def _semver(rng: random.Random, free_form: bool) -> Generated:
         "Within a shared core, pre-releases rank below the release."
         if any(semver_key(v)[1] == 1 for g in tagged.values() for v in g)
         else "No release shares its core with a pre-release.",
-        "Pre-release order within each core: "
-        + ("; ".join(tag_notes) if tag_notes else "no ties to break")
-        + ".",
+        "Pre-release order within each core: " + ("; ".join(tag_notes) if tag_notes else "no ties to break") + ".",
         f"Full order: {' < '.join(ordered)}; the {word} is {ans}.",
     )
     return Generated(prompt, ans, "string", worked)
@@ -292,9 +290,7 @@ def _records(rng: random.Random, free_form: bool) -> Generated:
         "R3 integer between 1 and 99; R4 five digits, nothing else.",
         f"Fields per record: id, email, date, qty, zip ({n} records).",
         "Failures: " + "; ".join(f"{rid} R{r + 1} ({v})" for rid, (r, v, _) in problems.items()) + ".",
-        "Borderline values checked: "
-        + "; ".join(f"{rid}: {why}" for rid, (_, _, why) in problems.items())
-        + ".",
+        "Borderline values checked: " + "; ".join(f"{rid}: {why}" for rid, (_, _, why) in problems.items()) + ".",
         f"Invalid: {', '.join(f'{rid} (R{r + 1})' for rid, (r, _, _) in problems.items())}; valid: "
         f"{', '.join(map(str, good))}.",
     )

@@ -196,8 +196,7 @@ ARGUMENT = SkillDef(
         "antecedent (P → Q, ¬P ⊢ ¬Q) and affirming a disjunct (P ∨ Q, P ⊢ ¬Q, with an inclusive or).",
         "Confirm the verdict by searching for a counterexample: a true/false assignment that makes every "
         "premise true and the conclusion false; the argument is valid only if none exists.",
-        "State whether the argument is valid or invalid, name its form, and give the counterexample if it "
-        "is invalid.",
+        "State whether the argument is valid or invalid, name its form, and give the counterexample if it is invalid.",
     ),
     generate=_argument,
     free_form_share=1.0,
@@ -280,8 +279,7 @@ def _shortest_path(rng: random.Random, free_form: bool) -> Generated:
     )
     first = visits[0]
     rest = "; ".join(
-        f"visit {u} ({d}): " + (", ".join(ups) if ups else "no unvisited neighbours")
-        for u, d, ups in visits[1:-1]
+        f"visit {u} ({d}): " + (", ".join(ups) if ups else "no unvisited neighbours") for u, d, ups in visits[1:-1]
     )
     worked = (
         "Start: A = 0, " + ", ".join(f"{n} = ∞" for n in nodes[1:]) + ".",

@@ -9,9 +9,7 @@ from engine.data.suite.base import Generated, SkillDef, free, hm
 # ---------------------------------------------------------------- critical-path (free form)
 
 
-def critical_path(
-    names: list[str], dur: dict[str, int], preds: dict[str, list[str]]
-) -> dict[str, tuple[int, ...]]:
+def critical_path(names: list[str], dur: dict[str, int], preds: dict[str, list[str]]) -> dict[str, tuple[int, ...]]:
     """ES, EF, LS, LF and slack of every activity (names in topological order)."""
     es: dict[str, int] = {}
     ef: dict[str, int] = {}
@@ -72,8 +70,7 @@ def _critical_path(rng: random.Random, free_form: bool) -> Generated:
         f"{total + late} days"
     )
     answer = (
-        f"Minimum duration {total} days; critical path {chain}; activity {x} has {slack} days of slack, "
-        f"so {effect}."
+        f"Minimum duration {total} days; critical path {chain}; activity {x} has {slack} days of slack, so {effect}."
     )
     rubric = (
         f"PASS only if the response gives a minimum project duration of {total} days AND identifies the "
@@ -89,9 +86,7 @@ def _critical_path(rng: random.Random, free_form: bool) -> Generated:
     worked = (
         "Activities: " + acts + ".",
         "Forward pass (ES/EF): " + ", ".join(f"{n} {t[n][0]}/{t[n][1]}" for n in names) + ".",
-        f"Duration {total} days; backward pass (LS/LF): "
-        + ", ".join(f"{n} {t[n][2]}/{t[n][3]}" for n in names)
-        + ".",
+        f"Duration {total} days; backward pass (LS/LF): " + ", ".join(f"{n} {t[n][2]}/{t[n][3]}" for n in names) + ".",
         "Slack: " + ", ".join(f"{n} {t[n][4]}" for n in names) + f"; critical path {chain}.",
         f"{x} has {slack} days of slack: {effect}.",
     )

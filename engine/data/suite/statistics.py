@@ -52,8 +52,7 @@ def _quartiles(rng: random.Random, free_form: bool) -> Generated:
         ans = exact(fence)
         question = "What is the upper outlier fence Q3 + 1.5 × IQR?"
         step5 = (
-            f"IQR = {exact(q3)} − {exact(q1)} = {exact(iqr)}; "
-            f"upper fence = {exact(q3)} + 1.5 × {exact(iqr)} = {ans}."
+            f"IQR = {exact(q3)} − {exact(q1)} = {exact(iqr)}; upper fence = {exact(q3)} + 1.5 × {exact(iqr)} = {ans}."
         )
     else:
         ans = exact(iqr)
@@ -61,15 +60,12 @@ def _quartiles(rng: random.Random, free_form: bool) -> Generated:
         step5 = f"IQR = Q3 − Q1 = {exact(q3)} − {exact(q1)} = {ans}."
     prompt = f"{context}: {shown}. {method} {question}"
     mid_text = (
-        f"the {half + 1}th value, {exact(med)}"
-        if n % 2
-        else f"mean of values {half} and {half + 1}, {exact(med)}"
+        f"the {half + 1}th value, {exact(med)}" if n % 2 else f"mean of values {half} and {half + 1}, {exact(med)}"
     )
     worked = (
         f"Sorted: {_fmt_list(xs)}.",
         f"n = {n}; median = {mid_text}.",
-        f"Lower half: {_fmt_list(lower)}; upper half: {_fmt_list(upper)}"
-        + (" (median left out)." if n % 2 else "."),
+        f"Lower half: {_fmt_list(lower)}; upper half: {_fmt_list(upper)}" + (" (median left out)." if n % 2 else "."),
         f"Q1 = {exact(q1)}, Q3 = {exact(q3)}.",
         step5,
     )
@@ -83,13 +79,11 @@ QUARTILES = SkillDef(
     description="Compute Q1, Q3, the IQR and the 1.5 × IQR fences by the median-of-halves method.",
     procedure=(
         "Sort the data from smallest to largest.",
-        "Find the median: the middle value for an odd count, or the mean of the two middle values for an "
-        "even count.",
+        "Find the median: the middle value for an odd count, or the mean of the two middle values for an even count.",
         "Split the data into a lower half and an upper half, leaving the median value out of both halves "
         "when the count is odd.",
         "Find Q1 as the median of the lower half and Q3 as the median of the upper half.",
-        "Compute IQR = Q3 − Q1, and if outliers are asked about, the fences Q1 − 1.5 × IQR and "
-        "Q3 + 1.5 × IQR.",
+        "Compute IQR = Q3 − Q1, and if outliers are asked about, the fences Q1 − 1.5 × IQR and Q3 + 1.5 × IQR.",
     ),
     generate=_quartiles,
 )
@@ -110,9 +104,7 @@ def _bayes(rng: random.Random, free_form: bool) -> Generated:
         assert sick.denominator == tp.denominator == fp.denominator == 1
         if not free_form or post <= 40:
             break
-    cond = rng.choice(
-        ["a rare thyroid disorder", "a bacterial infection", "a genetic marker", "early glaucoma"]
-    )
+    cond = rng.choice(["a rare thyroid disorder", "a bacterial infection", "a genetic marker", "early glaucoma"])
     facts = (
         f"A screening test for {cond} has sensitivity {pct(sens)} and specificity {pct(spec)}, and the "
         f"condition affects {pct(prev)} of the people being screened."
@@ -165,8 +157,7 @@ BAYES = SkillDef(
     domain="statistics",
     description="Turn sensitivity, specificity and prevalence into the chance that a positive is real.",
     procedure=(
-        "Imagine 100,000 people and use the prevalence to count how many have the condition and how many "
-        "do not.",
+        "Imagine 100,000 people and use the prevalence to count how many have the condition and how many do not.",
         "Compute the true positives: people with the condition × sensitivity.",
         "Compute the false positives: people without the condition × (1 − specificity).",
         "Compute the probability of the condition given a positive test: true positives ÷ (true positives "
@@ -203,9 +194,7 @@ def _ab_test(rng: random.Random, free_form: bool) -> Generated:
             break
     zs = f"{z:.2f}"
     if kind == "none":
-        verdict = (
-            f"|z| = {abs(z):.2f} < 1.96, so the difference is not statistically significant at the 5% level"
-        )
+        verdict = f"|z| = {abs(z):.2f} < 1.96, so the difference is not statistically significant at the 5% level"
         rubric_verdict = "concludes that the difference is NOT statistically significant at the 5% level"
     else:
         better = "B" if z > 0 else "A"

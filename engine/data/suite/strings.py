@@ -122,9 +122,7 @@ def _levenshtein(rng: random.Random, free_form: bool) -> Generated:
         f"First row: {' '.join(map(str, table[0]))}; first column: {' '.join(str(r[0]) for r in table)}.",
         f"First inner cell ({a[0]}, {b[0]}): min({table[0][1]} + 1, {table[1][0]} + 1, "
         f"{table[0][0]} + {int(a[0] != b[0])}) = {c1}.",
-        "Rows: "
-        + " | ".join(f"{ch}: {' '.join(map(str, row))}" for ch, row in zip(a, table[1:], strict=True))
-        + ".",
+        "Rows: " + " | ".join(f"{ch}: {' '.join(map(str, row))}" for ch, row in zip(a, table[1:], strict=True)) + ".",
         f"The bottom-right cell is {ans}, so the edit distance is {ans}.",
     )
     return Generated(prompt, str(ans), "integer", worked)
@@ -211,8 +209,7 @@ def _soundex(rng: random.Random, free_form: bool) -> Generated:
     ans, letters, notes, kept = soundex_trace(name)
     prompt = rng.choice(
         [
-            f'What is the American Soundex code of the surname "{name}"? Give it as a letter followed by '
-            "three digits.",
+            f'What is the American Soundex code of the surname "{name}"? Give it as a letter followed by three digits.',
             f"A genealogy index files records under the American Soundex code of the surname. Under which "
             f'code is "{name}" filed? Give it as a letter followed by three digits.',
         ]
@@ -242,8 +239,7 @@ SOUNDEX = SkillDef(
         "Where two letters with the same digit are adjacent, or separated only by h or w, keep the digit "
         "once; this also applies to the first letter, so drop the next digit if it equals the first "
         "letter's own digit.",
-        "Drop the letters without digits; a vowel between two letters with the same digit means both "
-        "digits are kept.",
+        "Drop the letters without digits; a vowel between two letters with the same digit means both digits are kept.",
         "Write the first letter followed by the first three remaining digits, padding with zeros to make "
         "four characters.",
     ),

@@ -347,8 +347,7 @@ UNIT_PRICE = SkillDef(
         "multi-buy deal.",
         "Convert every quantity to the same unit (for example kilograms) using the given conversion factors.",
         "Work out the total price actually paid for each offer.",
-        "Divide each offer's price by its quantity in the common unit to get a unit price, rounded to "
-        "the cent.",
+        "Divide each offer's price by its quantity in the common unit to get a unit price, rounded to the cent.",
         "Compare the unit prices, name the offer with the lowest one as the best value, and justify the "
         "choice with the numbers.",
     ),
