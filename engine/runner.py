@@ -302,6 +302,7 @@ class Runner:
             "error": r.error,
             "has_answer_line": has_answer_line(r.text) if r.ok else False,
             "created_at": time.time(),
+            "tokens_estimated": r.tokens_estimated,
         }
         with self._lock:
             self.journal.append("episodes", rec)

@@ -37,6 +37,7 @@ class GenResult:
     finish_reason: str = "stop"  # stop | length | refusal | error
     error: str | None = None  # set when the call failed after every retry; text is then ""
     attempts: int = 1
+    tokens_estimated: bool = False  # the reply carried no usage: token counts (and cost) are estimates
 
     @property
     def ok(self) -> bool:

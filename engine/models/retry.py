@@ -36,7 +36,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
@@ -52,11 +51,8 @@ _BEARER = re.compile(r"(?i)(bearer\s+)[^\s'\"]+")
 _KEYLIKE = re.compile(r"\b(sk|sk-ant|sk-or|sk-proj)-[A-Za-z0-9_\-]{12,}")
 
 
-@dataclass
-class ApiGenResult(GenResult):
-    """A GenResult that also says whether the token counts are estimates (no `usage` in the reply)."""
-
-    tokens_estimated: bool = False
+# API results are plain GenResults; `tokens_estimated` says when a reply had no usage.
+ApiGenResult = GenResult
 
 
 class MalformedResponse(Exception):

@@ -101,6 +101,8 @@ TABLES: dict[str, pa.Schema] = {
             ("error", pa.string()),
             ("has_answer_line", pa.bool_()),
             ("created_at", pa.float64()),
+            # appended later: an API reply without usage, so tokens and cost are estimates
+            ("tokens_estimated", pa.bool_()),
         ]
     ),
     # verdict: pass|fail|error. An error is never a fail: analysis reports it apart.
@@ -179,10 +181,15 @@ _DUCK = {
 
 
 def ddl() -> list[str]:
+    """Create the tables, and add columns appended to a schema since a store file was made.
+
+    New columns go at the end of a table's schema (ingest inserts by position).
+    """
     stmts = []
     for name, schema in TABLES.items():
         cols = ", ".join(f'"{f.name}" {_DUCK[f.type]}' for f in schema)
         stmts.append(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
+        stmts += [f'ALTER TABLE {name} ADD COLUMN IF NOT EXISTS "{f.name}" {_DUCK[f.type]}' for f in schema]
     stmts.append(
         "CREATE TABLE IF NOT EXISTS ingest_state (path VARCHAR PRIMARY KEY, byte_offset BIGINT, mtime_ns BIGINT)"
     )

@@ -353,15 +353,25 @@ class FaultServer:
             sent = headers.get("x-api-key") or headers.get("authorization", "").removeprefix("Bearer ")
             await self._send(writer, 401, self._error_body(fmt, 401, f"Incorrect API key provided: {sent}"))
             return True
-        n_in, n_out = await self._answer(writer, fmt, kind, req, users[-1] if users else "", len(raw))
-        if found is not None and n_in:
-            self.usage_by_marker[found.group(0)] = (n_in, n_out)
+        marker = found.group(0) if found is not None else None
+        n_in, _ = await self._answer(writer, fmt, kind, req, users[-1] if users else "", len(raw), marker)
         return n_in >= 0
 
     async def _answer(
-        self, writer: asyncio.StreamWriter, fmt: str, kind: str, req: dict[str, Any], user: str, size: int
+        self,
+        writer: asyncio.StreamWriter,
+        fmt: str,
+        kind: str,
+        req: dict[str, Any],
+        user: str,
+        size: int,
+        marker: str | None = None,
     ) -> tuple[int, int]:
-        """Send the answer; (tokens in, tokens out) reported, (0, 0) for a fault, (-1, 0) to close."""
+        """Send the answer; (tokens in, tokens out) reported, (0, 0) for a fault, (-1, 0) to close.
+
+        The usage of a marked request is recorded before the reply is sent, so a client that has its
+        reply can always read it from `usage_by_marker`.
+        """
         if kind.isdigit():
             status = int(kind)
             extra = {}
@@ -404,6 +414,8 @@ class FaultServer:
             .replace(b"@MODEL@", json.dumps(str(req.get("model", "fault"))).encode())
             .replace(b"@TEXT@", json.dumps(text).encode())
         )
+        if marker is not None:
+            self.usage_by_marker[marker] = (n_in, n_out)
         await self._send(writer, 200, body)
         return n_in, n_out
 
