@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
 
 import pytest
+
+from engine.data import SUITE_DIR
+from engine.data.loader import load_skills, load_tasks
+from engine.data.schemas import Task
 
 ROOT = Path(__file__).resolve().parents[1]
 MINI = ROOT / "tests" / "fixtures" / "mini"
@@ -43,3 +48,18 @@ def _quiet_hf() -> None:
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@pytest.fixture(scope="session")
+def suite():
+    """The committed bundled suite: (skills, tasks, {task_id: worked solution})."""
+    skills = load_skills(SUITE_DIR / "skills.jsonl")
+    tasks = load_tasks(SUITE_DIR / "tasks.jsonl", skills)
+    solutions = [json.loads(line) for line in (SUITE_DIR / "solutions.jsonl").read_text().splitlines()]
+    return skills, tasks, {s["task_id"]: s for s in solutions}
+
+
+def by_skill(tasks: list[Task], skill_id: str) -> list[Task]:
+    out = [t for t in tasks if t.skill_id == skill_id]
+    assert len(out) == 15, skill_id
+    return out
