@@ -25,17 +25,27 @@ class Adjudication:
 class AdjudicateScreen(ModalScreen[Adjudication | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, episode_id: str, verdict: str, what: str) -> None:
+    def __init__(self, episode_id: str, verdict: str, what: str, current: tuple[str, str | None] | None = None) -> None:
         super().__init__()
         self.episode_id = episode_id
         self.verdict = verdict
         self.what = what
+        self.current = current  # (verdict, note) of the adjudication this one would revise
 
     def compose(self) -> ComposeResult:
         with Vertical(id="adj-dialog"):
-            yield Label("Human verdict")
-            yield Static(safe.join((self.what, "bold"), "\n", (f"episode {self.episode_id}", "dim")))
-            yield Input(placeholder="note (optional), enter to save", id="adj-note")
+            yield Label("Revise the human verdict" if self.current else "Human verdict")
+            parts: list[str | tuple[str, str]] = [(self.what, "bold"), "\n", (f"episode {self.episode_id}", "dim")]
+            if self.current:
+                parts += ["\n", (f"current: {self.current[0]}", "yellow")]
+                if self.current[1]:
+                    parts += [("  note: ", "dim"), self.current[1]]
+            yield Static(safe.join(*parts))
+            yield Input(
+                value=(self.current[1] or "") if self.current else "",
+                placeholder="note (optional), enter to save",
+                id="adj-note",
+            )
             with Horizontal(id="adj-buttons"):
                 yield Button("Pass", variant="success" if self.verdict == "pass" else "default", id="adj-pass")
                 yield Button("Fail", variant="error" if self.verdict == "fail" else "default", id="adj-fail")

@@ -1,5 +1,6 @@
 """The disagreement browser: episodes where two judges differ, the completion and both rationales
-side by side; adjudicate with p / f (a note is optional), stored as the `human` judge."""
+side by side; adjudicate with p / f (a note is optional), stored as the `human` judge; p / f on an
+adjudicated episode revises it (the latest verdict counts, the journal keeps every revision)."""
 
 from __future__ import annotations
 
@@ -182,6 +183,7 @@ class DisagreementsScreen(Screen[None]):
             t.append_text(verdict(h[0]))
             if h[1]:
                 t.append_text(safe.join("  note: ", (h[1], "italic")))
+            t.append("  · p / f: revise", style="dim")
             hum.update(t)
 
     def action_page(self, step: int) -> None:
@@ -195,11 +197,10 @@ class DisagreementsScreen(Screen[None]):
         r = self._current()
         if r is None:
             return
-        if r.episode_id in self.human:
-            self.notify("already adjudicated (one human verdict per episode)", severity="warning")
-            return
+        current = self.human.get(r.episode_id)  # adjudicated already: this revises it
         self.app.push_screen(
-            AdjudicateScreen(r.episode_id, verdict_, f"{r.config_id} · {r.task_id} · {r.condition}"), self._save
+            AdjudicateScreen(r.episode_id, verdict_, f"{r.config_id} · {r.task_id} · {r.condition}", current),
+            self._save,
         )
 
     def _save(self, result: Adjudication | None) -> None:
@@ -223,7 +224,8 @@ class DisagreementsScreen(Screen[None]):
         if msg.error:
             app.notify_error("adjudication", msg.error)
             return
-        self.notify(f"human verdict '{msg.verdict}' recorded; κ updates after the next ingest", markup=False)
+        what = "revised to" if msg.episode_id in self.human else "recorded:"
+        self.notify(f"human verdict {what} '{msg.verdict}'; κ updates after the next ingest", markup=False)
         app.after_adjudication()
         self.human[msg.episode_id] = (msg.verdict, msg.note or None)
         self.on_disagreements_loaded(DisagreementsLoaded(self.rows, self.total, self.human))

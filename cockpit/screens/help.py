@@ -51,7 +51,7 @@ KEYS = [
         [
             ("enter / d", "disagreement browser for the highlighted config × judge pair"),
             ("t", "agreement ⇄ format compliance"),
-            ("p / f (browser)", "adjudicate: human pass / fail, with an optional note"),
+            ("p / f (browser)", "adjudicate: human pass / fail + optional note; again to revise"),
         ],
     ),
     ("Δ", [("p", "next judge path"), ("base scored on", "pick another path for the base: the matched-path guard")]),

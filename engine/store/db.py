@@ -6,7 +6,8 @@ of a run, `engine report`, the cockpit) ingests what is new. Ingest reads each j
 byte offset recorded in `ingest_state`, parses complete lines with Arrow's JSON reader, and
 inserts them with the new offsets in one transaction: a crash mid-ingest changes nothing, and a
 second ingest of the same bytes adds nothing. Episodes and judgments keep one row per id (a
-success replaces an earlier error with the same id).
+success replaces an earlier error with the same id; a human adjudication is replaced by a later
+one of the same episode, the journal keeping every revision).
 
 When the file is held by another process, `Store.open(..., fallback="memory")` builds an
 in-memory snapshot from the journals instead (same tables, same queries).
@@ -28,6 +29,8 @@ from engine.store import journal as jr
 from engine.store.schema import KEYS, SCHEMA_VERSION, TABLES, ddl
 
 _ERROR_COLUMN = {"episodes": "error IS NOT NULL", "judgments": "verdict = 'error'"}
+# judgments a person may revise (the cockpit's adjudications): the latest row of an id wins
+_REVISABLE = "judge_fp LIKE 'human%'"
 
 
 class StoreLocked(Exception):
@@ -188,15 +191,26 @@ class Store:
                 err = _ERROR_COLUMN[name]
                 k = keys[0]
                 src = "_new"
+                revisable = name == "judgments"
                 if pc.count_distinct(table[k]).as_py() != table.num_rows:
-                    # one row per id inside the batch, a success before an error
+                    # one row per id inside the batch: a success before an error; among human
+                    # adjudications (revisable) the latest, among machine verdicts the first
+                    order = f"({err}), created_at"
+                    if revisable:
+                        order = f"({err}), CASE WHEN {_REVISABLE} THEN -created_at ELSE created_at END"
                     con.execute(
                         f"CREATE OR REPLACE TEMP TABLE _batch AS SELECT * FROM _new "
-                        f"QUALIFY row_number() OVER (PARTITION BY {k} ORDER BY ({err}), created_at) = 1"
+                        f"QUALIFY row_number() OVER (PARTITION BY {k} ORDER BY {order}) = 1"
                     )
                     src = "_batch"
                 # a new success replaces a stored error
                 con.execute(f"DELETE FROM {name} WHERE ({err}) AND {k} IN (SELECT {k} FROM {src} WHERE NOT ({err}))")
+                if revisable:
+                    # a later human adjudication of an episode replaces the earlier one
+                    con.execute(
+                        f"DELETE FROM judgments t USING {src} n WHERE t.{k} = n.{k} AND n.{_REVISABLE} "
+                        f"AND n.created_at > t.created_at"
+                    )
                 inserted = con.execute(
                     f"INSERT INTO {name} SELECT * FROM {src} n WHERE NOT EXISTS "
                     f"(SELECT 1 FROM {name} t WHERE t.{k} = n.{k})"

@@ -6,9 +6,10 @@ to `runs/human/judgments.jsonl` with one O_APPEND write. The run directory carri
 (kind "human"), a `judges.jsonl` spec row and a finished lifecycle in `events.jsonl`, so the store
 ingests it, `engine runs` lists it, and κ treats "human" like any other judge.
 
-One adjudication per (episode, judge): the judgment id hashes both, and the store keeps the first
-row of an id, so a second adjudication of the same episode is refused here rather than silently
-ignored at ingest.
+One verdict per (episode, judge) counts: the judgment id hashes both, and a later adjudication of
+the same episode revises the earlier one. The journal keeps every revision (an audit trail, each
+row with `revises` naming the verdict it replaced); the store keeps the latest row of the id (see
+engine/store/db.py), so κ and every report use the person's current verdict.
 """
 
 from __future__ import annotations
@@ -120,9 +121,9 @@ def append_judgment(
         raise AdjudicationError(f"episode fields missing: {missing}")
     d = ensure_run(Path(runs_dir), run_id, judge_id)
     jid = judgment_id(str(fields["episode_id"]), judge_id)
-    if jid in _journaled(d):
-        raise AdjudicationError(f"episode {fields['episode_id']} is already adjudicated by {judge_id}")
-    now = time.time()
+    before = _journaled(d).get(jid)
+    # strictly after the revision it replaces, even with a coarse or stepped-back clock
+    now = max(time.time(), float(before["created_at"]) + 1e-3) if before else time.time()
     rec = {
         "judgment_id": jid,
         "episode_id": fields["episode_id"],
@@ -144,6 +145,7 @@ def append_judgment(
         "cost_usd": 0.0,
         "run_id": run_id,
         "created_at": now,
+        "revises": before["verdict"] if before else None,
     }
     journal = jr.RunJournal(Path(runs_dir), run_id)
     try:
@@ -157,11 +159,16 @@ def append_judgment(
 def adjudicate(
     con: Any, runs_dir: Path, episode_id: str, verdict: str, note: str = "", *, judge_id: str = HUMAN_JUDGE
 ) -> dict[str, Any]:
-    """Record a human verdict on a stored episode (the store's fields, the note as rationale)."""
-    if existing(con, episode_id, judge_id) is not None:
-        raise AdjudicationError(f"episode {episode_id} is already adjudicated by {judge_id}")
+    """Record a human verdict on a stored episode (the store's fields, the note as rationale); a
+    verdict on an episode already adjudicated revises it (the record's `revises` names the old one)."""
     return append_judgment(runs_dir, episode_fields(con, episode_id), verdict, note, judge_id=judge_id)
 
 
-def _journaled(run_dir: Path) -> set[str]:
-    return {str(r.get("judgment_id")) for r in jr.iter_records(run_dir / "judgments.jsonl")}
+def _journaled(run_dir: Path) -> dict[str, dict[str, Any]]:
+    """The latest journaled adjudication of each judgment id (ingested or not yet)."""
+    latest: dict[str, dict[str, Any]] = {}
+    for r in jr.iter_records(run_dir / "judgments.jsonl"):
+        jid = str(r.get("judgment_id"))
+        if jid not in latest or float(r.get("created_at") or 0) >= float(latest[jid].get("created_at") or 0):
+            latest[jid] = r
+    return latest

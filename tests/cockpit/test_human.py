@@ -39,22 +39,49 @@ def test_adjudications_are_ingested_and_feed_kappa(tmp_path: Path) -> None:
         assert sum(a.n for a in pairs if "claude" in (a.judge_a, a.judge_b)) == len(eps)
 
 
-def test_second_adjudication_of_an_episode_is_refused(tmp_path: Path) -> None:
+def test_a_second_adjudication_revises_the_first(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     write_eval_run(runs)
+    e = "ep-q2b-add-h1-curated"
+
+    def human_rows(store: Store) -> list[tuple[str, str | None]]:
+        return store.query("SELECT verdict, rationale FROM judgments WHERE judge_id = 'human' AND episode_id = ?", [e])
+
+    def human_task_passes(store: Store) -> int:
+        rows = store.query("SELECT sum(cu_pass) FROM analysis_task WHERE judge_id = 'human' AND config_id = 'q2b'")
+        return int(rows[0][0] or 0)
+
     with Store.open(runs) as store:
         store.ingest()
-        e = "ep-q2b-add-h1-curated"
-        human.adjudicate(store.con, runs, e, "pass")
-        with pytest.raises(human.AdjudicationError, match="already"):  # journaled, not yet ingested
-            human.adjudicate(store.con, runs, e, "fail")
+        human.adjudicate(store.con, runs, e, "pass", "looks right")
         store.ingest()
-        with pytest.raises(human.AdjudicationError, match="already"):  # in the store
-            human.adjudicate(store.con, runs, e, "fail")
+        assert human_rows(store) == [("pass", "looks right")] and human_task_passes(store) == 1
+        # revised after ingest: the store replaces the row and the aggregates follow
+        rec = human.adjudicate(store.con, runs, e, "fail", "misread the gold")
+        assert rec["revises"] == "pass"
+        store.ingest()
+        assert human_rows(store) == [("fail", "misread the gold")] and human_task_passes(store) == 0
+        # two revisions journaled before one ingest: the latest wins inside the batch too
+        human.adjudicate(store.con, runs, e, "pass", "second look")
+        human.adjudicate(store.con, runs, e, "fail", "third look")
+        store.ingest()
+        assert human_rows(store) == [("fail", "third look")] and human_task_passes(store) == 0
+        assert store.count("judgments") == store.query("SELECT count(DISTINCT judgment_id) FROM judgments")[0][0]
         with pytest.raises(human.AdjudicationError, match="verdict"):
             human.adjudicate(store.con, runs, "ep-q2b-add-h2-curated", "maybe")
         with pytest.raises(human.AdjudicationError, match="not in the store"):
             human.adjudicate(store.con, runs, "nope", "pass")
-    lines = (runs / "human" / "judgments.jsonl").read_text().splitlines()
-    assert len(lines) == 1 and json.loads(lines[0])["verdict"] == "pass"
+    # every revision stays in the journal, each naming the verdict it replaced
+    recs = [json.loads(x) for x in (runs / "human" / "judgments.jsonl").read_text().splitlines()]
+    assert [(r["verdict"], r["revises"]) for r in recs] == [
+        ("pass", None),
+        ("fail", "pass"),
+        ("pass", "fail"),
+        ("fail", "pass"),
+    ]
+    assert [r["created_at"] for r in recs] == sorted(r["created_at"] for r in recs)
     assert jr.run_status(runs / "human").status == "finished"
+    # a fresh store built from the journals alone reaches the same state
+    with Store.memory(runs) as snap:
+        snap.ingest()
+        assert human_rows(snap) == [("fail", "third look")]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from textual.widgets import TextArea
+from textual.widgets import Input, TextArea
 
 from cockpit.screens.adjudicate import AdjudicateScreen
 from cockpit.screens.delta import DeltaScreen
@@ -228,11 +229,34 @@ async def test_adjudicate_a_disagreement_changes_kappa(fixture_runs: Path) -> No
         human_rows = [a for a in app.report.agreement() if "human" in (a["judge_a"], a["judge_b"])]
         assert human_rows and all(a["n"] >= 1 for a in human_rows)
         assert len(app.report.human_episodes) == 2
-        await pilot.press("p")  # the same episode again: refused, nothing written
-        await pilot.pause()
-        await pilot.press("up", "up", "p")
-        await pilot.pause(0.3)
-        assert len(journal.read_text().splitlines()) == 2
+        # revise the first adjudication: the dialog shows the current verdict and keeps its note
+        first = dis.rows[0].episode_id
+        assert dis.human[first][0] == "pass"
+        await pilot.press("up", "up", "f")
+        await wait_for(pilot, lambda: isinstance(app.screen, AdjudicateScreen))
+        dialog = app.screen
+        assert isinstance(dialog, AdjudicateScreen) and dialog.current == ("pass", "checked by hand")
+        assert dialog.query_one("#adj-note", Input).value == "checked by hand"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, DisagreementsScreen))
+        await wait_for(pilot, lambda: dis.human[first][0] == "fail", what="revision")
+        recs = [json.loads(x) for x in journal.read_text().splitlines()]
+        assert len(recs) == 3 and (recs[-1]["episode_id"], recs[-1]["verdict"], recs[-1]["revises"]) == (
+            first,
+            "fail",
+            "pass",
+        )
+        with app.service.cursor() as cur:
+            await wait_for(
+                pilot,
+                lambda: (
+                    cur.execute(
+                        "SELECT verdict FROM judgments WHERE judge_id = 'human' AND episode_id = ?", [first]
+                    ).fetchall()
+                    == [("fail",)]
+                ),
+                what="revision ingested",
+            )
 
 
 async def test_delta_panels_paths_and_guard(fixture_runs: Path) -> None:
