@@ -39,7 +39,7 @@ def new_run_id(prefix: str) -> str:
     return f"{stamp}-{safe}-{os.urandom(2).hex()}"
 
 
-def _repair_tail(path: Path) -> None:
+def repair_tail(path: Path) -> None:
     """Cut a torn last line left by a killed writer, so appends start on a fresh line."""
     try:
         size = path.stat().st_size
@@ -67,7 +67,7 @@ def _repair_tail(path: Path) -> None:
 
 class _Appender:
     def __init__(self, path: Path) -> None:
-        _repair_tail(path)
+        repair_tail(path)
         self.path = path
         self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 

@@ -41,17 +41,26 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option("--out", "-o", help="Output JSONL (default: the file's `out`).")
         ] = None,
         limit: Annotated[int | None, typer.Option(help="Only the first N train tasks (stratified by skill).")] = None,
+        fresh: Annotated[
+            bool,
+            typer.Option("--fresh", help="Ask a model teacher again for every answer (ignore <out>.answers.jsonl)."),
+        ] = False,
         sets: Sets = None,
         runs_dir: RunsDir = None,
         events: Events = "rich",
     ) -> None:
-        """Teacher answers to train-split tasks (curated condition), kept when the judges pass them."""
+        """Teacher answers to train-split tasks (curated condition), kept when the judges pass them.
+
+        A model teacher's answers are stored beside the output as they arrive; a rebuild (after an
+        interrupt, or with other judges) reuses them and asks only for the missing ones."""
         from engine.train.corpus import build_corpus
         from engine.train.specs import load_corpus_spec, parse_sets
 
         overrides = parse_sets(sets)
         if limit is not None:
             overrides["limit"] = limit
+        if fresh:
+            overrides["reuse_answers"] = False
         spec = load_corpus_spec(spec_file, overrides)
         if out is not None:
             spec.out = str(out.resolve())

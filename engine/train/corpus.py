@@ -9,6 +9,15 @@ the previous file (or none) in place, never half of one. A manifest with the cou
 hashes is written beside it (`<name>.manifest.json`). No timestamps: two offline builds of the
 same inputs are byte-identical.
 
+Model teachers (an API model, a local backend) cost money or time per answer, so every answer they
+give is appended as it arrives to `<out stem>.answers.jsonl` beside the output (one `os.write` per
+line, O_APPEND: `kill -9` leaves at most a torn last line, skipped on read). A later build of the
+same spec, after an interrupt or with other judges, reuses every stored answer whose key matches
+(teacher fingerprint, i.e. model, sampling and endpoint; the curated prompt; the sample index) and
+asks the teacher only for the rest. Failed calls are not stored, so they are asked again.
+`reuse_answers = false` (CLI `--fresh`) ignores the file. The offline teacher is free and
+deterministic and stores nothing.
+
 Free-form (llm-scored) train tasks: the deterministic judges do not apply to them, so with the
 default judge list (the ANSWER-line extractor) they are skipped, and counted as such. Name an
 llm judge in the corpus file (an API model, or the embedded model in logprob mode) to judge and
@@ -53,16 +62,81 @@ class CorpusResult:
     failed: int = 0  # a judge failed the answer
     skipped: Counter[str] = field(default_factory=Counter)  # no judge applies / teacher error / judge error
     sha256: str = ""
-    cost_usd: float = 0.0
+    cost_usd: float = 0.0  # spent by this build
     wall_s: float = 0.0
     run_id: str | None = None
+    reused: int = 0  # teacher answers taken from the answer store instead of asked again
+    reused_cost_usd: float = 0.0  # what those answers cost when they were bought
 
     def summary(self) -> str:
         skipped = ", ".join(f"{n} {why}" for why, n in sorted(self.skipped.items())) or "none"
+        reused = f"; {self.reused} answers reused (${self.reused_cost_usd:.4f} not spent again)" if self.reused else ""
         return (
             f"{self.rows} rows kept of {self.candidates} teacher answers; {self.failed} failed a judge; "
-            f"skipped: {skipped}"
+            f"skipped: {skipped}{reused}"
         )
+
+
+def answers_path(out: Path) -> Path:
+    return out.with_name(out.stem + ".answers.jsonl")
+
+
+class AnswerStore:
+    """Teacher answers already bought, keyed by (teacher fingerprint, curated prompt, sample)."""
+
+    def __init__(self, path: Path, teacher_fp: str) -> None:
+        from engine.store import journal as jr
+
+        self.path = path
+        self.teacher_fp = teacher_fp
+        self.stored: dict[str, dict[str, Any]] = {}
+        for r in jr.iter_records(path):  # a torn last line (kill -9 mid-write) is skipped
+            if isinstance(r, dict) and isinstance(r.get("answer_key"), str) and isinstance(r.get("text"), str):
+                self.stored[r["answer_key"]] = r
+        self._fd: int | None = None
+
+    def key(self, item: TeacherItem) -> str:
+        return canonical_hash({"teacher": self.teacher_fp, "messages": item.messages, "sample": item.sample}, 32)
+
+    def get(self, item: TeacherItem) -> TeacherAnswer | None:
+        r = self.stored.get(self.key(item))
+        if r is None:
+            return None
+        return TeacherAnswer(
+            item.key,
+            r["text"],
+            tokens_in=int(r.get("tokens_in") or 0),
+            tokens_out=int(r.get("tokens_out") or 0),
+            cost_usd=float(r.get("cost_usd") or 0.0),
+        )
+
+    def put(self, item: TeacherItem, answer: TeacherAnswer) -> None:
+        """Store a usable answer (one O_APPEND write of one complete line); failed calls are not stored."""
+        from engine.store import journal as jr
+
+        if answer.error is not None or not answer.text.strip():
+            return
+        if self._fd is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            jr.repair_tail(self.path)  # drop a torn last line before appending after it
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        rec = {
+            "answer_key": self.key(item),
+            "task_id": item.task.id,
+            "sample": item.sample,
+            "text": answer.text,
+            "tokens_in": answer.tokens_in,
+            "tokens_out": answer.tokens_out,
+            "cost_usd": answer.cost_usd,
+        }
+        view = memoryview((jr.dumps(rec) + "\n").encode("utf-8"))
+        while view:
+            view = view[os.write(self._fd, view) :]
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 def select_train(spec: CorpusSpec) -> tuple[dict[str, Skill], list[Task]]:
@@ -178,27 +252,61 @@ def _generate_and_judge(
     rep.emit(PhaseChanged(run_id, phase="generating", detail=f"teacher {teacher.name}", total=len(items)))
     by_key = {i.key: i for i in items}
     answers: dict[str, TeacherAnswer] = {}
+    store = None
+    if teacher.name != "offline":
+        store = AnswerStore(answers_path(Path(spec.out)), teacher.fingerprint())
+        if not spec.reuse_answers:
+            store.stored.clear()
+
+    def finished(a: TeacherAnswer, item: TeacherItem, cost: float) -> None:
+        rep.emit(
+            EpisodeFinished(
+                run_id,
+                episode_id=a.key,
+                config_id=teacher.name,
+                task_id=item.task.id,
+                condition="curated",
+                sample=item.sample,
+                tokens_in=a.tokens_in,
+                tokens_out=a.tokens_out,
+                latency_s=0.0,
+                cost_usd=cost,
+                error=a.error,
+            )
+        )
+
     try:
-        for a in teacher.answer(items):
-            answers[a.key] = a
-            item = by_key[a.key]
-            result.cost_usd += a.cost_usd
+        to_ask = items
+        if store is not None and store.stored:
+            to_ask = []
+            for item in items:
+                cached = store.get(item)
+                if cached is None:
+                    to_ask.append(item)
+                    continue
+                answers[item.key] = cached
+                result.reused += 1
+                result.reused_cost_usd += cached.cost_usd
+                finished(cached, item, 0.0)  # paid for by an earlier build
             rep.emit(
-                EpisodeFinished(
+                LogMessage(
                     run_id,
-                    episode_id=a.key,
-                    config_id=teacher.name,
-                    task_id=item.task.id,
-                    condition="curated",
-                    sample=item.sample,
-                    tokens_in=a.tokens_in,
-                    tokens_out=a.tokens_out,
-                    latency_s=0.0,
-                    cost_usd=a.cost_usd,
-                    error=a.error,
+                    level="info",
+                    message=f"{result.reused} teacher answers reused from {store.path.name}; "
+                    f"asking the teacher for {len(to_ask)}",
                 )
             )
+        if to_ask:
+            for a in teacher.answer(to_ask):
+                answers[a.key] = a
+                item = by_key[a.key]
+                result.cost_usd += a.cost_usd
+                if store is not None:
+                    store.put(item, a)
+                finished(a, item, a.cost_usd)
     finally:
+        if store is not None:
+            store.close()
         if own:
             teacher.close()
     judges = [make_judge(s) for s in spec.judges]

@@ -135,6 +135,11 @@ class CorpusSpec(_Spec):
     samples: int = Field(default=1, ge=1, le=16, description="teacher answers per task")
     limit: int | None = Field(default=None, ge=1)
     skill_ids: list[str] | None = None
+    reuse_answers: bool = Field(
+        default=True,
+        description="reuse a model teacher's answers stored beside the output (<out stem>.answers.jsonl) "
+        "by an earlier build, interrupted or not; false asks again for every answer",
+    )
     leakage: LeakageSpec = Field(default_factory=LeakageSpec)
     source: str | None = Field(default=None, exclude=True)
 

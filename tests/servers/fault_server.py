@@ -44,6 +44,7 @@ import re
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 MARKER = re.compile(r"FAULT=([A-Za-z0-9_.]+)(?::([A-Za-z0-9_-]+))?")
@@ -168,8 +169,10 @@ class FaultServer:
         latency: float = 0.0,
         timeout_sleep: float = 5.0,
         retry_after_ms: int = 10,
+        reply: Callable[[str], str | None] | None = None,
     ) -> None:
         self.host, self.port = host, port
+        self.reply = reply  # in-process use: the answer to a last user message (None: the toy judge)
         self.latency = latency
         self.timeout_sleep = timeout_sleep
         self.retry_after_ms = retry_after_ms
@@ -401,6 +404,8 @@ class FaultServer:
             text = NOVERDICT_TEXT
         elif kind == "both":
             text = BOTH_TEXT
+        if text is None and self.reply is not None:
+            text = self.reply(user)
         if text is None:
             text = judge_reply(user)
         self._seq += 1
