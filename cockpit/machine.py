@@ -1,5 +1,8 @@
 """Machine telemetry for the Live screen: one `engine.telemetry.snapshot` per tick.
 
+A run that samples another machine (a runs directory shared with a GPU box) journals its own
+readings with that host's name; the Live screen shows those instead (`REMOTE_FRESH_S`), labelled.
+
 The snapshot is psutil (CPU, RAM) plus NVML through the engine's wrapper (lazy init, "no GPU"
 where NVML is absent). A short history is kept for the sparkline-style series.
 """
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 from engine.events import GpuSample, TelemetrySampled
 
 Sampler = Callable[[], TelemetrySampled]
+REMOTE_FRESH_S = 30.0  # a run's journaled reading older than this is not shown as its machine's state
 
 
 def default_sampler() -> TelemetrySampled:
@@ -28,6 +32,7 @@ class MachineState:
     sample: TelemetrySampled
     cpu_history: tuple[float, ...]
     gpu_util_history: tuple[tuple[float, ...], ...]  # per GPU
+    source: str = ""  # "": this machine, sampled now; else where the readings come from (a run's journal)
 
 
 class Machine:
@@ -38,6 +43,7 @@ class Machine:
         self._history = history
         self._lock = threading.Lock()
         self._primed = False
+        self._last_t: float | None = None
 
     def sample(self) -> MachineState:
         with self._lock:
@@ -46,11 +52,24 @@ class Machine:
 
                 psutil.cpu_percent(interval=0.05)  # the first reading after start is meaningless (0.0)
                 self._primed = True
-            s = self._sampler()
-            self._cpu.append(s.cpu_pct)
-            for g in s.gpus:
-                self._gpu.setdefault(g.index, deque(maxlen=self._history)).append(g.util_pct or 0.0)
-            return MachineState(s, tuple(self._cpu), tuple(tuple(v) for _, v in sorted(self._gpu.items())))
+            return self._record(self._sampler())
+
+    def observe(self, s: TelemetrySampled, source: str) -> MachineState:
+        """Record a sample taken elsewhere (a run's journaled telemetry); a repeated sample adds no history."""
+        with self._lock:
+            if self._last_t == s.t:
+                return MachineState(s, tuple(self._cpu), self._gpu_history(), source)
+            return self._record(s, source)
+
+    def _record(self, s: TelemetrySampled, source: str = "") -> MachineState:
+        self._last_t = s.t
+        self._cpu.append(s.cpu_pct)
+        for g in s.gpus:
+            self._gpu.setdefault(g.index, deque(maxlen=self._history)).append(g.util_pct or 0.0)
+        return MachineState(s, tuple(self._cpu), self._gpu_history(), source)
+
+    def _gpu_history(self) -> tuple[tuple[float, ...], ...]:
+        return tuple(tuple(v) for _, v in sorted(self._gpu.items()))
 
 
 def fixed_sampler(

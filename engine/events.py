@@ -87,6 +87,7 @@ class TelemetrySampled(Event):
     ram_total_gb: float
     gpus: tuple[GpuSample, ...] = ()
     gpu_status: str = "no GPU"  # "ok" | "no GPU" | an NVML error
+    host: str = ""  # the machine sampled (the cockpit shows a run's own readings when it runs elsewhere)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ GPU part "NA" (a clear status string) instead of failing the run (nvitop's appro
 from __future__ import annotations
 
 import atexit
+import socket
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -86,6 +87,10 @@ def _call(fn: Callable[..., Any], *args: Any) -> Any:
         return None
 
 
+def hostname() -> str:
+    return socket.gethostname()
+
+
 def snapshot(run_id: str) -> TelemetrySampled:
     vm = psutil.virtual_memory()
     gpus, status = gpu_samples()
@@ -96,6 +101,7 @@ def snapshot(run_id: str) -> TelemetrySampled:
         ram_total_gb=vm.total / 1e9,
         gpus=gpus,
         gpu_status=status,
+        host=hostname(),
     )
 
 

@@ -1,4 +1,6 @@
-"""Live: the selected run's progress, throughput and training loss, and the machine's telemetry.
+"""Live: the selected run's progress, throughput and training loss, and the machine's telemetry
+(this machine's; or, for a run on another host writing to a shared runs directory, the readings
+that run journals).
 
 While the screen is shown, a timer (twice a second) starts a worker that reads what the run
 appended to its journal and takes one machine snapshot; the result arrives as a replaceable
@@ -7,15 +9,19 @@ message, so a slow UI sees the latest sample, never a backlog.
 
 from __future__ import annotations
 
+import socket
 import threading
+import time
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.timer import Timer
 
+from cockpit.machine import REMOTE_FRESH_S, Machine, MachineState
 from cockpit.messages import LiveSampled
 from cockpit.screens.base import CockpitScreen
+from cockpit.tail import RunProgress
 from cockpit.widgets.panels import MachinePanel, ProgressPanel
 from cockpit.widgets.plots import SeriesPlot
 
@@ -29,6 +35,8 @@ class LiveScreen(CockpitScreen):
         self._timer: Timer | None = None
         self._busy = threading.Event()
         self.samples = 0
+        self._host = socket.gethostname()
+        self._remote: dict[str, Machine] = {}  # per host of a run's journaled readings
 
     def compose_body(self) -> ComposeResult:
         yield ProgressPanel(id="live-progress")
@@ -62,10 +70,26 @@ class LiveScreen(CockpitScreen):
         try:
             run_id = self.cockpit.selected_run
             progress = self.cockpit.tails.poll(run_id) if run_id else None
-            machine = self.cockpit.machine.sample()
-            self.post_message(LiveSampled(run_id, progress, machine))
+            self.post_message(LiveSampled(run_id, progress, self._machine(progress)))
         finally:
             self._busy.clear()
+
+    def _machine(self, progress: RunProgress | None) -> MachineState:
+        """This machine, sampled now; or, for a running run whose journal carries fresh readings of
+        another host (a shared runs directory), that host's readings."""
+        tel = progress.telemetry if progress is not None else None
+        if (
+            progress is not None
+            and tel is not None
+            and progress.status == "running"
+            and tel.host
+            and tel.host != self._host
+            and time.time() - tel.t < REMOTE_FRESH_S
+        ):
+            m = self._remote.setdefault(tel.host, Machine(sampler=lambda: tel))
+            age = max(0.0, time.time() - tel.t)
+            return m.observe(tel, f"{tel.host} (the run's machine, from its journal, {age:.0f} s ago)")
+        return self.cockpit.machine.sample()
 
     def on_live_sampled(self, msg: LiveSampled) -> None:
         self.samples += 1

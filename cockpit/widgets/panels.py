@@ -90,6 +90,10 @@ class MachinePanel(Widget):
             return Text("machine: sampling…", style="dim")
         s = st.sample
         t = Text()
+        if st.source:
+            t.append("machine ", style="bold")
+            t.append_text(safe.text(st.source, "magenta", one_line=True, limit=120))
+            t.append("\n")
         t.append("CPU ", style="bold")
         t.append_text(bar(s.cpu_pct / 100.0, 20, "cyan"))
         t.append(f" {s.cpu_pct:5.1f}%   ")

@@ -6,11 +6,13 @@ from __future__ import annotations
 import os
 import signal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from cockpit.screens.launch import LaunchScreen
 from cockpit.screens.live import LiveScreen
+from cockpit.widgets.panels import ProgressPanel
 from engine.store import journal as jr
 from tests.cockpit.conftest import SIZE, make_app, settle, wait_for
 from tests.cockpit.screen_text import screen_text
@@ -72,9 +74,20 @@ async def test_launch_cancel_resume_and_watch_a_real_run_finish(tmp_path: Path, 
                 what="finished",
             )
             await wait_for(pilot, lambda: isinstance(app.screen, LiveScreen) and app.screen.samples > 0)
-            await wait_for(pilot, lambda: "finished" in screen_text(app), timeout=30, what="live shows finished")
+
+            def live_progress() -> Any:
+                return app.screen.query_one(ProgressPanel).progress if isinstance(app.screen, LiveScreen) else None
+
+            # the Live panel catches up on its next tick (the "finished –" label alone proves nothing)
+            await wait_for(
+                pilot,
+                lambda: (p := live_progress()) is not None and p.run_id == run_id and p.status == "finished",
+                timeout=30,
+                what="live shows finished",
+            )
+            await settle(pilot)
             text = screen_text(app)
-            assert "episodes 4/4" in text, text
+            assert "episodes 4/4" in text and f"run {run_id}  finished" in text, text
             # the cockpit held the store: the run skipped its own ingest and the cockpit's brought its rows in
             await wait_for(
                 pilot,

@@ -360,3 +360,58 @@ def test_real_nvml_or_a_clear_no_gpu_state() -> None:
     st = Machine().sample()
     assert st.sample.gpus or st.sample.gpu_status
     assert 0.0 <= st.sample.cpu_pct <= 100.0 * 64
+
+
+async def test_live_shows_the_run_machine_when_it_runs_elsewhere(tmp_path: Path) -> None:
+    """A run on another host (shared runs directory) journals its own readings: Live shows those,
+    labelled with the host (literally); stale readings fall back to this machine."""
+    import os
+    import time
+
+    from cockpit.machine import fixed_sampler
+    from engine.events import GpuSample, TelemetrySampled
+    from engine.store import journal as jr
+    from tests.cockpit.journals import write_eval_run
+
+    runs = tmp_path / "runs"
+    run_id = "20250101-030000-remote-a9b8"
+    write_eval_run(runs, run_id, n_per_skill=1, finished=False, hostile=False, pid=os.getpid())
+    gpu = GpuSample(0, "NVIDIA H200", 93.0, 120.5, 139.8, 71.0, 640.0)
+
+    def journal_sample(host: str, age: float) -> None:
+        j = jr.RunJournal(runs, run_id)
+        try:
+            j.emit(
+                TelemetrySampled(
+                    run_id,
+                    cpu_pct=55.0,
+                    ram_used_gb=40.0,
+                    ram_total_gb=128.0,
+                    gpus=(gpu,),
+                    gpu_status="ok",
+                    host=host,
+                    t=time.time() - age,
+                )
+            )
+        finally:
+            j.close()
+
+    journal_sample("gpu-box-7[bold]", 1.0)
+    app = make_app(runs, sampler=fixed_sampler())  # this machine: no GPU
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.select_run(run_id, show_live=True)
+        await wait_for(pilot, lambda: isinstance(app.screen, LiveScreen) and app.screen.samples > 0)
+        panel = app.screen.query_one(MachinePanel)
+        await wait_for(pilot, lambda: panel.state is not None and panel.state.source != "", what="remote readings")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "machine gpu-box-7[bold] (the run's machine" in text  # the host name shown literally
+        assert "GPU0" in text and "util  93.0%" in text and "mem 120.5/139.8 GB" in text and "640 W" in text
+        assert "no GPU" not in text
+        # the run's readings go stale (say its host dropped off the share): this machine again
+        journal_sample("gpu-box-7[bold]", 120.0)
+        await wait_for(pilot, lambda: panel.state is not None and panel.state.source == "", what="local readings")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "gpu-box-7" not in text and "no GPU" in text
