@@ -123,7 +123,8 @@ def launch(req: LaunchRequest, runs_dir: Path, run_id: str | None = None) -> tup
 def resume(runs_dir: Path, run_id: str) -> int:
     st = jr.run_status(Path(runs_dir) / run_id)
     if st.status == "running":
-        raise ValueError(f"run {run_id} is still running (pid {st.pid})")
+        where = f"on host {st.host!r}" if st.remote else f"pid {st.pid}"
+        raise ValueError(f"run {run_id} is still running ({where})")
     if st.kind == "human":
         raise ValueError("the human adjudication journal is not a resumable run")
     if not (Path(runs_dir) / run_id / "experiment.json").exists():
@@ -136,6 +137,8 @@ def cancel(runs_dir: Path, run_id: str) -> int:
     """SIGTERM to the run's process (the engine stops cleanly after the call in flight)."""
     d = Path(runs_dir) / run_id
     st = jr.run_status(d) if (d / jr.RUN_FILE).exists() else None
+    if st is not None:
+        st.refuse_remote("cancel")  # a pid of another machine: never signal a process here
     pid = st.pid if st is not None else None
     if st is None or st.status != "running":
         launch_info = _read_json(d / LAUNCH_FILE)

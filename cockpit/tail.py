@@ -66,6 +66,7 @@ class RunProgress:
     train_max_steps: int = 0
     telemetry: TelemetrySampled | None = None
     log: tuple[str, ...] = ()
+    remote_host: str | None = None  # the run's process is on this other machine (a shared runs directory)
 
     @property
     def fraction(self) -> float:
@@ -261,6 +262,7 @@ class RunTail:
             experiment=st.experiment,
             status=st.status,
             pid=st.pid,
+            remote_host=st.host if st.remote else None,
             started_at=st.started_at,
             finished_at=st.finished_at,
             error=st.error or self._error,

@@ -136,12 +136,15 @@ def resume(
 ) -> None:
     """Continue an interrupted or cancelled run in its own journal."""
     from engine.runner import RunOptions, load_run_experiment
-    from engine.store.journal import pid_alive, read_run_info, run_status
+    from engine.store.journal import read_run_info, run_status
 
     rd = _runs_dir(runs_dir)
     info = read_run_info(rd / run_id)
-    if info and run_status(rd / run_id).status == "running" and pid_alive(info.get("pid")):
-        _fail(f"run {run_id} is still running (pid {info.get('pid')})")
+    if info:
+        st = run_status(rd / run_id)
+        if st.status == "running":  # alive here, or a fresh heartbeat from another host
+            where = f"on host {st.host!r}" if st.remote else f"pid {st.pid}"
+            _fail(f"run {run_id} is still running ({where})")
     exp, options = load_run_experiment(rd, run_id)
     opts = RunOptions(
         runs_dir=rd,
@@ -161,9 +164,15 @@ def cancel(run_id: str, runs_dir: RunsDir = None) -> None:
     """Stop a running run cleanly (SIGTERM); it can be resumed later."""
     import signal
 
-    from engine.store.journal import pid_alive, read_run_info
+    from engine.store.journal import pid_alive, read_run_info, run_status
 
-    info = read_run_info(_runs_dir(runs_dir) / run_id)
+    rd = _runs_dir(runs_dir)
+    info = read_run_info(rd / run_id)
+    if info:
+        try:
+            run_status(rd / run_id).refuse_remote("cancel")
+        except ValueError as exc:
+            _fail(str(exc))
     pid = info.get("pid")
     if not pid or not pid_alive(pid):
         _fail(f"run {run_id} is not running")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,20 @@ ROOT = Path(__file__).resolve().parents[1]
 MINI = ROOT / "tests" / "fixtures" / "mini"
 
 pytest_plugins = ["tests.servers.fixtures"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _default_runs_dir_outside_the_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A command a test runs without --runs-dir writes under a temporary directory, never into the
+    checkout's runs/; the session fails if anything appeared there anyway."""
+    repo_runs = ROOT / "runs"
+    before = set(os.listdir(repo_runs)) if repo_runs.is_dir() else set()
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SKILL_COCKPIT_RUNS", str(tmp_path_factory.mktemp("default-runs")))
+    yield
+    mp.undo()
+    after = set(os.listdir(repo_runs)) if repo_runs.is_dir() else set()
+    assert after == before, f"tests wrote into {repo_runs}: {sorted(after - before)}"
 
 
 def engine_cmd(*args: str) -> list[str]:

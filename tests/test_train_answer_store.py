@@ -78,7 +78,7 @@ def test_killed_build_resumes_without_asking_again(tmp_path: Path) -> None:
         spec = _spec(tmp_path, server)
         out, store = tmp_path / "corpus.jsonl", answers_path(tmp_path / "corpus.jsonl")
         env = {**os.environ, "SKC_TEST_TEACHER_KEY": KEY}
-        cmd = engine_cmd("corpus", "build", str(spec), "--events", "none")
+        cmd = engine_cmd("corpus", "build", str(spec), "--events", "none", "--runs-dir", str(tmp_path / "runs"))
         proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         deadline = time.time() + 120
         while _stored_lines(store) < 6 and proc.poll() is None and time.time() < deadline:

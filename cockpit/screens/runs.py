@@ -156,7 +156,9 @@ class RunsScreen(CockpitScreen):
             r.run_id,
             r.kind,
             r.experiment,
-            Text(r.status, style=VERDICT_STYLE.get(r.status, "")),
+            safe.join((r.status, VERDICT_STYLE.get(r.status, "")), (f" @{r.remote_host}", "dim"))
+            if r.remote_host
+            else Text(r.status, style=VERDICT_STYLE.get(r.status, "")),
             prog,
             Text(f"{r.done_episodes:,}/{r.total_episodes:,}", justify="right"),
             Text(f"{r.done_judgments:,}/{r.total_judgments:,}", justify="right"),

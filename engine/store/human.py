@@ -96,14 +96,6 @@ def episode_fields(con: Any, episode_id: str) -> dict[str, Any]:
     return out
 
 
-def existing(con: Any, episode_id: str, judge_id: str = HUMAN_JUDGE) -> tuple[str, str | None] | None:
-    """(verdict, note) of an adjudication already in the store, if any."""
-    rows = con.execute(
-        "SELECT verdict, rationale FROM judgments WHERE judgment_id = ?", [judgment_id(episode_id, judge_id)]
-    ).fetchall()
-    return (rows[0][0], rows[0][1]) if rows else None
-
-
 def append_judgment(
     runs_dir: Path,
     fields: dict[str, Any],

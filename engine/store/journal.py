@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -104,6 +105,8 @@ class RunJournal:
         return f
 
     def write_run_info(self, info: dict[str, Any]) -> None:
+        if info.get("pid"):  # written by the run's own process: the pid is only meaningful on its host
+            info = {**info, "host": this_host()}
         tmp = self.dir / (RUN_FILE + ".tmp")
         tmp.write_text(dumps(info) + "\n", encoding="utf-8")
         os.replace(tmp, self.dir / RUN_FILE)
@@ -225,6 +228,34 @@ class RunStatus:
     finished_at: float | None
     pid: int | None
     error: str | None
+    host: str | None = None  # where the run's process runs (None: journals written before hosts were recorded)
+
+    @property
+    def remote(self) -> bool:
+        """The run's process is on another machine (a shared runs directory): its pid means nothing here."""
+        return bool(self.host) and self.host != this_host()
+
+    def refuse_remote(self, action: str) -> None:
+        if self.remote:
+            raise ValueError(f"run {self.run_id} runs on host {self.host!r}, not this machine; {action} it there")
+
+
+REMOTE_STALE_S = 60.0  # a remote run whose journal has not grown for this long counts as interrupted
+
+
+def this_host() -> str:
+    return socket.gethostname()
+
+
+def last_write(run_dir: Path) -> float:
+    """The newest modification time of the run's journal files (runs write telemetry every second)."""
+    newest = 0.0
+    for p in run_dir.glob("*.jsonl"):
+        try:
+            newest = max(newest, p.stat().st_mtime)
+        except FileNotFoundError:
+            continue
+    return newest
 
 
 def pid_alive(pid: int | None) -> bool:
@@ -285,6 +316,9 @@ def run_status(run_dir: Path) -> RunStatus:
         status, finished, error = "failed", last.get("t") if last else None, (last or {}).get("error")
     elif kind == "RunCancelled":
         status, finished = "cancelled", last.get("t") if last else None
+    elif info.get("host") and info.get("host") != this_host():
+        # another machine's process: liveness from the journal's heartbeat (telemetry every second)
+        status = "running" if time.time() - last_write(run_dir) < REMOTE_STALE_S else "interrupted"
     elif not pid_alive(pid):
         status = "interrupted"
     return RunStatus(
@@ -296,4 +330,5 @@ def run_status(run_dir: Path) -> RunStatus:
         finished_at=finished,
         pid=pid,
         error=error,
+        host=info.get("host"),
     )

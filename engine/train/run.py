@@ -228,6 +228,8 @@ class TrainRun:
             )
         info = jr.read_run_info(self.run_dir)
         st = jr.run_status(self.run_dir)
+        if st.status == "running" and st.remote:
+            raise ValueError(f"run {self.run_id} is still running on host {st.host!r}")
         if st.status == "running" and info.get("pid") != os.getpid() and jr.pid_alive(info.get("pid")):
             raise ValueError(f"run {self.run_id} is still running (pid {info.get('pid')})")
         result_file = self.run_dir / RESULT_FILE

@@ -415,3 +415,31 @@ async def test_live_shows_the_run_machine_when_it_runs_elsewhere(tmp_path: Path)
         await settle(pilot)
         text = screen_text(app)
         assert "gpu-box-7" not in text and "no GPU" in text
+
+
+async def test_runs_screen_names_the_host_of_a_remote_run(tmp_path: Path) -> None:
+    import subprocess
+
+    from tests.test_remote_runs import RUN, _remote_run
+
+    runs = tmp_path / "runs"
+    bystander = subprocess.Popen(["sleep", "60"])
+    try:
+        _remote_run(runs, bystander.pid, host="gpu-box-7")
+        app = make_app(runs)
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(pilot)
+            await wait_for(pilot, lambda: any(r.run_id == RUN for r in app.runs), what="the remote run listed")
+            await settle(pilot)
+            assert "running @gpu-box-7" in screen_text(app)
+            app.selected_run = RUN
+            await pilot.press("c")  # cancel is refused with the reason; the local pid is not signalled
+            await wait_for(
+                pilot,
+                lambda: any("gpu-box-7" in str(n.message) for n in app._notifications),
+                what="the refusal",
+            )
+            assert bystander.poll() is None
+    finally:
+        bystander.kill()
+        bystander.wait()
