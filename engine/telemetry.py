@@ -7,7 +7,6 @@ GPU part "NA" (a clear status string) instead of failing the run (nvitop's appro
 from __future__ import annotations
 
 import atexit
-import socket
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import psutil
 
 from engine.events import GpuSample, TelemetrySampled
+from engine.store.journal import this_host
 
 _nvml_lock = threading.Lock()
 _nvml_state: dict[str, object] = {"init": False, "error": None, "mod": None}
@@ -87,10 +87,6 @@ def _call(fn: Callable[..., Any], *args: Any) -> Any:
         return None
 
 
-def hostname() -> str:
-    return socket.gethostname()
-
-
 def snapshot(run_id: str) -> TelemetrySampled:
     vm = psutil.virtual_memory()
     gpus, status = gpu_samples()
@@ -101,7 +97,7 @@ def snapshot(run_id: str) -> TelemetrySampled:
         ram_total_gb=vm.total / 1e9,
         gpus=gpus,
         gpu_status=status,
-        host=hostname(),
+        host=this_host(),
     )
 
 

@@ -9,7 +9,6 @@ message, so a slow UI sees the latest sample, never a backlog.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 
@@ -35,7 +34,6 @@ class LiveScreen(CockpitScreen):
         self._timer: Timer | None = None
         self._busy = threading.Event()
         self.samples = 0
-        self._host = socket.gethostname()
         self._remote: dict[str, Machine] = {}  # per host of a run's journaled readings
 
     def compose_body(self) -> ComposeResult:
@@ -75,20 +73,20 @@ class LiveScreen(CockpitScreen):
             self._busy.clear()
 
     def _machine(self, progress: RunProgress | None) -> MachineState:
-        """This machine, sampled now; or, for a running run whose journal carries fresh readings of
-        another host (a shared runs directory), that host's readings."""
+        """This machine, sampled now; or, for a run running on another host (a shared runs
+        directory), the fresh readings it journals."""
         tel = progress.telemetry if progress is not None else None
         if (
             progress is not None
-            and tel is not None
+            and progress.remote_host
             and progress.status == "running"
-            and tel.host
-            and tel.host != self._host
+            and tel is not None
             and time.time() - tel.t < REMOTE_FRESH_S
         ):
-            m = self._remote.setdefault(tel.host, Machine(sampler=lambda: tel))
+            host = tel.host or progress.remote_host
             age = max(0.0, time.time() - tel.t)
-            return m.observe(tel, f"{tel.host} (the run's machine, from its journal, {age:.0f} s ago)")
+            m = self._remote.setdefault(host, Machine())  # fed by observe(), never sampled here
+            return m.observe(tel, f"{host} (the run's machine, from its journal, {age:.0f} s ago)")
         return self.cockpit.machine.sample()
 
     def on_live_sampled(self, msg: LiveSampled) -> None:

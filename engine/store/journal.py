@@ -66,7 +66,9 @@ def repair_tail(path: Path) -> None:
         f.truncate(0)
 
 
-class _Appender:
+class Appender:
+    """One journal file open for appending: each `write` is one complete line on an O_APPEND fd."""
+
     def __init__(self, path: Path) -> None:
         repair_tail(path)
         self.path = path
@@ -96,12 +98,12 @@ class RunJournal:
         self.run_id = run_id
         self.dir = Path(runs_dir) / run_id
         self.dir.mkdir(parents=True, exist_ok=True)
-        self._files: dict[str, _Appender] = {}
+        self._files: dict[str, Appender] = {}
 
-    def _file(self, name: str) -> _Appender:
+    def _file(self, name: str) -> Appender:
         f = self._files.get(name)
         if f is None:
-            f = self._files[name] = _Appender(self.dir / f"{name}.jsonl")
+            f = self._files[name] = Appender(self.dir / f"{name}.jsonl")
         return f
 
     def write_run_info(self, info: dict[str, Any]) -> None:

@@ -84,16 +84,16 @@ def answers_path(out: Path) -> Path:
 class AnswerStore:
     """Teacher answers already bought, keyed by (teacher fingerprint, curated prompt, sample)."""
 
-    def __init__(self, path: Path, teacher_fp: str) -> None:
+    def __init__(self, path: Path, teacher_fp: str, *, reuse: bool = True) -> None:
         from engine.store import journal as jr
 
         self.path = path
         self.teacher_fp = teacher_fp
         self.stored: dict[str, dict[str, Any]] = {}
-        for r in jr.iter_records(path):  # a torn last line (kill -9 mid-write) is skipped
+        for r in jr.iter_records(path) if reuse else ():  # a torn last line (kill -9 mid-write) is skipped
             if isinstance(r, dict) and isinstance(r.get("answer_key"), str) and isinstance(r.get("text"), str):
                 self.stored[r["answer_key"]] = r
-        self._fd: int | None = None
+        self._out: jr.Appender | None = None
 
     def key(self, item: TeacherItem) -> str:
         return canonical_hash({"teacher": self.teacher_fp, "messages": item.messages, "sample": item.sample}, 32)
@@ -116,10 +116,9 @@ class AnswerStore:
 
         if answer.error is not None or not answer.text.strip():
             return
-        if self._fd is None:
+        if self._out is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            jr.repair_tail(self.path)  # drop a torn last line before appending after it
-            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            self._out = jr.Appender(self.path)  # cuts a torn last line before appending after it
         rec = {
             "answer_key": self.key(item),
             "task_id": item.task.id,
@@ -129,14 +128,12 @@ class AnswerStore:
             "tokens_out": answer.tokens_out,
             "cost_usd": answer.cost_usd,
         }
-        view = memoryview((jr.dumps(rec) + "\n").encode("utf-8"))
-        while view:
-            view = view[os.write(self._fd, view) :]
+        self._out.write(jr.dumps(rec))
 
     def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        if self._out is not None:
+            self._out.close()
+            self._out = None
 
 
 def select_train(spec: CorpusSpec) -> tuple[dict[str, Skill], list[Task]]:
@@ -254,9 +251,7 @@ def _generate_and_judge(
     answers: dict[str, TeacherAnswer] = {}
     store = None
     if teacher.name != "offline":
-        store = AnswerStore(answers_path(Path(spec.out)), teacher.fingerprint())
-        if not spec.reuse_answers:
-            store.stored.clear()
+        store = AnswerStore(answers_path(Path(spec.out)), teacher.fingerprint(), reuse=spec.reuse_answers)
 
     def finished(a: TeacherAnswer, item: TeacherItem, cost: float) -> None:
         rep.emit(
