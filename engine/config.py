@@ -65,6 +65,12 @@ class ModelSpec(_Spec):
     extra_body: dict[str, Any] = Field(default_factory=dict)
     max_model_len: int | None = Field(default=None, ge=128)
     gpu_memory_utilization: float = Field(default=0.85, gt=0.0, le=1.0)
+    # vLLM engine settings (configs that agree on them share one engine: a base and its adapters)
+    enforce_eager: bool | None = Field(default=None, description="vllm: no CUDA graphs / compile (None: on for CPU)")
+    tensor_parallel_size: int = Field(default=1, ge=1, le=64, description="vllm: GPUs one engine spans")
+    max_lora_rank: int | None = Field(
+        default=None, ge=1, le=512, description="refuse adapters of a higher rank (None: sized from the adapters)"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -152,8 +158,8 @@ class JudgeSpec(_Spec):
             raise ValueError("model: an llm judge needs a [judges.model] table")
         if self.kind != "llm" and self.model is not None:
             raise ValueError(f"model: a {self.kind} judge takes no model")
-        if self.mode == "logprob" and self.model is not None and self.model.backend not in ("hf", "embedded"):
-            raise ValueError("mode: logprob judging needs a local backend (hf or embedded)")
+        if self.mode == "logprob" and self.model is not None and self.model.backend not in ("hf", "embedded", "vllm"):
+            raise ValueError("mode: logprob judging needs a local backend (hf, embedded or vllm)")
         return self
 
 

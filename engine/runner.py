@@ -34,7 +34,7 @@ from engine.events import (
 )
 from engine.judges.base import Judge, JudgeItem, Verdict, make_judge
 from engine.judges.normalize import has_answer_line
-from engine.models.base import GenRequest, GenResult, make_backend
+from engine.models.base import GenRequest, GenResult, generation_groups, make_backend, preflight
 from engine.plan import PlannedEpisode, config_row, plan_episodes, select, skill_row, task_row
 from engine.signals import install_stop_handlers, restore_handlers
 from engine.store import journal as jr
@@ -103,6 +103,9 @@ class Runner:
         sel = select(self.exp, self.opts.limit)
         planned = plan_episodes(self.exp, sel, configs)
         judges = [make_judge(s) for s in judges_specs]
+        if self.opts.generate:
+            preflight(configs)
+        preflight([s.model for s in judges_specs if s.model is not None])
         self.journal = jr.RunJournal(self.opts.runs_dir, self.run_id)
         self.reporter: Reporter = TeeReporter(self.journal, self._outer) if self._outer is not None else self.journal
         t0 = time.time()
@@ -242,22 +245,27 @@ class Runner:
         by_config: dict[str, list[PlannedEpisode]] = defaultdict(list)
         for p in todo:
             by_config[p.config.id].append(p)
-        for config_id, eps in by_config.items():
+        specs = {cid: eps[0].config for cid, eps in by_config.items()}
+        # configs sharing one engine (vLLM: a base and its adapters) are generated together
+        for group in generation_groups(specs):
             self._check_stop()
-            cfg = eps[0].config
-            self.reporter.emit(PhaseChanged(self.run_id, phase="loading", detail=f"{config_id}: {cfg.model}"))
-            backend = make_backend(cfg)
-            self.reporter.emit(PhaseChanged(self.run_id, phase="generating", detail=config_id, total=len(eps)))
+            lead = specs[group[0]]
+            label = " + ".join(group)
+            self.reporter.emit(PhaseChanged(self.run_id, phase="loading", detail=f"{label}: {lead.model}"))
+            backend = make_backend(lead, {cid: specs[cid] for cid in group})
+            eps = [p for cid in group for p in by_config[cid]]
+            self.reporter.emit(PhaseChanged(self.run_id, phase="generating", detail=label, total=len(eps)))
             by_key = {p.episode_id: p for p in eps}
             requests = [
                 GenRequest(
                     key=p.episode_id,
                     messages=p.messages,
-                    max_tokens=cfg.sampling.max_tokens,
-                    temperature=cfg.sampling.temperature,
-                    top_p=cfg.sampling.top_p,
+                    max_tokens=p.config.sampling.max_tokens,
+                    temperature=p.config.sampling.temperature,
+                    top_p=p.config.sampling.top_p,
                     seed=p.seed,
-                    stop=tuple(cfg.sampling.stop),
+                    stop=tuple(p.config.sampling.stop),
+                    route=p.config.id,
                 )
                 for p in eps
             ]
@@ -275,7 +283,7 @@ class Runner:
                 if close is not None:
                     close()
                 backend.close()
-                if cfg.backend in ("hf", "embedded"):
+                if lead.backend in ("hf", "embedded"):
                     from engine.models.hf import release_models
 
                     release_models()

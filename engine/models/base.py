@@ -8,7 +8,7 @@ only inside the backend module that needs them, and that module only when the ba
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -25,6 +25,7 @@ class GenRequest:
     top_p: float = 1.0
     seed: int | None = None
     stop: tuple[str, ...] = ()
+    route: str | None = None  # the peer config this request is for (engine-sharing backends); None: the backend's own
 
 
 @dataclass
@@ -91,6 +92,12 @@ class ChoiceScorer(Protocol):
     def score_choices(self, requests: Sequence[GenRequest], choices: Sequence[str]) -> Iterator[ChoiceResult]: ...
 
 
+# Backends whose one instance serves several configs of one base model (a base and its adapters):
+# `make_backend(spec, peers)` hands them every config that shares their engine settings.
+ENGINE_SHARING = {"vllm": "engine.models.vllm:engine_key"}
+# Checks a run makes before it writes anything: packages present, adapters servable (no engine built).
+PREFLIGHT = {"vllm": "engine.models.vllm:preflight"}
+
 _REGISTRY: dict[str, str] = {
     "embedded": "engine.models.embedded:EmbeddedBackend",
     "hf": "engine.models.hf:HFBackend",
@@ -105,17 +112,65 @@ def register_backend(name: str, target: str) -> None:
     _REGISTRY[name] = target
 
 
-def make_backend(spec: ModelSpec) -> Backend:
-    target = _REGISTRY.get(spec.backend)
-    if target is None:
-        raise BackendError(f"unknown backend '{spec.backend}' (known: {', '.join(sorted(_REGISTRY))})")
-    module_name, cls_name = target.split(":")
+def _load(target: str, backend: str) -> Any:
+    module_name, attr = target.split(":")
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        extra = "vllm" if spec.backend == "vllm" else "ml"
-        raise BackendError(
-            f"backend '{spec.backend}' needs packages that are not installed ({exc.name}); install the '{extra}' extra"
-        ) from exc
-    backend: Backend = getattr(module, cls_name)(spec)
+        hint = (
+            "run bash scripts/setup.sh --vllm (a .venv-vllm with vLLM)"
+            if backend == "vllm"
+            else "install the 'ml' extra (bash scripts/setup.sh)"
+        )
+        raise BackendError(f"backend '{backend}' needs packages that are not installed ({exc.name}); {hint}") from exc
+    return getattr(module, attr)
+
+
+def generation_groups(specs: Mapping[str, ModelSpec]) -> list[list[str]]:
+    """Config ids in the order they are generated: configs whose backend shares one engine among
+    configs with the same engine settings (vLLM: a base and its adapters) form one group, in
+    first-seen order; every other config is a group of its own. Imports no backend."""
+    groups: list[list[str]] = []
+    index: dict[tuple[Any, ...], int] = {}
+    for cid, spec in specs.items():
+        if spec.backend in ENGINE_SHARING:
+            key = (spec.backend, *_engine_key(spec))
+            if key in index:
+                groups[index[key]].append(cid)
+                continue
+            index[key] = len(groups)
+        groups.append([cid])
+    return groups
+
+
+def _engine_key(spec: ModelSpec) -> tuple[Any, ...]:
+    # the key function lives with its backend; the backend module imports its SDK lazily
+    key: tuple[Any, ...] = _load(ENGINE_SHARING[spec.backend], spec.backend)(spec)
+    return key
+
+
+def preflight(specs: Sequence[ModelSpec]) -> None:
+    """Raise BackendError now for configs that could not generate (a missing package, an adapter
+    the base cannot serve), so a run fails before its journal exists rather than midway."""
+    by_backend: dict[str, list[ModelSpec]] = {}
+    for s in specs:
+        by_backend.setdefault(s.backend, []).append(s)
+    for backend, group in by_backend.items():
+        if backend in PREFLIGHT:
+            _load(PREFLIGHT[backend], backend)(group)
+
+
+def make_backend(spec: ModelSpec, peers: Mapping[str, ModelSpec] | None = None) -> Backend:
+    """A backend for `spec`; an engine-sharing backend also serves `peers` (config id -> spec),
+    selected per request by `GenRequest.route`."""
+    target = _REGISTRY.get(spec.backend)
+    if target is None:
+        raise BackendError(f"unknown backend '{spec.backend}' (known: {', '.join(sorted(_REGISTRY))})")
+    cls = _load(target, spec.backend)
+    if spec.backend in ENGINE_SHARING:
+        backend: Backend = cls(spec, peers)
+    else:
+        if peers and any(p is not spec for p in peers.values()):
+            raise BackendError(f"backend '{spec.backend}' serves one config per instance")
+        backend = cls(spec)
     return backend
