@@ -56,10 +56,19 @@ def load_model(model_path: str, adapter: str | None, device: str, dtype: str) ->
                 from peft import PeftModel
             except ImportError as exc:  # pragma: no cover - peft is in the ml extra
                 raise BackendError("LoRA adapters need peft (the 'ml' extra)") from exc
-            try:
-                model = PeftModel.from_pretrained(model, adapter).merge_and_unload()
-            except (OSError, ValueError) as exc:
-                raise BackendError(f"cannot load LoRA adapter '{adapter}': {exc}") from exc
+            import tempfile
+            from pathlib import Path
+
+            from engine.models.adapters import for_model
+
+            names = {n for n, _ in model.named_modules()}
+            with tempfile.TemporaryDirectory(prefix="adapter-") as scratch:
+                # adapters are saved in the checkpoint's module names (vLLM's); map them onto this model's
+                path = for_model(Path(adapter), names, Path(scratch) / "adapter")
+                try:
+                    model = PeftModel.from_pretrained(model, str(path)).merge_and_unload()
+                except (OSError, ValueError) as exc:
+                    raise BackendError(f"cannot load LoRA adapter '{adapter}': {exc}") from exc
         model.to(device)
         model.eval()
         if tok.pad_token is None:

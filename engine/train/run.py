@@ -308,11 +308,16 @@ class TrainRun:
         sink.emit(PhaseChanged(self.run_id, phase="saving", detail="adapter"))
         adapter = self.run_dir / "adapter"
 
+        notes: list[tuple[str, str]] = []
+
         def save_adapter(tmp: Path) -> None:
             trainer.model.save_pretrained(str(tmp))
             canonical_adapter_config(tmp)
+            notes.extend(servable_adapter(tmp, self.recipe))
 
         _atomic_dir(adapter, save_adapter)
+        for level, message in notes:
+            sink.emit(LogMessage(self.run_id, level=level, message=message))
         result.adapter = adapter
         trainer.state.save_to_json(str(self.run_dir / "trainer_state.json"))
         if self.recipe.merge:
@@ -328,6 +333,32 @@ class TrainRun:
         result.loss_start, result.loss_end = loss_trend(journaled_steps(self.run_dir))
         _atomic_text(self.run_dir / RESULT_FILE, json.dumps(result.to_json(), indent=1) + "\n")
         _atomic_text(self.run_dir / "student.toml", student_toml(self.recipe, adapter))
+
+
+def servable_adapter(adapter_dir: Path, recipe: Recipe) -> list[tuple[str, str]]:
+    """Save the adapter in the base checkpoint's module naming (what vLLM looks up), then check that
+    vLLM can serve it; returns (level, message) notes for the journal.
+
+    transformers loads the text half of a vision-language checkpoint (Qwen3.5) for
+    AutoModelForCausalLM under other module names (`model.layers.N`) than the checkpoint's
+    (`model.language_model.layers.N`); vLLM would silently ignore an adapter saved in the former.
+    """
+    from engine.models.adapters import AdapterError, check_adapter, local_model_dir, read_adapter, to_checkpoint_naming
+    from engine.train.sft import resolve_base_model
+
+    base = resolve_base_model(recipe)
+    base_dir = local_model_dir(base)
+    notes: list[tuple[str, str]] = []
+    if base_dir is None:
+        return [("warning", f"base model '{base}' is not on local disk: adapter module names not checked")]
+    renamed = to_checkpoint_naming(adapter_dir, base_dir)
+    if renamed:
+        notes.append(("info", f"adapter saved in the checkpoint's module naming ({renamed} tensors renamed for vLLM)"))
+    try:
+        check_adapter(read_adapter(adapter_dir), base, model_dir=base_dir, for_vllm=True)
+    except AdapterError as exc:
+        notes.append(("warning", f"vLLM cannot serve this adapter as saved: {exc}"))
+    return notes
 
 
 def canonical_adapter_config(adapter_dir: Path) -> None:
