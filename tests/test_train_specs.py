@@ -64,6 +64,10 @@ def test_recipe_overrides_and_errors(tmp_path: Path) -> None:
     with pytest.raises(DataError) as err:
         load_recipe(bad)
     assert err.value.line == 4 and err.value.field == "lr"
+    # PEFT cannot combine layers_to_transform with "all-linear": refused at load, not mid-training
+    with pytest.raises(DataError, match="last_layers needs explicit targets") as err:
+        load_recipe(DATA / "recipes" / "demo.toml", {"lora.targets": "all-linear"})
+    assert err.value.field == "lora"
 
 
 def test_fingerprint_follows_corpus_content_not_path(tmp_path: Path) -> None:

@@ -41,6 +41,12 @@ class LoraSpec(_Spec):
         description="adapt only the last N transformer layers (backward stops below them: faster on CPU)",
     )
 
+    @model_validator(mode="after")
+    def _layers_need_a_list(self) -> LoraSpec:
+        if self.last_layers is not None and isinstance(self.targets, str):
+            raise ValueError("last_layers needs explicit targets (a list): PEFT cannot limit 'all-linear' to layers")
+        return self
+
 
 class Recipe(_Spec):
     """One LoRA SFT run: base model, corpus, LoRA shape, optimisation, precision."""
