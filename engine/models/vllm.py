@@ -162,7 +162,10 @@ def _drop(key: tuple[Any, ...]) -> None:
     eng = _engines.pop(key, None)
     if eng is None:
         return
-    shutdown = getattr(eng.llm.llm_engine, "shutdown", None)
+    # the engine core is a child process holding the model (and on a GPU its memory): stop it now,
+    # not whenever the garbage collector gets to the LLM object
+    core = getattr(eng.llm.llm_engine, "engine_core", None)
+    shutdown = getattr(core, "shutdown", None)
     if callable(shutdown):
         try:
             shutdown()

