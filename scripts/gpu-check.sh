@@ -41,10 +41,11 @@ export VLLM_CPU_KVCACHE_SPACE="${VLLM_CPU_KVCACHE_SPACE:-2}"
 VPY=.venv-vllm/bin/python
 
 if [ "$DRY" = 1 ]; then
-  TRAIN_SET=(--max-steps 3 --set precision=fp32 --set corpus_limit=8)
+  TRAIN_SET=(--max-steps 3 --set precision=fp32 --set batch_size=2 --set grad_accum=1 --set max_length=512
+    --set gradient_checkpointing=false)
   BENCH_ARGS=(--prompts 24 --max-tokens 32 --rounds 1)
 else
-  TRAIN_SET=(--max-steps 40 --set precision=bf16 --set device=cuda --set batch_size=8 --set corpus_limit=320)
+  TRAIN_SET=(--max-steps 40 --set precision=bf16 --set device=cuda)
   BENCH_ARGS=(--prompts 512 --max-tokens 256 --rounds 3)
 fi
 
@@ -81,9 +82,11 @@ s = snapshot("gpu-check")
 print(json.dumps({"host": s.host, "gpu_status": s.gpu_status, "gpus": [g.__dict__ for g in s.gpus]}))
 '
 
-step train 600 "$VPY" -m engine.cli train data/recipes/demo.toml --run-id gpu-check-train --events none \
-  --set lora.r=16 --set lora.alpha=32 --set lora.dropout=0.05 --set 'lora.targets="all-linear"' \
-  --set save_steps=1000 --set drop_long=true "${TRAIN_SET[@]}"
+# the paper recipe as it is (r16, alpha 32, all-linear, bf16, gradient checkpointing, batch 8 x 2)
+# on the embedded SmolLM2 and the offline corpus: no hub download, the step rate of the real settings
+step train 600 "$VPY" -m engine.cli train data/recipes/paper.toml --run-id gpu-check-train --events none \
+  --base-model embedded:smollm2-135m-instruct --corpus data/corpus/offline-corpus.jsonl \
+  --set save_steps=1000 "${TRAIN_SET[@]}"
 
 step tests 1200 "$VPY" -m pytest -m vllm tests/vllm tests/test_adapters.py -q -p no:cacheprovider -x \
   --junitxml="$OUT/tests.xml"
