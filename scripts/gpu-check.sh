@@ -88,7 +88,7 @@ step train 600 "$VPY" -m engine.cli train data/recipes/paper.toml --run-id gpu-c
   --base-model embedded:smollm2-135m-instruct --corpus data/corpus/offline-corpus.jsonl \
   --set save_steps=1000 "${TRAIN_SET[@]}"
 
-step tests 1200 "$VPY" -m pytest -m vllm tests/vllm tests/test_adapters.py -q -p no:cacheprovider -x \
+step tests 1200 "$VPY" -m pytest tests/vllm tests/test_adapters.py -q -p no:cacheprovider -x \
   --junitxml="$OUT/tests.xml"
 
 ADAPTER="$OUT/runs/gpu-check-train/adapter"
