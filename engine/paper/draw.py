@@ -66,7 +66,8 @@ def save(fig: Any, out_dir: Path, stem: str) -> list[Path]:
 
     png, svg = out_dir / f"{stem}.png", out_dir / f"{stem}.svg"
     with matplotlib.rc_context({"svg.hashsalt": HASH_SALT, "svg.fonttype": "path"}):
-        fig.savefig(png, dpi=DPI, metadata={"Software": None})
+        fig.savefig(png, dpi=DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 4})
+        fig.set_layout_engine("none")  # laid out by the PNG's draw (in inches): the SVG reuses it
         fig.savefig(svg, metadata={"Date": None})
     return [png, svg]
 
