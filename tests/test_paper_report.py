@@ -113,6 +113,8 @@ def test_findings_state_ci_n_and_significance(paper_dir: Path) -> None:
     assert "### Single seed or sample" in threats and "One generation seed" not in threats  # seed unknown here
     assert "### Human adjudication sample" in threats and "60 episodes carry a human verdict" in threats
     assert "### Comparisons the matched-path guard refused" in threats and "None refused" in threats
+    checked = threats.split("### Checked, not found")[1]
+    assert "judges that do not discriminate" in checked.lower() and "partial coverage" in checked
 
 
 def test_a_judge_that_does_not_discriminate_gives_marks_not_findings(tmp_path: Path) -> None:
@@ -174,3 +176,20 @@ def test_sizes_go_on_a_log_axis_when_they_span_more_than_4x() -> None:
     fig = trajectory(rep, validity(rep))
     assert fig.options["log_x"] is False and fig.skipped is None
     assert gather(con, rep.configs).design.tasks == 20
+
+
+def test_partial_coverage_estimates_and_unfinished_runs_are_threats(tmp_path: Path) -> None:
+    con = store(make_synthetic_store, n_episodes=7 * 40 * 2 - 30, n_tasks=40, n_skills=8)  # haiku: 50 of 80
+    con.execute("UPDATE episodes SET cost_usd = 0.01 WHERE config_id = 'haiku'")
+    con.execute("UPDATE episodes SET tokens_estimated = true WHERE config_id = 'haiku' AND task_id < 't0005'")
+    con.execute("UPDATE runs SET status = 'interrupted' WHERE run_id = 'synth-eval'")
+    rep = build_report(con, n_boot=100)
+    write_report(paper_from_store(con, rep), tmp_path / "r", figures=False)
+    md = (tmp_path / "r/report.md").read_text(encoding="utf-8")
+    threats = md.split("## Threats to validity")[1]
+    assert "- `haiku`: 50 of the 80 episodes of the full holdout (25 of 40 tasks, 62.5%)." in threats
+    assert "Run `synth-eval` (eval) is interrupted, not finished." in threats
+    assert "### Token estimates" in threats and "- `haiku`: 10 of 50 episodes have estimated token counts" in threats
+    cost = {r["name"]: r for r in rows(tmp_path / "r/tables/cost.csv")}
+    assert float(cost["haiku"]["projected_usd"]) == pytest.approx(0.8)  # $0.50 for 50 episodes -> 80
+    assert cost["q2b"]["projected_usd"] == "" and cost["haiku"]["note"].startswith("tokens of 10 episodes")

@@ -123,16 +123,21 @@ def gather(con: Any, configs: Sequence[ConfigInfo], design: Design | None = None
                 "ORDER BY run_id"
             ).fetchall()
         ],
-        human={
-            lab: int(n)
-            for cid, cfp, n in con.execute(
-                "SELECT config_id, coalesce(config_fp, ''), count(*) FROM judgments j JOIN judges k "
-                "USING (judge_id, judge_fp) WHERE k.kind = 'human' AND verdict IN ('pass', 'fail') "
-                "GROUP BY ALL ORDER BY ALL"
-            ).fetchall()
-            if (lab := _label(configs, cid, cfp)) is not None
-        },
+        human=_human(con, configs),
     )
+
+
+def _human(con: Any, configs: Sequence[ConfigInfo]) -> dict[str, int]:
+    """Human verdicts per config, in the report's config order."""
+    got: dict[str, int] = {}
+    for cid, cfp, n in con.execute(
+        "SELECT config_id, coalesce(config_fp, ''), count(*) FROM judgments WHERE verdict IN ('pass', 'fail') "
+        "AND judge_id IN (SELECT judge_id FROM judges WHERE kind = 'human') GROUP BY ALL"
+    ).fetchall():
+        label = _label(configs, cid, cfp)
+        if label is not None:
+            got[label] = int(n)
+    return {c.label: got[c.label] for c in configs if c.label in got}
 
 
 def _store_design(con: Any, rows: list[tuple[Any, ...]]) -> Design:

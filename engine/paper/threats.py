@@ -142,7 +142,7 @@ def _human(facts: StudyFacts) -> Threat:
     if not n:
         item = "No episode has a human verdict: no judge was checked against people."
         return Threat("human", "Human adjudication sample", (item,))
-    per = ", ".join(f"{code(c)} {k}" for c, k in facts.human.items())
+    per = ", ".join(f"{code(c)} {k}" for c, k in facts.human.items())  # in the report's config order
     items = (
         f"{n} episodes carry a human verdict ({per}): agreement with people rests on this sample.",
         *(
@@ -159,17 +159,33 @@ def _format(rep: Report) -> Threat | None:
     return Threat("format", "Format artifact", items) if items else None
 
 
+CHECKED = {
+    "seeds": "a single seed or sample",
+    "judges": "judges that do not discriminate",
+    "dropped": "tasks dropped or errors excluded",
+    "coverage": "partial coverage",
+    "tokens": "estimated token counts",
+    "format": "a format artifact",
+}
+_SHOWN = ("format artifact", "task coverage differs", "refus", "does not discriminate")
+
+
 def build_threats(rep: Report, facts: StudyFacts, val: Validity) -> list[Threat]:
-    out = [
-        _seeds(facts),
-        _judges(val),
-        _guard(rep),
-        _dropped(rep),
-        _coverage(rep, facts),
-        _tokens(facts),
-        _human(facts),
-        _format(rep),
-    ]
-    if rep.warnings:
-        out.append(Threat("warnings", "Every warning of the analysis", tuple(escape(w) for w in rep.warnings)))
-    return [t for t in out if t is not None]
+    found = {
+        "seeds": _seeds(facts),
+        "judges": _judges(val),
+        "guard": _guard(rep),
+        "dropped": _dropped(rep),
+        "coverage": _coverage(rep, facts),
+        "tokens": _tokens(facts),
+        "human": _human(facts),
+        "format": _format(rep),
+    }
+    out = [t for t in found.values() if t is not None]
+    others = [escape(w) for w in rep.warnings if not any(k in w for k in _SHOWN)]
+    if others:
+        out.append(Threat("warnings", "Other warnings of the analysis", tuple(others)))
+    clear = [what for key, what in CHECKED.items() if found[key] is None]
+    if clear:
+        out.append(Threat("checked", "Checked, not found", (", ".join(clear).capitalize() + ".",)))
+    return out
