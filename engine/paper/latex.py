@@ -4,7 +4,6 @@ marked rows explained in a note under the rule. Needs `\usepackage{booktabs}`.""
 
 from __future__ import annotations
 
-from engine.paper.markdown import marks, uniform_n
 from engine.paper.model import Cell, Column, Row, Stat, Table, clean
 
 _TEX = {
@@ -71,21 +70,21 @@ def _cell(v: Cell, c: Column, show_n: bool) -> str:
 def _header(t: Table, i: int, c: Column) -> str:
     label = c.tex if c.tex is not None else tex_escape(c.label)
     if c.is_stat:
-        n = uniform_n(t, i)
+        n = t.uniform_n(i)
         label += r" [95\% CI]" + (f" ($n={n}$)" if n is not None else "")
     return label
 
 
 def _row(t: Table, r: Row, mark: str) -> str:
     pairs = enumerate(zip(r.cells, t.columns, strict=True))
-    cells = [_cell(v, c, c.is_stat and uniform_n(t, i) is None) for i, (v, c) in pairs]
+    cells = [_cell(v, c, c.is_stat and t.uniform_n(i) is None) for i, (v, c) in pairs]
     if mark:
         cells[0] += tex_escape(mark)
     return " & ".join(cells) + r" \\"
 
 
 def render_table(t: Table) -> str:
-    m = marks(t.notes)
+    m = t.marks()
     spec = "".join("l" if c.fmt == "text" else "r" for c in t.columns)
     out = [
         f"% {clean(t.title)}",

@@ -5,22 +5,11 @@ from __future__ import annotations
 from engine.paper import fmt
 from engine.paper.model import Column, PaperReport, Row, Stat, Table, escape
 
-MARKS = ("†", "‡", "§", "¶")
-
-
-def marks(notes: list[str]) -> dict[str, str]:
-    return {n: MARKS[i] if i < len(MARKS) else f"†{i + 1}" for i, n in enumerate(notes)}
-
-
-def uniform_n(t: Table, i: int) -> int | None:
-    ns = {r.cells[i].n for r in t.rows if isinstance(r.cells[i], Stat) and r.cells[i].value is not None}  # type: ignore[union-attr]
-    return ns.pop() if len(ns) == 1 else None
-
 
 def _header(t: Table, i: int, c: Column) -> str:
     if not c.is_stat:
         return escape(c.label)
-    n = uniform_n(t, i)
+    n = t.uniform_n(i)
     return escape(c.label) + " [95% CI]" + (f", n = {n} {c.unit}" if n is not None else "")
 
 
@@ -29,13 +18,13 @@ def _cell(t: Table, i: int, c: Column, r: Row) -> str:
     if c.fmt == "text" or isinstance(v, str):
         return escape(v) if v is not None else fmt.NONE
     text = fmt.cell(v, c.fmt)
-    if isinstance(v, Stat) and v.value is not None and v.n is not None and uniform_n(t, i) is None:
+    if isinstance(v, Stat) and v.value is not None and v.n is not None and t.uniform_n(i) is None:
         text += f", n = {v.n}"
     return text
 
 
 def table_md(t: Table) -> str:
-    m = marks(t.notes)
+    m = t.marks()
     head = "| " + " | ".join(_header(t, i, c) for i, c in enumerate(t.columns)) + " |"
     rule = "|" + "|".join(":--" if c.fmt == "text" else "--:" for c in t.columns) + "|"
     lines = [head, rule]

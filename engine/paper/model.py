@@ -38,6 +38,7 @@ class Stat:
 
 
 Cell = str | int | float | Stat | None
+MARKS = ("†", "‡", "§", "¶")
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,15 @@ class Table:
     @property
     def notes(self) -> list[str]:
         return list(dict.fromkeys(r.note for r in self.rows if r.note))
+
+    def marks(self) -> dict[str, str]:
+        """A footnote mark per distinct note: †, ‡, §, ¶, then †5, †6, ..."""
+        return {n: MARKS[i] if i < len(MARKS) else f"†{i + 1}" for i, n in enumerate(self.notes)}
+
+    def uniform_n(self, i: int) -> int | None:
+        """The n every Stat of column i shares (it then goes in the header), else None."""
+        ns = {c.n for r in self.rows if isinstance(c := r.cells[i], Stat) and c.value is not None}
+        return ns.pop() if len(ns) == 1 else None
 
 
 @dataclass
