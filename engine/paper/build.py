@@ -16,12 +16,18 @@ from engine.paper.validity import validity
 
 def _context(rep: Report, facts: StudyFacts) -> list[str]:
     d = facts.design
+    source = {"store": "what the store holds", "runs": "the experiments of the runs"}.get(d.source, code(d.source))
     episodes = sum(u.episodes for u in facts.usage)
     judges = ", ".join(code(j.judge) for j in facts.judges) or "none"
     lines = [
         f"{len(rep.configs)} configs, {episodes} episodes, judges: {judges}.",
         f"Design: {d.tasks or '?'} holdout tasks × {d.conditions} conditions × {d.samples} sample"
-        f"{'s' if d.samples != 1 else ''} (from {'the store' if d.source == 'store' else code(d.source)}).",
+        f"{'s' if d.samples != 1 else ''} (from {source})."
+        + (
+            f" The experiment selects {d.planned_tasks} of these tasks."
+            if d.planned_tasks and d.planned_tasks != d.tasks
+            else ""
+        ),
         f"Headline path: {code(rep.headline) if rep.headline else 'none'}. 95% CIs: bootstrap over tasks "
         f"({rep.meta.get('n_boot')} resamples, seed {rep.meta.get('seed')}) for Δ and lift; asymptotic for κ.",
     ]
