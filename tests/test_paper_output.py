@@ -143,3 +143,29 @@ def test_importing_the_report_leaves_matplotlib_unloaded() -> None:
     code = "import engine.cli, engine.paper, sys; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_hostile_store_labels_stay_text_everywhere(tmp_path: Path) -> None:
+    from bench.synth import make_synthetic_store
+
+    evil = "q$1_{x}`|*[a](b)<i>\x1b[31m\u202eevil"
+    configs = [
+        {"id": evil, "size": "2B", "role": "student", "base": None, "ability": 0.0, "effect": 0.3},
+        {"id": "q2b-sft", "size": "2B", "role": "student", "base": evil, "ability": 0.1, "effect": 0.5},
+        {"id": "q4b", "size": "4B", "role": "student", "base": None, "ability": 0.5, "effect": 0.0},
+    ]
+    con = duckdb.connect()
+    for s in ddl():
+        con.execute(s)
+    make_synthetic_store(con, 3 * 30 * 2, configs=configs, n_tasks=30, n_skills=5)
+    refresh(con)
+    w = write_report(paper_from_store(con, build_report(con, n_boot=100)), tmp_path / "r")
+    assert w.count(".png", "figures") >= 6
+    every = {name: data.decode("utf-8", "replace") for name, data in files(w.out).items() if not name.endswith(".png")}
+    for name, text in every.items():
+        assert "\x1b" not in text and "\u202e" not in text, name
+    md = every["report.md"]
+    assert "| q$1\\_{x}\\`\\|\\*\\[a\\](b)\\<i\\>\\[31mevil |" in md  # a table cell: every mark escaped
+    assert "``q$1_{x}`|*[a](b)<i>[31mevil``" in md  # a code span in the findings
+    tex = every["tables/delta.tex"]
+    assert r"q\$1\_\{x\}`\textbar{}*[a](b)\textless{}i\textgreater{}[31mevil" in tex

@@ -18,6 +18,7 @@ HASH_SALT = "skill-cockpit-report"
 BASE, SFT, FRONTIER, GREY = "#0072B2", "#D55E00", "#009E73", "#8c8c8c"
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
 RC: dict[str, Any] = {
+    "text.parse_math": False,  # store labels are text: a "$" in one is a dollar sign, never mathtext
     "svg.hashsalt": HASH_SALT,
     "svg.fonttype": "path",
     "font.size": 9,

@@ -98,7 +98,10 @@ class FigureData:
     skipped: str | None = None  # why it was not drawn (the report says so)
 
     def records(self) -> list[dict[str, Any]]:
-        return [dict(zip(self.columns, r, strict=True)) for r in self.rows]
+        """Rows as dicts, store text cleaned of control, bidi and zero-width characters (for drawing)."""
+        return [
+            {k: clean(v) if isinstance(v, str) else v for k, v in zip(self.columns, r, strict=True)} for r in self.rows
+        ]
 
 
 @dataclass(frozen=True)
