@@ -193,3 +193,17 @@ def test_partial_coverage_estimates_and_unfinished_runs_are_threats(tmp_path: Pa
     cost = {r["name"]: r for r in rows(tmp_path / "r/tables/cost.csv")}
     assert float(cost["haiku"]["projected_usd"]) == pytest.approx(0.8)  # $0.50 for 50 episodes -> 80
     assert cost["q2b"]["projected_usd"] == "" and cost["haiku"]["note"].startswith("tokens of 10 episodes")
+
+
+def test_a_judge_constant_across_small_configs_is_caught_pooled(tmp_path: Path) -> None:
+    con = store(make_synthetic_store, n_episodes=7 * 8 * 2, n_tasks=8, n_skills=4)  # 16 items per config
+    con.execute("UPDATE judgments SET verdict = 'pass' WHERE judge_id = 'claude'")
+    refresh(con)
+    rep = build_report(con, n_boot=100)
+    assert not any("does not discriminate" in w for w in rep.warnings)  # too few items per config
+    write_report(paper_from_store(con, rep), tmp_path / "r", figures=False)
+    md = (tmp_path / "r/report.md").read_text(encoding="utf-8")
+    assert "**Judges `lenient` vs `claude`**: not a finding: judge claude gave 'pass' on all 112 items" in md
+    assert "**Format artifact: not a finding**: judge claude gave 'pass' on all 112 items" in md
+    threats = md.split("## Threats to validity")[1]
+    assert "(across configs; no config alone has the 20 items the per-config check needs)" in threats

@@ -111,15 +111,20 @@ def _trajectory(rep: Report) -> list[Finding]:
     return out
 
 
-def _agreement(rep: Report, kinds: dict[str, str]) -> list[Finding]:
+def _agreement(rep: Report, kinds: dict[str, str], val: Validity) -> list[Finding]:
     out = []
     for s in rep.agreement_summary:
         if "answer_line" in (kinds.get(s.judge_a), kinds.get(s.judge_b)):
             continue  # the extractor's disagreement is the format artifact, reported below
+        pair = f"{code(s.judge_a)} vs {code(s.judge_b)}"
+        reason = val.pooled_reason(s.judge_a) or val.pooled_reason(s.judge_b)
+        if reason:
+            text = f"**Judges {pair}**: not a finding: {escape(reason)}, so κ with it is 0 by construction."
+            out.append(Finding("agreement", text, "not_a_finding"))
+            continue
         rows = [a for a in rep.agreement if (a.judge_a, a.judge_b) == (s.judge_a, s.judge_b)]
         low = min((a for a in rows if a.kappa is not None), key=lambda a: a.kappa or 0.0, default=None)
         worst = min((a for a in rows if a.pct_agreement is not None), key=lambda a: a.pct_agreement or 0, default=None)
-        pair = f"{code(s.judge_a)} vs {code(s.judge_b)}"
         if low is None or worst is None:
             out.append(Finding("agreement", f"{pair}: κ is undefined (one verdict everywhere), n = {s.n} episodes."))
             continue
@@ -140,7 +145,7 @@ def _agreement(rep: Report, kinds: dict[str, str]) -> list[Finding]:
     return out
 
 
-def _format(rep: Report) -> list[Finding]:
+def _format(rep: Report, val: Validity) -> list[Finding]:
     out = []
     tot: dict[str, list[int]] = {}
     for f in rep.format:
@@ -164,6 +169,13 @@ def _format(rep: Report) -> list[Finding]:
             f"under curated (n = {g.n_curated} episodes) and {fmt.pp(g.gap_no_skill)} under no skill "
             f"(n = {g.n_no_skill}), on the same episodes"
         )
+        reason = val.pooled_reason(g.llm)
+        if reason:
+            text = (
+                f"**Format artifact: not a finding**: {escape(reason)}, so its passes say nothing about the extractor."
+            )
+            out.append(Finding("format", text, "not_a_finding"))
+            continue
         if abs(g.gap_diff) >= 0.02:
             against = "curated" if g.gap_diff > 0 else "no skill"
             text = (
@@ -185,6 +197,6 @@ def build_findings(rep: Report, facts: StudyFacts, val: Validity) -> list[Findin
     out += [_delta_finding(d, info.get(d.config), val) for d in rep.deltas if d.path == rep.headline]
     out += [_lift_finding(c, info.get(c.a), val) for c in rep.lifts if c.path == rep.headline]
     out += _trajectory(rep)
-    out += _agreement(rep, {j.judge: j.kind for j in facts.judges})
-    out += _format(rep)
+    out += _agreement(rep, {j.judge: j.kind for j in facts.judges}, val)
+    out += _format(rep, val)
     return out

@@ -9,7 +9,7 @@ from engine.analysis.delta import PathMismatchError, paired
 from engine.analysis.report import Report
 from engine.paper.facts import StudyFacts
 from engine.paper.model import Threat, code, escape
-from engine.paper.validity import Validity
+from engine.paper.validity import MIN_ITEMS, Validity
 
 
 def _seeds(facts: StudyFacts) -> Threat | None:
@@ -33,6 +33,12 @@ def _seeds(facts: StudyFacts) -> Threat | None:
 
 def _judges(val: Validity) -> Threat | None:
     items = [f"{r}." for cfg, j in sorted(val.constant) if (r := val.judge_reason(cfg, j))]
+    flagged = {j for _, j in val.constant}
+    items += [
+        f"{r} (across configs; no config alone has the {MIN_ITEMS} items the per-config check needs)."
+        for j in sorted(val.pooled)
+        if j not in flagged and (r := val.pooled_reason(j))
+    ]
     if not items:
         return None
     items.append(

@@ -23,6 +23,17 @@ MIN_ITEMS = 20  # as engine.analysis.report._constant_judges: fewer items prove 
 class Validity:
     constant: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)  # (config, judge) -> verdict, n
     paths: dict[str, JudgePath] = field(default_factory=dict)
+    pooled: dict[str, tuple[str, int]] = field(default_factory=dict)  # judge -> verdict, n over every config
+
+    def pooled_reason(self, judge: str) -> str | None:
+        """A judge with one verdict on every item of every config (at least MIN_ITEMS in all): numbers
+        that rest on it pooled (κ, the format gap) carry no information, even when no single config
+        has enough items for the per-config check."""
+        got = self.pooled.get(judge)
+        if got is None:
+            return None
+        verdict, n = got
+        return f"judge {judge} gave '{verdict}' on all {n} items it judged: it does not discriminate"
 
     def judge_reason(self, config: str, judge: str | None) -> str | None:
         got = self.constant.get((config, judge or ""))
@@ -58,4 +69,14 @@ def validity(report: Report) -> Validity:
         for key, (n, passes) in pooled.items()
         if n >= MIN_ITEMS and passes in (0, n)
     }
-    return Validity(constant, {p.name: p for p in report.paths})
+    whole: dict[str, list[int]] = {}
+    for (_, judge), (n, passes) in pooled.items():
+        acc = whole.setdefault(judge, [0, 0])
+        acc[0] += n
+        acc[1] += passes
+    everywhere = {
+        judge: ("pass" if passes else "fail", n)
+        for judge, (n, passes) in whole.items()
+        if n >= MIN_ITEMS and passes in (0, n)
+    }
+    return Validity(constant, {p.name: p for p in report.paths}, everywhere)
