@@ -207,3 +207,31 @@ def test_a_judge_constant_across_small_configs_is_caught_pooled(tmp_path: Path) 
     assert "**Format artifact: not a finding**: judge claude gave 'pass' on all 112 items" in md
     threats = md.split("## Threats to validity")[1]
     assert "(across configs; no config alone has the 20 items the per-config check needs)" in threats
+
+
+def test_the_analysis_own_marks_are_the_authority(tmp_path: Path) -> None:
+    """When the analysis marks Δ and lifts itself (finding / caveat, eligibility per path), the report
+    uses those marks as they are instead of its own rule."""
+    from types import SimpleNamespace
+
+    con = store(make_synthetic_store, n_episodes=2 * 7 * 40, n_tasks=40, n_skills=8)
+    rep = build_report(con, n_boot=100)
+    caveat = (
+        "judge lenient gave 'fail' on all 33 answer_line-scored items of q4b: "
+        "it does not discriminate there, so Δ under it is 0 by construction"
+    )
+    for d in rep.deltas:
+        d.finding, d.caveat = d.config != "q4b", caveat if d.config == "q4b" else None  # type: ignore[attr-defined]
+    for c in rep.lifts:
+        c.finding, c.caveat = c.b != "q4b", caveat if c.b == "q4b" else None  # type: ignore[attr-defined]
+    rep.eligibility = [SimpleNamespace(path=p.name, eligible=False) for p in rep.paths]  # type: ignore[attr-defined]
+    rep.headline_reason = "the requested path is not eligible; the first eligible one leads"  # type: ignore[attr-defined]
+    write_report(paper_from_store(con, rep), tmp_path / "r", figures=False)
+    md = (tmp_path / "r/report.md").read_text(encoding="utf-8")
+    line = next(ln for ln in md.splitlines() if ln.startswith("- **Δ, 4B base (`q4b`)"))
+    assert "not a finding: judge lenient gave 'fail' on all 33" in line and line.count("by construction") == 1
+    assert "Headline choice: the requested path is not eligible" in md
+    assert "It routes some configs' tasks to a judge that does not discriminate" in md  # eligible=False
+    assert "| q4b † |" in md and "| q2b † |" not in md
+    lift = {r["sft"]: r["note"] for r in rows(tmp_path / "r/tables/lift.csv")}
+    assert lift["q4b-sft"] == caveat and lift["q2b-sft"] == ""

@@ -13,7 +13,7 @@ from engine.paper import fmt
 from engine.paper.facts import StudyFacts
 from engine.paper.model import Finding, Stat, code, escape
 from engine.paper.tables import size_label
-from engine.paper.validity import Validity
+from engine.paper.validity import BY_CONSTRUCTION, Validity
 
 
 def describe(c: ConfigInfo | None, label: str) -> str:
@@ -30,7 +30,8 @@ def describe(c: ConfigInfo | None, label: str) -> str:
 def verdict(s: Stat, reason: str | None, effect: tuple[str, str]) -> tuple[str, str]:
     """The wording and status of a number: not a finding, no CI, significant, not significant."""
     if reason:
-        return f"not a finding: {escape(reason)}, so Δ under it is 0 by construction", "not_a_finding"
+        tail = "" if BY_CONSTRUCTION in reason else f", so {BY_CONSTRUCTION}"
+        return f"not a finding: {escape(reason)}{tail}", "not_a_finding"
     if s.significant is None:
         return "no CI (fewer than two tasks): neither significant nor not", "no_ci"
     if s.significant:
@@ -67,8 +68,10 @@ def _lift_finding(lf: Comparison, c: ConfigInfo | None, val: Validity) -> Findin
 
 def _headline(rep: Report, val: Validity) -> list[Finding]:
     p = next((x for x in rep.paths if x.name == rep.headline), None)
+    why = getattr(rep, "headline_reason", "")  # set when the analysis chooses among eligible paths
     if p is None:
-        return [Finding("headline", "No judge path could be formed from the judges present: Δ is not reported.")]
+        text = f"No headline: {escape(why)}." if why else "No judge path could be formed from the judges present."
+        return [Finding("headline", text + " Δ below, if any, is not a headline finding.")]
     route = (
         f"answer-line tasks scored by {code(p.answer_line) if p.answer_line else 'no judge'}, "
         f"free-form tasks by {code(p.llm) if p.llm else 'no judge'}"
@@ -79,6 +82,8 @@ def _headline(rep: Report, val: Validity) -> list[Finding]:
     )
     if p.partial:
         text += " This path is **partial**: it covers one scoring family only, so its Δ is not the whole holdout's."
+    if why:
+        text += f" Headline choice: {escape(why)}."
     configs = [d.config for d in rep.deltas if d.path == p.name]
     if not val.path_eligible(p.name, configs):
         text += (
