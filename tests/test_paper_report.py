@@ -125,17 +125,21 @@ def test_a_judge_that_does_not_discriminate_gives_marks_not_findings(tmp_path: P
     assert any("judge claude gave 'pass' on all" in w for w in rep.warnings)
     write_report(paper_from_store(con, rep), tmp_path / "r", figures=False)
     md = (tmp_path / "r/report.md").read_text(encoding="utf-8")
-    q2b = next(ln for ln in md.splitlines() if ln.startswith("- **Δ, 2B base (`q2b`)"))
-    assert "not a finding: judge claude gave 'pass' on all" in q2b and "not significant" not in q2b
-    assert "It routes some configs' tasks to a judge that does not discriminate" in md
-    assert "| q2b † |" in md and "† Not a finding: judge claude gave" in md
-    delta = {r["config"]: r for r in rows(tmp_path / "r/tables/delta.csv")}
-    assert delta["q2b"]["note"].startswith("judge claude gave 'pass'") and delta["q2b-sft"]["note"] == ""
-    lift = {r["sft"]: r for r in rows(tmp_path / "r/tables/lift.csv")}
-    assert lift["q2b-sft"]["note"] and not lift["q0.8b-sft"]["note"]
-    assert "### Judges that do not discriminate" in md
-    traj = {r["config"]: r["finding"] for r in rows(tmp_path / "r/figures/trajectory.csv")}
-    assert traj["q2b"] == "false" and traj["q4b"] == "true"
+    delta = {(r["path"], r["config"]): r["note"] for r in rows(tmp_path / "r/tables/delta_paths.csv")}
+    assert delta[("llm:claude", "q2b")].startswith("judge claude gave 'pass' on all")
+    assert delta[("llm:claude", "q2b-sft")] == "" and delta[("bench:claude", "q4b")] == ""
+    lift = {(r["path"], r["sft"]): r["note"] for r in rows(tmp_path / "r/tables/lift_paths.csv")}
+    assert lift[("llm:claude", "q2b-sft")] and not lift[("llm:claude", "q0.8b-sft")]
+    forest = {(r["path"], r["config"]): r["finding"] for r in rows(tmp_path / "r/figures/forest.csv")}
+    assert forest[("llm:claude", "q2b")] == "false" and forest[("llm:claude", "q4b")] == "true"
+    assert "### Judges that do not discriminate" in md and "† Not a finding: judge claude gave" in md
+    if rep.headline == "llm:claude":  # the analysis leads with it (it may choose an eligible path instead)
+        q2b = next(ln for ln in md.splitlines() if ln.startswith("- **Δ, 2B base (`q2b`)"))
+        assert "not a finding: judge claude gave 'pass' on all" in q2b and "not significant" not in q2b
+        assert "It routes some configs' tasks to a judge that does not discriminate" in md
+        assert "| q2b † |" in md
+        traj = {r["config"]: r["finding"] for r in rows(tmp_path / "r/figures/trajectory.csv")}
+        assert traj["q2b"] == "false" and traj["q4b"] == "true"
 
 
 def test_empty_store_and_store_without_sizes(tmp_path: Path) -> None:
@@ -224,7 +228,10 @@ def test_the_analysis_own_marks_are_the_authority(tmp_path: Path) -> None:
         d.finding, d.caveat = d.config != "q4b", caveat if d.config == "q4b" else None  # type: ignore[attr-defined]
     for c in rep.lifts:
         c.finding, c.caveat = c.b != "q4b", caveat if c.b == "q4b" else None  # type: ignore[attr-defined]
-    rep.eligibility = [SimpleNamespace(path=p.name, eligible=False) for p in rep.paths]  # type: ignore[attr-defined]
+    rep.eligibility = [  # type: ignore[attr-defined]
+        SimpleNamespace(path=p.name, eligible=False, partial=p.partial, reasons=(caveat,), constant=())
+        for p in rep.paths
+    ]
     rep.headline_reason = "the requested path is not eligible; the first eligible one leads"  # type: ignore[attr-defined]
     write_report(paper_from_store(con, rep), tmp_path / "r", figures=False)
     md = (tmp_path / "r/report.md").read_text(encoding="utf-8")
