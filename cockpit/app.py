@@ -22,7 +22,15 @@ from textual.timer import Timer
 from cockpit import launcher
 from cockpit.commands import CockpitCommands
 from cockpit.machine import Machine, Sampler
-from cockpit.messages import Ingested, OptionsReady, ReportReady, RunControlled, RunsPolled, WorkFailed
+from cockpit.messages import (
+    Ingested,
+    OptionsReady,
+    ReportExported,
+    ReportReady,
+    RunControlled,
+    RunsPolled,
+    WorkFailed,
+)
 from cockpit.report import ReportView
 from cockpit.screens.delta import DeltaScreen
 from cockpit.screens.episodes import EpisodesScreen
@@ -63,6 +71,7 @@ class CockpitApp(App[int]):
         *(Binding(key, f"show('{mode}')", label, id=f"screen.{mode}") for mode, (key, label) in SCREENS.items()),
         Binding("question_mark,f1", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
+        Binding("ctrl+s", "save_svg", "Screenshot", show=False),
     ]
 
     runs: var[tuple[RunProgress, ...]] = var((), always_update=True)
@@ -104,6 +113,8 @@ class CockpitApp(App[int]):
         self.blink = blink  # False in snapshot tests: no cursor blink
         self.timings = timings  # False in snapshot tests: no wall-clock numbers on screen
         self.sub_title = display_dir or str(self.runs_dir)
+        self.last_export: Path | None = None  # the latest report written by ctrl+e (tests wait on it)
+        self.last_screenshot: Path | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -192,6 +203,50 @@ class CockpitApp(App[int]):
         self.selected_run = run_id
         if show_live:
             self.action_show("live")
+
+    # -- exports (ctrl+e on Δ and Judges, ctrl+s anywhere) ---------------------------------------
+    def export_report(self, figure: str | None = None, *, headline: str | None = None) -> None:
+        """Write the paper report into <runs>/reports/<timestamp>/ in the background."""
+        if not self._start("export"):
+            self.notify("a report is being written already", severity="warning")
+            return
+        self.notify("writing the report…", timeout=3)
+        self._export(figure, headline)
+
+    @work(thread=True, group="export", exit_on_error=False)
+    def _export(self, figure: str | None, headline: str | None) -> None:
+        from cockpit import export
+
+        try:
+            with self.service.cursor() as cur:  # the analysis and the store facts: the cursor is released
+                paper = export.build(cur, self.runs_dir, headline=headline)  # before the child renders
+            if figure is not None and any(f.id == figure and f.skipped for f in paper.figures):
+                figure = None
+            out = export.render(paper, export.report_dir(self.runs_dir))
+            self.post_message(ReportExported(out, figure))
+        except Exception as exc:  # noqa: BLE001 - shown, never fatal
+            self.post_message(WorkFailed("writing the report", f"{type(exc).__name__}: {exc}"))
+        finally:
+            self._busy.discard("export")
+
+    def on_report_exported(self, msg: ReportExported) -> None:
+        self.last_export = msg.out
+        what = f"; this screen's figure: figures/{msg.figure}.png (.svg)" if msg.figure else ""
+        self.notify(f"report written to {msg.out}/ (report.md, tables/, figures/){what}", markup=False, timeout=10)
+
+    def action_save_svg(self) -> None:
+        """An SVG screenshot of the current screen (Textual's own export) into <runs>/reports/screenshots/."""
+        from cockpit import export
+
+        path = export.screenshot_path(self.runs_dir, str(self.current_mode or "screen"))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.save_screenshot(filename=path.name, path=str(path.parent))
+        except OSError as exc:
+            self.notify_error("saving a screenshot", str(exc))
+            return
+        self.last_screenshot = path
+        self.notify(f"screenshot saved: {path}", markup=False)
 
     def notify_error(self, what: str, error: str) -> None:
         self.notify(f"{what}: {error}", severity="error", markup=False, timeout=8)

@@ -4,6 +4,7 @@ flood of samples collapses to the latest instead of queueing (toolong's `message
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from textual.message import Message
@@ -57,6 +58,14 @@ class WorkFailed(Message):
 
     what: str
     error: str
+
+
+@dataclass
+class ReportExported(Message):
+    """The paper report (ctrl+e) is written: its directory, and the figure of the screen it came from."""
+
+    out: Path
+    figure: str | None
 
 
 @dataclass

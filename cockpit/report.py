@@ -146,15 +146,29 @@ def experiment_paths(runs_dir: Path) -> tuple[list[Any], str | None]:
     return list(specs.values()), headline
 
 
-def compute(cur: Any, runs_dir: Path, *, version: int = 0, n_boot: int = N_BOOT) -> ReportView:
+def analyse(cur: Any, runs_dir: Path, *, n_boot: int = N_BOOT, headline: str | None = None) -> Any:
+    """`build_report` on the paths the runs' experiments declare (derived when none does).
+
+    `headline`: a path to lead with instead of the declared headline (ignored when it is not a path).
+    A declared headline with no data yet falls back to the paths derived from the judges present.
+    """
     from engine.analysis import build_report
 
+    specs, declared = experiment_paths(runs_dir)
+    attempts: list[tuple[list[Any] | None, str | None]] = [(specs or None, headline)] if headline is not None else []
+    attempts.append((specs or None, declared if specs else None))
+    for paths, head in attempts:
+        try:
+            return build_report(cur, paths=paths, headline=head, n_boot=n_boot, seed=0)
+        except ValueError:  # not one of the paths
+            continue
+    return build_report(cur, n_boot=n_boot, seed=0)
+
+
+def compute(cur: Any, runs_dir: Path, *, version: int = 0, n_boot: int = N_BOOT) -> ReportView:
     t0 = time.perf_counter()
-    specs, headline = experiment_paths(runs_dir)
-    try:
-        rep = build_report(cur, paths=specs or None, headline=headline if specs else None, n_boot=n_boot, seed=0)
-    except ValueError:  # a declared headline with no data yet: fall back to derived paths
-        rep = build_report(cur, n_boot=n_boot, seed=0)
+    specs, _ = experiment_paths(runs_dir)
+    rep = analyse(cur, runs_dir, n_boot=n_boot)
     human = frozenset(
         r[0] for r in cur.execute("SELECT DISTINCT episode_id FROM judgments WHERE judge_id = 'human'").fetchall()
     )

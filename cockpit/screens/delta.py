@@ -38,7 +38,10 @@ LIFT_COLS = ("SFT config", "base", "size", "Δ base", "Δ SFT", "lift", "95% CI"
 
 class DeltaScreen(CockpitScreen):
     watches = ("report",)
-    BINDINGS = [Binding("p", "next_path", "Next path")]
+    BINDINGS = [
+        Binding("p", "next_path", "Next path"),
+        Binding("ctrl+e", "export", "Export report", priority=True),
+    ]
 
     def __init__(self) -> None:
         super().__init__()
@@ -76,6 +79,10 @@ class DeltaScreen(CockpitScreen):
         if isinstance(event.value, str) and event.value != self.base_path:
             self.base_path = event.value
             self.reload()
+
+    def action_export(self) -> None:
+        """The paper report, led by the path shown here; this screen's figure is the Δ trajectory."""
+        self.cockpit.export_report("trajectory", headline=self.path)
 
     def action_next_path(self) -> None:
         view = self.cockpit.report

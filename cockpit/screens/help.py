@@ -19,6 +19,7 @@ KEYS = [
             ("1 … 6", "Runs, Live, Episodes, Judges, Δ, Query"),
             ("?", "this help"),
             ("ctrl+p", "command palette (screens, launch, cancel, resume, follow a run)"),
+            ("ctrl+s", "save an SVG screenshot into runs/reports/screenshots/"),
             ("q", "quit"),
             ("escape", "back / close a dialog"),
         ],
@@ -52,9 +53,17 @@ KEYS = [
             ("enter / d", "disagreement browser for the highlighted config × judge pair"),
             ("t", "agreement ⇄ format compliance"),
             ("p / f (browser)", "adjudicate: human pass / fail + optional note; again to revise"),
+            ("ctrl+e", "write the paper report (Markdown, LaTeX, CSV, figures) into runs/reports/<time>/"),
         ],
     ),
-    ("Δ", [("p", "next judge path"), ("base scored on", "pick another path for the base: the matched-path guard")]),
+    (
+        "Δ",
+        [
+            ("p", "next judge path"),
+            ("base scored on", "pick another path for the base: the matched-path guard"),
+            ("ctrl+e", "write the paper report, led by this path, into runs/reports/<time>/"),
+        ],
+    ),
     (
         "Query",
         [

@@ -69,6 +69,7 @@ class JudgesScreen(CockpitScreen):
     BINDINGS = [
         Binding("d", "disagreements", "Disagreements"),
         Binding("t", "toggle_tab", "Agreement/Format"),
+        Binding("ctrl+e", "export", "Export report", priority=True),
     ]
 
     def __init__(self) -> None:
@@ -215,6 +216,11 @@ class JudgesScreen(CockpitScreen):
                 fmt(a["delta_shift"], signed=True),
             ],
         )
+
+    def action_export(self) -> None:
+        """The paper report; this screen's figure: the κ heatmap, or ANSWER:-line compliance on Format."""
+        fmt_tab = self.query_one("#judges-tabs", TabbedContent).active == "tab-format"
+        self.cockpit.export_report("format_compliance" if fmt_tab else "kappa")
 
     def action_toggle_tab(self) -> None:
         tabs = self.query_one("#judges-tabs", TabbedContent)

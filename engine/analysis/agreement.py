@@ -85,7 +85,11 @@ def pair_stats(inp: Inputs, mask: np.ndarray | None = None, *, pooled: bool = Fa
     num = {k: v[sel] for k, v in p.num.items()}
     cond = p.codes["condition"][sel]
     tot = num["n11"] + num["n10"] + num["n01"] + num["n00"]
-    task_key = g * T + p.codes["task_id"][sel]
+    # tasks in id order (not the store's row order), so the per-task sums below add up in the same
+    # order every time: the same store gives the same bits
+    tasks = np.asarray(p.dicts.get("task_id", []), dtype=object)
+    rank = np.argsort(np.argsort(tasks, kind="stable"), kind="stable")
+    task_key = g * T + rank[p.codes["task_id"][sel]]
     n: dict[str, np.ndarray] = {}
     per_task: dict[str, np.ndarray] = {}
     for c, suffix in zip(CONDITIONS, ("ns", "cu"), strict=True):

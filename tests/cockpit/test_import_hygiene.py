@@ -1,4 +1,5 @@
-"""The cockpit never loads the ML stack: start the app, visit every screen, check sys.modules."""
+"""The cockpit never loads the ML stack (nor matplotlib): start the app, visit every screen, export the
+report, check sys.modules."""
 
 from __future__ import annotations
 
@@ -29,6 +30,13 @@ async def main():
             await app.workers.wait_for_complete()
             await pilot.pause(0.1)
         assert app.report is not None
+        await pilot.press("5")
+        await pilot.press("ctrl+e")  # the paper report: drawn in a child process, never here
+        for _ in range(2400):
+            if app.last_export is not None:
+                break
+            await pilot.pause(0.05)
+        assert app.last_export is not None and (app.last_export / "figures" / "forest.png").exists()
     print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})))
 
 asyncio.run(main())
@@ -42,6 +50,7 @@ def test_app_leaves_the_ml_stack_unloaded(tmp_path: Path) -> None:
     loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
     assert "textual" in loaded and "duckdb" in loaded
     assert not loaded & set(ML), loaded & set(ML)
+    assert "matplotlib" not in loaded  # the report's figures were drawn by a child process
 
 
 def test_importing_the_cockpit_is_light() -> None:
