@@ -137,7 +137,7 @@ def experiment_paths(runs_dir: Path) -> tuple[list[Any], str | None]:
     for d in jr.run_dirs(Path(runs_dir)):
         try:
             exp = json.loads((d / "experiment.json").read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
+        except (FileNotFoundError, json.JSONDecodeError, RecursionError):
             continue
         for p in exp.get("paths") or []:
             if isinstance(p, dict) and p.get("name") and p["name"] not in specs:

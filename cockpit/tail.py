@@ -143,7 +143,7 @@ class RunTail:
     def _on_train_line(self, line: bytes) -> None:
         try:
             rec = json.loads(line)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             return
         step = rec.get("step")
         if isinstance(step, int):

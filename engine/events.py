@@ -150,7 +150,7 @@ def event_from_json(line: str) -> Event | None:
     """Parse one events.jsonl line; None for unknown types or torn lines."""
     try:
         d: dict[str, Any] = json.loads(line)
-    except (json.JSONDecodeError, TypeError):
+    except (json.JSONDecodeError, TypeError, RecursionError):
         return None
     cls = EVENT_TYPES.get(str(d.pop("type", "")))
     if cls is None:

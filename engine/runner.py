@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.config import ConfigSpec, Experiment, JudgeSpec
+from engine.data.loader import DataError, loads_json
 from engine.events import (
     EpisodeFinished,
     JudgmentRecorded,
@@ -465,11 +466,15 @@ def _projected_cost(todo: list[PlannedEpisode]) -> float | None:
 def load_run_experiment(runs_dir: Path, run_id: str) -> tuple[Experiment, dict[str, Any]]:
     """The experiment and options a run was started with (for `engine resume`)."""
     d = Path(runs_dir) / run_id
-    try:
-        exp_json = json.loads((d / "experiment.json").read_text(encoding="utf-8"))
-        options = json.loads((d / "options.json").read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{d} is not a resumable run (no experiment.json/options.json)") from None
+    parsed = []
+    for name in ("experiment.json", "options.json"):
+        try:
+            parsed.append(loads_json((d / name).read_bytes()))
+        except FileNotFoundError:
+            raise FileNotFoundError(f"{d} is not a resumable run (no experiment.json/options.json)") from None
+        except ValueError as exc:  # invalid JSON or nesting too deep
+            raise DataError(str(d / name), None, None, f"invalid JSON: {exc}") from None
+    exp_json, options = parsed
     source = exp_json.pop("source", None)
     exp = Experiment.model_validate(exp_json)
     exp.source = source

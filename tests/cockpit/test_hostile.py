@@ -125,9 +125,9 @@ async def test_hostile_text_is_literal_everywhere(tmp_path: Path) -> None:
         await pilot.press("6")
         await settle(pilot)
         qs = app.screen
-        qs.query_one(TextArea).text = (
-            "SELECT error, rationale FROM episodes JOIN judgments USING (episode_id) WHERE error IS NOT NULL"
-        )
+        qs.query_one(
+            TextArea
+        ).text = "SELECT error, rationale FROM episodes JOIN judgments USING (episode_id) WHERE error IS NOT NULL"
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: qs.last is not None)
         await settle(pilot)
