@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -11,13 +10,13 @@ from rich.table import Table
 from rich.text import Text
 
 from engine.analysis.report import Report
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from engine.untrusted import show
 
 
 def literal(value: object, style: str = "") -> Text:
-    """Store text as a literal Text: control characters (C0/C1, ESC) stripped, no markup."""
-    return Text(_CONTROL.sub("", "" if value is None else str(value)), style=style)
+    """Store text as a literal Text, no markup: control, bidi and zero-width characters shown as
+    visible stand-ins (`engine.untrusted`), never sent to the terminal."""
+    return Text(show("" if value is None else str(value)), style=style)
 
 
 def _pct(x: float | None, digits: int = 1) -> str:
