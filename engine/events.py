@@ -58,6 +58,7 @@ class EpisodeFinished(Event):
     latency_s: float
     cost_usd: float
     error: str | None = None
+    latency_kind: str | None = None  # request | batch (see engine.models.base.GenResult)
 
 
 @dataclass(frozen=True)

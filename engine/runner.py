@@ -304,6 +304,7 @@ class Runner:
             "has_answer_line": has_answer_line(r.text) if r.ok else False,
             "created_at": time.time(),
             "tokens_estimated": r.tokens_estimated,
+            "latency_kind": r.latency_kind,
         }
         with self._lock:
             self.journal.append("episodes", rec)
@@ -324,6 +325,7 @@ class Runner:
                 latency_s=r.latency_s,
                 cost_usd=cost,
                 error=r.error,
+                latency_kind=r.latency_kind,
             )
         )
 

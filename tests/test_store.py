@@ -186,3 +186,24 @@ def test_run_status_reads_lifecycle_and_dead_pids(runs_dir: Path) -> None:
     assert jr.run_status(runs_dir / "alive").status == "finished"
     j.close()
     d.close()
+
+
+def test_store_made_before_latency_kind_gains_the_column(runs_dir: Path) -> None:
+    """Additive migration: an older store file (episodes without `latency_kind`) opens, gains the
+    column, keeps its rows (NULL: not said), and ingests new rows that carry it."""
+    j = _journal(runs_dir, "r1")
+    j.append("episodes", _episode("e1", "r1"))
+    j.close()
+    with Store.open(runs_dir) as store:
+        store.ingest()
+        store.con.execute("ALTER TABLE episodes DROP COLUMN latency_kind")  # what an older version made
+    with Store.open(runs_dir) as store:
+        assert store.query("SELECT episode_id, latency_kind FROM episodes") == [("e1", None)]
+        j = _journal(runs_dir, "r1")
+        j.append("episodes", {**_episode("e2", "r1"), "latency_kind": "batch"})
+        j.close()
+        store.ingest()
+        assert store.query("SELECT episode_id, latency_kind FROM episodes ORDER BY 1") == [
+            ("e1", None),
+            ("e2", "batch"),
+        ]

@@ -103,6 +103,9 @@ TABLES: dict[str, pa.Schema] = {
             ("created_at", pa.float64()),
             # appended later: an API reply without usage, so tokens and cost are estimates
             ("tokens_estimated", pa.bool_()),
+            # appended later: what latency_s measures. request: this request alone (submission to its
+            # last token or reply); batch: the whole batch it ran in (the same for the batch); NULL: not said
+            ("latency_kind", pa.string()),
         ]
     ),
     # verdict: pass|fail|error. An error is never a fail: analysis reports it apart.
