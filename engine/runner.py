@@ -35,6 +35,7 @@ from engine.events import (
 )
 from engine.judges.base import Judge, JudgeItem, Verdict, make_judge
 from engine.judges.normalize import has_answer_line
+from engine.judges.robustness import completion_flags, flags_text
 from engine.models.base import GenRequest, GenResult, make_backend
 from engine.plan import PlannedEpisode, config_row, plan_episodes, select, skill_row, task_row
 from engine.signals import install_stop_handlers, restore_handlers
@@ -305,6 +306,7 @@ class Runner:
             "created_at": time.time(),
             "tokens_estimated": r.tokens_estimated,
             "latency_kind": r.latency_kind,
+            "flags": flags_text(completion_flags(r.text)),
         }
         with self._lock:
             self.journal.append("episodes", rec)

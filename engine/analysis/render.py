@@ -192,12 +192,22 @@ def _agreement(r: Report) -> list[Table]:
 
 def _format(r: Report) -> list[Table]:
     t = _table(
-        "ANSWER: line compliance",
-        ["config", "condition", "completions", "with ANSWER:", "share", "gen. errors"],
+        "ANSWER: line compliance; completions aimed at the judge (verdict syntax / grader / delimiters)",
+        ["config", "condition", "completions", "with ANSWER:", "share", "gen. errors", "aimed at judge", "v / g / d"],
         2,
     )
     for f in r.format:
-        _row(t, f.config, f.condition, f.n, f.answer_line, _pct(f.share), f.generation_errors)
+        _row(
+            t,
+            f.config,
+            f.condition,
+            f.n,
+            f.answer_line,
+            _pct(f.share),
+            f.generation_errors,
+            literal(f.flagged, "bold red" if f.flagged else ""),
+            f"{f.flag_verdict} / {f.flag_grader} / {f.flag_delimiter}",
+        )
     g = _table(
         "Format artifact: extractor vs LLM on answer_line tasks (same episodes)",
         [

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from engine.analysis.agreement import Agreement, AgreementSummary, agreement
-from engine.analysis.artifacts import FormatGap, FormatShare, format_gaps, format_shares
+from engine.analysis.artifacts import FormatGap, FormatShare, flag_warnings, format_gaps, format_shares
 from engine.analysis.delta import Comparison, Delta, compare, deltas, paired, with_cis
 from engine.analysis.inputs import ConfigInfo, Inputs, load
 from engine.analysis.passrates import PassRate, pass_rates
@@ -212,6 +212,7 @@ def build_report(
     gaps = format_gaps(inp, warnings)
     _path_warnings(inp, jpaths, ds, warnings)
     _error_warnings(rates, shares, warnings)
+    flag_warnings(shares, warnings)
     _constant_judges(rates, warnings)
     if not jpaths and inp.judges:
         warnings.append("no judge path could be formed from the judges present; Δ is not reported")

@@ -118,6 +118,14 @@ class Store:
         from engine.analysis import aggregates
 
         aggregates.ensure(self.con)
+        if aggregates.outdated(self.con):  # made by an older version: rebuilt once, in one transaction
+            self.con.execute("BEGIN")
+            try:
+                aggregates.refresh(self.con)
+                self.con.execute("COMMIT")
+            except Exception:
+                self.con.execute("ROLLBACK")
+                raise
 
     # -- ingest ----------------------------------------------------------------------------
     def ingest(self) -> IngestStats:

@@ -106,6 +106,10 @@ TABLES: dict[str, pa.Schema] = {
             # appended later: what latency_s measures. request: this request alone (submission to its
             # last token or reply); batch: the whole batch it ran in (the same for the batch); NULL: not said
             ("latency_kind", pa.string()),
+            # appended later: what the completion aims at the judge (engine.judges.robustness), comma-
+            # separated: verdict (VERDICT: syntax), grader (text addressed to a grader), delimiter (the LLM
+            # judge's <<< >>>); '' none; NULL: recorded before the checks existed
+            ("flags", pa.string()),
         ]
     ),
     # verdict: pass|fail|error. An error is never a fail: analysis reports it apart.
