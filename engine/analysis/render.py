@@ -48,11 +48,20 @@ def _row(t: Table, *cells: Any) -> None:
     t.add_row(*(c if isinstance(c, Text) else literal(c) for c in cells))
 
 
+NOT_FINDING = "†"  # marks a Δ or lift under a judge that does not discriminate: shown, not a finding
+DIM = "dim"
+
+
 def _paths(r: Report) -> Table:
     t = _table("Judge paths", ["path", "answer_line tasks", "llm tasks", "note"], right_from=9)
     for p in r.paths:
         note = ["headline"] if p.name == r.headline else []
         note += ["partial"] if p.partial else []
+        e = r.path_eligibility(p.name)
+        if e is not None and not e.eligible:
+            note += ["not eligible as headline: " + ", ".join(sorted({c.judge for c in e.constant})) + " constant"]
+            if not e.constant:
+                note[-1] = "not eligible as headline: no Δ"
         _row(
             t,
             literal(p.name, "bold" if p.name == r.headline else ""),
@@ -90,7 +99,8 @@ def _deltas(r: Report) -> list[Table]:
         title = Text("Procedural Δ on path ")
         title.append(literal(p.name, "bold"))
         title.append(" (headline)" if p.name == r.headline else "")
-        title.append(" — partial: answer_line tasks only" if p.partial else "")
+        title.append(" — partial: answer_line tasks only" if p.partial and p.answer_line else "")
+        title.append(" — partial: llm tasks only" if p.partial and not p.answer_line else "")
         headers = [
             "config",
             "tasks",
@@ -107,18 +117,37 @@ def _deltas(r: Report) -> list[Table]:
             disc = f"{d.discordant_no_skill_only} / {d.discordant_curated_only}"
             _row(
                 t,
-                d.config,
-                d.n_tasks,
-                _pct(d.pass_no_skill),
-                _pct(d.pass_curated),
-                _signed(d.delta),
-                _ci(d.ci_low, d.ci_high),
-                _p(d.mcnemar_p),
-                disc,
-                d.errors,
+                *_greyed(
+                    d.finding,
+                    d.config,
+                    d.n_tasks,
+                    _pct(d.pass_no_skill),
+                    _pct(d.pass_curated),
+                    _marked(_signed(d.delta), d.finding),
+                    _ci(d.ci_low, d.ci_high),
+                    _p(d.mcnemar_p),
+                    disc,
+                    d.errors,
+                ),
             )
+        _caption(t, [d.caveat for d in rows if not d.finding and d.caveat])
         out.append(t)
     return out
+
+
+def _greyed(finding: bool, *cells: object) -> list[Text]:
+    """Cells of a row; dimmed when the row is not a finding."""
+    return [c if isinstance(c, Text) else literal(c, "" if finding else DIM) for c in cells]
+
+
+def _marked(value: str, finding: bool) -> str:
+    return value if finding else f"{value} {NOT_FINDING}"
+
+
+def _caption(t: Table, caveats: list[str]) -> None:
+    if caveats:
+        t.caption = literal(f"{NOT_FINDING} not a finding: " + "; ".join(dict.fromkeys(caveats)), "yellow")
+        t.caption_justify = "left"
 
 
 def _lifts(r: Report) -> Table:
@@ -130,15 +159,19 @@ def _lifts(r: Report) -> Table:
     for c in r.lifts:
         _row(
             t,
-            c.a,
-            c.b,
-            c.path,
-            c.n_tasks,
-            _signed(c.delta_a),
-            _signed(c.delta_b),
-            _signed(c.diff),
-            _ci(c.ci_low, c.ci_high),
+            *_greyed(
+                c.finding,
+                c.a,
+                c.b,
+                c.path,
+                c.n_tasks,
+                _signed(c.delta_a),
+                _signed(c.delta_b),
+                _marked(_signed(c.diff), c.finding),
+                _ci(c.ci_low, c.ci_high),
+            ),
         )
+    _caption(t, [c.caveat for c in r.lifts if not c.finding and c.caveat])
     return t
 
 
@@ -267,6 +300,7 @@ def render_report(report: Report, console: Console) -> None:
     head.append(literal(report.headline or "—", "bold"))
     head.append(f"  (source: {report.meta.get('source', '?')}, bootstrap: {report.meta.get('n_boot')} resamples)")
     console.print(head)
+    console.print(literal(report.headline_reason, "bold" if report.headline else "bold yellow"))
     sections: list[Table] = [_paths(report), _pass_rates(report), *_deltas(report)]
     if report.lifts:
         sections.append(_lifts(report))
