@@ -92,6 +92,7 @@ class Runner:
         self._outer = reporter
         self._stop = threading.Event()
         self._lock = threading.Lock()
+        self._finish_reasons: dict[str, str | None] = {}  # episode id -> finish reason (judges see truncation)
         self.result = RunResult(self.run_id, "running", run_dir=self.run_dir)
 
     # -- public ----------------------------------------------------------------------------
@@ -235,6 +236,7 @@ class Runner:
                 eid = rec.get("episode_id")
                 if eid in want and rec.get("error") is None:
                     out[eid] = rec.get("completion", "")
+                    self._finish_reasons[eid] = rec.get("finish_reason")
         return out
 
     # -- generation ----------------------------------------------------------------------------
@@ -270,6 +272,7 @@ class Runner:
                     self._record_episode(p, r)
                     if r.ok:
                         stored[p.episode_id] = r.text
+                        self._finish_reasons[p.episode_id] = r.finish_reason
                         self._judge(judges, [p], stored, done_jdg)
                     self._check_stop()
             finally:
@@ -344,7 +347,9 @@ class Runner:
                 jid = judge.judgment_id(p.episode_id)
                 if jid in done:
                     continue
-                items.append(JudgeItem(jid, p.episode_id, p.task, stored[p.episode_id]))
+                items.append(
+                    JudgeItem(jid, p.episode_id, p.task, stored[p.episode_id], self._finish_reasons.get(p.episode_id))
+                )
                 by_key[jid] = p
             if not items:
                 continue

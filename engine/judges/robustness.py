@@ -51,6 +51,11 @@ def completion_flags(text: str | None) -> tuple[str, ...]:
     return tuple(found)
 
 
+def addresses_grader(text: str) -> bool:
+    """Whether `text` speaks to a grader (the `grader` flag); the lenient judge takes no statement from it."""
+    return _GRADER.search(text) is not None
+
+
 def flags_text(flags: tuple[str, ...]) -> str:
     """As stored on the episode: comma-separated, '' for none (NULL: recorded before the checks)."""
     return ",".join(flags)
