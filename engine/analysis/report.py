@@ -12,6 +12,7 @@ from engine.analysis.agreement import Agreement, AgreementSummary, agreement
 from engine.analysis.artifacts import FormatGap, FormatShare, flag_warnings, format_gaps, format_shares
 from engine.analysis.delta import Comparison, Delta, compare, deltas, paired, with_cis
 from engine.analysis.eligibility import PathEligibility, constant_judges, eligibility, pick_headline
+from engine.analysis.human import CorrectedDelta, HumanBasis, JudgeAccuracy, corrected_deltas, judge_accuracy
 from engine.analysis.inputs import ConfigInfo, Inputs, load
 from engine.analysis.passrates import PassRate, pass_rates
 from engine.analysis.paths import JudgePath, choose_headline, derive_paths, from_specs
@@ -52,6 +53,9 @@ class Report:
     eligibility: list[PathEligibility] = field(default_factory=list)  # one per path: may it be the headline?
     headline_reason: str = ""  # why the headline is this path, or why there is none
     requested_headline: str | None = None
+    judge_accuracy: list[JudgeAccuracy] = field(default_factory=list)  # each judge against the human verdicts
+    human_basis: HumanBasis | None = None  # which human verdicts those rates use
+    corrected: list[CorrectedDelta] = field(default_factory=list)  # Δ corrected for measured judge errors
 
     def eligible_paths(self) -> list[str]:
         """Names of the paths that may carry the headline (their judges discriminate on every config)."""
@@ -107,6 +111,11 @@ class Report:
                 "extractor_vs_llm": [g.to_dict() for g in self.format_gaps],
             },
             "trajectory": [t.to_dict() for t in self.trajectory],
+            "judges_vs_human": {
+                "basis": self.human_basis.to_dict() if self.human_basis else None,
+                "judges": [a.to_dict() for a in self.judge_accuracy],
+                "corrected_deltas": [c.to_dict() for c in self.corrected],
+            },
             "warnings": list(self.warnings),
         }
 
@@ -252,6 +261,8 @@ def build_report(
     _error_warnings(rates, shares, warnings)
     flag_warnings(shares, warnings)
     _constant_judges(rates, warnings)
+    accuracy, basis = judge_accuracy(con, inp, warnings, configs=configs)
+    corrected = corrected_deltas(ds, jpaths, accuracy, inp)
     if not jpaths and inp.judges:
         warnings.append("no judge path could be formed from the judges present; Δ is not reported")
     return Report(
@@ -271,4 +282,7 @@ def build_report(
         eligibility=elig,
         headline_reason=choice.reason,
         requested_headline=choice.requested,
+        judge_accuracy=accuracy,
+        human_basis=basis,
+        corrected=corrected,
     )

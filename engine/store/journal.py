@@ -25,7 +25,7 @@ from engine.events import Event, Reporter
 RUN_FILE = "run.json"
 EVENTS_FILE = "events.jsonl"
 SPEC_FILES = ("configs", "skills", "tasks", "judges")
-LOG_FILES = ("episodes", "judgments", "telemetry", "train_steps")
+LOG_FILES = ("episodes", "judgments", "telemetry", "train_steps", "audits")
 STORE_NAME = "store.duckdb"
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 

@@ -138,6 +138,24 @@ TABLES: dict[str, pa.Schema] = {
             ("created_at", pa.float64()),
         ]
     ),
+    # Audit samples for human adjudication (`engine judge --audit N --seed S`): one row per sampled
+    # episode. stratum: config|condition|agree or disagree (whether the machine judges disagreed on it);
+    # stratum_size: episodes in the stratum, stratum_n: how many of them were sampled.
+    "audits": pa.schema(
+        [
+            ("audit_id", pa.string()),
+            ("episode_id", pa.string()),
+            ("position", pa.int64()),
+            ("config_id", pa.string()),
+            ("config_fp", pa.string()),
+            ("condition", pa.string()),
+            ("stratum", pa.string()),
+            ("stratum_size", pa.int64()),
+            ("stratum_n", pa.int64()),
+            ("seed", pa.int64()),
+            ("created_at", pa.float64()),
+        ]
+    ),
     # Machine samples taken by a run (gpu_json: list of per-GPU dicts, empty without NVML).
     "telemetry": pa.schema(
         [
@@ -175,6 +193,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "judges": ("judge_id", "judge_fp"),
     "episodes": ("episode_id",),
     "judgments": ("judgment_id",),
+    "audits": ("audit_id", "episode_id"),
     "telemetry": ("run_id", "t"),
     "train_steps": ("run_id", "step"),
 }
