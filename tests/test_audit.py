@@ -179,3 +179,12 @@ def test_without_an_audit_all_human_verdicts_are_used_with_a_warning(runs: Path)
     # every human verdict is pass: specificity is unmeasured, so no judge's Δ can be corrected
     assert all(a.specificity.value is None for a in rep.judge_accuracy)
     assert rep.corrected and all(c.corrected is None and c.note for c in rep.corrected)
+
+
+def test_rogan_gladen_known_values() -> None:
+    from engine.analysis.human import corrected_rate
+
+    # a judge with Se 0.9, Sp 0.8 sees 0.9 * 0.5 + 0.2 * 0.5 = 0.55 when the true rate is 0.5
+    assert corrected_rate(0.55, 0.9, 0.8) == (pytest.approx(0.5), False)
+    assert corrected_rate(0.9, 0.5, 0.6) == (1.0, True)  # (0.9 + 0.6 - 1) / 0.1 = 5: clipped
+    assert corrected_rate(0.05, 0.9, 0.8) == (0.0, True)

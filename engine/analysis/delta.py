@@ -49,6 +49,8 @@ class Delta:
     route: tuple[str | None, str | None] = field(default=(None, None), repr=False)
     task_ids: np.ndarray = field(default_factory=lambda: np.array([], dtype=object), repr=False)
     diffs: np.ndarray = field(default_factory=lambda: np.array([]), repr=False)
+    rates_no_skill: np.ndarray = field(default_factory=lambda: np.array([]), repr=False)  # per task, as task_ids
+    rates_curated: np.ndarray = field(default_factory=lambda: np.array([]), repr=False)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -154,6 +156,8 @@ def deltas(inp: Inputs, paths: Sequence[JudgePath]) -> list[Delta]:
                     route=p.route,
                     task_ids=tasks[t.codes["task_id"][r_all[ok]]],
                     diffs=cu - ns,
+                    rates_no_skill=ns,
+                    rates_curated=cu,
                 )
             )
     return out

@@ -18,9 +18,12 @@ judge with sensitivity Se and specificity Sp turns a true pass rate p into the o
 p_obs = Se·p + (1 − Sp)(1 − p), so p = (p_obs + Sp − 1) / (Se + Sp − 1). Δ is a difference of two
 pass rates scored by the same judge, so each task's curated − no_skill difference is divided by
 Youden's J = Se + Sp − 1 of the judge that scores it, and the corrected Δ is the mean over tasks.
-It assumes the judge errs at the same rates in both conditions and in every config (pooled rates),
-and is undefined when J ≤ 0 (a judge no better than chance) or when Se or Sp was not measured. It
-says how far a Δ would move under the measured errors, not a new estimate with its own CI.
+In practice each condition's mean pass rate over the tasks of one judge is corrected and clipped to
+[0, 1] (a small J would otherwise push it outside), then Δ is the task-weighted difference; without
+clipping both are the same number. It assumes the judge errs at the same rates in both conditions
+and in every config (pooled rates), and is undefined when J ≤ 0 (a judge no better than chance) or
+when Se or Sp was not measured. It says how far a Δ would move under the measured errors, not a new
+estimate with its own CI.
 """
 
 from __future__ import annotations
@@ -206,33 +209,57 @@ def judge_accuracy(
     return out, basis
 
 
+def corrected_rate(observed: float, se: float, sp: float) -> tuple[float, bool]:
+    """Rogan–Gladen: the true pass rate behind an observed one, clipped to [0, 1] (and whether it was)."""
+    p = (observed + sp - 1.0) / (se + sp - 1.0)
+    return min(1.0, max(0.0, p)), not 0.0 <= p <= 1.0
+
+
 def corrected_deltas(
     deltas: Sequence[Delta], paths: Sequence[JudgePath], accuracy: Sequence[JudgeAccuracy], inp: Inputs
 ) -> list[CorrectedDelta]:
-    """Δ per path x config corrected for the measured error rates of the judges the path uses."""
+    """Δ per path x config corrected for the measured error rates of the judges the path uses.
+
+    Per scoring family of the path (each has its own judge): the mean pass rate of each condition over
+    the family's tasks is corrected (Rogan–Gladen, clipped to [0, 1]); Δ is the task-weighted mean of
+    the families' corrected curated − no_skill. Without clipping this is the mean over tasks of each
+    task's difference divided by its judge's Youden J."""
     if not accuracy:
         return []
-    j_of = {a.judge: a.youden for a in accuracy}
+    by_judge = {a.judge: a for a in accuracy}
     fam_of_task = _task_families(inp)
     by_path = {p.name: p for p in paths}
     out = []
     for d in deltas:
         p = by_path.get(d.path)
-        if p is None or d.delta is None:
+        if p is None or d.delta is None or not d.diffs.size:
             continue
-        used = {fam: p.judge_for(fam) for fam in ("answer_line", "llm") if p.judge_for(fam)}
-        youden = {str(j): j_of.get(str(j)) for j in used.values()}
+        used = {fam: str(p.judge_for(fam)) for fam in ("answer_line", "llm") if p.judge_for(fam)}
+        youden = {j: (by_judge[j].youden if j in by_judge else None) for j in used.values()}
         fams = np.array([fam_of_task.get(str(t), "answer_line") for t in d.task_ids], dtype=object)
-        factors = np.array([youden.get(str(used.get(f)), None) or np.nan for f in fams], dtype=float)
-        bad = [j for j, y in youden.items() if y is None or y <= 0]
+        present = {str(f) for f in fams.tolist()}
+        needed = {used[f] for f in present if f in used}
+        missing = sorted(j for j in needed if youden.get(j) is None)
+        bad = sorted(j for j in needed if (youden.get(j) or 0.0) <= 0 and j not in missing)
         note = None
-        if any(y is None for y in youden.values()):
-            note = "not measured against human verdicts: " + ", ".join(j for j, y in youden.items() if y is None)
+        if missing:
+            note = "not measured against human verdicts (sensitivity or specificity unknown): " + ", ".join(missing)
         elif bad:
             note = "no better than chance against human verdicts (Se + Sp − 1 ≤ 0): " + ", ".join(bad)
         corrected = None
-        if note is None and d.diffs.size and np.all(np.isfinite(factors)):
-            corrected = float(np.mean(d.diffs / factors))
+        if note is None:
+            total, clipped = 0.0, False
+            for f in present:
+                a = by_judge[used[f]]
+                m = fams == f
+                se, sp = float(a.recall.value or 0.0), float(a.specificity.value or 0.0)
+                ns, c1 = corrected_rate(float(np.mean(d.rates_no_skill[m])), se, sp)
+                cu, c2 = corrected_rate(float(np.mean(d.rates_curated[m])), se, sp)
+                total += (cu - ns) * int(m.sum())
+                clipped = clipped or c1 or c2
+            corrected = total / len(fams)
+            if clipped:
+                note = "a corrected pass rate fell outside [0, 1] and was clipped: the error rates are uncertain"
         out.append(
             CorrectedDelta(
                 d.config,
