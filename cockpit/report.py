@@ -45,6 +45,17 @@ class ReportView:
         return self.data.get("headline")
 
     @property
+    def headline_reason(self) -> str:
+        return str(self.data.get("headline_reason") or "")
+
+    def eligible(self, path: str | None) -> bool:
+        p = self.path(path)
+        return bool(p and p.get("eligible", True))
+
+    def judges_vs_human(self) -> dict[str, Any]:
+        return dict(self.data.get("judges_vs_human") or {})
+
+    @property
     def paths(self) -> list[dict[str, Any]]:
         return list(self.data.get("paths", []))
 
