@@ -60,7 +60,7 @@ def _render(rep: object) -> str:
 
 def test_discriminating_judges_everywhere(con: duckdb.DuckDBPyConnection) -> None:
     r = build_report(con, n_boot=100)
-    assert r.eligible_paths() == ["bench:L", "llm:L", "lenient:L"]
+    assert r.eligible_paths() == ["bench:L", "llm:L", "lenient:L", "extractor", "lenient"]
     assert r.headline == "llm:L" and "default" in r.headline_reason
     # f: L passes all 12 of its items, but only 8 answer_line and 4 llm ones per path scope: too few to tell
     assert all(d.finding and d.caveat is None for d in r.deltas)
@@ -70,6 +70,18 @@ def test_discriminating_judges_everywhere(con: duckdb.DuckDBPyConnection) -> Non
 def test_a_constant_judge_makes_every_path_using_it_ineligible(con: duckdb.DuckDBPyConnection) -> None:
     _constant(con, "L", "f", "llm", "pass", MIN_ITEMS)  # f's llm scope: 4 + 20 items, all pass
     r = build_report(con, n_boot=100)
+    # derived paths: every complete one uses L; the deterministic partial paths remain
+    assert r.eligible_paths() == ["extractor", "lenient"] and r.headline == "extractor"
+    assert "partial" in r.headline_reason
+    r = build_report(
+        con,
+        paths=[
+            PathSpec(name="bench:L", answer_line="al", llm="L"),
+            PathSpec(name="llm:L", answer_line="L", llm="L"),
+            PathSpec(name="lenient:L", answer_line="fa", llm="L"),
+        ],
+        n_boot=100,
+    )
     assert r.eligible_paths() == [] and r.headline is None
     assert r.headline_reason.startswith("No judge path is eligible")
     assert r.trajectory == []
