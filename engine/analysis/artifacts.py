@@ -91,7 +91,7 @@ def flag_warnings(shares: list[FormatShare], warnings: list[str]) -> None:
         )
         warnings.append(
             f"completions aimed at the judge (VERDICT: syntax, text addressed to a grader, the LLM judge's "
-            f"delimiters): {parts}; verdicts on them are kept, check them by eye (Episodes, filter by flag)"
+            f"delimiters): {parts}; verdicts on them are kept; check them by eye (Episodes screen, flags column)"
         )
     unchecked = sum(s.unchecked for s in shares)
     if unchecked:
