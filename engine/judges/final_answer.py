@@ -45,9 +45,7 @@ _EXPLICIT = re.compile(
     r"|\bfinal\s+(?:answer|result|value)\s*(?:is|[:=])?)",
     re.IGNORECASE,
 )
-_PLAIN = (
-    r"\bis\b|\bare\b|\bwas\b|\bequals\b|=|≡|:|\bgives\b|\bmakes\b|\bcomes\s+to\b|\btotals\b|\bwe\s+get\b"
-)
+_PLAIN = r"\bis\b|\bare\b|\bwas\b|\bequals\b|=|≡|:|\bgives\b|\bmakes\b|\bcomes\s+to\b|\btotals\b|\bwe\s+get\b"
 _CUE = re.compile(
     rf"{_PLAIN}|\bwere\b|\bequal\s+to\b|≈|≅|→|=>|\bcomes?\s+to\b|\bgives?\b|\bgets?\b|\byields?\b|\bmakes?\b"
     r"|\bmake\b|\btotals?\b|\bbecomes?\b|\bbe\b|\breads?\b|\bon\b|\bat\b|\bi\.e\.|\bthat\s+is\b|\bleaves?\b"
@@ -81,8 +79,10 @@ _REVISION = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z*#\"'(\[`\d$])|\n+")
+# a line that ends in an explicit cue ("## Final answer", "The answer is:") runs on into the next line
 _HEADING = re.compile(
-    r"(?im)^[ \t#>*_\-]*(?:final\s+answer|answer|final\s+result|result)[ \t*_]*[:：]?[ \t*_]*\n+(?=[ \t]*\S)"
+    r"(?im)^[ \t#>*_\-]*((?:.*\b)?(?:final\s+answer|answer|final\s+result|result)(?:\s+(?:is|would\s+be))?)"
+    r"[ \t*_]*[:：=]?[ \t*_]*\n+[ \t]*(?=\S)"
 )
 _BOXED = re.compile(r"\$*\\boxed\{([^{}]*)\}\$*")
 # joins inside a token: a value followed or preceded by one of these (then a letter or digit) is part of it
@@ -135,8 +135,14 @@ def prepare(text: str) -> str:
     value turned into plain explicit statements."""
     t = _BOXED.sub(lambda m: f" final answer is {m.group(1)} ", text)
     t = re.sub(r"\*\*|__|`", "", t)
-    t = _HEADING.sub("final answer is ", t)
+    t = _HEADING.sub(lambda m: _explicit_head(m.group(1)), t)
     return t
+
+
+def _explicit_head(head: str) -> str:
+    """A heading or line ending in an answer cue, as one explicit statement with the next line."""
+    h = head.strip()
+    return f"{h} " if re.search(r"\b(?:is|be)$", h, re.IGNORECASE) else f"{h}: "
 
 
 def _values(task: Task, text: str, start: int) -> list[tuple[int, int, str]]:
