@@ -32,7 +32,8 @@ def _invoke(*args: str) -> tuple[int, str]:
 def _assert_error(code: int, out: str, where: str) -> None:
     assert code == 2, out
     assert out.startswith("error: "), out
-    assert where in out, out
+    squeeze = str.maketrans("", "", " \n")  # rich wraps long paths at a space
+    assert where.translate(squeeze) in out.translate(squeeze), out
     assert "nested too deeply" in out or "not a " in out, out
 
 
@@ -110,8 +111,9 @@ def test_journal_during_ingest(tmp_path: Path, table: str, line: str) -> None:
     for args in (("ingest",), ("report",)):
         code, out = _invoke(*args, "--runs-dir", str(runs))
         assert code == 2, out
-        assert f"{path}:{n + 1}:" in out, out
-        assert f"not a {table} record" in out, out
+        squeezed = out.replace(" ", "")
+        assert f"{path}:{n + 1}:" in squeezed, out
+        assert f"nota{table}record" in squeezed, out
     # the damaged batch stored nothing: repair the line and everything ingests
     path.write_bytes(b"".join(path.read_bytes().splitlines(keepends=True)[:n]))
     code, out = _invoke("ingest", "--runs-dir", str(runs))
@@ -126,6 +128,6 @@ def test_spec_journal_during_ingest(tmp_path: Path) -> None:
     (bad / "tasks.jsonl").write_text(json.dumps({"task_id": "t"}) + "\n" + '{"task_id": ' + DEEP + "}\n")
     code, out = _invoke("ingest", "--runs-dir", str(runs))
     assert code == 2, out
-    assert f"{bad / 'tasks.jsonl'}:2: field 'task_id': not a tasks record" in out or (
-        f"{bad / 'tasks.jsonl'}:2:" in out and "nested too deeply" in out
-    ), out
+    squeezed = out.replace(" ", "")
+    assert f"{bad / 'tasks.jsonl'}:2:" in squeezed and "nottaskrecord" not in squeezed, out
+    assert "notatasksrecord" in squeezed or "nestedtoodeeply" in squeezed, out
