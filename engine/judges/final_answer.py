@@ -45,7 +45,11 @@ _EXPLICIT = re.compile(
     r"|\bfinal\s+(?:answer|result|value)\s*(?:is|[:=])?)",
     re.IGNORECASE,
 )
-_PLAIN = r"\bis\b|\bare\b|\bwas\b|\bequals\b|=|≡|:|\bgives\b|\bmakes\b|\bcomes\s+to\b|\btotals\b|\bwe\s+get\b"
+# (a colon between digits is part of a time, not a cue)
+_PLAIN = (
+    r"\bis\b|\bare\b|\bwas\b|\bequals\b|=|≡|(?<!\d)[:：]|[:：](?!\d)|\bgives\b|\bmakes\b|\bcomes\s+to\b"
+    r"|\btotals\b|\bwe\s+get\b"
+)
 _CUE = re.compile(
     rf"{_PLAIN}|\bwere\b|\bequal\s+to\b|≈|≅|→|=>|\bcomes?\s+to\b|\bgives?\b|\bgets?\b|\byields?\b|\bmakes?\b"
     r"|\bmake\b|\btotals?\b|\bbecomes?\b|\bbe\b|\breads?\b|\bon\b|\bat\b|\bi\.e\.|\bthat\s+is\b|\bleaves?\b"
@@ -89,7 +93,8 @@ _BOXED = re.compile(r"\$*\\boxed\{([^{}]*)\}\$*")
 _JOINER = r"[-–—/:.@_+^]"
 _NUM = re.compile(
     r"(?<![\w.,^])[-+−]?[$€£]?\s?(?:\d{1,3}(?:(?:,\d{3})+|(?:[ \u2009\u202f]\d{3})+(?=[.,]\d|\b))|\d+)(?:\.\d+)?"
-    r"(?!\w|" + _JOINER + r"[\w$])"
+    # units may follow ("2.0L", "609.41cm"), an ordinal suffix ("2nd") or a joined token ("2-digit") may not
+    r"(?!\d|(?:st|nd|rd|th)\b|_|" + _JOINER + r"[\w$])"
 )
 _MONTHS = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
