@@ -242,11 +242,13 @@ def build_report(
     rates = pass_rates(inp)
     ds = deltas(inp, jpaths)
     constant = constant_judges(inp, jpaths)
-    not_findings = {(c.path, c.config): c for c in constant}
+    not_findings: dict[tuple[str, str], list[str]] = {}
+    for c in constant:
+        not_findings.setdefault((c.path, c.config), []).append(c.describe())
     for d in ds:
-        c = not_findings.get((d.path, d.config))
-        if c is not None:
-            d.finding, d.caveat = False, c.describe()
+        why = not_findings.get((d.path, d.config))
+        if why:
+            d.finding, d.caveat = False, "; ".join(why)
     elig = eligibility(jpaths, constant, {d.path for d in ds if d.n_tasks})
     choice = pick_headline(jpaths, elig, requested, explicit_request=headline is not None)
     head = choice.path
