@@ -77,9 +77,11 @@ _HEDGE = re.compile(
     r"can't|unable|unfinished|incomplete)\b",
     re.IGNORECASE,
 )
+# a sentence that opens like this revises what came before it ("The answer is 26. Actually, ...")
 _REVISION = re.compile(
-    r"\b(?:actually|wait|correction|mistake|wrong|instead|rather|recalculat\w*|recomput\w*|redo|re-?check\w*|"
-    r"on\s+second\s+thought|let\s+me\s+(?:re|fix|correct))\b|\bno\s*[,—-]",
+    r"^\W*(?:actually|wait|correction|hmm|oops|however|but|no\b|on\s+second\s+thought|recalculat\w*|recomput\w*|"
+    r"re-?check\w*|let\s+me\s+(?:re|check|fix|correct|verify)|i\s+made\s+a\s+mistake|"
+    r"(?:that|this)(?:'s|\s+is|\s+was)\s+(?:wrong|incorrect|not\s+right))",
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z*#\"'(\[`\d$])|\n+")
@@ -107,11 +109,14 @@ _DATE = re.compile(
     re.IGNORECASE,
 )
 # a short gold ends its clause: at most a few unit words, then punctuation or the end
-_CLAUSE_END = re.compile(r"\s*(?:[A-Za-z%°²³/]+\s*){0,3}(?:\([^()]*\)\s*)?(?:[.,;!?)]|$)")
+_CLAUSE_END = re.compile(
+    r"\s*(?:[A-Za-z%°²³/]+\s*){0,3}(?:\([^()]*\)\s*)?(?:,?\s*(?:not|rather\s+than|instead\s+of)\s+[^\s.,;!?]+\s*)?"
+    r"(?:[.,;!?)]|$)"
+)
 # between a stated value and a later value of its sentence: the later one is what the sentence concludes
 _SUPERSEDE = re.compile(
     r"\b(?:so|therefore|thus|hence|then|giving|gives|leaving|leaves|minus|plus|less|times|divided|multiplied|"
-    r"subtract\w*|add\w*|becomes|yields|bills|makes|total)\b|[-+×*/=≈→−]",
+    r"subtract\w*|add\w*|becomes|yields|makes|total)\b|[-+×*/=≈→−]",
     re.IGNORECASE,
 )
 _TRAIL = re.compile(r"^\s*(?:%|[A-Za-zµ°²³/^0-9]{0,8}\.?)?")
@@ -301,9 +306,9 @@ def read_answer(task: Task, completion: str, finish_reason: str | None = None) -
     valued = [s for s in explicit if s.value is not None]
     if valued:
         chosen = valued[-1]
-        revised = _REVISION.search(text, chosen.end)
-        if revised:
-            later = [s for s in [*explicit, *conclusion] if s.pos > revised.start() and s.value is not None]
+        revised = next((off for off, sent in _sentences(text) if off >= chosen.end and _REVISION.match(sent)), None)
+        if revised is not None:
+            later = [s for s in [*explicit, *conclusion] if s.pos > revised and s.value is not None]
             if not later:
                 return Reading(None, f"the stated answer '{chosen.value}' is revised afterwards, with no final value")
             chosen = max(later, key=lambda s: s.pos)
