@@ -221,17 +221,26 @@ class JudgesScreen(CockpitScreen):
         basis = data.get("basis") or {}
         judges = data.get("judges") or []
         source = {"audit": "the audit sample", "all": "all human verdicts (not a drawn sample)"}.get(
-            str(basis.get("source")), "no human verdicts yet"
+            str(basis.get("source"))
         )
-        self.query_one("#human-status", Static).update(
-            safe.join(
-                ("judges against ", "bold"),
-                (source, "bold cyan"),
-                f"   {basis.get('used', 0)} episodes used of {basis.get('adjudicated', 0)} adjudicated"
-                f" · {basis.get('sampled', 0)} in audit samples",
-                ("   a: walk the audit sample · Wilson 95% CI · pass is positive", "dim"),
+        status = self.query_one("#human-status", Static)
+        if source is None:
+            status.update(
+                safe.join(
+                    ("no human verdicts yet", "bold yellow"),
+                    ("   `engine judge --audit N` draws a stratified sample; a walks it here", "dim"),
+                )
             )
-        )
+        else:
+            status.update(
+                safe.join(
+                    ("judges against ", "bold"),
+                    (source, "bold cyan"),
+                    f"   {basis.get('used', 0)} episodes used of {basis.get('adjudicated', 0)} adjudicated"
+                    f" · {basis.get('sampled', 0)} in audit samples",
+                    ("   a: walk the audit sample · Wilson 95% CI · pass is positive", "dim"),
+                )
+            )
         self.query_one("#human-table", SafeTable).fill(
             HUMAN_COLS,
             [
