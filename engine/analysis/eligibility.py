@@ -42,7 +42,7 @@ class ConstantJudge:
     def describe(self) -> str:
         return (
             f"judge {self.judge} gave '{self.verdict}' on all {self.n} {self.scoring}-scored items of "
-            f"{self.config}: it does not discriminate there, so Δ under it is 0 by construction"
+            f"{self.config}: it cannot tell the conditions apart there, so Δ under it is 0 by construction"
         )
 
     def to_dict(self) -> dict[str, object]:
