@@ -94,7 +94,7 @@ def test_a_constant_judge_makes_every_path_using_it_ineligible(con: duckdb.DuckD
         assert r.delta("b", p).finding and r.delta("s", p).finding  # other configs keep their findings
     out = _render(r)
     assert "No judge path is eligible as the headline" in out
-    assert "†" in out and "not a finding: judge L gave 'pass' on all 24" in out
+    assert "†" in out and "by construction): judge L gave 'pass' on all 24" in out
     d = json.loads(json.dumps(r.to_dict()))
     assert d["headline"] is None and d["headline_reason"].startswith("No judge path")
     assert not any(p["eligible"] for p in d["paths"])

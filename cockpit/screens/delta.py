@@ -221,9 +221,12 @@ class DeltaScreen(CockpitScreen):
                     f"paths '{self.path}' and '{self.base_path}' route every task to the same judges: "
                     "the lift is comparable"
                 )
+        from engine.analysis.eligibility import WHY, caveat_parts
+
         caveats = [d.get("caveat") for d in view.deltas(self.path) if not d.get("finding", True)]
         caveats += [c.get("caveat") for c in view.lifts(self.path) if not c.get("finding", True)]
-        for cv in dict.fromkeys(x for x in caveats if x):
-            out.append(f"{NOT_FINDING} not a finding (shown greyed): {cv}")
+        parts = caveat_parts(caveats)
+        if parts:
+            out.append(f"{NOT_FINDING} not a finding, shown greyed ({WHY} by construction): " + "; ".join(parts))
         out.extend(view.path_warnings(self.path))
         return out

@@ -186,7 +186,7 @@ def paired(a: Delta, b: Delta) -> Comparison:
             f"({a.task_ids.size} vs {b.task_ids.size} tasks); compared on the {common.size} tasks both cover"
         )
     da, db = a.diffs[ia], b.diffs[ib]
-    caveats = [c for c in (a.caveat, b.caveat) if c]
+    caveats = list(dict.fromkeys(p for c in (a.caveat, b.caveat) if c for p in c.split("; ")))
     return Comparison(
         a=a.config,
         b=b.config,

@@ -26,6 +26,12 @@ from engine.analysis.inputs import Inputs
 from engine.analysis.paths import JudgePath
 
 MIN_ITEMS = 10
+WHY = "a judge with one verdict on all of a config's items cannot tell the conditions apart: Δ under it is 0"
+
+
+def caveat_parts(caveats: Sequence[str | None]) -> list[str]:
+    """The distinct constant-judge statements inside one or more caveats (each a '; '-joined list)."""
+    return list(dict.fromkeys(p for c in caveats if c for p in c.split("; ")))
 
 
 @dataclass(frozen=True)
@@ -40,10 +46,7 @@ class ConstantJudge:
     n: int
 
     def describe(self) -> str:
-        return (
-            f"judge {self.judge} gave '{self.verdict}' on all {self.n} {self.scoring}-scored items of "
-            f"{self.config}: it cannot tell the conditions apart there, so Δ under it is 0 by construction"
-        )
+        return f"judge {self.judge} gave '{self.verdict}' on all {self.n} {self.scoring}-scored items of {self.config}"
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -118,6 +121,8 @@ def eligibility(
     for p in paths:
         cs = tuple(c for c in constant if c.path == p.name)
         reasons = [c.describe() for c in cs]
+        if reasons:
+            reasons.append(WHY)
         if p.name not in with_delta:
             reasons.append("no Δ on this path (no config has non-error verdicts in both conditions)")
         out.append(PathEligibility(p.name, not reasons, p.partial, tuple(reasons), cs))
@@ -155,8 +160,8 @@ def pick_headline(
             None,
             requested,
             why_not + "No judge path is eligible as the headline: every path uses a judge that gives one "
-            "verdict on all of a config's items, or has no Δ. Δ and lift are shown greyed and marked, "
-            "not as findings",
+            "verdict on all of a config's items (Δ under it is 0 by construction), or has no Δ. Δ and lift "
+            "are shown greyed and marked †, not as findings",
         )
     partial = " (partial: it scores only one scoring family's tasks)" if ok[pick].partial else ""
     return HeadlineChoice(pick, requested, why_not + f"Headline path '{pick}'{partial}: its judges discriminate")

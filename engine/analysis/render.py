@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from engine.analysis.eligibility import WHY, caveat_parts
 from engine.analysis.report import Report
 from engine.untrusted import show
 
@@ -145,8 +146,9 @@ def _marked(value: str, finding: bool) -> str:
 
 
 def _caption(t: Table, caveats: list[str]) -> None:
-    if caveats:
-        t.caption = literal(f"{NOT_FINDING} not a finding: " + "; ".join(dict.fromkeys(caveats)), "yellow")
+    parts = caveat_parts(caveats)
+    if parts:
+        t.caption = literal(f"{NOT_FINDING} not a finding ({WHY} by construction): " + "; ".join(parts), "yellow")
         t.caption_justify = "left"
 
 

@@ -412,7 +412,7 @@ async def test_delta_greys_a_non_discriminating_path(fixture_runs: Path) -> None
         deltas = [table.get_row_at(i)[4].plain for i in range(table.row_count)]
         assert len(deltas) == 5 and all(d == "+0.000 †" for d in deltas), deltas
         assert "+0.000 †" in text
-        assert "† not a finding (shown greyed)" in text
+        assert "† not a finding, shown greyed" in text
 
 
 async def test_query_runs_read_only_sql(fixture_runs: Path) -> None:
