@@ -113,7 +113,7 @@ def test_headline_falls_back_to_an_eligible_partial_path(con: duckdb.DuckDBPyCon
     r = build_report(con, paths=PATHS, headline="matched", n_boot=100)
     assert r.headline == "extr" and r.requested_headline == "matched"
     assert any(
-        w.startswith("the requested headline path 'matched' is not eligible: judge L gave 'pass'") for w in r.warnings
+        w.startswith("the requested headline path 'matched' is not eligible (judge L gave 'pass'") for w in r.warnings
     )
     out = _render(r)
     assert "Report — headline path: extr" in out and "not eligible as headline: L constant" in out

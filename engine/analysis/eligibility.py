@@ -121,8 +121,6 @@ def eligibility(
     for p in paths:
         cs = tuple(c for c in constant if c.path == p.name)
         reasons = [c.describe() for c in cs]
-        if reasons:
-            reasons.append(WHY)
         if p.name not in with_delta:
             reasons.append("no Δ on this path (no config has non-error verdicts in both conditions)")
         out.append(PathEligibility(p.name, not reasons, p.partial, tuple(reasons), cs))
@@ -152,7 +150,7 @@ def pick_headline(
     why_not = ""
     if requested is not None:
         reasons = by[requested].reasons if requested in by else ("it is not one of the paths",)
-        why_not = f"the requested headline path '{requested}' is not eligible: {'; '.join(reasons)}. "
+        why_not = f"the requested headline path '{requested}' is not eligible ({'; '.join(reasons)}). "
     if pick is None:
         if not paths:
             return HeadlineChoice(None, requested, why_not + "No judge path, so no headline")
