@@ -185,7 +185,7 @@ def log_tail(run_dir: Path, n_bytes: int = 4000) -> str:
 def _read_json(p: Path) -> dict[str, Any]:
     try:
         return dict(json.loads(p.read_text(encoding="utf-8")))
-    except (FileNotFoundError, json.JSONDecodeError):
+    except (FileNotFoundError, json.JSONDecodeError, RecursionError, TypeError, ValueError):
         return {}
 
 

@@ -52,6 +52,8 @@ class EpisodeRow:
     tokens_out: int | None = None
     latency_s: float | None = None
     error: str | None = None
+    latency_kind: str | None = None  # request | batch | None (not said)
+    flags: str | None = None  # completion aimed at the judge: verdict,grader,delimiter ('' none, None unchecked)
     verdicts: dict[str, str] | None = None  # judge_id -> verdict; None until details arrive
 
 
@@ -93,6 +95,9 @@ class EpisodeView:
     tokens_out: int | None
     latency_s: float | None
     error: str | None
+    latency_kind: str | None = None
+    flags: str | None = None
+    finish_reason: str | None = None
     skill_title: str | None = None
     skill_block: str | None = None
     answer: str | None = None
@@ -124,7 +129,7 @@ def _where(f: EpisodeFilter, alias: str, *, with_run: bool) -> tuple[str, list[A
 
 _EP_COLS = (
     "e.episode_id, e.config_id, e.task_id, e.skill_id, e.condition, e.sample, e.run_id, e.tokens_out, "
-    "e.latency_s, e.error"
+    "e.latency_s, e.error, e.latency_kind, e.flags"
 )
 _J_COLS = "j.episode_id, j.config_id, j.task_id, j.skill_id, j.condition, j.sample"
 
@@ -199,17 +204,17 @@ def details(cur: Any, rows: list[EpisodeRow]) -> list[EpisodeRow]:
         verdicts.setdefault(eid, {})[jid] = v
     extra: dict[str, tuple[Any, ...]] = {}
     if any(r.tokens_out is None and r.error is None for r in rows):
-        for eid, run_id, tok, lat, err in cur.execute(
-            page_cte + f"SELECT x.episode_id, x.run_id, x.tokens_out, x.latency_s, x.error FROM episodes x JOIN p "
-            f"ON {on} AND x.episode_id = p.episode_id WHERE {in_cfgs}",
+        for eid, run_id, tok, lat, err, kind, flags in cur.execute(
+            page_cte + "SELECT x.episode_id, x.run_id, x.tokens_out, x.latency_s, x.error, x.latency_kind, x.flags "
+            f"FROM episodes x JOIN p ON {on} AND x.episode_id = p.episode_id WHERE {in_cfgs}",
             [*cols, *cfgs],
         ).fetchall():
-            extra[eid] = (run_id, tok, lat, err)
+            extra[eid] = (run_id, tok, lat, err, kind, flags)
     out = []
     for r in rows:
         x = extra.get(r.episode_id)
         if x is not None:
-            r = replace(r, run_id=x[0], tokens_out=x[1], latency_s=x[2], error=x[3])
+            r = replace(r, run_id=x[0], tokens_out=x[1], latency_s=x[2], error=x[3], latency_kind=x[4], flags=x[5])
         out.append(replace(r, verdicts=verdicts.get(r.episode_id, {})))
     return out
 
@@ -245,7 +250,8 @@ def flips_between_configs(cur: Any, base_id: str, sft_id: str, condition: str, j
 
 _EPISODE_SQL = (
     "SELECT e.episode_id, e.config_id, e.condition, e.task_id, e.skill_id, e.sample, e.prompt, e.completion, "
-    "e.tokens_in, e.tokens_out, e.latency_s, e.error, s.title, s.block, t.answer "
+    "e.tokens_in, e.tokens_out, e.latency_s, e.error, e.latency_kind, e.flags, e.finish_reason, s.title, s.block, "
+    "t.answer "
     "FROM episodes e LEFT JOIN skills s ON s.skill_id = e.skill_id "
     "LEFT JOIN tasks t ON t.task_id = e.task_id AND t.task_hash = e.task_hash WHERE e.episode_id = ? LIMIT 1"
 )
@@ -274,6 +280,9 @@ def episode(cur: Any, episode_id: str) -> EpisodeView | None:
         "tokens_out",
         "latency_s",
         "error",
+        "latency_kind",
+        "flags",
+        "finish_reason",
         "skill_title",
         "skill_block",
         "answer",

@@ -45,6 +45,17 @@ class ReportView:
         return self.data.get("headline")
 
     @property
+    def headline_reason(self) -> str:
+        return str(self.data.get("headline_reason") or "")
+
+    def eligible(self, path: str | None) -> bool:
+        p = self.path(path)
+        return bool(p and p.get("eligible", True))
+
+    def judges_vs_human(self) -> dict[str, Any]:
+        return dict(self.data.get("judges_vs_human") or {})
+
+    @property
     def paths(self) -> list[dict[str, Any]]:
         return list(self.data.get("paths", []))
 
@@ -137,7 +148,7 @@ def experiment_paths(runs_dir: Path) -> tuple[list[Any], str | None]:
     for d in jr.run_dirs(Path(runs_dir)):
         try:
             exp = json.loads((d / "experiment.json").read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
+        except (FileNotFoundError, json.JSONDecodeError, RecursionError):
             continue
         for p in exp.get("paths") or []:
             if isinstance(p, dict) and p.get("name") and p["name"] not in specs:

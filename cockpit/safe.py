@@ -4,30 +4,19 @@
 Textual parses a `str` as markup almost everywhere (Static, DataTable cells, Select prompts,
 notifications), so a completion containing `[@click=app.quit]` would become a live action and
 `\\x1b]8;;http://x\\x07` a terminal hyperlink. Everything from the store or a journal is shown
-through these helpers instead: control characters become visible (C0 as Unicode control
-pictures, C1 and DEL as `\\xNN`), and the result is a `Text`/`Content` object, which Textual
+through these helpers instead: control characters and the invisible bidi and zero-width characters
+become visible (see `engine.untrusted`), and the result is a `Text`/`Content` object, which Textual
 never parses as markup.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rich.text import Text
 from textual.content import Content
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def _visible(ch: str) -> str:
-    code = ord(ch)
-    if code < 0x20:
-        return chr(0x2400 + code)  # ␀ .. ␟ (ESC -> ␛)
-    if code == 0x7F:
-        return "\u2421"  # ␡
-    return f"\\x{code:02x}"  # C1 controls (0x80-0x9f), e.g. a single-byte CSI
+from engine.untrusted import UNSAFE, UNSAFE_LINE, visible
 
 
 def clean(value: Any, *, one_line: bool = False, limit: int | None = None) -> str:
@@ -40,10 +29,10 @@ def clean(value: Any, *, one_line: bool = False, limit: int | None = None) -> st
     s = value if isinstance(value, str) else str(value)
     if one_line:
         s = s.replace("\r\n", "\n").replace("\t", " ")
-        s = _CONTROL_LINE.sub(lambda m: "\u23ce" if m.group() == "\n" else _visible(m.group()), s)
+        s = UNSAFE_LINE.sub(lambda m: "\u23ce" if m.group() == "\n" else visible(m.group()), s)
     else:
         s = s.expandtabs(4)
-        s = _CONTROL.sub(lambda m: _visible(m.group()), s)
+        s = UNSAFE.sub(lambda m: visible(m.group()), s)
     if limit is not None and len(s) > limit:
         s = s[: max(0, limit - 1)] + "\u2026"
     return s

@@ -67,6 +67,8 @@ class RunProgress:
     telemetry: TelemetrySampled | None = None
     log: tuple[str, ...] = ()
     remote_host: str | None = None  # the run's process is on this other machine (a shared runs directory)
+    rows_kept: int | None = None  # a corpus run, once finished: rows written, of `teacher_answers`
+    teacher_answers: int | None = None
 
     @property
     def fraction(self) -> float:
@@ -143,7 +145,7 @@ class RunTail:
     def _on_train_line(self, line: bytes) -> None:
         try:
             rec = json.loads(line)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             return
         step = rec.get("step")
         if isinstance(step, int):
@@ -287,6 +289,8 @@ class RunTail:
             train_max_steps=self._train_max,
             telemetry=self._telemetry,
             log=tuple(self._log),
+            rows_kept=_int_or_none(info.get("rows_kept")),
+            teacher_answers=_int_or_none(info.get("teacher_answers")),
         )
 
 
@@ -320,3 +324,7 @@ class Tails:
                 tail.poll()
                 out.append(tail.progress())
         return out
+
+
+def _int_or_none(v: object) -> int | None:
+    return v if isinstance(v, int) and not isinstance(v, bool) else None

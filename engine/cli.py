@@ -180,22 +180,83 @@ def cancel(run_id: str, runs_dir: RunsDir = None) -> None:
 @app.command()
 @_guard
 def judge(
-    experiment: Annotated[Path, typer.Argument(help="Experiment file naming the configs and judges.")],
+    experiment: Annotated[
+        Path | None, typer.Argument(help="Experiment file naming the configs and judges (optional with --audit).")
+    ] = None,
     judge: Annotated[list[str] | None, typer.Option("--judge", "-j", help="Only these judge ids.")] = None,
     config: Annotated[list[str] | None, typer.Option("--config", "-c", help="Only these config ids.")] = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N holdout tasks.")] = None,
+    audit: Annotated[
+        int | None,
+        typer.Option(
+            "--audit",
+            help="Draw N judged episodes for human adjudication (stratified by config x condition x judge "
+            "disagreement) instead of judging; adjudicate them in the cockpit (Judges screen, a).",
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the --audit sample.")] = 0,
     runs_dir: RunsDir = None,
     events: Events = "rich",
 ) -> None:
-    """Re-score stored episodes with (more) judges, without generating anything."""
+    """Re-score stored episodes with (more) judges, without generating anything; or draw an audit sample."""
     from engine.config import load_experiment
     from engine.runner import RunOptions
 
+    if audit is not None:
+        _audit(experiment, audit, seed, config, judge, _runs_dir(runs_dir))
+        return
+    if experiment is None:
+        _fail("engine judge needs an experiment file (or --audit N)")
     exp = load_experiment(experiment)
     opts = RunOptions(
         runs_dir=_runs_dir(runs_dir), limit=limit, config_ids=config, judge_ids=judge, kind="judge", generate=False
     )
     _execute(exp, opts, events)
+
+
+def _audit(
+    experiment: Path | None, n: int, seed: int, configs: list[str] | None, judges: list[str] | None, rd: Path
+) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from engine.analysis.render import literal
+    from engine.store import audit as audits
+    from engine.store.db import Store
+
+    if experiment is not None:  # the experiment scopes the sample to its configs and judges
+        from engine.config import load_experiment
+
+        exp = load_experiment(experiment)
+        configs = configs or [c.id for c in exp.configs]
+        judges = judges or [j.id for j in exp.judges]
+    with Store.open(rd) as store:  # held by the cockpit: drawn from a snapshot, recorded in the journal all the same
+        store.ingest()
+        sample = audits.draw(store.con, n, seed, configs=configs, judges=judges)
+        path = audits.record(rd, sample)
+        store.ingest()
+    console = Console() if sys.stdout.isatty() or "COLUMNS" in os.environ else Console(width=160)
+    t = Table(
+        title=literal(f"audit {sample.audit_id}: {len(sample.items)} of {sample.population} judged episodes"),
+        title_justify="left",
+    )
+    for h in ("config", "condition", "machine judges", "episodes", "sampled"):
+        t.add_column(h, justify="right" if h in ("episodes", "sampled") else "left")
+    for st in sample.strata:
+        t.add_row(
+            literal(st.config_id),
+            literal(st.condition),
+            "disagree" if st.disagree else "agree",
+            str(st.size),
+            str(st.drawn),
+        )
+    console.print(t)
+    console.print(
+        literal(
+            f"recorded in {path}; adjudicate in the cockpit (Judges screen, key a): each judge's precision, "
+            "recall and accuracy against these verdicts then appear in `engine report` and on the Judges screen"
+        )
+    )
 
 
 @app.command()

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from engine.data.loader import DataError
+from engine.data.loader import DataError, loads_toml
 from engine.data.prompts import PROMPT_VERSION
 from engine.data.schemas import CONDITIONS, ID_PATTERN, Condition, canonical_hash
 
@@ -293,11 +292,7 @@ def load_experiment(path: str | Path, overrides: dict[str, Any] | None = None) -
     except UnicodeDecodeError as exc:
         line = raw_bytes[: exc.start].count(b"\n") + 1
         raise DataError(str(path), line, None, f"invalid UTF-8 at byte {exc.start}") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        raise DataError(str(path), int(m.group(1)) if m else None, None, f"invalid TOML: {exc}") from None
+    data = loads_toml(str(path), text)
     if overrides:
         data = {**data, **{k: v for k, v in overrides.items() if v is not None}}
     try:

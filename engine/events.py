@@ -58,6 +58,7 @@ class EpisodeFinished(Event):
     latency_s: float
     cost_usd: float
     error: str | None = None
+    latency_kind: str | None = None  # request | batch (see engine.models.base.GenResult)
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ def event_from_json(line: str) -> Event | None:
     """Parse one events.jsonl line; None for unknown types or torn lines."""
     try:
         d: dict[str, Any] = json.loads(line)
-    except (json.JSONDecodeError, TypeError):
+    except (json.JSONDecodeError, TypeError, RecursionError):
         return None
     cls = EVENT_TYPES.get(str(d.pop("type", "")))
     if cls is None:

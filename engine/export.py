@@ -12,7 +12,7 @@ from engine.store.schema import TABLES
 SCORES_SQL = """
 SELECT j.judgment_id, j.episode_id, j.judge_id, j.verdict, j.rationale, j.config_id, j.config_fp,
        j.task_id, j.skill_id, j.condition, j.sample, j.scoring, e.tokens_in, e.tokens_out,
-       e.latency_s, e.has_answer_line, e.run_id
+       e.latency_s, e.latency_kind, e.finish_reason, e.flags, e.has_answer_line, e.run_id
 FROM judgments j LEFT JOIN episodes e USING (episode_id)
 """
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.config import ConfigSpec, Experiment, JudgeSpec
+from engine.data.loader import DataError, loads_json
 from engine.events import (
     EpisodeFinished,
     JudgmentRecorded,
@@ -34,6 +35,7 @@ from engine.events import (
 )
 from engine.judges.base import Judge, JudgeItem, Verdict, make_judge
 from engine.judges.normalize import has_answer_line
+from engine.judges.robustness import completion_flags, flags_text
 from engine.models.base import GenRequest, GenResult, generation_groups, make_backend, preflight
 from engine.plan import PlannedEpisode, config_row, plan_episodes, select, skill_row, task_row
 from engine.signals import install_stop_handlers, restore_handlers
@@ -90,6 +92,7 @@ class Runner:
         self._outer = reporter
         self._stop = threading.Event()
         self._lock = threading.Lock()
+        self._finish_reasons: dict[str, str | None] = {}  # episode id -> finish reason (judges see truncation)
         self.result = RunResult(self.run_id, "running", run_dir=self.run_dir)
 
     # -- public ----------------------------------------------------------------------------
@@ -236,6 +239,7 @@ class Runner:
                 eid = rec.get("episode_id")
                 if eid in want and rec.get("error") is None:
                     out[eid] = rec.get("completion", "")
+                    self._finish_reasons[eid] = rec.get("finish_reason")
         return out
 
     # -- generation ----------------------------------------------------------------------------
@@ -276,6 +280,7 @@ class Runner:
                     self._record_episode(p, r)
                     if r.ok:
                         stored[p.episode_id] = r.text
+                        self._finish_reasons[p.episode_id] = r.finish_reason
                         self._judge(judges, [p], stored, done_jdg)
                     self._check_stop()
             finally:
@@ -311,6 +316,8 @@ class Runner:
             "has_answer_line": has_answer_line(r.text) if r.ok else False,
             "created_at": time.time(),
             "tokens_estimated": r.tokens_estimated,
+            "latency_kind": r.latency_kind,
+            "flags": flags_text(completion_flags(r.text)),
         }
         with self._lock:
             self.journal.append("episodes", rec)
@@ -331,6 +338,7 @@ class Runner:
                 latency_s=r.latency_s,
                 cost_usd=cost,
                 error=r.error,
+                latency_kind=r.latency_kind,
             )
         )
 
@@ -347,7 +355,9 @@ class Runner:
                 jid = judge.judgment_id(p.episode_id)
                 if jid in done:
                     continue
-                items.append(JudgeItem(jid, p.episode_id, p.task, stored[p.episode_id]))
+                items.append(
+                    JudgeItem(jid, p.episode_id, p.task, stored[p.episode_id], self._finish_reasons.get(p.episode_id))
+                )
                 by_key[jid] = p
             if not items:
                 continue
@@ -473,11 +483,15 @@ def _projected_cost(todo: list[PlannedEpisode]) -> float | None:
 def load_run_experiment(runs_dir: Path, run_id: str) -> tuple[Experiment, dict[str, Any]]:
     """The experiment and options a run was started with (for `engine resume`)."""
     d = Path(runs_dir) / run_id
-    try:
-        exp_json = json.loads((d / "experiment.json").read_text(encoding="utf-8"))
-        options = json.loads((d / "options.json").read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{d} is not a resumable run (no experiment.json/options.json)") from None
+    parsed = []
+    for name in ("experiment.json", "options.json"):
+        try:
+            parsed.append(loads_json((d / name).read_bytes()))
+        except FileNotFoundError:
+            raise FileNotFoundError(f"{d} is not a resumable run (no experiment.json/options.json)") from None
+        except ValueError as exc:  # invalid JSON or nesting too deep
+            raise DataError(str(d / name), None, None, f"invalid JSON: {exc}") from None
+    exp_json, options = parsed
     source = exp_json.pop("source", None)
     exp = Experiment.model_validate(exp_json)
     exp.source = source

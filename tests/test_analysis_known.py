@@ -108,9 +108,11 @@ def test_paths_derived_and_headline(con: duckdb.DuckDBPyConnection) -> None:
         ("bench:L", "al", "L"),
         ("llm:L", "L", "L"),
         ("lenient:L", "fa", "L"),
+        ("extractor", "al", None),
+        ("lenient", "fa", None),
     ]
     assert r.headline == "llm:L"
-    assert not any(p.partial for p in r.paths)
+    assert [p.name for p in r.paths if p.partial] == ["extractor", "lenient"]
 
 
 def test_pass_rates_errors_excluded_not_failed(con: duckdb.DuckDBPyConnection) -> None:
@@ -150,7 +152,7 @@ def test_lift_on_intersection_with_coverage_warning(con: duckdb.DuckDBPyConnecti
     assert lf.delta_b == pytest.approx(0.75)  # b on t1, t2 only
     assert lf.diff == pytest.approx(0.25)
     assert any("task coverage differs (2 vs 3 tasks)" in w and "'llm:L'" in w for w in r.warnings)
-    assert {x.path for x in r.lifts} == {"bench:L", "llm:L", "lenient:L"}
+    assert {x.path for x in r.lifts} == {"bench:L", "llm:L", "lenient:L", "extractor", "lenient"}
 
 
 def test_matched_path_guard(con: duckdb.DuckDBPyConnection) -> None:

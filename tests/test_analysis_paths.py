@@ -41,6 +41,8 @@ def test_derive_paths_per_llm_judge() -> None:
         ("bench:g", "al", "g"),
         ("llm:g", "g", "g"),
         ("lenient:g", "fa", "g"),
+        ("extractor", "al", None),  # partial, deterministic: the headline when no complete path is eligible
+        ("lenient", "fa", None),
     ]
     assert choose_headline(derive_paths(js), None, explicit=False) == "llm:c"
 

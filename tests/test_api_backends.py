@@ -66,7 +66,7 @@ def test_success_text_tokens_latency(fault_server: FaultServer, backend: str, no
     assert (r.tokens_in, r.tokens_out) == fault_server.usage_by_marker[marker]
     assert r.tokens_out == count_tokens(PASS_TEXT) and r.tokens_in > 0
     assert getattr(r, "tokens_estimated", None) is False
-    assert 0 < r.latency_s < 5
+    assert 0 < r.latency_s < 5 and r.latency_kind == "request"
     assert r.attempts == 1 == fault_server.marker_counts[marker]
 
 

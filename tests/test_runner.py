@@ -62,6 +62,14 @@ def test_run_stores_both_conditions_and_every_judge(mini_experiment: Path, runs_
         assert store.query("SELECT status FROM runs") == [("finished",)]
         verdicts = dict(store.query("SELECT judge_id, count(*) FROM judgments GROUP BY 1"))
         assert verdicts == {"extractor": 16, "lenient": 16}
+        # each episode's own latency (batch start to its last token), not its batch's: 20 episodes ran
+        # in 2 batches of 10, and episodes that stop early finish early
+        lat = store.query("SELECT latency_kind, latency_s, tokens_out, finish_reason FROM episodes")
+        assert {k for k, *_ in lat} == {"request"}
+        assert len({round(x, 6) for _, x, _, _ in lat}) > 2, lat
+    for e in events:
+        if e["type"] == "EpisodeFinished":
+            assert e["latency_kind"] == "request" and e["latency_s"] > 0
 
 
 def test_sigkill_at_several_points_then_resume(mini_experiment: Path, runs_dir: Path) -> None:

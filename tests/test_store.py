@@ -186,3 +186,47 @@ def test_run_status_reads_lifecycle_and_dead_pids(runs_dir: Path) -> None:
     assert jr.run_status(runs_dir / "alive").status == "finished"
     j.close()
     d.close()
+
+
+def test_store_made_before_latency_kind_gains_the_column(runs_dir: Path) -> None:
+    """Additive migration: an older store file (episodes without `latency_kind`) opens, gains the
+    column, keeps its rows (NULL: not said), and ingests new rows that carry it."""
+    j = _journal(runs_dir, "r1")
+    j.append("episodes", _episode("e1", "r1"))
+    j.close()
+    with Store.open(runs_dir) as store:
+        store.ingest()
+        for col in ("flags", "latency_kind"):  # what an older version made: the columns appended since
+            store.con.execute(f"ALTER TABLE episodes DROP COLUMN {col}")
+    with Store.open(runs_dir) as store:
+        assert store.query("SELECT episode_id, latency_kind FROM episodes") == [("e1", None)]
+        j = _journal(runs_dir, "r1")
+        j.append("episodes", {**_episode("e2", "r1"), "latency_kind": "batch"})
+        j.close()
+        store.ingest()
+        assert store.query("SELECT episode_id, latency_kind FROM episodes ORDER BY 1") == [
+            ("e1", None),
+            ("e2", "batch"),
+        ]
+
+
+def test_store_made_before_flags_is_migrated_and_its_aggregates_rebuilt(runs_dir: Path) -> None:
+    """A store of the previous version (episodes without `flags`, a narrower analysis_format built by
+    aggregates version 1) opens, gains the columns, rebuilds its aggregates once, and reports fresh."""
+    from engine.analysis import build_report
+
+    j = _journal(runs_dir, "r1")
+    j.append("episodes", _episode("e1", "r1"))
+    j.close()
+    with Store.open(runs_dir) as store:
+        store.ingest()
+        store.con.execute("ALTER TABLE episodes DROP COLUMN flags")
+        for col in ("flagged", "flag_verdict", "flag_grader", "flag_delimiter", "unchecked"):
+            store.con.execute(f"ALTER TABLE analysis_format DROP COLUMN {col}")
+        store.con.execute("UPDATE analysis_meta SET value = '1' WHERE key = 'version'")
+    with Store.open(runs_dir) as store:
+        assert store.query("SELECT value FROM analysis_meta WHERE key = 'version'") != [("1",)]
+        assert store.query("SELECT n, unchecked FROM analysis_format") == [(1, 1)]
+        rep = build_report(store.con, n_boot=10)
+        assert rep.meta["source"] == "aggregates"
+        assert not any("stale" in w for w in rep.warnings), rep.warnings

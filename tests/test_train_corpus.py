@@ -75,6 +75,16 @@ def test_offline_corpus_is_deterministic_valid_and_committed(tmp_path: Path) -> 
     (run,) = run_dirs(tmp_path / "runs")
     st = run_status(run)
     assert st.kind == "corpus" and st.status == "finished"
+    # the run list shows what a corpus run did: rows kept of the teacher's answers (not "334/0 judgments")
+    from cockpit.screens.runs import RunsScreen
+    from cockpit.tail import RunTail
+
+    tail = RunTail(run)
+    tail.poll()
+    prog = tail.progress()
+    assert (prog.rows_kept, prog.teacher_answers) == (rb.rows, rb.candidates)
+    cells = [c.plain for c in RunsScreen._row(prog)[5:7]]
+    assert cells == [f"{rb.candidates:,}/{rb.candidates:,} answers", f"{rb.rows:,} rows kept"]
 
 
 def test_rows_are_curated_prompts_with_worked_steps(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from cockpit.screens.base import CockpitScreen, ms
 from cockpit.widgets.panels import Notes
 from cockpit.widgets.picker import Picker
 from cockpit.widgets.plots import DeltaBars, TrajectoryPlot
-from cockpit.widgets.table import SafeTable, ci, fmt
+from cockpit.widgets.table import NOT_FINDING, SafeTable, ci, fmt, greyed, marked
 
 SAME = "__same__"
 DELTA_COLS = (
@@ -97,7 +97,12 @@ class DeltaScreen(CockpitScreen):
         if self.path not in names:
             self.path = view.headline if view.headline in names else (names[0] if names else None)
         path_picker = self.query_one("#delta-path", Picker)
-        path_picker.set_options([(n + (" (headline)" if n == view.headline else ""), n) for n in names])
+        path_picker.set_options(
+            [
+                (n + (" (headline)" if n == view.headline else "" if view.eligible(n) else " (not eligible)"), n)
+                for n in names
+            ]
+        )
         path_picker.set_reactive(Picker.value, self.path)
         path_picker.refresh()
         base_picker = self.query_one("#delta-base-path", Picker)
@@ -122,8 +127,19 @@ class DeltaScreen(CockpitScreen):
             if p.get("partial"):
                 info.append("  PARTIAL: covers one scoring family only", style="yellow")
             info.append(f"   ({p.get('source', '')}{ms(self, view.seconds)})", style="dim")
+            if not p.get("eligible", True):
+                info.append("\n")
+                info.append_text(
+                    safe.text(
+                        f"{NOT_FINDING} not eligible as the headline: " + "; ".join(p.get("ineligible_reasons") or []),
+                        "yellow",
+                    )
+                )
         else:
             info.append("no judge path: Δ needs judgments in both conditions", style="dim")
+        if view.headline_reason:
+            info.append("\n")
+            info.append_text(safe.text(view.headline_reason, "bold" if view.headline else "bold yellow"))
         self.query_one("#delta-path-info", Static).update(info)
         deltas = view.deltas(self.path)
         with self.app.batch_update():
@@ -143,19 +159,22 @@ class DeltaScreen(CockpitScreen):
                 [
                     (
                         d["config"],
-                        [
-                            d["config"],
-                            fmt(d["n_tasks"]),
-                            fmt(d["pass_no_skill"]),
-                            fmt(d["pass_curated"]),
-                            fmt(d["delta"], signed=True),
-                            ci(d["ci_low"], d["ci_high"]),
-                            fmt(d["mcnemar_p"], 4),
-                            fmt(d["discordant_no_skill_only"]),
-                            fmt(d["discordant_curated_only"]),
-                            fmt(d["errors"]),
-                            fmt(d["tasks_dropped"]),
-                        ],
+                        greyed(
+                            d.get("finding", True),
+                            [
+                                d["config"],
+                                fmt(d["n_tasks"]),
+                                fmt(d["pass_no_skill"]),
+                                fmt(d["pass_curated"]),
+                                marked(fmt(d["delta"], signed=True), d.get("finding", True)),
+                                ci(d["ci_low"], d["ci_high"]),
+                                fmt(d["mcnemar_p"], 4),
+                                fmt(d["discordant_no_skill_only"]),
+                                fmt(d["discordant_curated_only"]),
+                                fmt(d["errors"]),
+                                fmt(d["tasks_dropped"]),
+                            ],
+                        ),
                     )
                     for d in deltas
                 ],
@@ -170,21 +189,25 @@ class DeltaScreen(CockpitScreen):
         for c in sorted(view.lifts(self.path), key=lambda c: (sizes.get(c["config"]) or 0.0, c["config"])):
             size = sizes.get(c["config"])
             mixed = self.base_path != SAME and self.base_path != self.path
+            finding = bool(c.get("finding", True))
             rows.append(
                 (
                     f"{c['config']}|{c['base']}",
-                    [
-                        c["config"],
-                        c["base"],
-                        f"{size:g}B" if size is not None else "–",
-                        fmt(c["delta_base"], signed=True),
-                        fmt(c["delta_sft"], signed=True),
-                        Text("refused", style="red", justify="right")
-                        if mixed and self._refusal(view, c)
-                        else fmt(c["lift"], signed=True),
-                        ci(c["ci_low"], c["ci_high"]),
-                        fmt(c["n_tasks"]),
-                    ],
+                    greyed(
+                        finding,
+                        [
+                            c["config"],
+                            c["base"],
+                            f"{size:g}B" if size is not None else "–",
+                            fmt(c["delta_base"], signed=True),
+                            fmt(c["delta_sft"], signed=True),
+                            Text("refused", style="red", justify="right")
+                            if mixed and self._refusal(view, c)
+                            else marked(fmt(c["lift"], signed=True), finding),
+                            ci(c["ci_low"], c["ci_high"]),
+                            fmt(c["n_tasks"]),
+                        ],
+                    ),
                 )
             )
         return rows
@@ -205,5 +228,12 @@ class DeltaScreen(CockpitScreen):
                     f"paths '{self.path}' and '{self.base_path}' route every task to the same judges: "
                     "the lift is comparable"
                 )
+        from engine.analysis.eligibility import WHY, caveat_parts
+
+        caveats = [d.get("caveat") for d in view.deltas(self.path) if not d.get("finding", True)]
+        caveats += [c.get("caveat") for c in view.lifts(self.path) if not c.get("finding", True)]
+        parts = caveat_parts(caveats)
+        if parts:
+            out.append(f"{NOT_FINDING} not a finding, shown greyed ({WHY} by construction): " + "; ".join(parts))
         out.extend(view.path_warnings(self.path))
         return out

@@ -19,7 +19,7 @@ from cockpit.queries import EpisodeFilter, EpisodeRow, FlipRow, Options
 from cockpit.screens.base import CockpitScreen
 from cockpit.screens.sidebyside import SideBySideScreen
 from cockpit.widgets.picker import Picker
-from cockpit.widgets.table import SafeTable, fmt, verdict
+from cockpit.widgets.table import MARKS, SafeTable, fmt, latency, marks, verdict
 
 FILTERS = ("run_id", "config_id", "skill_id", "condition", "judge_id", "verdict")
 LABELS = {
@@ -74,6 +74,7 @@ class EpisodesScreen(CockpitScreen):
         self._flip_seq = 0
         self._options: Options | None = None
         self.rows: list[EpisodeRow] = []
+        self.judges: list[str] = []  # the order of the verdict marks
         self.total: int | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -210,24 +211,26 @@ class EpisodesScreen(CockpitScreen):
             for j in r.verdicts or {}:
                 if j not in judges:
                     judges.append(j)
-        cols = ["config", "task", "skill", "condition", "sample", "run", "tokens", "latency s", "error", *judges]
+        self.judges = judges
+        # verdicts first, one compact mark per judge (legend in the status line): always on screen
+        cols = ["config", "task", "condition", "#", "verdicts", "flags", "skill", "run", "tokens", "latency s", "error"]
         rows = []
         for r in msg.rows:
-            v = r.verdicts
             rows.append(
                 (
                     r.episode_id,
                     [
-                        r.config_id,
-                        r.task_id,
-                        r.skill_id,
+                        safe.cell(r.config_id, limit=24),
+                        safe.cell(r.task_id, limit=32),
                         r.condition,
                         fmt(r.sample),
+                        marks(r.verdicts, judges),
+                        safe.cell(r.flags or "", "bold red", limit=24) if r.flags else Text(""),
+                        r.skill_id,
                         safe.cell(r.run_id, limit=28),
                         fmt(r.tokens_out),
-                        fmt(r.latency_s, 2),
+                        latency(r.latency_s, r.latency_kind),
                         safe.cell(r.error, "red", limit=24),
-                        *((verdict(v.get(j)) if v is not None else Text("…", style="dim")) for j in judges),
                     ],
                 )
             )
@@ -246,13 +249,21 @@ class EpisodesScreen(CockpitScreen):
     def _status(self) -> None:
         total = "counting…" if self.total is None else f"{self.total:,}"
         first = self.page_offset + 1 if self.rows else 0
-        self.query_one("#ep-status", Static).update(  # one line: no layout pass needed
+        legend = Text("\nverdicts: ", style="dim")
+        legend.append_text(safe.join(*((f"{j}" if i == 0 else f" · {j}", "bold") for i, j in enumerate(self.judges))))
+        legend.append("  ")
+        for name, (mark, style) in MARKS.items():
+            legend.append(mark, style=style)
+            legend.append(f" {name} ", style="dim")
+        legend.append("· none  latency b: whole batch", style="dim")
+        self.query_one("#ep-status", Static).update(  # two fixed lines: no layout pass needed
             layout=False,
             content=safe.join(
                 (f"{first:,}–{self.page_offset + len(self.rows):,} of {total}", "bold"),
                 "  ",
                 (self.filter.describe(), "cyan"),
                 ("   enter: side by side · b: base vs SFT · [ ]: page · x: clear · t: flips", "dim"),
+                legend,
             ),
         )
 

@@ -43,6 +43,7 @@ KEYS = [
             ("b", "side by side: base vs SFT"),
             ("[ ]", "previous / next page"),
             ("x", "clear filters"),
+            ("verdicts", "one mark per judge (legend above the table): ✓ pass ✗ fail ! error · none"),
             ("t", "switch to the flips list"),
             ("m (side by side)", "switch between the two comparisons"),
         ],
@@ -51,16 +52,18 @@ KEYS = [
         "Judges",
         [
             ("enter / d", "disagreement browser for the highlighted config × judge pair"),
-            ("t", "agreement ⇄ format compliance"),
+            ("t", "agreement → format compliance → judges against human verdicts"),
             ("p / f (browser)", "adjudicate: human pass / fail + optional note; again to revise"),
+            ("a", "audit walk: the `engine judge --audit N` sample, blind; p / f, n next open, v show judges"),
             ("ctrl+e", "write the paper report (Markdown, LaTeX, CSV, figures) into runs/reports/<time>/"),
         ],
     ),
     (
         "Δ",
         [
-            ("p", "next judge path"),
+            ("p", "next judge path (the headline is the first eligible: its judges discriminate)"),
             ("base scored on", "pick another path for the base: the matched-path guard"),
+            ("†", "not a finding: a judge of the path gives one verdict on all of a config's items"),
             ("ctrl+e", "write the paper report, led by this path, into runs/reports/<time>/"),
         ],
     ),

@@ -1,5 +1,7 @@
 """Judges: per config and judge pair, Cohen's κ with CI, % agreement, the confusion matrix and the
-headline-Δ shift; the format-compliance table; the disagreement browser (enter or d on a row)."""
+headline-Δ shift; the format-compliance table; each judge against the human verdicts (precision,
+recall, accuracy with Wilson CIs, and Δ corrected for its measured errors); the disagreement browser
+(enter or d on a row) and the audit walk (a)."""
 
 from __future__ import annotations
 
@@ -47,7 +49,9 @@ SUMMARY_COLS = (
     "max |Δ shift|",
     "Δ changes sign in",
 )
-FORMAT_COLS = ("config", "condition", "completions", "ANSWER: line", "share", "gen errors")
+FORMAT_COLS = ("config", "condition", "completions", "ANSWER: line", "share", "gen errors", "aimed at judge")
+HUMAN_COLS = ("judge", "n", "precision", "recall", "specificity", "accuracy", "judge errors")
+CORRECTED_COLS = ("config", "path", "Δ", "Δ corrected", "shift", "Se + Sp − 1", "note")
 GAP_COLS = (
     "config",
     "extractor",
@@ -64,11 +68,24 @@ GAP_COLS = (
 )
 
 
+TAB_FOCUS = {"tab-agreement": "#judges-table", "tab-format": "#format-table", "tab-human": "#human-table"}
+
+
+def rate(r: dict[str, Any] | None) -> Text:
+    """A proportion with its Wilson CI and counts: `80% [49, 94] 8/10`."""
+    if not r or r.get("value") is None:
+        return Text("–", style="dim", justify="right")
+    return Text(
+        f"{r['value'] * 100:.0f}% [{r['low'] * 100:.0f}, {r['high'] * 100:.0f}] {r['k']}/{r['n']}", justify="right"
+    )
+
+
 class JudgesScreen(CockpitScreen):
     watches = ("report",)
     BINDINGS = [
         Binding("d", "disagreements", "Disagreements"),
-        Binding("t", "toggle_tab", "Agreement/Format"),
+        Binding("a", "audit", "Audit walk"),
+        Binding("t", "toggle_tab", "Agreement/Format/Human"),
         Binding("ctrl+e", "export", "Export report", priority=True),
     ]
 
@@ -89,6 +106,15 @@ class JudgesScreen(CockpitScreen):
                 yield SafeTable(id="format-table", classes="short")
                 yield Static("extractor vs LLM on answer_line tasks (the format artifact)", classes="caption")
                 yield SafeTable(id="gap-table", classes="short")
+            with TabPane("Human", id="tab-human"):
+                yield Static(id="human-status")
+                yield SafeTable(id="human-table", classes="short")
+                yield Static(
+                    "Δ corrected for each judge's measured errors (Rogan–Gladen: each task's Δ / (Se + Sp − 1) "
+                    "of its judge)",
+                    classes="caption",
+                )
+                yield SafeTable(id="corrected-table", classes="short")
         yield Notes("warnings", id="judges-warnings")
 
     def on_mount(self) -> None:
@@ -146,6 +172,7 @@ class JudgesScreen(CockpitScreen):
                         fmt(f["answer_line"]),
                         fmt(f["share"], 3, pct=True),
                         fmt(f["generation_errors"]),
+                        Text(str(f.get("flagged") or 0), style="bold red" if f.get("flagged") else "", justify="right"),
                     ],
                 )
                 for f in view.format_shares()
@@ -176,6 +203,7 @@ class JudgesScreen(CockpitScreen):
                 if self.config in (None, g["config"], "*")
             ],
         )
+        self._render_human(view)
         n_h = len(view.human_episodes)
         self.query_one("#judges-status", Static).update(
             safe.join(
@@ -188,6 +216,79 @@ class JudgesScreen(CockpitScreen):
             w for w in view.warnings if "judge" in w or "κ" in w or "format" in w
         )
         self.loaded()
+
+    def _render_human(self, view: ReportView) -> None:
+        data = view.judges_vs_human()
+        basis = data.get("basis") or {}
+        judges = data.get("judges") or []
+        source = {"audit": "the audit sample", "all": "all human verdicts (not a drawn sample)"}.get(
+            str(basis.get("source"))
+        )
+        status = self.query_one("#human-status", Static)
+        if source is None:
+            status.update(
+                safe.join(
+                    ("no human verdicts yet", "bold yellow"),
+                    ("   `engine judge --audit N` draws a stratified sample; a walks it here", "dim"),
+                )
+            )
+        else:
+            status.update(
+                safe.join(
+                    ("judges against ", "bold"),
+                    (source, "bold cyan"),
+                    f"   {basis.get('used', 0)} episodes used of {basis.get('adjudicated', 0)} adjudicated"
+                    f" · {basis.get('sampled', 0)} in audit samples",
+                    ("   a: walk the audit sample · Wilson 95% CI · pass is positive", "dim"),
+                )
+            )
+        self.query_one("#human-table", SafeTable).fill(
+            HUMAN_COLS,
+            [
+                (
+                    str(a["judge"]),
+                    [
+                        a["judge"],
+                        fmt(a["n"]),
+                        rate(a["precision"]),
+                        rate(a["recall"]),
+                        rate(a["specificity"]),
+                        rate(a["accuracy"]),
+                        fmt(a["errors"]),
+                    ],
+                )
+                for a in judges
+            ],
+        )
+        self.query_one("#corrected-table", SafeTable).fill(
+            CORRECTED_COLS,
+            [
+                (
+                    f"{c['config']}|{c['path']}",
+                    [
+                        c["config"],
+                        c["path"],
+                        fmt(c["delta"], signed=True),
+                        fmt(c["corrected"], signed=True),
+                        fmt(c["shift"], signed=True),
+                        safe.cell(
+                            ", ".join(
+                                f"{j} {'–' if y is None else f'{y:.2f}'}" for j, y in (c.get("youden") or {}).items()
+                            ),
+                            limit=40,
+                        ),
+                        safe.cell(c.get("note") or "", "dim", limit=60),
+                    ],
+                )
+                for c in data.get("corrected_deltas") or []
+                if self.config in (None, c["config"])
+            ],
+        )
+
+    def action_audit(self) -> None:
+        from cockpit.screens.audit import AuditScreen
+
+        self.app.push_screen(AuditScreen())
 
     @staticmethod
     def _agree_row(a: dict[str, Any]) -> tuple[str, list[Any]]:
@@ -224,13 +325,14 @@ class JudgesScreen(CockpitScreen):
 
     def action_toggle_tab(self) -> None:
         tabs = self.query_one("#judges-tabs", TabbedContent)
-        tabs.active = "tab-format" if tabs.active == "tab-agreement" else "tab-agreement"
+        order = ["tab-agreement", "tab-format", "tab-human"]
+        tabs.active = order[(order.index(tabs.active) + 1) % len(order)] if tabs.active in order else order[0]
         # focus follows the tab: a focused widget in a hidden pane would switch it right back
-        self.query_one("#format-table" if tabs.active == "tab-format" else "#judges-table", SafeTable).focus()
+        self.query_one(TAB_FOCUS[tabs.active], SafeTable).focus()
 
     @on(TabbedContent.TabActivated, "#judges-tabs")
     def _tab(self, event: TabbedContent.TabActivated) -> None:
-        self.query_one("#format-table" if event.pane.id == "tab-format" else "#judges-table", SafeTable).focus()
+        self.query_one(TAB_FOCUS.get(event.pane.id or "", "#judges-table"), SafeTable).focus()
 
     @on(SafeTable.RowSelected, "#judges-table")
     def _selected(self, _: SafeTable.RowSelected) -> None:

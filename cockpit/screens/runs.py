@@ -152,6 +152,14 @@ class RunsScreen(CockpitScreen):
     def _row(r: RunProgress) -> list[Any]:
         prog = bar(r.fraction, 12)
         prog.append(f" {r.fraction * 100:3.0f}%")
+        episodes = Text(f"{r.done_episodes:,}/{r.total_episodes:,}", justify="right")
+        judgments = Text(f"{r.done_judgments:,}/{r.total_judgments:,}", justify="right")
+        if r.kind == "corpus":  # teacher answers, and the rows the judges kept (known when it finishes)
+            episodes = Text(f"{r.done_episodes:,}/{r.total_episodes:,} answers", justify="right")
+            kept = "judging…" if r.status == "running" else "–"
+            if r.rows_kept is not None:
+                kept = f"{r.rows_kept:,} rows kept"
+            judgments = Text(kept, justify="right", style="" if r.rows_kept is not None else "dim")
         return [
             r.run_id,
             r.kind,
@@ -160,8 +168,8 @@ class RunsScreen(CockpitScreen):
             if r.remote_host
             else Text(r.status, style=VERDICT_STYLE.get(r.status, "")),
             prog,
-            Text(f"{r.done_episodes:,}/{r.total_episodes:,}", justify="right"),
-            Text(f"{r.done_judgments:,}/{r.total_judgments:,}", justify="right"),
+            episodes,
+            judgments,
             safe.cell(", ".join(r.configs), limit=30),
             stamp(r.started_at),
             stamp(r.finished_at),

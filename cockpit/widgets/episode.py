@@ -22,11 +22,17 @@ def header(ep: EpisodeView) -> Text:
         (f"{ep.task_id} #{ep.sample}", "dim"),
     )
     t.append("\n")
+    lat = "–" if ep.latency_s is None else f"{ep.latency_s:.2f}s"
+    if ep.latency_s is not None and ep.latency_kind == "batch":
+        lat += " (the whole batch's, not this request's)"
     t.append(
         f"tokens in/out {ep.tokens_in if ep.tokens_in is not None else '–'}/"
-        f"{ep.tokens_out if ep.tokens_out is not None else '–'}   latency "
-        f"{f'{ep.latency_s:.2f}s' if ep.latency_s is not None else '–'}"
+        f"{ep.tokens_out if ep.tokens_out is not None else '–'}   latency {lat}"
     )
+    if ep.finish_reason == "length":
+        t.append("   cut at max_tokens", style="yellow")
+    if ep.flags:
+        t.append_text(safe.join("   ", (f"aimed at the judge: {ep.flags}", "bold red")))
     if ep.answer is not None:
         t.append_text(safe.join("   gold: ", (ep.answer, "green")))
     if ep.error:

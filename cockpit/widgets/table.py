@@ -77,6 +77,55 @@ VERDICT_STYLE = {
 }
 
 
+MARKS = {"pass": ("✓", "green"), "fail": ("✗", "red"), "error": ("!", "bold yellow")}
+
+
+def marks(verdicts: dict[str, str] | None, judges: list[str]) -> Text:
+    """One compact mark per judge, in `judges` order: ✓ pass, ✗ fail, ! error, · not judged (… loading)."""
+    if verdicts is None:
+        return Text("…", style="dim")
+    t = Text(end="")
+    for i, j in enumerate(judges):
+        if i:
+            t.append(" ")
+        mark, style = MARKS.get(verdicts.get(j) or "", ("·", "dim"))
+        t.append(mark, style=style)
+    return t
+
+
+def latency(seconds: float | None, kind: str | None) -> Text:
+    """A latency cell: a request's own latency plain; a whole batch's marked `b` and dimmed."""
+    if seconds is None:
+        return Text("–", style="dim", justify="right")
+    if kind == "batch":
+        return Text(f"{seconds:.2f} b", style="dim", justify="right")
+    return Text(f"{seconds:.2f}", justify="right")
+
+
+NOT_FINDING = "†"  # a Δ or lift under a judge that does not discriminate: shown greyed, not a finding
+
+
+def marked(cell: Text, finding: bool) -> Text:
+    """A number cell with the not-a-finding mark appended when `finding` is false."""
+    if finding:
+        return cell
+    out = cell.copy()
+    out.append(f" {NOT_FINDING}", style="yellow")
+    return out
+
+
+def greyed(finding: bool, cells: list[Any]) -> list[Any]:
+    """A row's cells, dimmed when the row is not a finding (plain strings become literal dim cells)."""
+    if finding:
+        return cells
+    out: list[Any] = []
+    for c in cells:
+        t = c.copy() if isinstance(c, Text) else safe.cell(c)
+        t.stylize("dim")
+        out.append(t)
+    return out
+
+
 def verdict(v: str | None) -> Text:
     if v is None:
         return Text("·", style="dim")

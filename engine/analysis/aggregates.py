@@ -22,7 +22,7 @@ from typing import Any
 
 import pyarrow as pa
 
-VERSION = "1"
+VERSION = "2"  # 2: analysis_format counts flagged completions
 REBUILD_SHARE = 0.25  # a batch touching more of the (config, task) keys than this: full rebuild
 _OK = "verdict IN ('pass', 'fail')"
 
@@ -38,7 +38,14 @@ _DDL = [
     scoring VARCHAR, condition VARCHAR, judge_a VARCHAR, fp_a VARCHAR, judge_b VARCHAR, fp_b VARCHAR,
     n11 BIGINT, n10 BIGINT, n01 BIGINT, n00 BIGINT)""",
     """CREATE TABLE IF NOT EXISTS analysis_format (config_id VARCHAR, config_fp VARCHAR, condition VARCHAR,
-    n BIGINT, errors BIGINT, answer_line BIGINT)""",
+    n BIGINT, errors BIGINT, answer_line BIGINT, flagged BIGINT, flag_verdict BIGINT, flag_grader BIGINT,
+    flag_delimiter BIGINT, unchecked BIGINT)""",
+    # a store made by version 1 has the narrower table (rebuilt on the version change)
+    "ALTER TABLE analysis_format ADD COLUMN IF NOT EXISTS flagged BIGINT",
+    "ALTER TABLE analysis_format ADD COLUMN IF NOT EXISTS flag_verdict BIGINT",
+    "ALTER TABLE analysis_format ADD COLUMN IF NOT EXISTS flag_grader BIGINT",
+    "ALTER TABLE analysis_format ADD COLUMN IF NOT EXISTS flag_delimiter BIGINT",
+    "ALTER TABLE analysis_format ADD COLUMN IF NOT EXISTS unchecked BIGINT",
     "CREATE TABLE IF NOT EXISTS analysis_meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
 ]
 TABLES = ("analysis_task", "analysis_pair", "analysis_format")
@@ -50,7 +57,10 @@ COLUMNS = {
     "analysis_pair": tuple(
         "config_id config_fp task_id scoring condition judge_a fp_a judge_b fp_b n11 n10 n01 n00".split()
     ),
-    "analysis_format": tuple("config_id config_fp condition n errors answer_line".split()),
+    "analysis_format": tuple(
+        "config_id config_fp condition n errors answer_line flagged flag_verdict flag_grader flag_delimiter "
+        "unchecked".split()
+    ),
 }
 
 
@@ -92,10 +102,16 @@ def pair_sql(source: str) -> str:
 
 
 def format_sql(source: str) -> str:
-    """Per (config, condition) episodes, generation errors and completions with an `ANSWER:` line."""
+    """Per (config, condition) episodes, generation errors, completions with an `ANSWER:` line, and
+    completions flagged as aimed at the judge (by flag; `unchecked`: recorded before the checks)."""
     return f"""
     SELECT config_id, config_fp, condition, count(*)::BIGINT AS n, count(error)::BIGINT AS errors,
-      count_if(has_answer_line AND error IS NULL)::BIGINT AS answer_line
+      count_if(has_answer_line AND error IS NULL)::BIGINT AS answer_line,
+      count_if(coalesce(flags, '') <> '')::BIGINT AS flagged,
+      count_if(list_contains(string_split(flags, ','), 'verdict'))::BIGINT AS flag_verdict,
+      count_if(list_contains(string_split(flags, ','), 'grader'))::BIGINT AS flag_grader,
+      count_if(list_contains(string_split(flags, ','), 'delimiter'))::BIGINT AS flag_delimiter,
+      count_if(flags IS NULL)::BIGINT AS unchecked
     FROM {source} AS src GROUP BY ALL"""
 
 
@@ -103,6 +119,12 @@ def ensure(con: Any) -> None:
     """Create the aggregate tables (idempotent)."""
     for stmt in _DDL:
         con.execute(stmt)
+
+
+def outdated(con: Any) -> bool:
+    """The aggregates were built by another version of this module (rebuild with `refresh(con)`)."""
+    rows = con.execute("SELECT value FROM analysis_meta WHERE key = 'version'").fetchall()
+    return bool(rows) and rows[0][0] != VERSION
 
 
 def _counts(con: Any) -> tuple[int, int]:

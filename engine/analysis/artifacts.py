@@ -29,6 +29,12 @@ class FormatShare:
     answer_line: int
     share: float | None
     generation_errors: int
+    # completions aimed at the judge (engine.judges.robustness): any flag, then by flag
+    flagged: int = 0
+    flag_verdict: int = 0
+    flag_grader: int = 0
+    flag_delimiter: int = 0
+    unchecked: int = 0  # episodes recorded before the checks existed
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -66,8 +72,32 @@ def format_shares(inp: Inputs) -> list[FormatShare]:
             n_all, err, al = (int(f.num[k][m].sum()) for k in ("n", "errors", "answer_line"))
             if n_all:
                 n = n_all - err
-                out.append(FormatShare(c.label, cond, n, al, al / n if n else None, err))
+                flags = (int(f.num[k][m].sum()) for k in FLAG_COLUMNS)
+                out.append(FormatShare(c.label, cond, n, al, al / n if n else None, err, *flags))
     return out
+
+
+FLAG_COLUMNS = ("flagged", "flag_verdict", "flag_grader", "flag_delimiter", "unchecked")
+
+
+def flag_warnings(shares: list[FormatShare], warnings: list[str]) -> None:
+    """One warning naming the configs whose completions address the judge, and one for unchecked ones."""
+    flagged = [s for s in shares if s.flagged]
+    if flagged:
+        parts = ", ".join(
+            f"{s.config}/{s.condition} {s.flagged} (verdict {s.flag_verdict}, grader {s.flag_grader}, "
+            f"delimiter {s.flag_delimiter})"
+            for s in flagged
+        )
+        warnings.append(
+            f"completions aimed at the judge (VERDICT: syntax, text addressed to a grader, the LLM judge's "
+            f"delimiters): {parts}; verdicts on them are kept; check them by eye (Episodes screen, flags column)"
+        )
+    unchecked = sum(s.unchecked for s in shares)
+    if unchecked:
+        warnings.append(
+            f"{unchecked} episodes were recorded before completions were checked for text aimed at the judge"
+        )
 
 
 def _rate(num: int, n: int) -> float | None:

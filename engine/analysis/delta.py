@@ -42,9 +42,15 @@ class Delta:
     errors: int = 0  # error verdicts in the path's scope, excluded
     tasks_dropped: int = 0  # tasks without a non-error verdict in one condition
     partial: bool = False
+    # False when a judge of the path gives one verdict on all of this config's items it scores
+    # (engine.analysis.eligibility): shown greyed and marked, never as a finding; caveat says why
+    finding: bool = True
+    caveat: str | None = None
     route: tuple[str | None, str | None] = field(default=(None, None), repr=False)
     task_ids: np.ndarray = field(default_factory=lambda: np.array([], dtype=object), repr=False)
     diffs: np.ndarray = field(default_factory=lambda: np.array([]), repr=False)
+    rates_no_skill: np.ndarray = field(default_factory=lambda: np.array([]), repr=False)  # per task, as task_ids
+    rates_curated: np.ndarray = field(default_factory=lambda: np.array([]), repr=False)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -63,6 +69,8 @@ class Delta:
             "errors": self.errors,
             "tasks_dropped": self.tasks_dropped,
             "partial": self.partial,
+            "finding": self.finding,
+            "caveat": self.caveat,
         }
 
 
@@ -78,6 +86,8 @@ class Comparison:
     ci_low: float | None = None
     ci_high: float | None = None
     warnings: list[str] = field(default_factory=list)
+    finding: bool = True  # False when either Δ is not a finding (see Delta.finding)
+    caveat: str | None = None
     diffs: np.ndarray = field(default_factory=lambda: np.array([]), repr=False)
 
     def to_dict(self) -> dict[str, object]:
@@ -91,6 +101,8 @@ class Comparison:
             "lift": self.diff,
             "ci_low": self.ci_low,
             "ci_high": self.ci_high,
+            "finding": self.finding,
+            "caveat": self.caveat,
         }
 
 
@@ -144,6 +156,8 @@ def deltas(inp: Inputs, paths: Sequence[JudgePath]) -> list[Delta]:
                     route=p.route,
                     task_ids=tasks[t.codes["task_id"][r_all[ok]]],
                     diffs=cu - ns,
+                    rates_no_skill=ns,
+                    rates_curated=cu,
                 )
             )
     return out
@@ -172,6 +186,7 @@ def paired(a: Delta, b: Delta) -> Comparison:
             f"({a.task_ids.size} vs {b.task_ids.size} tasks); compared on the {common.size} tasks both cover"
         )
     da, db = a.diffs[ia], b.diffs[ib]
+    caveats = list(dict.fromkeys(p for c in (a.caveat, b.caveat) if c for p in c.split("; ")))
     return Comparison(
         a=a.config,
         b=b.config,
@@ -181,6 +196,8 @@ def paired(a: Delta, b: Delta) -> Comparison:
         delta_b=_mean(db),
         diff=_mean(da - db),
         warnings=warns,
+        finding=a.finding and b.finding,
+        caveat="; ".join(caveats) or None,
         diffs=da - db,
     )
 

@@ -92,8 +92,10 @@ def resolve_judge(name: str | None, judges: Sequence[JudgeInfo], warnings: list[
 
 
 def derive_paths(judges: Sequence[JudgeInfo]) -> list[JudgePath]:
-    """Paths from the judges present: bench:L, llm:L and lenient:L per llm judge L; `extractor` alone
-    (partial, answer_line tasks only) when there is no llm judge."""
+    """Paths from the judges present: bench:L, llm:L and lenient:L per llm judge L, then `extractor`
+    and `lenient` (partial: answer_line tasks only, deterministic judges). The partial paths come last:
+    the headline takes them only when no complete path is eligible (an LLM judge that cannot
+    discriminate, see `engine.analysis.eligibility`)."""
     al = [j.label for j in judges if j.kind == "answer_line"]
     fa = [j.label for j in judges if j.kind == "final_answer"]
     llms = [j.label for j in judges if j.kind == "llm"]
@@ -104,11 +106,10 @@ def derive_paths(judges: Sequence[JudgeInfo]) -> list[JudgePath]:
         paths.append(JudgePath(f"llm:{L}", L, L))
         if fa:
             paths.append(JudgePath(f"lenient:{L}", fa[0], L))
-    if not llms:
-        if al:
-            paths.append(JudgePath("extractor", al[0], None))
-        if fa:
-            paths.append(JudgePath("lenient", fa[0], None))
+    if al:
+        paths.append(JudgePath("extractor", al[0], None))
+    if fa:
+        paths.append(JudgePath("lenient", fa[0], None))
     return paths
 
 

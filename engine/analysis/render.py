@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -10,14 +9,15 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from engine.analysis.eligibility import WHY, caveat_parts
 from engine.analysis.report import Report
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from engine.untrusted import show
 
 
 def literal(value: object, style: str = "") -> Text:
-    """Store text as a literal Text: control characters (C0/C1, ESC) stripped, no markup."""
-    return Text(_CONTROL.sub("", "" if value is None else str(value)), style=style)
+    """Store text as a literal Text, no markup: control, bidi and zero-width characters shown as
+    visible stand-ins (`engine.untrusted`), never sent to the terminal."""
+    return Text(show("" if value is None else str(value)), style=style)
 
 
 def _pct(x: float | None, digits: int = 1) -> str:
@@ -49,11 +49,20 @@ def _row(t: Table, *cells: Any) -> None:
     t.add_row(*(c if isinstance(c, Text) else literal(c) for c in cells))
 
 
+NOT_FINDING = "†"  # marks a Δ or lift under a judge that does not discriminate: shown, not a finding
+DIM = "dim"
+
+
 def _paths(r: Report) -> Table:
     t = _table("Judge paths", ["path", "answer_line tasks", "llm tasks", "note"], right_from=9)
     for p in r.paths:
         note = ["headline"] if p.name == r.headline else []
         note += ["partial"] if p.partial else []
+        e = r.path_eligibility(p.name)
+        if e is not None and not e.eligible:
+            note += ["not eligible as headline: " + ", ".join(sorted({c.judge for c in e.constant})) + " constant"]
+            if not e.constant:
+                note[-1] = "not eligible as headline: no Δ"
         _row(
             t,
             literal(p.name, "bold" if p.name == r.headline else ""),
@@ -91,7 +100,8 @@ def _deltas(r: Report) -> list[Table]:
         title = Text("Procedural Δ on path ")
         title.append(literal(p.name, "bold"))
         title.append(" (headline)" if p.name == r.headline else "")
-        title.append(" — partial: answer_line tasks only" if p.partial else "")
+        title.append(" — partial: answer_line tasks only" if p.partial and p.answer_line else "")
+        title.append(" — partial: llm tasks only" if p.partial and not p.answer_line else "")
         headers = [
             "config",
             "tasks",
@@ -108,18 +118,38 @@ def _deltas(r: Report) -> list[Table]:
             disc = f"{d.discordant_no_skill_only} / {d.discordant_curated_only}"
             _row(
                 t,
-                d.config,
-                d.n_tasks,
-                _pct(d.pass_no_skill),
-                _pct(d.pass_curated),
-                _signed(d.delta),
-                _ci(d.ci_low, d.ci_high),
-                _p(d.mcnemar_p),
-                disc,
-                d.errors,
+                *_greyed(
+                    d.finding,
+                    d.config,
+                    d.n_tasks,
+                    _pct(d.pass_no_skill),
+                    _pct(d.pass_curated),
+                    _marked(_signed(d.delta), d.finding),
+                    _ci(d.ci_low, d.ci_high),
+                    _p(d.mcnemar_p),
+                    disc,
+                    d.errors,
+                ),
             )
+        _caption(t, [d.caveat for d in rows if not d.finding and d.caveat])
         out.append(t)
     return out
+
+
+def _greyed(finding: bool, *cells: object) -> list[Text]:
+    """Cells of a row; dimmed when the row is not a finding."""
+    return [c if isinstance(c, Text) else literal(c, "" if finding else DIM) for c in cells]
+
+
+def _marked(value: str, finding: bool) -> str:
+    return value if finding else f"{value} {NOT_FINDING}"
+
+
+def _caption(t: Table, caveats: list[str]) -> None:
+    parts = caveat_parts(caveats)
+    if parts:
+        t.caption = literal(f"{NOT_FINDING} not a finding ({WHY} by construction): " + "; ".join(parts), "yellow")
+        t.caption_justify = "left"
 
 
 def _lifts(r: Report) -> Table:
@@ -131,15 +161,19 @@ def _lifts(r: Report) -> Table:
     for c in r.lifts:
         _row(
             t,
-            c.a,
-            c.b,
-            c.path,
-            c.n_tasks,
-            _signed(c.delta_a),
-            _signed(c.delta_b),
-            _signed(c.diff),
-            _ci(c.ci_low, c.ci_high),
+            *_greyed(
+                c.finding,
+                c.a,
+                c.b,
+                c.path,
+                c.n_tasks,
+                _signed(c.delta_a),
+                _signed(c.delta_b),
+                _marked(_signed(c.diff), c.finding),
+                _ci(c.ci_low, c.ci_high),
+            ),
         )
+    _caption(t, [c.caveat for c in r.lifts if not c.finding and c.caveat])
     return t
 
 
@@ -193,12 +227,22 @@ def _agreement(r: Report) -> list[Table]:
 
 def _format(r: Report) -> list[Table]:
     t = _table(
-        "ANSWER: line compliance",
-        ["config", "condition", "completions", "with ANSWER:", "share", "gen. errors"],
+        "ANSWER: line compliance; completions aimed at the judge (verdict syntax / grader / delimiters)",
+        ["config", "condition", "completions", "with ANSWER:", "share", "gen. errors", "aimed at judge", "v / g / d"],
         2,
     )
     for f in r.format:
-        _row(t, f.config, f.condition, f.n, f.answer_line, _pct(f.share), f.generation_errors)
+        _row(
+            t,
+            f.config,
+            f.condition,
+            f.n,
+            f.answer_line,
+            _pct(f.share),
+            f.generation_errors,
+            literal(f.flagged, "bold red" if f.flagged else ""),
+            f"{f.flag_verdict} / {f.flag_grader} / {f.flag_delimiter}",
+        )
     g = _table(
         "Format artifact: extractor vs LLM on answer_line tasks (same episodes)",
         [
@@ -234,6 +278,33 @@ def _format(r: Report) -> list[Table]:
     return [t, g]
 
 
+def _rate(x: Any) -> str:
+    if x.value is None:
+        return "—"
+    return f"{x.value * 100:.0f}% [{x.low * 100:.0f}, {x.high * 100:.0f}] ({x.k}/{x.n})"
+
+
+def _human(r: Report) -> list[Table]:
+    b = r.human_basis
+    where = "the audit sample" if b is not None and b.source == "audit" else "all human verdicts (no audit sample)"
+    t = _table(
+        f"Judges against human verdicts ({where}; Wilson 95% CI; pass is positive)",
+        ["judge", "n", "precision", "recall", "specificity", "accuracy", "judge errors"],
+        1,
+    )
+    for a in r.judge_accuracy:
+        _row(t, a.judge, a.n, _rate(a.precision), _rate(a.recall), _rate(a.specificity), _rate(a.accuracy), a.errors)
+    c = _table(
+        "Δ corrected for each judge's measured errors (Rogan–Gladen: Δ / (Se + Sp − 1) per task's judge)",
+        ["config", "path", "Δ", "Δ corrected", "shift", "Se + Sp − 1", "note"],
+        2,
+    )
+    for x in r.corrected:
+        js = ", ".join(f"{j} {'—' if y is None else f'{y:.2f}'}" for j, y in x.youden.items())
+        _row(c, x.config, x.path, _signed(x.delta), _signed(x.corrected), _signed(x.shift), js, x.note or "")
+    return [t, c]
+
+
 def _trajectory(r: Report) -> Table:
     t = _table(
         Text(f"Δ by size on the headline path ({r.headline or '—'})"),
@@ -258,6 +329,7 @@ def render_report(report: Report, console: Console) -> None:
     head.append(literal(report.headline or "—", "bold"))
     head.append(f"  (source: {report.meta.get('source', '?')}, bootstrap: {report.meta.get('n_boot')} resamples)")
     console.print(head)
+    console.print(literal(report.headline_reason, "bold" if report.headline else "bold yellow"))
     sections: list[Table] = [_paths(report), _pass_rates(report), *_deltas(report)]
     if report.lifts:
         sections.append(_lifts(report))
@@ -265,6 +337,8 @@ def render_report(report: Report, console: Console) -> None:
         sections.extend(_agreement(report))
     if report.format or report.format_gaps:
         sections.extend(_format(report))
+    if report.judge_accuracy:
+        sections.extend(_human(report))
     if report.trajectory:
         sections.append(_trajectory(report))
     for s in sections:

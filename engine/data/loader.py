@@ -6,6 +6,8 @@ Nothing is written by loading; callers validate everything before they touch a s
 from __future__ import annotations
 
 import json
+import re
+import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +34,58 @@ class DataError(Exception):
         where = self.path if self.line is None else f"{self.path}:{self.line}"
         field = f" field '{self.field}':" if self.field else ""
         return f"{where}:{field} {self.message}"
+
+
+def deepest_line(text: str, limit: int = 200) -> tuple[int, int]:
+    """(line, depth): where bracket nesting (`[` `{`, outside quoted strings) first passes `limit`, else
+    where it is deepest. Places a nesting error on a line (an approximation for TOML: comments count)."""
+    depth = best = 0
+    line = best_line = 1
+    quote = ""
+    escaped = False
+    for ch in text:
+        if ch == "\n":
+            line += 1
+        if quote:
+            if escaped:
+                escaped = False
+            elif ch == "\\" and quote == '"':
+                escaped = True
+            elif ch == quote or ch == "\n":
+                quote = ""
+            continue
+        if ch in "\"'":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+            if depth > best:
+                best, best_line = depth, line
+                if depth > limit:
+                    break
+        elif ch in "]}":
+            depth -= 1
+    return best_line, best
+
+
+def loads_json(text: str | bytes) -> Any:
+    """`json.loads` that turns nesting too deep for the parser into a ValueError (never a
+    RecursionError traceback); a JSONDecodeError (a ValueError too) is raised as it is."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply (the parser's recursion limit)") from None
+
+
+def loads_toml(path: str, text: str) -> dict[str, Any]:
+    """Parse TOML text; every failure (syntax, nesting too deep) is a DataError on a line."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise DataError(path, int(m.group(1)) if m else None, None, f"invalid TOML: {exc}") from None
+    except RecursionError:
+        line, _ = deepest_line(text)
+        raise DataError(path, line, None, "invalid TOML: nested too deeply (the parser's recursion limit)") from None
 
 
 def _field_of(err: Any) -> str:
@@ -70,9 +124,11 @@ def iter_jsonl(path: Path) -> Iterable[tuple[int, dict]]:
         if not text.strip():
             continue
         try:
-            obj = json.loads(text)
+            obj = loads_json(text)
         except json.JSONDecodeError as exc:
             raise DataError(str(path), lineno, None, f"invalid JSON: {exc.msg} (column {exc.colno})") from None
+        except ValueError as exc:
+            raise DataError(str(path), lineno, None, f"invalid JSON: {exc}") from None
         if not isinstance(obj, dict):
             raise DataError(str(path), lineno, None, f"expected a JSON object, got {type(obj).__name__}")
         yield lineno, obj

@@ -24,6 +24,7 @@ class JudgeItem:
     episode_id: str
     task: Task
     completion: str
+    finish_reason: str | None = None  # stop | length | ...: "length" = cut at max_tokens (None: unknown)
 
 
 @dataclass

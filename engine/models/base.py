@@ -10,10 +10,13 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from engine.config import ModelSpec
+
+
+LatencyKind = Literal["request", "batch"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,9 @@ class GenResult:
     error: str | None = None  # set when the call failed after every retry; text is then ""
     attempts: int = 1
     tokens_estimated: bool = False  # the reply carried no usage: token counts (and cost) are estimates
+    # what latency_s measures: "request" (this request, submission to its last token or reply),
+    # "batch" (the whole batch it ran in, the same for every request of the batch), None: not said
+    latency_kind: LatencyKind | None = None
 
     @property
     def ok(self) -> bool:

@@ -124,7 +124,7 @@ class HFBackend:
 
     def _generate_batch(self, batch: list[tuple[GenRequest, str, int]]) -> list[GenResult]:
         import torch
-        from transformers import GenerationConfig
+        from transformers import GenerationConfig, StoppingCriteriaList
 
         first = batch[0][0]
         max_new = max(r.max_tokens for r, _, _ in batch)
@@ -141,15 +141,23 @@ class HFBackend:
         )
         if sample and first.seed is not None:
             torch.manual_seed(first.seed)
+        clock = _step_clock()
         t0 = time.perf_counter()
         try:
             enc = self._encode([t for _, t, _ in batch])
             with torch.inference_mode():
-                out = self.model.generate(**enc, generation_config=gc)
+                out = self.model.generate(**enc, generation_config=gc, stopping_criteria=StoppingCriteriaList([clock]))
         except (RuntimeError, ValueError) as exc:  # e.g. CUDA OOM: the batch is recorded as failed
             dt = time.perf_counter() - t0
             return [
-                GenResult(r.key, "", latency_s=dt, finish_reason="error", error=f"{type(exc).__name__}: {exc}")
+                GenResult(
+                    r.key,
+                    "",
+                    latency_s=dt,
+                    latency_kind="batch",
+                    finish_reason="error",
+                    error=f"{type(exc).__name__}: {exc}",
+                )
                 for r, _, _ in batch
             ]
         dt = time.perf_counter() - t0
@@ -165,13 +173,18 @@ class HFBackend:
             n_out = min(n_out, r.max_tokens)
             text = self.tok.decode(new[:n_out], skip_special_tokens=True)
             text, stopped = _apply_stop(text, r.stop)
+            # this request's own latency: batch start to the step that produced its last token
+            # (its EOS when it stopped); the whole batch's when the clock missed steps
+            last = n_out if finish == "stop" else n_out - 1
+            done_at = clock.times[last] if 0 <= last < len(clock.times) else None
             results.append(
                 GenResult(
                     r.key,
                     text,
                     tokens_in=n_in,
                     tokens_out=n_out,
-                    latency_s=dt,
+                    latency_s=dt if done_at is None else done_at - t0,
+                    latency_kind="batch" if done_at is None else "request",
                     finish_reason="stop" if stopped else finish,
                 )
             )
@@ -214,6 +227,23 @@ class HFBackend:
 
     def close(self) -> None:
         pass
+
+
+def _step_clock() -> Any:
+    """A stopping criterion that never stops: it records when each generation step ended, so a
+    request's latency inside a batch is known (`times[i]`: the step that produced token i)."""
+    import torch
+    from transformers import StoppingCriteria
+
+    class StepClock(StoppingCriteria):
+        def __init__(self) -> None:
+            self.times: list[float] = []
+
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            self.times.append(time.perf_counter())
+            return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+
+    return StepClock()
 
 
 def _apply_stop(text: str, stop: Sequence[str]) -> tuple[str, bool]:

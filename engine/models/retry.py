@@ -337,12 +337,14 @@ class ApiRunner:
             result.key = request.key
             result.text = self.scrub(result.text)
             result.latency_s = time.perf_counter() - start
+            result.latency_kind = "request"
             result.attempts = max(self.counter.count, attempt)
             return result
         return GenResult(
             request.key,
             "",
             latency_s=time.perf_counter() - start,
+            latency_kind="request",
             finish_reason="error",
             error=self.scrub.error(error),
             attempts=max(self.counter.count, 1),

@@ -281,6 +281,7 @@ class VLLMBackend:
                         r.key,
                         "",
                         latency_s=dt,
+                        latency_kind="batch",
                         finish_reason="error",
                         error=f"{type(exc).__name__}: {exc}",
                     )
@@ -295,6 +296,7 @@ class VLLMBackend:
                     tokens_in=n_in,
                     tokens_out=len(o.token_ids),
                     latency_s=own if own is not None else dt,
+                    latency_kind="request" if own is not None else "batch",
                     finish_reason="length" if o.finish_reason == "length" else "stop",
                 )
 

@@ -15,6 +15,7 @@ in-memory snapshot from the journals instead (same tables, same queries).
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pajson
 
+from engine.data.loader import DataError, loads_json
 from engine.store import journal as jr
 from engine.store.schema import KEYS, SCHEMA_VERSION, TABLES, ddl
 
@@ -116,6 +118,14 @@ class Store:
         from engine.analysis import aggregates
 
         aggregates.ensure(self.con)
+        if aggregates.outdated(self.con):  # made by an older version: rebuilt once, in one transaction
+            self.con.execute("BEGIN")
+            try:
+                aggregates.refresh(self.con)
+                self.con.execute("COMMIT")
+            except Exception:
+                self.con.execute("ROLLBACK")
+                raise
 
     # -- ingest ----------------------------------------------------------------------------
     def ingest(self) -> IngestStats:
@@ -137,13 +147,14 @@ class Store:
                 if mtimes.get(key) == st.st_mtime_ns and states.get(key) == st.st_size:
                     continue
                 data, end = jr.read_complete(p)
-                pending.append((name, _parse(name, data), key, end, st.st_mtime_ns))
+                pending.append((name, parse_journal(name, data, p), key, end, st.st_mtime_ns))
             for name in jr.LOG_FILES:
                 p = run_dir / f"{name}.jsonl"
                 key = str(p)
-                data, end = jr.read_complete(p, int(states.get(key, 0)))
+                start = int(states.get(key, 0))
+                data, end = jr.read_complete(p, start)
                 if data:
-                    pending.append((name, _parse(name, data), key, end, 0))
+                    pending.append((name, parse_journal(name, data, p, start), key, end, 0))
             if pending:
                 self._apply(pending, stats)
             row = self._run_row(run_dir)
@@ -264,6 +275,48 @@ class Store:
 
     def count(self, table: str) -> int:
         return int(self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+
+
+_COLUMN = re.compile(r"Column\(/([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def parse_journal(name: str, data: bytes, path: Path, offset: int = 0) -> pa.Table:
+    """A journal's complete lines (from byte `offset` of `path`) as an Arrow table of its store table.
+
+    A line that is not a record of that table (invalid JSON, nesting too deep, a wrong type) is a
+    DataError naming the file, the line and the field: nothing of the batch is stored.
+    """
+    try:
+        return _parse(name, data)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+        first_line = _lines_before(path, offset) + 1
+        for i, line in enumerate(data.split(b"\n")):
+            if not line.strip():
+                continue
+            try:
+                loads_json(line)
+                _parse(name, line + b"\n")
+            except (ValueError, pa.ArrowTypeError, pa.ArrowNotImplementedError) as bad:  # JSON, nesting, Arrow
+                m = _COLUMN.search(str(bad))
+                raise DataError(
+                    str(path), first_line + i, m.group(1) if m else None, f"not a {name} record: {bad}"
+                ) from None
+        raise DataError(str(path), None, None, f"cannot read the {name} journal: {exc}") from None
+
+
+def _lines_before(path: Path, offset: int) -> int:
+    if offset <= 0:
+        return 0
+    n = 0
+    with open(path, "rb") as f:
+        left = offset
+        while left > 0:
+            chunk = f.read(min(left, 1 << 20))
+            if not chunk:
+                break
+            n += chunk.count(b"\n")
+            left -= len(chunk)
+    return n
 
 
 def _parse(name: str, data: bytes) -> pa.Table:

@@ -25,7 +25,7 @@ from engine.events import Event, Reporter
 RUN_FILE = "run.json"
 EVENTS_FILE = "events.jsonl"
 SPEC_FILES = ("configs", "skills", "tasks", "judges")
-LOG_FILES = ("episodes", "judgments", "telemetry", "train_steps")
+LOG_FILES = ("episodes", "judgments", "telemetry", "train_steps", "audits")
 STORE_NAME = "store.duckdb"
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 
@@ -174,7 +174,7 @@ def iter_records(path: Path) -> Iterator[dict[str, Any]]:
             continue
         try:
             yield json.loads(line)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             continue
 
 
@@ -187,7 +187,7 @@ def run_dirs(runs_dir: Path) -> list[Path]:
 def read_run_info(run_dir: Path) -> dict[str, Any]:
     try:
         return dict(json.loads((run_dir / RUN_FILE).read_text(encoding="utf-8")))
-    except (FileNotFoundError, json.JSONDecodeError):
+    except (FileNotFoundError, json.JSONDecodeError, RecursionError, TypeError, ValueError):
         return {}
 
 
@@ -297,7 +297,7 @@ def last_terminal_event(run_dir: Path) -> dict[str, Any] | None:
                 if b'"type":"Run' in line:
                     try:
                         rec = json.loads(line)
-                    except json.JSONDecodeError:
+                    except (json.JSONDecodeError, RecursionError):
                         continue
                     if rec.get("type") in ("RunStarted", "RunFinished", "RunFailed", "RunCancelled"):
                         return dict(rec)

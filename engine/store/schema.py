@@ -103,6 +103,13 @@ TABLES: dict[str, pa.Schema] = {
             ("created_at", pa.float64()),
             # appended later: an API reply without usage, so tokens and cost are estimates
             ("tokens_estimated", pa.bool_()),
+            # appended later: what latency_s measures. request: this request alone (submission to its
+            # last token or reply); batch: the whole batch it ran in (the same for the batch); NULL: not said
+            ("latency_kind", pa.string()),
+            # appended later: what the completion aims at the judge (engine.judges.robustness), comma-
+            # separated: verdict (VERDICT: syntax), grader (text addressed to a grader), delimiter (the LLM
+            # judge's <<< >>>); '' none; NULL: recorded before the checks existed
+            ("flags", pa.string()),
         ]
     ),
     # verdict: pass|fail|error. An error is never a fail: analysis reports it apart.
@@ -128,6 +135,24 @@ TABLES: dict[str, pa.Schema] = {
             ("latency_s", pa.float64()),
             ("cost_usd", pa.float64()),
             ("run_id", pa.string()),
+            ("created_at", pa.float64()),
+        ]
+    ),
+    # Audit samples for human adjudication (`engine judge --audit N --seed S`): one row per sampled
+    # episode. stratum: config|condition|agree or disagree (whether the machine judges disagreed on it);
+    # stratum_size: episodes in the stratum, stratum_n: how many of them were sampled.
+    "audits": pa.schema(
+        [
+            ("audit_id", pa.string()),
+            ("episode_id", pa.string()),
+            ("position", pa.int64()),
+            ("config_id", pa.string()),
+            ("config_fp", pa.string()),
+            ("condition", pa.string()),
+            ("stratum", pa.string()),
+            ("stratum_size", pa.int64()),
+            ("stratum_n", pa.int64()),
+            ("seed", pa.int64()),
             ("created_at", pa.float64()),
         ]
     ),
@@ -168,6 +193,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "judges": ("judge_id", "judge_fp"),
     "episodes": ("episode_id",),
     "judgments": ("judgment_id",),
+    "audits": ("audit_id", "episode_id"),
     "telemetry": ("run_id", "t"),
     "train_steps": ("run_id", "step"),
 }

@@ -218,6 +218,11 @@ def build_corpus(
             raise ValueError(f"no corpus row passed the judges ({result.summary()}); nothing written")
         _write_atomic(out, rows, result)
         _write_manifest(spec, out, result)
+        if journal is not None:  # what the build did, for the run list: rows kept of the teacher's answers
+            info = jr.read_run_info(journal.dir)
+            journal.write_run_info(
+                {**info, "rows_kept": result.rows, "teacher_answers": result.candidates, "failed_judge": result.failed}
+            )
         result.wall_s = time.time() - t0
         rep.emit(LogMessage(run_id, level="info", message=f"corpus {out}: {result.summary()}"))
         rep.emit(RunFinished(run_id, episodes=result.candidates, wall_s=result.wall_s, cost_usd=result.cost_usd))

@@ -16,7 +16,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from engine.config import JudgeSpec, ModelSpec, PathSpec, _toml_line, resolve_path
-from engine.data.loader import DataError
+from engine.data.loader import DataError, loads_toml
 from engine.data.schemas import ID_PATTERN, canonical_hash
 
 EMBEDDED_PREFIX = "embedded:"
@@ -224,7 +224,7 @@ def parse_value(text: str) -> Any:
     """A CLI value as TOML (1e-4, true, [\"q_proj\"], \"x\"), else the bare string."""
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         return text
 
 
@@ -277,11 +277,7 @@ def read_toml(path: Path) -> tuple[str, dict[str, Any]]:
         raise DataError(
             str(path), raw[: exc.start].count(b"\n") + 1, None, f"invalid UTF-8 at byte {exc.start}"
         ) from None
-    try:
-        return text, tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        raise DataError(str(path), int(m.group(1)) if m else None, None, f"invalid TOML: {exc}") from None
+    return text, loads_toml(str(path), text)
 
 
 def validate(model: type[S], data: dict[str, Any], where: str, text: str = "") -> S:

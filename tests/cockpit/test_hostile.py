@@ -19,8 +19,21 @@ from tests.cockpit.conftest import SIZE, make_app, ready, settle, wait_for
 from tests.cockpit.journals import write_eval_run
 from tests.cockpit.screen_text import screen_text
 
-EVIL = "[bold]B[/bold] [@click=app.quit]Q[/] [/ \x1b[31mR\x1b[0m \x1b]8;;http://x\x07L\x1b]8;;\x07"
-SHOWN = ("[@click=app.quit]Q[/]", "[bold]B[/bold]", "[/ ", "␛[31mR␛[0m", "␛]8;;http://x␇L␛]8;;␇")
+EVIL = (
+    "[bold]B[/bold] [@click=app.quit]Q[/] [/ \x1b[31mR\x1b[0m \x1b]8;;http://x\x07L\x1b]8;;\x07 "
+    "\u202eLIAF\u202c \u2067I\u2069 Z\u200bW"
+)
+SHOWN = (
+    "[@click=app.quit]Q[/]",
+    "[bold]B[/bold]",
+    "[/ ",
+    "␛[31mR␛[0m",
+    "␛]8;;http://x␇L␛]8;;␇",
+    "\\u202eLIAF\\u202c",
+    "\\u2067I\\u2069",
+    "Z\\u200bW",
+)
+INVISIBLE = "\u202e\u202c\u2067\u2069\u200b"
 
 
 def _poison(runs: Path) -> None:
@@ -64,6 +77,7 @@ def _assert_inert(app: Any, *, expect: tuple[str, ...] = SHOWN) -> None:
     for s in expect:
         assert s in text, (s, text)
     assert "\x1b" not in text and "\x07" not in text
+    assert not any(ch in text for ch in INVISIBLE), [ch for ch in INVISIBLE if ch in text]
     for strip in app.screen._compositor.render_strips():
         for seg in strip:
             style = seg.style
@@ -125,9 +139,9 @@ async def test_hostile_text_is_literal_everywhere(tmp_path: Path) -> None:
         await pilot.press("6")
         await settle(pilot)
         qs = app.screen
-        qs.query_one(TextArea).text = (
-            "SELECT error, rationale FROM episodes JOIN judgments USING (episode_id) WHERE error IS NOT NULL"
-        )
+        qs.query_one(
+            TextArea
+        ).text = "SELECT error, rationale FROM episodes JOIN judgments USING (episode_id) WHERE error IS NOT NULL"
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: qs.last is not None)
         await settle(pilot)

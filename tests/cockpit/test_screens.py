@@ -8,6 +8,7 @@ from pathlib import Path
 from textual.widgets import Input, TextArea
 
 from cockpit.screens.adjudicate import AdjudicateScreen
+from cockpit.screens.audit import AuditScreen
 from cockpit.screens.delta import DeltaScreen
 from cockpit.screens.disagreements import DisagreementsScreen
 from cockpit.screens.episodes import EpisodesScreen
@@ -110,6 +111,32 @@ async def test_live_shows_progress_machine_and_loss(fixture_runs: Path) -> None:
         assert app.screen.query_one(MachinePanel).state is not None
 
 
+async def test_episodes_verdicts_always_visible(fixture_runs: Path) -> None:
+    """At 160 columns every judge's verdict is on screen: one compact mark per judge, with a legend;
+    a batch's latency is marked as such; a completion aimed at the judge shows its flag."""
+    app = make_app(fixture_runs)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        scr = app.screen
+        assert isinstance(scr, EpisodesScreen)
+        await wait_for(pilot, lambda: bool(scr.rows) and scr.rows[0].verdicts is not None)
+        text = screen_text(app)
+        assert "verdicts: claude · extractor · lenient  ✓ pass ✗ fail ! error · none" in text
+        line = next(ln for ln in text.splitlines() if "q0.8b" in ln and "add-h1" in ln and "no_skill" in ln)
+        v = scr.rows[0].verdicts or {}
+        expect = " ".join({"pass": "✓", "fail": "✗", "error": "!"}[v[j]] for j in ("claude", "extractor", "lenient"))
+        assert expect in line, (expect, line)
+        scr.query_one("#f-config_id", Picker).value = "q0.8b-sft"
+        await wait_for(pilot, lambda: bool(scr.rows) and scr.rows[0].config_id == "q0.8b-sft")
+        assert "0.25 b" in screen_text(app)  # the whole batch's latency, marked
+        scr.query_one("#f-config_id", Picker).value = "q2b"
+        await wait_for(pilot, lambda: bool(scr.rows) and scr.rows[0].config_id == "q2b")
+        line = next(ln for ln in screen_text(app).splitlines() if "reverse-h1" in ln and "no_skill" in ln)
+        assert "verdict" in line.split("no_skill", 1)[1]
+
+
 async def test_episodes_filter_and_side_by_side(fixture_runs: Path) -> None:
     app = make_app(fixture_runs)
     async with app.run_test(size=SIZE) as pilot:
@@ -190,6 +217,55 @@ async def test_judges_kappa_and_format(fixture_runs: Path) -> None:
         await settle(pilot)
         text = screen_text(app)
         assert "ANSWER: line" in text and "gap diff" in text
+
+
+async def test_audit_walk_measures_judges_against_people(fixture_runs: Path) -> None:
+    """`engine judge --audit N` draws a sample; Judges → a walks it blind (p/f, then on to the next
+    open episode); the Human tab then shows each judge's precision / recall / accuracy."""
+    from engine.store import audit as audits
+    from engine.store.db import Store
+
+    with Store.open(fixture_runs) as store:
+        store.ingest()
+        sample = audits.draw(store.con, 6, seed=1)
+        audits.record(fixture_runs, sample)
+    app = make_app(fixture_runs)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, AuditScreen) and app.screen.loads > 0)
+        walk = app.screen
+        assert [e.episode_id for e in walk.entries] == [i.episode_id for i in sample.items]
+        text = screen_text(app)
+        assert f"audit {sample.audit_id}" in text and "0/6 adjudicated" in text
+        assert "judges' verdicts hidden" in text and "gold:" in text  # blind by default
+        first = walk.entries[0].episode_id
+        for key in ("p", "f"):
+            await pilot.press(key)
+            await wait_for(pilot, lambda: isinstance(app.screen, AdjudicateScreen))
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, AuditScreen))
+        await wait_for(pilot, lambda: sum(1 for e in walk.entries if e.human) == 2, what="two verdicts")
+        assert walk.entries[0].human == "pass" and walk.entries[1].human == "fail"  # it walked on by itself
+        assert walk._current().episode_id == walk.entries[2].episode_id
+        await pilot.press("v")
+        assert "judges: claude" in screen_text(app) or "judges: extractor" in screen_text(app)
+        assert "2/6 adjudicated" in screen_text(app)
+        await pilot.press("escape")
+        await wait_for(
+            pilot,
+            lambda: app.report is not None and bool(app.report.judges_vs_human().get("judges") or []),
+            what="judges against the human verdicts",
+        )
+        await pilot.press("t", "t")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "judges against the audit sample" in text and "2 episodes used of 2 adjudicated" in text
+        assert "precision" in text and "Se + Sp − 1" in text
+        recs = [json.loads(x) for x in (fixture_runs / "human" / "judgments.jsonl").read_text().splitlines()]
+        assert [(r["episode_id"], r["verdict"]) for r in recs][:1] == [(first, "pass")]
 
 
 async def test_adjudicate_a_disagreement_changes_kappa(fixture_runs: Path) -> None:
@@ -276,6 +352,67 @@ async def test_delta_panels_paths_and_guard(fixture_runs: Path) -> None:
         await settle(pilot)
         text = screen_text(app)
         assert "refused" in text and "refusing to compare" in text
+
+
+def _add_constant_judge(runs: Path) -> None:
+    """A judge run whose llm judge 'yes-man' passes every episode, and a path that uses it."""
+    from engine.store import journal as jr
+
+    src = runs / "20250101-000000-study-a1b2"
+    j = jr.RunJournal(runs, "20250103-000000-judge-yes-0001")
+    j.write_run_info({"run_id": j.run_id, "kind": "judge", "experiment": "study", "started_at": 1735862400.0})
+    j.write_specs(
+        "judges",
+        [
+            {
+                "judge_id": "yes-man",
+                "judge_fp": "jfp-yes",
+                "kind": "llm",
+                "backend": None,
+                "model": None,
+                "spec_json": "{}",
+            }
+        ],
+    )
+    for r in jr.iter_records(src / "judgments.jsonl"):
+        if r["judge_id"] == "claude":
+            j.append(
+                "judgments",
+                {
+                    **r,
+                    "judgment_id": r["judgment_id"] + "-yes",
+                    "judge_id": "yes-man",
+                    "judge_fp": "jfp-yes",
+                    "verdict": "pass",
+                    "run_id": j.run_id,
+                },
+            )
+    j.close()
+    (j.dir / "experiment.json").write_text(
+        json.dumps({"name": "study", "paths": [{"name": "yes", "answer_line": "yes-man", "llm": "yes-man"}]})
+    )
+
+
+async def test_delta_greys_a_non_discriminating_path(fixture_runs: Path) -> None:
+    _add_constant_judge(fixture_runs)
+    app = make_app(fixture_runs)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        scr = app.screen
+        assert isinstance(scr, DeltaScreen) and scr.path == "llm-only"  # the requested headline is eligible
+        assert app.report is not None and not app.report.eligible("yes")
+        scr.query_one("#delta-path", Picker).value = "yes"
+        await settle(pilot)
+        text = screen_text(app)
+        assert "† not eligible as the headline: judge yes-man gave 'pass' on all" in text
+        assert "headline path 'llm-only' (requested)" in text
+        table = scr.query_one("#delta-table", SafeTable)
+        deltas = [table.get_row_at(i)[4].plain for i in range(table.row_count)]
+        assert len(deltas) == 5 and all(d == "+0.000 †" for d in deltas), deltas
+        assert "+0.000 †" in text
+        assert "† not a finding, shown greyed" in text
 
 
 async def test_query_runs_read_only_sql(fixture_runs: Path) -> None:

@@ -33,6 +33,17 @@ def test_clean_makes_controls_visible_and_keeps_brackets() -> None:
     assert isinstance(t, Text) and t.plain == "[@click=app.quit]q[/]" and not t.spans
 
 
+def test_clean_shows_bidi_and_zero_width_characters() -> None:
+    # a right-to-left override would show "PASS" reversed text as another verdict; zero-width
+    # characters hide inside a value; both reach the screen as visible escapes
+    tricky = "ANSWER: \u202e1SSAP\u202c x\u2066y\u2069 4\u200b2 \ufeffz \u200e\u200f\u061c\u2060\u00ad"
+    for one_line in (False, True):
+        s = safe.clean(tricky, one_line=one_line)
+        assert not any(ch in s for ch in "\u202e\u202c\u2066\u2069\u200b\ufeff\u200e\u200f\u061c\u2060\u00ad")
+        assert "\\u202e1SSAP\\u202c" in s and "x\\u2066y\\u2069" in s and "4\\u200b2" in s and "\\ufeffz" in s
+    assert safe.clean("naïve 日本 – ok") == "naïve 日本 – ok"  # ordinary text untouched
+
+
 def test_sql_guard_refuses_writes_and_rolls_back(tmp_path: Path) -> None:
     runs = write_fixture(tmp_path / "runs")
     with Store.open(runs) as store:

@@ -94,6 +94,7 @@ SCREENS = [  # (file name, keys, text that shows the screen is painted)
     ("episodes", ["3"], "of 160"),
     ("judges", ["4"], "κ 95% CI"),
     ("judges-format", ["t"], "gap diff"),
+    ("judges-human", ["t"], "no human verdicts yet"),
     ("delta", ["5"], "procedural Δ"),
     ("query", ["6"], "read-only"),
     ("help", ["?"], "Store tables"),

@@ -86,6 +86,8 @@ def test_base_and_adapters_generate_together_and_the_adapter_changes_outputs(bac
     results = {r.key: r for r in backend.generate(reqs)}  # one batch, three routes
     assert len(results) == len(reqs) and all(r.ok for r in results.values())
     assert all(r.tokens_in > 0 and 0 < r.tokens_out <= 40 for r in results.values())
+    # each episode's own latency from vLLM's request metrics, not the batch's wall time
+    assert all(r.latency_kind == "request" and r.latency_s > 0 for r in results.values())
     base = {k.split(":", 1)[1]: r.text for k, r in results.items() if k.startswith("smol:")}
     sft = {k.split(":", 1)[1]: r.text for k, r in results.items() if k.startswith("smol-sft:")}
     sft_b = {k.split(":", 1)[1]: r.text for k, r in results.items() if k.startswith("smol-sft-b:")}

@@ -1,0 +1,190 @@
+"""Judges measured against people: the stratified audit sample, each judge's precision / recall /
+accuracy against the human verdicts (Wilson CIs), and the misclassification-corrected Δ."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from engine.analysis import build_report
+from engine.analysis.human import wilson
+from engine.cli import app
+from engine.store import audit as audits
+from engine.store import human
+from engine.store.db import Store
+from tests.cockpit.journals import write_eval_run
+
+
+@pytest.mark.parametrize(
+    "sizes,n,expect",
+    [
+        ([10, 30, 60], 10, [1, 3, 6]),
+        ([1, 99], 10, [1, 9]),
+        ([5, 1, 3], 2, [0, 1, 1]),  # fewer draws than strata: the rare ones first
+        ([2, 3], 50, [2, 3]),  # never more than a stratum holds
+        ([0, 4, 4], 3, [0, 2, 1]),
+    ],
+)
+def test_allocation(sizes: list[int], n: int, expect: list[int]) -> None:
+    got = audits.allocate(sizes, n)
+    assert got == expect and sum(got) == min(n, sum(sizes))
+
+
+def test_wilson_known_value() -> None:
+    k, n, z = 8, 10, 1.959963984540054
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    r = wilson(k, n)
+    assert r.value == 0.8 and r.low == pytest.approx(centre - half, abs=1e-12)
+    assert r.high == pytest.approx(centre + half, abs=1e-12)
+    assert wilson(0, 0).value is None
+
+
+@pytest.fixture
+def runs(tmp_path: Path) -> Path:
+    d = tmp_path / "runs"
+    d.mkdir()
+    write_eval_run(d, hostile=False)
+    return d
+
+
+def _audit(runs: Path, n: int, seed: int) -> str:
+    res = CliRunner().invoke(
+        app, ["judge", "--audit", str(n), "--seed", str(seed), "--runs-dir", str(runs)], terminal_width=200
+    )
+    assert res.exit_code == 0, res.output
+    assert "adjudicate in the cockpit" in res.output
+    return res.output
+
+
+def test_audit_sample_is_stratified_and_reproducible(runs: Path) -> None:
+    out = _audit(runs, 40, 7)
+    with Store.open(runs) as store:
+        rows = store.query("SELECT audit_id, episode_id, stratum, stratum_size, stratum_n, position FROM audits")
+        assert len(rows) == 40 and len({r[1] for r in rows}) == 40
+        assert sorted(r[5] for r in rows) == list(range(40))
+        (aid,) = {r[0] for r in rows}
+        assert aid.startswith("audit-s7-n40-") and aid in out
+        # every stratum (config x condition x judges agree/disagree) present, in proportion
+        strata = {r[2]: (r[3], r[4]) for r in rows}
+        population = store.query("SELECT count(DISTINCT episode_id) FROM judgments WHERE verdict IN ('pass','fail')")[
+            0
+        ][0]
+        assert sum(size for size, _ in strata.values()) == population
+        for size, drawn in strata.values():
+            assert drawn >= 1 and abs(drawn - 40 * size / population) < 1.5
+        assert any(s.endswith("|disagree") for s in strata) and any(s.endswith("|agree") for s in strata)
+        # the disagreement stratum is right: machine judges gave both verdicts on those episodes
+        for eid, stratum in store.query("SELECT episode_id, stratum FROM audits"):
+            vs = {v for (v,) in store.query("SELECT verdict FROM judgments WHERE episode_id = ?", [eid])}
+            assert (stratum.endswith("|disagree")) == (vs >= {"pass", "fail"})
+        first = sorted(r[1] for r in rows)
+    _audit(runs, 40, 7)  # the same seed: the same sample, nothing new in the store
+    with Store.open(runs) as store:
+        assert store.count("audits") == 40
+    _audit(runs, 40, 8)
+    with Store.open(runs) as store:
+        ids = store.query("SELECT DISTINCT audit_id FROM audits")
+        assert len(ids) == 2
+        other = sorted(r[0] for r in store.query("SELECT episode_id FROM audits WHERE audit_id LIKE 'audit-s8-%'"))
+        assert other != first
+
+
+def test_audit_errors_are_clean(tmp_path: Path) -> None:
+    res = CliRunner().invoke(app, ["judge", "--audit", "5", "--runs-dir", str(tmp_path / "empty")])
+    assert res.exit_code == 2 and "no judged episodes" in res.output
+    res = CliRunner().invoke(app, ["judge", "--runs-dir", str(tmp_path / "empty")])
+    assert res.exit_code == 2 and "needs an experiment file" in res.output
+
+
+def _truth(eid: str) -> str:
+    """A 'person' who agrees with the claude judge except on every fourth episode id (by hash)."""
+    return "pass" if int.from_bytes(eid.encode()[-3:], "big") % 2 else "fail"
+
+
+def test_judges_against_human_verdicts_and_corrected_delta(runs: Path) -> None:
+    _audit(runs, 60, 3)
+    with Store.open(runs) as store:
+        sample = [r[0] for r in store.query("SELECT episode_id FROM audits ORDER BY position")]
+        claude = dict(store.query("SELECT episode_id, verdict FROM judgments WHERE judge_id = 'claude'"))
+        truth = {}
+        for i, eid in enumerate(sample):
+            truth[eid] = claude[eid] if i % 4 else ("fail" if claude[eid] == "pass" else "pass")
+            human.adjudicate(store.con, runs, eid, truth[eid], f"note {i}")
+        # one adjudication outside the sample (as from the disagreement browser): counted, not used
+        outside = next(e for e in claude if e not in truth)
+        human.adjudicate(store.con, runs, outside, "pass")
+        store.ingest()
+        rep = build_report(store.con, n_boot=100)
+        # the expected confusion of each judge, straight from the store
+        expect = {}
+        for judge in ("extractor", "lenient", "claude"):
+            got = dict(store.query("SELECT episode_id, verdict FROM judgments WHERE judge_id = ?", [judge]))
+            c = {"tp": 0, "fp": 0, "fn": 0, "tn": 0}
+            for eid, h in truth.items():
+                if got.get(eid) in ("pass", "fail"):
+                    c[{"pp": "tp", "pf": "fp", "fp": "fn", "ff": "tn"}[got[eid][0] + h[0]]] += 1
+            expect[judge] = c
+    b = rep.human_basis
+    assert b is not None and b.source == "audit" and b.used == 60 and b.adjudicated == 61
+    assert any("outside the audit samples" in w for w in rep.warnings)
+    acc = {a.judge: a for a in rep.judge_accuracy}
+    assert set(acc) == {"extractor", "lenient", "claude"}
+    for judge, c in expect.items():
+        a = acc[judge]
+        assert (a.tp, a.fp, a.fn, a.tn) == (c["tp"], c["fp"], c["fn"], c["tn"]), judge
+        assert a.precision.value == pytest.approx(c["tp"] / (c["tp"] + c["fp"]))
+        assert a.recall.value == pytest.approx(c["tp"] / (c["tp"] + c["fn"]))
+        assert a.accuracy == wilson(c["tp"] + c["tn"], sum(c.values()))
+        assert a.precision.low <= a.precision.value <= a.precision.high  # type: ignore[operator]
+    assert acc["claude"].accuracy.k == 45  # wrong on every fourth of the 60
+    # the corrected Δ: each task's difference divided by the Youden J of its judge
+    d = rep.delta("q2b", "llm:claude")
+    cd = next(x for x in rep.corrected if (x.config, x.path) == ("q2b", "llm:claude"))
+    j = acc["claude"].youden
+    assert j is not None and j > 0 and cd.youden == {"claude": j}
+    assert cd.corrected == pytest.approx(float(np.mean(d.diffs / j)))
+    assert cd.shift == pytest.approx(cd.corrected - d.delta)  # type: ignore[operator]
+    # a path with two judges: each task's difference by the J of the judge that scores it
+    d = rep.delta("q2b", "bench:claude")
+    cd = next(x for x in rep.corrected if (x.config, x.path) == ("q2b", "bench:claude"))
+    jx = acc["extractor"].youden
+    llm_tasks = {"units-h1"}  # the fixture's one llm-scored task
+    factors = np.array([j if t in llm_tasks else jx for t in d.task_ids])
+    assert cd.corrected == pytest.approx(float(np.mean(d.diffs / factors)))
+    out = CliRunner().invoke(app, ["report", "--runs-dir", str(runs), "--boot", "50"], terminal_width=220).output
+    assert "Judges against human verdicts (the audit sample" in out and "Δ corrected for each judge" in out
+    assert f"{acc['claude'].accuracy.value * 100:.0f}% [" in out
+    data = json.loads(json.dumps(rep.to_dict()))["judges_vs_human"]
+    assert data["basis"]["source"] == "audit" and len(data["judges"]) == 3
+    assert {"precision", "recall", "accuracy", "youden_j"} <= set(data["judges"][0])
+
+
+def test_without_an_audit_all_human_verdicts_are_used_with_a_warning(runs: Path) -> None:
+    with Store.open(runs) as store:
+        store.ingest()
+        eids = [r[0] for r in store.query("SELECT episode_id FROM episodes ORDER BY 1 LIMIT 12")]
+        for e in eids:
+            human.adjudicate(store.con, runs, e, "pass")
+        store.ingest()
+        rep = build_report(store.con, n_boot=50)
+    assert rep.human_basis is not None and rep.human_basis.source == "all" and rep.human_basis.used == 12
+    assert any("were not drawn as a sample" in w for w in rep.warnings)
+    # every human verdict is pass: specificity is unmeasured, so no judge's Δ can be corrected
+    assert all(a.specificity.value is None for a in rep.judge_accuracy)
+    assert rep.corrected and all(c.corrected is None and c.note for c in rep.corrected)
+
+
+def test_rogan_gladen_known_values() -> None:
+    from engine.analysis.human import corrected_rate
+
+    # a judge with Se 0.9, Sp 0.8 sees 0.9 * 0.5 + 0.2 * 0.5 = 0.55 when the true rate is 0.5
+    assert corrected_rate(0.55, 0.9, 0.8) == (pytest.approx(0.5), False)
+    assert corrected_rate(0.9, 0.5, 0.6) == (1.0, True)  # (0.9 + 0.6 - 1) / 0.1 = 5: clipped
+    assert corrected_rate(0.05, 0.9, 0.8) == (0.0, True)
