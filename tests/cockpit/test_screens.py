@@ -61,8 +61,10 @@ async def test_every_screen_is_reachable_by_key(fixture_runs: Path) -> None:
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        text = screen_text(app)
-        assert "judgments" in text and "denormalised" not in text or "judgments" in text
+        assert "Runs, Live, Episodes, Judges" in screen_text(app)  # the keys come first
+        app.screen.query_one("#help-box").scroll_end(animate=False)  # the store tables last
+        await pilot.pause()
+        assert "judgments" in screen_text(app)
         await pilot.press("escape")
         assert isinstance(app.screen, RunsScreen)
 
