@@ -160,6 +160,9 @@ def test_killed_chain_resumes_mid_training_and_ends_with_the_report(tmp_path: Pa
     os.killpg(chain.pid, signal.SIGKILL)  # the chain and its training, mid-training
     chain.wait()
     assert st.chain_status(study) == "interrupted"
+    deadline = time.time() + 30  # SIGKILL reaches the orphaned training a moment later
+    while st.job_states(study)["train-smollm2-135m"] == "running" and time.time() < deadline:
+        time.sleep(0.1)
     states = st.job_states(study)
     assert states["base-eval"] == states["corpus"] == "done"
     assert states["train-smollm2-135m"] == "interrupted" and states["sft-eval"] == "waiting"
