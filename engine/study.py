@@ -459,3 +459,19 @@ def describe(study: Study) -> list[str]:
         what = j.run_id or j.output or ""
         lines.append(f"  {j.id:<20} {j.kind:<7} {what}{after}")
     return lines
+
+
+def job_runs(study: Study, evs: list[dict[str, Any]] | None = None) -> dict[str, str]:
+    """The journal run of each job that has one: its planned run id, else (corpus) the run its process wrote."""
+    evs = events(study) if evs is None else evs
+    rd = Path(study.runs_dir)
+    out = {j.id: str(j.run_id) for j in study.jobs if j.run_id and (rd / str(j.run_id)).is_dir()}
+    pids = {int(e["pid"]): str(e["job"]) for e in evs if e.get("event") == "job_started" and e.get("pid")}
+    wanted = {j.id for j in study.jobs if not j.run_id and j.kind == "corpus"}
+    if wanted and pids:
+        for d in jr.run_dirs(rd):
+            info = jr.read_run_info(d)
+            job = pids.get(int(info.get("pid") or 0))
+            if job in wanted and info.get("kind") == "corpus":
+                out[job] = d.name
+    return out
