@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -27,7 +28,11 @@ from cockpit.widgets.plots import SeriesPlot
 
 class LiveScreen(CockpitScreen):
     watches = ("selected_run",)
-    BINDINGS = [Binding("c", "app.cancel_run", "Cancel run"), Binding("r", "app.resume_run", "Resume run")]
+    BINDINGS = [
+        Binding("c", "app.cancel_run", "Cancel run"),
+        Binding("r", "app.resume_run", "Resume run"),
+        Binding("j", "next_job", "Next job of the chain"),
+    ]
 
     def __init__(self) -> None:
         super().__init__()
@@ -57,6 +62,20 @@ class LiveScreen(CockpitScreen):
 
     def reload(self) -> None:
         self.tick()
+
+    def action_next_job(self) -> None:
+        self._next_job(self.cockpit.selected_run)
+
+    @work(thread=True, exclusive=True, group="live-next-job", exit_on_error=False)
+    def _next_job(self, current: str | None) -> None:
+        from cockpit import studies
+
+        chain = studies.chain_of(studies.poll(self.cockpit.runs_dir), current)
+        run_id = studies.next_job_run(chain, current) if chain is not None else None
+        if run_id is None:
+            self.app.call_from_thread(self.notify, "no study chain with a job to follow", severity="warning")
+        else:
+            self.app.call_from_thread(self.cockpit.select_run, run_id)
 
     def tick(self) -> None:
         if self._busy.is_set():
