@@ -130,9 +130,14 @@ class LiveScreen(CockpitScreen):
                     empty="no episodes yet",
                     right=("tokens/s (right)",),
                 )
+                lrs = dict(p.train_lr)
+                series = {"loss": [v for _, v in p.train]}
+                if p.train and all(s in lrs for s, _ in p.train):  # the schedule beside the loss
+                    series["lr (right)"] = [lrs[s] for s, _ in p.train]
                 loss.set_data(
                     [float(s) for s, _ in p.train],
-                    {"loss": [v for _, v in p.train]},
+                    series,
                     empty="no training steps (an `engine train` run logs them)",
+                    right=("lr (right)",) if "lr (right)" in series else (),
                 )
         self.loaded()
