@@ -27,14 +27,15 @@ KEYS = [
     (
         "Runs",
         [
-            ("n", "launch a run (experiment, configs, conditions, judges, limit, samples)"),
+            ("n", "launch: Eval, Run the study, Train, Corpus build, Re-judge, Sweep (one tab each; ctrl+s starts)"),
             ("c", "cancel the selected run (clean stop; resumable)"),
             ("r", "resume an interrupted/cancelled run"),
             ("enter", "follow the run on Live"),
             ("i", "ingest journals now"),
+            ("x / R", "cancel / resume the study chain of the selected run (else the newest)"),
         ],
     ),
-    ("Live", [("c / r", "cancel / resume the followed run")]),
+    ("Live", [("c / r", "cancel / resume the followed run"), ("j", "follow the next job of its study chain")]),
     (
         "Episodes",
         [
