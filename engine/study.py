@@ -433,10 +433,10 @@ def _wait_orphan(study: Study, job: Job, evs: list[dict[str, Any]], state: dict[
     mine = [e for e in evs if e.get("job") == job.id]
     if not mine or mine[-1].get("event") != "job_started":
         return
-    pid = mine[-1].get("pid")
+    pid = int(mine[-1].get("pid") or 0)
     while jr.pid_alive(pid):
         if state["cancel"]:
-            os.kill(int(pid), signal.SIGTERM)
+            os.kill(pid, signal.SIGTERM)
         time.sleep(0.5)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 
 from textual import work
 from textual.app import ComposeResult
@@ -131,7 +132,7 @@ class LiveScreen(CockpitScreen):
                     right=("tokens/s (right)",),
                 )
                 lrs = dict(p.train_lr)
-                series = {"loss": [v for _, v in p.train]}
+                series: dict[str, Sequence[float]] = {"loss": [v for _, v in p.train]}
                 if p.train and all(s in lrs for s, _ in p.train):  # the schedule beside the loss
                     series["lr (right)"] = [lrs[s] for s, _ in p.train]
                 loss.set_data(
