@@ -192,14 +192,20 @@ def check_study(experiment: str, recipe: str, corpus: str, limit: str, runs_dir:
     except ValueError as exc:
         text = str(exc)
         raise FieldError("recipe" if text.startswith(("train:", "--recipe")) else "experiment", text) from None
+    from engine.study import chain_status
+
+    status = chain_status(study) if (study.dir / "study.json").exists() else "new"
+    if status == "running":
+        raise FieldError("experiment", f"study {study.study_id} (these inputs) is running already; follow it on Runs")
     args = ["study", str(exp), "--recipe", str(rec)]
     if spec:
         args += ["--corpus", str(spec)]
     if n is not None:
         args += ["--limit", str(n)]
-    return Checked(
-        JobRequest("study", tuple(args), f"studies/{study.study_id}", f"study {study.study_id}"), describe(study)
-    )
+    preview = describe(study)
+    if status != "new":
+        preview.append(f"this study exists ({status}): Start continues it and redoes nothing done")
+    return Checked(JobRequest("study", tuple(args), f"studies/{study.study_id}", f"study {study.study_id}"), preview)
 
 
 # ------------------------------------------------------------------------------------ corpus
