@@ -33,7 +33,7 @@ def field_id(kind: str, name: str) -> str:
     return f"{kind}-{name.replace('.', '-').replace('_', '-')}"
 
 
-class JobForm(VerticalScroll):
+class JobForm(VerticalScroll, can_focus=False):  # tab goes from field to field, not to the scroller
     kind = ""
     title = ""
     FIELDS: tuple[tuple[str, str, str], ...] = ()  # (field, label, placeholder)
