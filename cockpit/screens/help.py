@@ -27,7 +27,7 @@ KEYS = [
     (
         "Runs",
         [
-            ("n", "launch: Eval, Run the study, Train, Corpus build, Re-judge, Sweep (one tab each; ctrl+s starts)"),
+            ("n", "launch: eval, study chain, train, corpus build, re-judge, sweep (a tab each)"),
             ("c", "cancel the selected run (clean stop; resumable)"),
             ("r", "resume an interrupted/cancelled run"),
             ("enter", "follow the run on Live"),
