@@ -47,6 +47,8 @@ async def test_study_from_the_cockpit_survives_a_crash_mid_training(tmp_path: Pa
         await wait_for(pilot, lambda: not isinstance(app.screen, LaunchScreen), what="the chain started")
         study_id = str(app.selected_run)
         assert study_id.startswith("demo-study-")
+        plan = runs / st.STUDIES / study_id / st.PLAN_FILE
+        await wait_for(pilot, plan.exists, timeout=60, what="the chain's plan")  # written by the chain process
         study = st.load_study(runs, study_id)
         train = study.job("train-smollm2-135m")
         ckpts = runs / str(train.run_id) / "checkpoints"
