@@ -28,14 +28,13 @@ KEYS = [
         "Runs",
         [
             ("n", "launch: eval, study chain, train, corpus build, re-judge, sweep (a tab each)"),
-            ("c", "cancel the selected run (clean stop; resumable)"),
-            ("r", "resume an interrupted/cancelled run"),
+            ("c / x", "cancel the selected run (clean stop; resumable) / its study chain (job in flight + rest)"),
+            ("r / R", "resume an interrupted/cancelled run / its study chain (else the newest chain)"),
             ("enter", "follow the run on Live"),
             ("i", "ingest journals now"),
-            ("x / R", "cancel / resume the study chain of the selected run (else the newest)"),
         ],
     ),
-    ("Live", [("c / r", "cancel / resume the followed run"), ("j", "follow the next job of its study chain")]),
+    ("Live", [("c / r / j", "cancel / resume the followed run / follow the next job of its study chain")]),
     (
         "Episodes",
         [
