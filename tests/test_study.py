@@ -41,8 +41,54 @@ def tiny_inputs(tmp: Path, max_steps: int = 1) -> tuple[Path, Path, Path]:
     return recipe, spec, corpus
 
 
-def study_args(recipe: Path, spec: Path, runs: Path, *extra: str) -> list[str]:
-    exp = DATA / "experiments" / "demo.toml"
+def tiny_experiment(tmp: Path) -> Path:
+    """The demo's base config on one holdout task, short completions, the two deterministic judges:
+    a chain's evals take seconds, not minutes (no LLM judge to load)."""
+    exp = tmp / "tiny.toml"
+    exp.write_text(
+        f"""name = "tiny"
+seed = 0
+samples = 1
+conditions = ["no_skill", "curated"]
+headline_path = "lenient-al"
+
+[holdout]
+skills = "{DATA / "suite" / "skills.jsonl"}"
+tasks = "{DATA / "suite" / "tasks.jsonl"}"
+split = "holdout"
+limit = 1
+
+[[configs]]
+id = "smollm2-135m"
+backend = "embedded"
+model = "smollm2-135m-instruct"
+size = "135M"
+role = "student"
+batch_size = 2
+
+[configs.sampling]
+temperature = 0.0
+max_tokens = 48
+
+[[judges]]
+id = "extractor"
+kind = "answer_line"
+
+[[judges]]
+id = "lenient"
+kind = "final_answer"
+
+[[paths]]
+name = "lenient-al"
+answer_line = "lenient"
+"""
+    )
+    return exp
+
+
+def study_args(
+    recipe: Path, spec: Path, runs: Path, *extra: str, exp: Path = DATA / "experiments" / "demo.toml"
+) -> list[str]:
     return ["study", str(exp), "--recipe", str(recipe), "--corpus", str(spec), "--runs-dir", str(runs), *extra]
 
 
@@ -146,9 +192,10 @@ def test_two_chains_writing_one_adapter_are_refused(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_killed_chain_resumes_mid_training_and_ends_with_the_report(tmp_path: Path) -> None:
     recipe, spec, corpus = tiny_inputs(tmp_path, max_steps=4)
+    exp = tiny_experiment(tmp_path)
     runs = tmp_path / "runs"
-    args = study_args(recipe, spec, runs, "--limit", "1", "--events", "none")
-    study = st.plan_study(DATA / "experiments" / "demo.toml", runs, recipe=recipe, corpus_spec=spec, limit=1)
+    args = study_args(recipe, spec, runs, "--limit", "1", "--events", "none", exp=exp)
+    study = st.plan_study(exp, runs, recipe=recipe, corpus_spec=spec, limit=1)
     train = study.job("train-smollm2-135m")
     ckpts = runs / str(train.run_id) / "checkpoints"
     log = open(tmp_path / "chain.log", "wb")  # noqa: SIM115

@@ -18,7 +18,7 @@ from cockpit.screens.live import LiveScreen
 from engine import study as st
 from tests.cockpit.conftest import SIZE, make_app, settle, wait_for
 from tests.cockpit.screen_text import screen_text
-from tests.test_study import tiny_inputs
+from tests.test_study import tiny_experiment, tiny_inputs
 
 
 def chain_pid(runs: Path, study_id: str) -> int | None:
@@ -42,11 +42,11 @@ async def test_study_from_the_cockpit_survives_a_crash_mid_training(tmp_path: Pa
         app.screen.show_tab("study")
         await settle(pilot)
         form = app.screen.query_one(jobs.StudyForm)
-        form.set_values(recipe=str(recipe), corpus=str(spec), limit="1")
+        form.set_values(experiment=str(tiny_experiment(tmp_path)), recipe=str(recipe), corpus=str(spec), limit="1")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: not isinstance(app.screen, LaunchScreen), what="the chain started")
         study_id = str(app.selected_run)
-        assert study_id.startswith("demo-study-")
+        assert study_id.startswith("tiny-study-")
         plan = runs / st.STUDIES / study_id / st.PLAN_FILE
         await wait_for(pilot, plan.exists, timeout=60, what="the chain's plan")  # written by the chain process
         study = st.load_study(runs, study_id)
