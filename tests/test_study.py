@@ -190,6 +190,7 @@ def test_two_chains_writing_one_adapter_are_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # a whole chain twice over: minutes on 2 shared cores
 def test_killed_chain_resumes_mid_training_and_ends_with_the_report(tmp_path: Path) -> None:
     recipe, spec, corpus = tiny_inputs(tmp_path, max_steps=4)
     exp = tiny_experiment(tmp_path)

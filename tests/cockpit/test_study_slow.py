@@ -29,6 +29,7 @@ def chain_pid(runs: Path, study_id: str) -> int | None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # a whole chain twice over: minutes on 2 shared cores
 async def test_study_from_the_cockpit_survives_a_crash_mid_training(tmp_path: Path) -> None:
     recipe, spec, corpus = tiny_inputs(tmp_path, max_steps=4)
     runs = tmp_path / "runs"
