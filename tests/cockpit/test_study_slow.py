@@ -79,7 +79,8 @@ async def test_study_from_the_cockpit_survives_a_crash_mid_training(tmp_path: Pa
         await wait_for(pilot, lambda: st.chain_status(study) == "running", timeout=60, what="resumed")
         await wait_for(pilot, lambda: f"{study_id}  finished" in screen_text(app), timeout=1200, what="finished")
         lines = [ln for ln in screen_text(app).splitlines() if ln.strip().startswith(("├─", "└─"))]
-        assert len(lines) == 5 and all(" done " in ln for ln in lines), lines
+        assert [ln.split()[1] for ln in lines] == ["base-eval", "corpus", "train-smollm2-135m", "sft-eval", "report"]
+        assert all(ln.split()[3] == "done" for ln in lines), lines
     report = (study.dir / st.REPORT_FILE).read_text()
     assert "SFT lift" in report and "smollm2-135m-sft" in report
     started = [e["job"] for e in st.events(study) if e["event"] == "job_started"]
