@@ -161,9 +161,11 @@ class CockpitApp(App[int]):
 
         self.push_screen(LaunchScreen(self.runs_dir), self._launch)
 
-    def _launch(self, req: launcher.LaunchRequest | None) -> None:
-        if req is not None:
+    def _launch(self, req: object) -> None:
+        if isinstance(req, launcher.LaunchRequest):
             self._control("launch", req)
+        elif req is not None:
+            self._control("job", req)
 
     def action_cancel_run(self) -> None:
         if self.selected_run:
@@ -184,6 +186,12 @@ class CockpitApp(App[int]):
                 assert isinstance(arg, launcher.LaunchRequest)
                 run_id, pid = launcher.launch(arg, self.runs_dir)
                 self.post_message(RunControlled(op, run_id, f"started run {run_id} (pid {pid})"))
+            elif op == "job":  # the launch form's other tabs: study, train, corpus, re-judge, sweep
+                from cockpit.screens.jobs import start_job
+
+                pid = start_job(arg, self.runs_dir)  # type: ignore[arg-type]
+                name = arg.log_dir.rsplit("/", 1)[-1]  # type: ignore[attr-defined]
+                self.post_message(RunControlled("launch", name, f"started {arg.label} (pid {pid})"))  # type: ignore[attr-defined]
             elif op == "cancel":
                 pid = launcher.cancel(self.runs_dir, str(arg))
                 self.post_message(RunControlled(op, str(arg), f"sent SIGTERM to run {arg} (pid {pid})"))

@@ -69,6 +69,17 @@ class RunProgress:
     remote_host: str | None = None  # the run's process is on this other machine (a shared runs directory)
     rows_kept: int | None = None  # a corpus run, once finished: rows written, of `teacher_answers`
     teacher_answers: int | None = None
+    # training: the lr schedule, the trainer's tokens/s, the step rate's ETA, checkpoints, GPU memory
+    train_lr: tuple[tuple[int, float], ...] = ()
+    train_tokens_per_s: float | None = None
+    train_eta_s: float | None = None
+    train_gpu_mem_gb: float | None = None
+    checkpoints: int = 0
+    last_checkpoint: int | None = None
+    # judging (re-judge runs, a corpus build's judges): verdict counts, rate, the cost projected at the start
+    verdicts: tuple[tuple[str, int], ...] = ()
+    judgments_per_s: float | None = None
+    projected_cost_usd: float | None = None
 
     @property
     def fraction(self) -> float:
@@ -115,6 +126,12 @@ class RunTail:
     _train: dict[int, float] = field(default_factory=dict)
     _train_step: int = 0
     _train_max: int = 0
+    _lr: dict[int, float] = field(default_factory=dict)
+    _step_t: dict[int, float] = field(default_factory=dict)
+    _train_tps: float | None = None
+    _gpu_mem: float | None = None
+    _verdicts: dict[str, int] = field(default_factory=dict)
+    _judge_times: deque[float] = field(default_factory=lambda: deque(maxlen=50_000))
     _telemetry: TelemetrySampled | None = None
     _log: deque[str] = field(default_factory=lambda: deque(maxlen=50))
 
@@ -153,6 +170,49 @@ class RunTail:
             self._train_max = int(rec.get("max_steps") or self._train_max)
             if rec.get("loss") is not None:
                 self._train[step] = float(rec["loss"])
+            self._step_extras(step, rec.get("t"), rec.get("lr"), rec.get("tokens_per_s"), rec.get("gpu_mem_gb"))
+
+    def _step_extras(self, step: int, t: object, lr: object, tps: object, mem: object) -> None:
+        if isinstance(t, int | float):
+            self._step_t[step] = float(t)
+        if isinstance(lr, int | float):
+            self._lr[step] = float(lr)
+        if isinstance(tps, int | float):
+            self._train_tps = float(tps)
+        if isinstance(mem, int | float):
+            self._gpu_mem = float(mem)
+
+    def _step_eta(self, running: bool) -> float | None:
+        """Seconds to the last step at the pace of the recent steps (this process's session)."""
+        if not running or not self._train_max or len(self._step_t) < 2:
+            return None
+        recent = sorted(self._step_t.items())[-20:]
+        (s0, t0), (s1, t1) = recent[0], recent[-1]
+        if s1 <= s0 or t1 <= t0:
+            return None
+        return max(0, self._train_max - s1) * (t1 - t0) / (s1 - s0)
+
+    def _checkpoints(self) -> tuple[int, int | None]:
+        steps = []
+        try:
+            for d in (self.run_dir / "checkpoints").iterdir():
+                tail = d.name.rpartition("-")[2]
+                if d.name.startswith("checkpoint-") and tail.isdigit():
+                    steps.append(int(tail))
+        except OSError:
+            pass
+        return len(steps), max(steps) if steps else None
+
+    def _judge_rate(self, now: float, running: bool) -> float | None:
+        times = self._judge_times
+        if len(times) < 2:
+            return None
+        end = now if running else times[-1]
+        lo = max(times[0], end - WINDOW_S)
+        span = end - lo
+        if span <= 0.5:
+            return None
+        return sum(1 for t in times if t >= lo) / span
 
     def _on_event_line(self, line: bytes) -> None:
         ev = event_from_json(line.decode("utf-8", "replace"))
@@ -175,6 +235,8 @@ class RunTail:
             b[1] += ev.tokens_out
         elif isinstance(ev, JudgmentRecorded):
             self._session.new_judgments += 1
+            self._verdicts[ev.verdict] = self._verdicts.get(ev.verdict, 0) + 1
+            self._judge_times.append(ev.t)
             self.cost_usd += ev.cost_usd
             if ev.verdict == "error":
                 self.errors += 1
@@ -187,6 +249,7 @@ class RunTail:
             self._train_max = ev.max_steps or self._train_max
             if ev.loss is not None:
                 self._train[ev.step] = ev.loss
+            self._step_extras(ev.step, ev.t, ev.lr, ev.tokens_per_s, ev.gpu_mem_gb)
         elif isinstance(ev, RunStarted):
             self._started = ev
             self._session = _Session(
@@ -201,6 +264,8 @@ class RunTail:
             self.phase, self.phase_detail = "starting", ""
             self._finish_times.clear()
             self._buckets.clear()
+            self._judge_times.clear()
+            self._step_t.clear()  # a resumed training's pace is its own
         elif isinstance(ev, RunFinished | RunFailed | RunCancelled):
             self._terminal = type(ev).__name__
             self._terminal_t = ev.t
@@ -258,6 +323,7 @@ class RunTail:
         if running and eps and total_e > done_e:
             eta = (total_e - done_e) / eps
         started = self._started
+        ckpts, last_ckpt = self._checkpoints() if st.kind == "train" else (0, None)
         return RunProgress(
             run_id=self.run_dir.name,
             kind=st.kind,
@@ -291,6 +357,15 @@ class RunTail:
             log=tuple(self._log),
             rows_kept=_int_or_none(info.get("rows_kept")),
             teacher_answers=_int_or_none(info.get("teacher_answers")),
+            train_lr=tuple(sorted(self._lr.items())),
+            train_tokens_per_s=self._train_tps,
+            train_eta_s=self._step_eta(running),
+            train_gpu_mem_gb=self._gpu_mem,
+            checkpoints=ckpts,
+            last_checkpoint=last_ckpt,
+            verdicts=tuple(sorted(self._verdicts.items())),
+            judgments_per_s=self._judge_rate(now, running),
+            projected_cost_usd=started.projected_cost_usd if started else None,
         )
 
 

@@ -396,7 +396,7 @@ def demo(
     rd = _runs_dir(runs_dir)
     reporter = _reporter(events)
     try:
-        results = run_demo(rd, reporter, full=full, limit=limit, sft=not no_sft)
+        results = run_demo(rd, reporter, full=full, limit=limit, sft=not no_sft, events=events)
     finally:
         stop = getattr(reporter, "stop", None)
         if stop:
@@ -459,6 +459,9 @@ def _register_plugins() -> None:
     except ImportError:
         return
     register(app)
+    from engine.study_cli import register as register_study
+
+    register_study(app)
 
 
 _register_plugins()

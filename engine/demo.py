@@ -10,15 +10,17 @@ Steps:
 4. SFT eval: the base config and the trained student (`base` set) on the same slice; the base's
    episodes are already stored, so only the student's are generated.
 The CLI then prints the report: Δ with CI for base and SFT, the SFT lift, κ, the format artifact.
+
+The steps are the jobs of a study chain (engine.study, `engine study`), each a child process; a
+killed demo re-run with the same options continues where it stopped.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from engine.config import Experiment, load_experiment
 from engine.events import Reporter
-from engine.runner import Runner, RunOptions, RunResult
+from engine.runner import RunResult
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 DEMO_EXPERIMENT = DATA / "experiments" / "demo.toml"
@@ -28,34 +30,42 @@ SFT_CONFIG_SUFFIX = "-sft"
 
 
 def run_demo(
-    runs_dir: Path, reporter: Reporter, *, full: bool = False, limit: int | None = None, sft: bool = True
+    runs_dir: Path,
+    reporter: Reporter,
+    *,
+    full: bool = False,
+    limit: int | None = None,
+    sft: bool = True,
+    events: str = "none",
 ) -> list[RunResult]:
-    """Run every step of the demo; returns the results of the runs it made."""
-    exp = load_experiment(DEMO_EXPERIMENT)
-    if full:
-        exp.holdout.limit = None
-    base_run = Runner(exp, RunOptions(runs_dir=runs_dir, limit=limit), reporter).run()
-    if not sft or base_run.status != "finished":
-        return [base_run]
-    return [base_run, *run_sft_steps(exp, runs_dir, reporter, limit=limit)]
+    """Run the demo as a study chain (engine.study): re-running continues a killed demo where it stopped.
 
+    Returns one result per job of the chain that writes a run (eval, train)."""
+    from engine.events import LogMessage
+    from engine.study import job_states, plan_study, run_study
 
-def run_sft_steps(exp: Experiment, runs_dir: Path, reporter: Reporter, *, limit: int | None = None) -> list[RunResult]:
-    """Corpus -> LoRA SFT -> eval of base + student. Training reports through the same reporter."""
-    from engine.train.corpus import build_corpus
-    from engine.train.run import deterministic_run_id, train
-    from engine.train.specs import load_corpus_spec, load_recipe
-    from engine.train.student import check_base, default_base, sft_config, with_students
-
-    corpus_spec = load_corpus_spec(DEMO_CORPUS)
-    corpus_spec.out = str(Path(runs_dir).resolve() / "corpus" / Path(corpus_spec.out).name)
-    corpus = build_corpus(corpus_spec, reporter, runs_dir=runs_dir)
-    recipe = load_recipe(DEMO_RECIPE, {"corpus": str(corpus.path)})
-    base = default_base(exp, None)
-    check_base(recipe, base)
-    trained = train(recipe, runs_dir, reporter, run_id=deterministic_run_id("demo-sft", recipe))
-    if trained.status not in ("finished", "skipped") or trained.adapter is None:
-        return [RunResult(trained.run_id, trained.status, error=trained.error, run_dir=trained.run_dir)]
-    student = sft_config(base, trained.adapter, base.id + SFT_CONFIG_SUFFIX)
-    sft_exp = with_students(exp, base, [student])
-    return [Runner(sft_exp, RunOptions(runs_dir=runs_dir, limit=limit), reporter).run()]
+    runs_dir = Path(runs_dir).resolve()
+    study = plan_study(
+        DEMO_EXPERIMENT,
+        runs_dir,
+        recipe=DEMO_RECIPE if sft else None,
+        corpus_spec=DEMO_CORPUS if sft else None,
+        corpus_out=runs_dir / "corpus" / "offline-corpus.jsonl",
+        limit=limit,
+        full=full,
+        sft=sft,
+        report=False,  # `engine demo` prints the report itself
+    )
+    run_study(
+        study,
+        events_mode=events,
+        say=lambda line: reporter.emit(LogMessage(study.study_id, level="info", message=line)),
+    )
+    states = job_states(study)
+    return [
+        RunResult(
+            str(j.run_id), "finished" if states[j.id] == "done" else states[j.id], run_dir=runs_dir / str(j.run_id)
+        )
+        for j in study.jobs
+        if j.run_id
+    ]

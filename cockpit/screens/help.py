@@ -27,14 +27,14 @@ KEYS = [
     (
         "Runs",
         [
-            ("n", "launch a run (experiment, configs, conditions, judges, limit, samples)"),
-            ("c", "cancel the selected run (clean stop; resumable)"),
-            ("r", "resume an interrupted/cancelled run"),
+            ("n", "launch: eval, study chain, train, corpus build, re-judge, sweep (a tab each)"),
+            ("c / x", "cancel the selected run (clean stop; resumable) / its study chain (job in flight + rest)"),
+            ("r / R", "resume an interrupted/cancelled run / its study chain (else the newest chain)"),
             ("enter", "follow the run on Live"),
             ("i", "ingest journals now"),
         ],
     ),
-    ("Live", [("c / r", "cancel / resume the followed run")]),
+    ("Live", [("c / r / j", "cancel / resume the followed run / follow the next job of its study chain")]),
     (
         "Episodes",
         [

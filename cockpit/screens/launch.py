@@ -1,5 +1,7 @@
-"""Launch form: pick an experiment file, tick configs, conditions and judges, set a task limit and
-samples, start. Parsing the file happens in a worker; the run starts as a detached child process."""
+"""Launch form, one tab per job kind. Eval: pick an experiment file, tick configs, conditions and
+judges, set a task limit and samples, start. The other tabs (Run the study, Train, Corpus build,
+Re-judge, Sweep) are `cockpit.screens.jobs` forms. Parsing happens in workers; every job starts as a
+detached child process."""
 
 from __future__ import annotations
 
@@ -12,9 +14,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, SelectionList, Static
+from textual.widgets import Button, Input, Label, Select, SelectionList, Static, TabbedContent, TabPane
 
-from cockpit import launcher, safe
+from cockpit import forms, launcher, safe
+from cockpit.screens import jobs
 from cockpit.screens.base import steady
 
 
@@ -29,7 +32,7 @@ class ExperimentsFound(Message):
     paths: list[Path]
 
 
-class LaunchScreen(ModalScreen[launcher.LaunchRequest | None]):
+class LaunchScreen(ModalScreen[launcher.LaunchRequest | forms.JobRequest | None]):
     BINDINGS = [Binding("escape", "cancel", "Close"), Binding("ctrl+s", "start", "Start run")]
 
     def __init__(self, runs_dir: Path) -> None:
@@ -39,33 +42,48 @@ class LaunchScreen(ModalScreen[launcher.LaunchRequest | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="launch-dialog"):
-            yield Label("Launch a run", id="launch-title")
-            yield Select[str]([], prompt="experiment file…", id="launch-known")
-            yield Input(placeholder="…or type a path to an experiment .toml and press enter", id="launch-path")
-            yield Static(id="launch-info")
-            with Horizontal(id="launch-lists"):
-                with VerticalScroll():
-                    yield Label("configs")
-                    yield SelectionList[str](id="launch-configs")
-                with VerticalScroll():
-                    yield Label("conditions")
-                    yield SelectionList[str](id="launch-conditions")
-                with VerticalScroll():
-                    yield Label("judges")
-                    yield SelectionList[str](id="launch-judges")
-            with Horizontal(id="launch-numbers"):
-                yield Label("task limit")
-                yield Input(placeholder="all", id="launch-limit", type="integer")
-                yield Label("samples")
-                yield Input(placeholder="1", id="launch-samples", type="integer")
-            yield Static(id="launch-error")
-            with Horizontal(id="launch-buttons"):
-                yield Button("Start", variant="primary", id="launch-start", disabled=True)
-                yield Button("Cancel", id="launch-cancel")
+            yield Label("Launch a job", id="launch-title")
+            with TabbedContent(id="launch-tabs"):
+                with TabPane("Eval", id="tab-eval"):
+                    yield Select[str]([], prompt="experiment file…", id="launch-known")
+                    yield Input(placeholder="…or type a path to an experiment .toml and press enter", id="launch-path")
+                    yield Static(id="launch-info")
+                    with Horizontal(id="launch-lists"):
+                        with VerticalScroll():
+                            yield Label("configs")
+                            yield SelectionList[str](id="launch-configs")
+                        with VerticalScroll():
+                            yield Label("conditions")
+                            yield SelectionList[str](id="launch-conditions")
+                        with VerticalScroll():
+                            yield Label("judges")
+                            yield SelectionList[str](id="launch-judges")
+                    with Horizontal(id="launch-numbers"):
+                        yield Label("task limit")
+                        yield Input(placeholder="all", id="launch-limit", type="integer")
+                        yield Label("samples")
+                        yield Input(placeholder="1", id="launch-samples", type="integer")
+                    yield Static(id="launch-error")
+                    with Horizontal(id="launch-buttons"):
+                        yield Button("Start", variant="primary", id="launch-start", disabled=True)
+                        yield Button("Cancel", id="launch-cancel")
+
+                for form in jobs.FORMS:
+                    with TabPane(jobs.TAB_LABELS[form.kind], id=f"tab-{form.kind}"):
+                        yield form(self.runs_dir)
 
     def on_mount(self) -> None:
         steady(self)
         self._find()
+        data = launcher.ROOT / "data"  # the study on the embedded default, ready to start
+        self.query_one(jobs.StudyForm).set_values(
+            experiment=launcher.display_path(data / "experiments" / "demo.toml"),
+            recipe=launcher.display_path(data / "recipes" / "demo.toml"),
+            corpus=launcher.display_path(data / "corpus" / "demo.toml"),
+        )
+
+    def show_tab(self, kind: str) -> None:
+        self.query_one("#launch-tabs", TabbedContent).active = f"tab-{kind}"
 
     @work(thread=True, exclusive=True, group="launch-find", exit_on_error=False)
     def _find(self) -> None:
@@ -155,8 +173,15 @@ class LaunchScreen(ModalScreen[launcher.LaunchRequest | None]):
             samples=samples if samples != self.choice.samples else None,
         )
 
-    @on(Button.Pressed, "#launch-start")
     def action_start(self) -> None:
+        active = self.query_one("#launch-tabs", TabbedContent).active
+        if active != "tab-eval":
+            self.query_one(f"#form-{active.removeprefix('tab-')}", jobs.JobForm).submit(start=True)
+            return
+        self._start_eval()
+
+    @on(Button.Pressed, "#launch-start")
+    def _start_eval(self) -> None:
         req = self.request()
         if isinstance(req, str):
             self.query_one("#launch-error", Static).update(safe.text(req, "red"))

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -27,7 +29,11 @@ from cockpit.widgets.plots import SeriesPlot
 
 class LiveScreen(CockpitScreen):
     watches = ("selected_run",)
-    BINDINGS = [Binding("c", "app.cancel_run", "Cancel run"), Binding("r", "app.resume_run", "Resume run")]
+    BINDINGS = [
+        Binding("c", "app.cancel_run", "Cancel run"),
+        Binding("r", "app.resume_run", "Resume run"),
+        Binding("j", "next_job", "Next job of the chain"),
+    ]
 
     def __init__(self) -> None:
         super().__init__()
@@ -57,6 +63,20 @@ class LiveScreen(CockpitScreen):
 
     def reload(self) -> None:
         self.tick()
+
+    def action_next_job(self) -> None:
+        self._next_job(self.cockpit.selected_run)
+
+    @work(thread=True, exclusive=True, group="live-next-job", exit_on_error=False)
+    def _next_job(self, current: str | None) -> None:
+        from cockpit import studies
+
+        chain = studies.chain_of(studies.poll(self.cockpit.runs_dir), current)
+        run_id = studies.next_job_run(chain, current) if chain is not None else None
+        if run_id is None:
+            self.app.call_from_thread(self.notify, "no study chain with a job to follow", severity="warning")
+        else:
+            self.app.call_from_thread(self.cockpit.select_run, run_id)
 
     def tick(self) -> None:
         if self._busy.is_set():
@@ -111,9 +131,14 @@ class LiveScreen(CockpitScreen):
                     empty="no episodes yet",
                     right=("tokens/s (right)",),
                 )
+                lrs = dict(p.train_lr)
+                series: dict[str, Sequence[float]] = {"loss": [v for _, v in p.train]}
+                if p.train and all(s in lrs for s, _ in p.train):  # the schedule beside the loss
+                    series["lr (right)"] = [lrs[s] for s, _ in p.train]
                 loss.set_data(
                     [float(s) for s, _ in p.train],
-                    {"loss": [v for _, v in p.train]},
+                    series,
                     empty="no training steps (an `engine train` run logs them)",
+                    right=("lr (right)",) if "lr (right)" in series else (),
                 )
         self.loaded()

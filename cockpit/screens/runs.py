@@ -1,4 +1,5 @@
-"""Runs: every run with status, configs, progress, times and cost; launch, cancel, resume."""
+"""Runs: every run with status, configs, progress, times and cost; launch, cancel, resume. Study
+chains show above the table as trees: each job with its state (cockpit.studies)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Static
 
-from cockpit import launcher, safe
+from cockpit import launcher, safe, studies
 from cockpit.screens.base import CockpitScreen
 from cockpit.tail import RunProgress
 from cockpit.widgets.panels import bar, stamp
@@ -39,6 +40,24 @@ class StoreRuns(Message):
     rows: list[tuple[Any, ...]]
 
 
+@dataclass
+class StudiesPolled(Message):
+    studies: list[studies.StudyView]
+
+
+STATE_STYLE = {
+    "done": "green",
+    "running": "bold yellow",
+    "failed": "red",
+    "cancelled": "magenta",
+    "interrupted": "red",
+    "waiting": "dim",
+    "finished": "green",
+    "planned": "dim",
+}
+SHOWN_CHAINS = 3
+
+
 class RunsScreen(CockpitScreen):
     watches = ("store_version", "runs", "pending")
     BINDINGS = [
@@ -47,15 +66,19 @@ class RunsScreen(CockpitScreen):
         Binding("c", "app.cancel_run", "Cancel run"),
         Binding("r", "app.resume_run", "Resume run"),
         Binding("i", "app.ingest", "Ingest now"),
+        Binding("x", "cancel_chain", "Cancel chain"),
+        Binding("R", "resume_chain", "Resume chain"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self._store_runs: list[tuple[Any, ...]] = []
         self._store_version = -1
+        self.studies: list[studies.StudyView] = []
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="runs-summary")
+        yield Static(id="runs-studies")
         yield SafeTable(id="runs-table")
         yield Static(id="runs-detail")
 
@@ -67,7 +90,64 @@ class RunsScreen(CockpitScreen):
         if self.cockpit.store_version != self._store_version and self.cockpit.service.is_open:
             self._store_version = self.cockpit.store_version
             self._load_store_runs()
+        self._load_studies()
         self.render_runs()
+
+    @work(thread=True, exclusive=True, group="runs-studies", exit_on_error=False)
+    def _load_studies(self) -> None:
+        self.post_message(StudiesPolled(studies.poll(self.cockpit.runs_dir)))
+
+    def on_studies_polled(self, msg: StudiesPolled) -> None:
+        self.studies = msg.studies
+        box = self.query_one("#runs-studies", Static)
+        box.display = bool(msg.studies)
+        if not msg.studies:
+            return
+        text = safe.join(("study chains", "bold"), ("  x: cancel chain  R: resume chain  j on Live: next job", "dim"))
+        for sv in msg.studies[:SHOWN_CHAINS]:
+            text.append("\n")
+            text.append_text(safe.join((sv.study_id, "bold"), "  ", (sv.status, STATE_STYLE.get(sv.status, ""))))
+            for i, j in enumerate(sv.jobs):
+                branch = "└─" if i == len(sv.jobs) - 1 else "├─"
+                text.append_text(
+                    safe.join(
+                        f"\n  {branch} {j.job_id:<22} {j.kind:<7} ",
+                        (f"{j.state:<12}", STATE_STYLE.get(j.state, "")),
+                        (j.run_id or "", "dim"),
+                    )
+                )
+        if len(msg.studies) > SHOWN_CHAINS:
+            text.append(f"\n+ {len(msg.studies) - SHOWN_CHAINS} older chains", style="dim")
+        box.update(text)
+
+    def _chain(self) -> studies.StudyView | None:
+        chain = studies.chain_of(self.studies, self.cockpit.selected_run)
+        if chain is None:
+            self.notify("no study chain in this runs directory", severity="warning")
+        return chain
+
+    def action_cancel_chain(self) -> None:
+        chain = self._chain()
+        if chain is not None:
+            self._chain_control("cancel", chain.study_id)
+
+    def action_resume_chain(self) -> None:
+        chain = self._chain()
+        if chain is not None:
+            self._chain_control("resume", chain.study_id)
+
+    @work(thread=True, group="chain-control", exit_on_error=False)
+    def _chain_control(self, op: str, study_id: str) -> None:
+        try:
+            if op == "cancel":
+                pid = studies.cancel(self.cockpit.runs_dir, study_id)
+                text = f"sent SIGTERM to study {study_id} (pid {pid}): it stops the job in flight and the rest"
+            else:
+                pid = studies.resume(self.cockpit.runs_dir, study_id)
+                text = f"resuming study {study_id} (pid {pid})"
+            self.app.call_from_thread(self.notify, text, markup=False)
+        except Exception as exc:  # noqa: BLE001 - a refused action is a message, not a crash
+            self.app.call_from_thread(self.cockpit.notify_error, f"study {study_id}", str(exc))
 
     @work(thread=True, exclusive=True, group="runs-store", exit_on_error=False)
     def _load_store_runs(self) -> None:

@@ -68,6 +68,9 @@ class ProgressPanel(Widget):
         t.append(f"ETA {duration(p.eta_s) if p.status == 'running' else '–'}   ")
         t.append(f"errors {p.errors}", style="red" if p.errors else "")
         t.append(f"   tokens in/out {p.tokens_in:,}/{p.tokens_out:,}   cost ${p.cost_usd:.4f}\n")
+        kind_line = job_line(p)
+        if kind_line:
+            t.append(kind_line + "\n")
         t.append(f"started {stamp(p.started_at)} UTC   finished {stamp(p.finished_at)}")
         if p.configs:
             t.append_text(safe.join("   configs: ", ", ".join(p.configs)))
@@ -78,6 +81,34 @@ class ProgressPanel(Widget):
             t.append("\n")
             t.append_text(safe.text(line, "dim", one_line=True, limit=200))
         return t
+
+
+def job_line(p: RunProgress) -> str:
+    """What a job of this kind is measured by: a training's pace and checkpoints, a corpus build's
+    teacher calls and verdicts, a re-judge's rate and its cost against the projection."""
+    verdicts = "  ".join(f"{v} {n:,}" for v, n in p.verdicts) or "–"
+    if p.kind == "train" or p.train_max_steps:
+        lr = f"{p.train_lr[-1][1]:.2e}" if p.train_lr else "–"
+        mem = f"{p.train_gpu_mem_gb:.1f} GB" if p.train_gpu_mem_gb is not None else "NA"
+        ckpt = f"{p.checkpoints} (latest step {p.last_checkpoint})" if p.last_checkpoint is not None else "none yet"
+        eta = duration(p.train_eta_s) if p.status == "running" and p.train_eta_s is not None else "–"
+        return (
+            f"training: lr {lr}   tokens/s {_num(p.train_tokens_per_s, '.0f')}   step ETA {eta}   "
+            f"checkpoints {ckpt}   GPU mem {mem}"
+        )
+    if p.kind == "corpus":
+        kept = f"{p.rows_kept:,}" if p.rows_kept is not None else ("judging…" if p.status == "running" else "–")
+        return (
+            f"corpus: teacher calls {p.done_episodes:,}/{p.total_episodes:,}   verdicts {verdicts}   "
+            f"rows kept {kept}   cost ${p.cost_usd:.4f}"
+        )
+    if p.kind == "judge":
+        proj = f" of projected ${p.projected_cost_usd:.4f}" if p.projected_cost_usd is not None else ""
+        return (
+            f"re-judge: judgments/s {_num(p.judgments_per_s, '.2f')}   verdicts {verdicts}   errors {p.errors}   "
+            f"cost ${p.cost_usd:.4f}{proj}"
+        )
+    return ""
 
 
 class MachinePanel(Widget):

@@ -97,7 +97,7 @@ SCREENS = [  # (file name, keys, text that shows the screen is painted)
     ("judges-human", ["t"], "no human verdicts yet"),
     ("delta", ["5"], "procedural Δ"),
     ("query", ["6"], "read-only"),
-    ("help", ["?"], "Store tables"),
+    ("help", ["?"], "this help"),  # the top of the help: its end scrolls as bindings are added
 ]
 
 
