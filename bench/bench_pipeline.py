@@ -10,8 +10,14 @@ loopback server answering after a fixed latency L (default 0.5 s), on the mini s
 Prints each wall time, pipelined / longest component (target <= 1.15) and sequential / pipelined.
 Each whole run and each generation component loads the embedded model itself, as a run does.
 
-    python bench/bench_pipeline.py                      # L = 0.5 s, API concurrency 4, judge 8
-    python bench/bench_pipeline.py --latency 0.5 --api-concurrency 2 --judge-concurrency 4 --json
+By default the two generation components take about the same time here (about 11 s each) and the
+judge, at concurrency 8, a quarter of that. With `--judge-concurrency 2` the judge alone takes as
+long as either generator; then no schedule can meet the target: the embedded model's last batch
+arrives at the end and still has to be judged (10 episodes at 4 a second here). The timeline line
+shows where the time went. One untimed embedded run first warms the caches.
+
+    python bench/bench_pipeline.py                      # L = 0.5 s, API concurrency 1, judge 8
+    python bench/bench_pipeline.py --judge-concurrency 2 --json
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from engine.config import load_experiment  # noqa: E402
 from engine.runner import Runner, RunOptions  # noqa: E402
+from engine.store import journal as jr  # noqa: E402
 
 TARGET = 1.15
 MINI = ROOT / "tests" / "fixtures" / "mini"
@@ -81,6 +88,22 @@ concurrency = {args.judge_concurrency}
     return p
 
 
+def timeline(runs: Path, t0: float) -> dict[str, float]:
+    """When (seconds after the run began) each config's last episode and the judge's last verdict
+    were journaled: where the pipelined run's time goes."""
+    out: dict[str, float] = {}
+    for d in jr.run_dirs(runs):
+        for rec in jr.iter_records(d / "episodes.jsonl"):
+            k = f"last {rec['config_id']} episode"
+            out[k] = max(out.get(k, 0.0), rec["created_at"] - t0)
+        for rec in jr.iter_records(d / "judgments.jsonl"):
+            k = f"first {rec['judge_id']} verdict"
+            out[k] = min(out.get(k, 1e9), rec["created_at"] - t0)
+            k = f"last {rec['judge_id']} verdict"
+            out[k] = max(out.get(k, 0.0), rec["created_at"] - t0)
+    return {k: round(v, 2) for k, v in sorted(out.items(), key=lambda kv: kv[1])}
+
+
 def timed(exp_path: Path, runs: Path, **opts: object) -> float:
     exp = load_experiment(exp_path)
     t0 = time.perf_counter()
@@ -94,7 +117,7 @@ def timed(exp_path: Path, runs: Path, **opts: object) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--latency", type=float, default=0.5, help="the server's answer latency L, seconds")
-    ap.add_argument("--api-concurrency", type=int, default=4)
+    ap.add_argument("--api-concurrency", type=int, default=1)
     ap.add_argument("--judge-concurrency", type=int, default=8)
     ap.add_argument("--batch-size", type=int, default=10)
     ap.add_argument("--max-tokens", type=int, default=32)
@@ -106,6 +129,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp_s:
             tmp = Path(tmp_s)
             exp = experiment(tmp, base, args)
+            timed(exp, tmp / "warmup", config_ids=["smol"], judge_ids=[])  # the model's first load: untimed
             comp = tmp / "components"
             walls = {
                 "embedded generation": timed(exp, comp, config_ids=["smol"], judge_ids=[]),
@@ -114,7 +138,9 @@ def main() -> None:
             # the judge alone: every episode the components stored, nothing generated
             walls["LLM judging"] = timed(exp, comp, judge_ids=["gpt"], generate=False, kind="judge")
             walls["sequential"] = timed(exp, tmp / "sequential", schedule="sequential")
+            start = time.time()
             walls["pipelined"] = timed(exp, tmp / "pipelined", schedule="pipelined")
+            marks = timeline(tmp / "pipelined", start)
     finally:
         server.terminate()
         server.wait()
@@ -126,6 +152,7 @@ def main() -> None:
         "pipelined_over_longest_component": round(ratio, 3),
         "target": TARGET,
         "sequential_over_pipelined": round(walls["sequential"] / walls["pipelined"], 3),
+        "pipelined_timeline_s": marks,
         "load_avg": [round(x, 2) for x in os.getloadavg()],
         "ok": ratio <= TARGET,
     }
@@ -136,6 +163,7 @@ def main() -> None:
         print(f"{k:<22} {v:7.2f} s")
     print(f"pipelined / longest component: {ratio:.3f} (target <= {TARGET}) {'ok' if out['ok'] else 'MISSED'}")
     print(f"sequential / pipelined:        {out['sequential_over_pipelined']:.3f}")
+    print("pipelined run, seconds after it began: " + ", ".join(f"{k} {v}" for k, v in marks.items()))
     print(f"load average: {out['load_avg']}")
 
 
