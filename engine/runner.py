@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import threading
 import time
 import traceback
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.config import ConfigSpec, Experiment, JudgeSpec
+from engine.config import API_BACKENDS, ConfigSpec, Experiment, JudgeSpec
 from engine.data.loader import DataError, loads_json
 from engine.events import (
     EpisodeFinished,
@@ -54,6 +56,10 @@ class RunOptions:
     generate: bool = True  # False: `engine judge` (score stored episodes only)
     ingest: bool = True
     telemetry_interval: float = 1.0
+    # "pipelined": API configs generate while local models do, and API judges score each episode as
+    # it arrives; "sequential": one config after another, every LLM judge after all generation
+    # (the schedule before pipelining, kept for the bench that measures the difference)
+    schedule: str = "pipelined"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -93,6 +99,7 @@ class Runner:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._finish_reasons: dict[str, str | None] = {}  # episode id -> finish reason (judges see truncation)
+        self._failure: BaseException | None = None  # the first error of a background worker
         self.result = RunResult(self.run_id, "running", run_dir=self.run_dir)
 
     # -- public ----------------------------------------------------------------------------
@@ -149,12 +156,20 @@ class Runner:
             llm_judges = [j for j in judges if j.kind == "llm"]
             # judge what is already stored with the cheap judges first
             self._judge(deterministic, [p for p in planned if p.episode_id in stored], stored, done_jdg)
-            self._generate(todo, stored, deterministic, done_jdg)
-            self._judge(llm_judges, [p for p in planned if p.episode_id in stored], stored, done_jdg)
+            if self.opts.schedule == "sequential":
+                self._generate(todo, stored, deterministic, done_jdg)
+                rest = llm_judges
+            else:
+                streamed = self._pipelined(todo, planned, stored, deterministic, llm_judges, done_jdg)
+                rest = [j for j in llm_judges if j not in streamed]
+            # LLM judges on local models share the machine with local generation: they start after it
+            self._judge(rest, [p for p in planned if p.episode_id in stored], stored, done_jdg)
             for j in judges:
                 j.close()
             self._finish("finished", t0)
         except Cancelled:
+            if self._failure is not None:  # a background worker failed: that is the run's error
+                raise self._failure from None
             self._finish("cancelled", t0)
         except Exception as exc:  # noqa: BLE001 - recorded as RunFailed, then re-raised for the CLI
             self.result.error = f"{type(exc).__name__}: {exc}"
@@ -252,46 +267,196 @@ class Runner:
         specs = {cid: eps[0].config for cid, eps in by_config.items()}
         # configs sharing one engine (vLLM: a base and its adapters) are generated together
         for group in generation_groups(specs):
-            self._check_stop()
-            lead = specs[group[0]]
-            label = " + ".join(group)
-            self.reporter.emit(PhaseChanged(self.run_id, phase="loading", detail=f"{label}: {lead.model}"))
-            backend = make_backend(lead, {cid: specs[cid] for cid in group})
-            eps = [p for cid in group for p in by_config[cid]]
-            self.reporter.emit(PhaseChanged(self.run_id, phase="generating", detail=label, total=len(eps)))
-            by_key = {p.episode_id: p for p in eps}
-            requests = [
-                GenRequest(
-                    key=p.episode_id,
-                    messages=p.messages,
-                    max_tokens=p.config.sampling.max_tokens,
-                    temperature=p.config.sampling.temperature,
-                    top_p=p.config.sampling.top_p,
-                    seed=p.seed,
-                    stop=tuple(p.config.sampling.stop),
-                    route=p.config.id,
-                )
-                for p in eps
-            ]
-            results = backend.generate(requests)
-            try:
-                for r in results:
-                    p = by_key[r.key]
-                    self._record_episode(p, r)
-                    if r.ok:
-                        stored[p.episode_id] = r.text
-                        self._finish_reasons[p.episode_id] = r.finish_reason
-                        self._judge(judges, [p], stored, done_jdg)
-                    self._check_stop()
-            finally:
-                close = getattr(results, "close", None)
-                if close is not None:
-                    close()
-                backend.close()
-                if lead.backend in ("hf", "embedded"):
-                    from engine.models.hf import release_models
+            self._generate_group(group, specs, by_config, stored, judges, done_jdg)
 
-                    release_models()
+    def _pipelined(
+        self,
+        todo: list[PlannedEpisode],
+        planned: list[PlannedEpisode],
+        stored: dict[str, str],
+        deterministic: list[Judge],
+        llm_judges: list[Judge],
+        done_jdg: set[str],
+    ) -> list[Judge]:
+        """Generate and judge at once; returns the LLM judges it ran (the API-backed ones).
+
+        Local configs (embedded, hf, vLLM) generate here, on the main thread, one group after another,
+        as on the sequential schedule; each API config generates on a thread of its own meanwhile.
+        Each API-backed LLM judge has a feed: every episode stored (before the run or during it) goes
+        on it, and the judge's thread sends what has queued up as one batch, several batches in flight.
+        Per-backend concurrency still holds: a backend's one pool caps its calls however many batches
+        are in flight. Records are appended under the runner's lock, one line per write, so the
+        journal, resume and dedupe work as before. A worker's error stops the others and is the run's
+        error; a cancel stops them all."""
+        by_config: dict[str, list[PlannedEpisode]] = defaultdict(list)
+        for p in todo:
+            by_config[p.config.id].append(p)
+        specs = {cid: eps[0].config for cid, eps in by_config.items()}
+        groups = generation_groups(specs)
+        remote = [g for g in groups if specs[g[0]].backend in API_BACKENDS]
+        local = [g for g in groups if g not in remote]
+        streaming = [j for j in llm_judges if j.spec.model is not None and j.spec.model.backend in API_BACKENDS]
+        feeds: dict[str, queue.SimpleQueue[PlannedEpisode]] = {j.id: queue.SimpleQueue() for j in streaming}
+
+        def hand_on(p: PlannedEpisode) -> None:
+            for feed in feeds.values():
+                feed.put(p)
+
+        for p in planned:  # stored before this run (or by an earlier attempt of it)
+            if p.episode_id in stored:
+                hand_on(p)
+        closing = threading.Event()  # set when every episode has been generated: feeds drain and end
+        generators = [
+            self._spawn(
+                f"gen-{'+'.join(g)}",
+                self._generate_group,
+                g,
+                specs,
+                by_config,
+                stored,
+                deterministic,
+                done_jdg,
+                hand_on,
+            )
+            for g in remote
+        ]
+        judges = [
+            self._spawn(f"judge-{j.id}", self._stream_judge, j, feeds[j.id], stored, done_jdg, closing)
+            for j in streaming
+        ]
+        try:
+            for g in local:
+                self._generate_group(g, specs, by_config, stored, deterministic, done_jdg, hand_on)
+            self._join(generators)
+        except BaseException:
+            self._stop.set()  # the workers stop at their next check
+            raise
+        finally:
+            closing.set()
+            self._join(generators + judges)
+        if self._failure is not None:
+            raise self._failure
+        self._check_stop()
+        return streaming
+
+    def _spawn(self, name: str, fn: Callable[..., None], *args: Any) -> threading.Thread:
+        """A worker thread: a cancel ends it quietly; any other error is kept as the run's failure
+        (the first one) and stops every other worker."""
+
+        def body() -> None:
+            try:
+                fn(*args)
+            except Cancelled:
+                pass
+            except BaseException as exc:  # noqa: BLE001 - handed to the main thread, which raises it
+                with self._lock:
+                    if self._failure is None:
+                        self._failure = exc
+                self._stop.set()
+
+        t = threading.Thread(target=body, name=name, daemon=True)
+        t.start()
+        return t
+
+    def _join(self, threads: list[threading.Thread]) -> None:
+        for t in threads:
+            while t.is_alive():
+                t.join(0.2)  # short waits: the main thread keeps taking signals (SIGTERM = cancel)
+
+    def _stream_judge(
+        self,
+        judge: Judge,
+        feed: queue.SimpleQueue[PlannedEpisode],
+        stored: dict[str, str],
+        done_jdg: set[str],
+        closing: threading.Event,
+    ) -> None:
+        """Score what arrives on `feed` until generation is over and the feed is empty."""
+        model = judge.spec.model
+        assert model is not None
+        self.reporter.emit(PhaseChanged(self.run_id, phase="judging", detail=f"{judge.id} (as episodes arrive)"))
+        in_flight: set[Future[None]] = set()
+        with ThreadPoolExecutor(max(1, model.concurrency), thread_name_prefix=f"judge-{judge.id}") as pool:
+            try:
+                while True:
+                    ended = closing.is_set()  # read before draining: nothing is put after it is set
+                    batch: list[PlannedEpisode] = []
+                    try:
+                        batch.append(feed.get(timeout=0.05))
+                        while True:
+                            batch.append(feed.get_nowait())
+                    except queue.Empty:
+                        pass
+                    if batch:
+                        in_flight.add(pool.submit(self._judge, [judge], batch, stored, done_jdg, False))
+                    finished = {f for f in in_flight if f.done()}
+                    for f in finished:
+                        f.result()  # a batch's error is this worker's error
+                    in_flight -= finished
+                    self._check_stop()
+                    if ended and not batch:
+                        break
+                done, _ = wait(in_flight, return_when=FIRST_EXCEPTION)
+                for f in done:
+                    f.result()
+            except BaseException:
+                self._stop.set()  # batches in flight stop at their next verdict
+                raise
+
+    def _generate_group(
+        self,
+        group: list[str],
+        specs: dict[str, ConfigSpec],
+        by_config: dict[str, list[PlannedEpisode]],
+        stored: dict[str, str],
+        judges: list[Judge],
+        done_jdg: set[str],
+        on_stored: Callable[[PlannedEpisode], None] | None = None,
+    ) -> None:
+        """Generate one group's episodes, judging each with `judges` as it arrives; `on_stored`
+        hands each stored episode on (to the streaming judges)."""
+        self._check_stop()
+        lead = specs[group[0]]
+        label = " + ".join(group)
+        self.reporter.emit(PhaseChanged(self.run_id, phase="loading", detail=f"{label}: {lead.model}"))
+        backend = make_backend(lead, {cid: specs[cid] for cid in group})
+        eps = [p for cid in group for p in by_config[cid]]
+        self.reporter.emit(PhaseChanged(self.run_id, phase="generating", detail=label, total=len(eps)))
+        by_key = {p.episode_id: p for p in eps}
+        requests = [
+            GenRequest(
+                key=p.episode_id,
+                messages=p.messages,
+                max_tokens=p.config.sampling.max_tokens,
+                temperature=p.config.sampling.temperature,
+                top_p=p.config.sampling.top_p,
+                seed=p.seed,
+                stop=tuple(p.config.sampling.stop),
+                route=p.config.id,
+            )
+            for p in eps
+        ]
+        results = backend.generate(requests)
+        try:
+            for r in results:
+                p = by_key[r.key]
+                self._record_episode(p, r)
+                if r.ok:
+                    stored[p.episode_id] = r.text
+                    self._finish_reasons[p.episode_id] = r.finish_reason
+                    self._judge(judges, [p], stored, done_jdg)
+                    if on_stored is not None:
+                        on_stored(p)
+                self._check_stop()
+        finally:
+            close = getattr(results, "close", None)
+            if close is not None:
+                close()
+            backend.close()
+            if lead.backend in ("hf", "embedded"):
+                from engine.models.hf import release_models
+
+                release_models()
 
     def _record_episode(self, p: PlannedEpisode, r: GenResult) -> None:
         cost = p.config.cost(r.tokens_in, r.tokens_out)
@@ -344,7 +509,12 @@ class Runner:
 
     # -- judging ---------------------------------------------------------------------------------
     def _judge(
-        self, judges: Iterable[Judge], episodes: list[PlannedEpisode], stored: dict[str, str], done: set[str]
+        self,
+        judges: Iterable[Judge],
+        episodes: list[PlannedEpisode],
+        stored: dict[str, str],
+        done: set[str],
+        announce: bool = True,
     ) -> None:
         for judge in judges:
             items: list[JudgeItem] = []
@@ -362,7 +532,7 @@ class Runner:
             if not items:
                 continue
             self._check_stop()
-            if judge.kind == "llm":
+            if judge.kind == "llm" and announce:
                 self.reporter.emit(PhaseChanged(self.run_id, phase="judging", detail=judge.id, total=len(items)))
             verdicts = judge.judge(items)
             try:

@@ -10,6 +10,7 @@ with `VERDICT:` and the verdict is the likelier of the next tokens ` PASS` / ` F
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -76,13 +77,16 @@ class LLMJudge(Judge):
     def __init__(self, spec: Any) -> None:
         super().__init__(spec)
         self._backend: Backend | None = None
+        self._backend_lock = threading.Lock()
 
     @property
     def backend(self) -> Backend:
-        if self._backend is None:
-            assert self.spec.model is not None
-            self._backend = make_backend(self.spec.model)
-        return self._backend
+        # one backend (one pool, one concurrency limit) even when batches are judged from several threads
+        with self._backend_lock:
+            if self._backend is None:
+                assert self.spec.model is not None
+                self._backend = make_backend(self.spec.model)
+            return self._backend
 
     def judge(self, items: Sequence[JudgeItem]) -> Iterator[Verdict]:
         model = self.spec.model
@@ -147,6 +151,7 @@ class LLMJudge(Judge):
             )
 
     def close(self) -> None:
-        if self._backend is not None:
-            self._backend.close()
-            self._backend = None
+        with self._backend_lock:
+            if self._backend is not None:
+                self._backend.close()
+                self._backend = None

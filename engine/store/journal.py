@@ -14,6 +14,7 @@ import json
 import os
 import re
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -99,11 +100,15 @@ class RunJournal:
         self.dir = Path(runs_dir) / run_id
         self.dir.mkdir(parents=True, exist_ok=True)
         self._files: dict[str, Appender] = {}
+        self._open_lock = threading.Lock()  # a pipelined run appends from several threads
 
     def _file(self, name: str) -> Appender:
         f = self._files.get(name)
         if f is None:
-            f = self._files[name] = Appender(self.dir / f"{name}.jsonl")
+            with self._open_lock:
+                f = self._files.get(name)
+                if f is None:
+                    f = self._files[name] = Appender(self.dir / f"{name}.jsonl")
         return f
 
     def write_run_info(self, info: dict[str, Any]) -> None:
