@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.config import ConfigSpec, Experiment, JudgeSpec
+from engine.data.answers import has_answer_line
 from engine.data.loader import DataError, loads_json
 from engine.events import (
     EpisodeFinished,
@@ -34,7 +35,6 @@ from engine.events import (
     TelemetrySampled,
 )
 from engine.judges.base import Judge, JudgeItem, Verdict, make_judge
-from engine.judges.normalize import has_answer_line
 from engine.judges.robustness import completion_flags, flags_text
 from engine.models.base import GenRequest, GenResult, generation_groups, make_backend, preflight
 from engine.plan import PlannedEpisode, config_row, plan_episodes, select, skill_row, task_row
