@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.synth import insert_rows  # noqa: E402
 from engine.analysis import PathMismatchError, build_report, compare, disagreements, lift  # noqa: E402
-from engine.analysis.aggregates import refresh  # noqa: E402
+from engine.store.aggregates import refresh  # noqa: E402
 from engine.store.schema import ddl  # noqa: E402
 
 V = {"P": "pass", "F": "fail", "E": "error"}

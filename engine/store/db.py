@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pajson
 
 from engine.data.loader import DataError, loads_json
+from engine.store import aggregates
 from engine.store import journal as jr
 from engine.store.schema import KEYS, SCHEMA_VERSION, TABLES, ddl
 
@@ -115,8 +116,6 @@ class Store:
         self.close()
 
     def _ensure_aggregates(self) -> None:
-        from engine.analysis import aggregates
-
         aggregates.ensure(self.con)
         if aggregates.outdated(self.con):  # made by an older version: rebuilt once, in one transaction
             self.con.execute("BEGIN")
@@ -245,8 +244,6 @@ class Store:
 
     def _refresh_aggregates(self, name: str, rows: pa.Table) -> None:
         """Keep the analysis aggregates (per config x task counts) in step, in the same transaction."""
-        from engine.analysis import aggregates
-
         if name == "judgments":
             aggregates.refresh(self.con, rows)
         else:
