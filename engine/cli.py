@@ -136,15 +136,10 @@ def resume(
 ) -> None:
     """Continue an interrupted or cancelled run in its own journal."""
     from engine.runner import RunOptions, load_run_experiment
-    from engine.store.journal import read_run_info, run_status
+    from engine.runs import ensure_not_running
 
     rd = _runs_dir(runs_dir)
-    info = read_run_info(rd / run_id)
-    if info:
-        st = run_status(rd / run_id)
-        if st.status == "running":  # alive here, or a fresh heartbeat from another host
-            where = f"on host {st.host!r}" if st.remote else f"pid {st.pid}"
-            _fail(f"run {run_id} is still running ({where})")
+    ensure_not_running(rd / run_id)  # alive here, or a fresh heartbeat from another host: exit 2
     exp, options = load_run_experiment(rd, run_id)
     opts = RunOptions(
         runs_dir=rd,
@@ -162,18 +157,9 @@ def resume(
 @_guard
 def cancel(run_id: str, runs_dir: RunsDir = None) -> None:
     """Stop a running run cleanly (SIGTERM); it can be resumed later."""
-    import signal
+    from engine import runs
 
-    from engine.store.journal import pid_alive, read_run_info, run_status
-
-    rd = _runs_dir(runs_dir)
-    info = read_run_info(rd / run_id)
-    if info:
-        run_status(rd / run_id).refuse_remote("cancel")  # a ValueError: @_guard prints it, exit 2
-    pid = info.get("pid")
-    if not pid or not pid_alive(pid):
-        _fail(f"run {run_id} is not running")
-    os.kill(int(pid), signal.SIGTERM)
+    pid = runs.cancel(_runs_dir(runs_dir) / run_id)  # not running, or on another host: ValueError, exit 2
     typer.echo(f"sent SIGTERM to run {run_id} (pid {pid})")
 
 
@@ -371,7 +357,8 @@ def runs(runs_dir: RunsDir = None, as_json: Annotated[bool, typer.Option("--json
     """List runs with their status (running, finished, failed, cancelled, interrupted)."""
     from dataclasses import asdict
 
-    from engine.store.journal import run_dirs, run_status
+    from engine.runs import run_status
+    from engine.store.journal import run_dirs
 
     rows = [asdict(run_status(d)) for d in run_dirs(_runs_dir(runs_dir))]
     if as_json:

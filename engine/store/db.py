@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pajson
 
 from engine.data.loader import DataError, loads_json
+from engine.runs import run_status
 from engine.store import aggregates
 from engine.store import journal as jr
 from engine.store.schema import KEYS, SCHEMA_VERSION, TABLES, ddl
@@ -251,7 +252,7 @@ class Store:
 
     def _run_row(self, run_dir: Path) -> dict[str, Any]:
         info = jr.read_run_info(run_dir)
-        st = jr.run_status(run_dir)
+        st = run_status(run_dir)
         return {
             "run_id": run_dir.name,
             "kind": info.get("kind"),

@@ -42,6 +42,8 @@ from engine.events import (
     TelemetrySampled,
     TrainStepLogged,
 )
+from engine.host import pid_alive
+from engine.runs import run_status
 from engine.signals import install_stop_handlers, restore_handlers
 from engine.store import journal as jr
 from engine.train.specs import Recipe, recipe_from_dict
@@ -227,10 +229,10 @@ class TrainRun:
                 f"{self.recipe.fingerprint()}); pick a new run id, or `engine train --resume {self.run_id}`"
             )
         info = jr.read_run_info(self.run_dir)
-        st = jr.run_status(self.run_dir)
+        st = run_status(self.run_dir)
         if st.status == "running" and st.remote:
             raise ValueError(f"run {self.run_id} is still running on host {st.host!r}")
-        if st.status == "running" and info.get("pid") != os.getpid() and jr.pid_alive(info.get("pid")):
+        if st.status == "running" and info.get("pid") != os.getpid() and pid_alive(info.get("pid")):
             raise ValueError(f"run {self.run_id} is still running (pid {info.get('pid')})")
         result_file = self.run_dir / RESULT_FILE
         if st.status == "finished" and result_file.exists() and (self.run_dir / "adapter").exists():
