@@ -6,9 +6,15 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
+
+from engine.cli_common import Events, RunsDir
+from engine.cli_common import fail as _fail
+from engine.cli_common import guard as _guard
+from engine.cli_common import reporter as _reporter
+from engine.cli_common import runs_dir as _runs_dir
 
 app = typer.Typer(
     name="engine",
@@ -19,62 +25,6 @@ app = typer.Typer(
 )
 data_app = typer.Typer(help="Validate data files and build the bundled suite.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
-
-RunsDir = Annotated[
-    Path | None, typer.Option("--runs-dir", help="Runs directory (default: $SKILL_COCKPIT_RUNS or ./runs).")
-]
-
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    from rich.console import Console
-    from rich.text import Text
-
-    Console(stderr=True).print(Text(f"error: {message}", style="red"))
-    raise typer.Exit(code)
-
-
-def _guard(fn: Any) -> Any:
-    """Turn bad input into a one-line error (file, line, field) and a non-zero exit."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from engine.data.loader import DataError
-        from engine.data.prompts import LeakageError
-        from engine.models.base import BackendError
-
-        try:
-            return fn(*args, **kwargs)
-        except DataError as exc:
-            _fail(str(exc))
-        except LeakageError as exc:
-            _fail(f"leakage check failed: {exc}")
-        except BackendError as exc:
-            _fail(str(exc))
-        except (FileNotFoundError, ValueError) as exc:
-            _fail(str(exc))
-
-    return wrapper
-
-
-def _runs_dir(runs_dir: Path | None) -> Path:
-    from engine.plan import resolve_runs_dir
-
-    return resolve_runs_dir(runs_dir)
-
-
-def _reporter(events: str) -> Any:
-    if events == "jsonl":
-        from engine.reporting import JsonLinesReporter
-
-        return JsonLinesReporter()
-    if events == "none":
-        from engine.events import NullReporter
-
-        return NullReporter()
-    from engine.reporting import RichReporter
-
-    return RichReporter()
 
 
 def _execute(exp: Any, opts: Any, events: str) -> Any:
@@ -99,9 +49,6 @@ def _execute(exp: Any, opts: Any, events: str) -> Any:
     if result.status == "cancelled":
         raise typer.Exit(130)
     return result
-
-
-Events = Annotated[str, typer.Option("--events", help="Progress output: rich | jsonl | none.")]
 
 
 @app.command()
