@@ -255,7 +255,7 @@ def resolve_path(value: str, base_dir: Path, *, missing: str = "file") -> str:
     return str(here if missing == "cwd" else near)
 
 
-def _toml_line(text: str, loc: tuple[Any, ...]) -> int | None:
+def toml_line(text: str, loc: tuple[Any, ...]) -> int | None:
     """Best-effort line number of a pydantic error location in a TOML file."""
     lines = text.splitlines()
     start = 0
@@ -302,7 +302,7 @@ def load_experiment(path: str | Path, overrides: dict[str, Any] | None = None) -
         loc = tuple(err.get("loc", ()))
         field = ".".join(str(p) for p in loc) or None
         msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-        raise DataError(str(path), _toml_line(text, loc), field, msg) from None
+        raise DataError(str(path), toml_line(text, loc), field, msg) from None
     base = path.resolve().parent
     exp.holdout.skills = resolve_path(exp.holdout.skills, base)
     exp.holdout.tasks = resolve_path(exp.holdout.tasks, base)

@@ -15,7 +15,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from engine.config import JudgeSpec, ModelSpec, PathSpec, _toml_line, resolve_path
+from engine.config import JudgeSpec, ModelSpec, PathSpec, resolve_path, toml_line
 from engine.data.loader import DataError, loads_toml
 from engine.data.schemas import ID_PATTERN, canonical_hash
 
@@ -288,7 +288,7 @@ def validate(model: type[S], data: dict[str, Any], where: str, text: str = "") -
         loc = tuple(err.get("loc", ()))
         field = ".".join(str(p) for p in loc) or None
         msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-        raise DataError(where, _toml_line(text, loc) if text else None, field, msg) from None
+        raise DataError(where, toml_line(text, loc) if text else None, field, msg) from None
 
 
 def load_recipe(path: str | Path, overrides: dict[str, Any] | None = None) -> Recipe:
