@@ -20,6 +20,7 @@ from typing import Any
 
 from engine.events import Event, Reporter
 from engine.host import this_host
+from engine.store.records import Record
 
 RUN_FILE = "run.json"
 EVENTS_FILE = "events.jsonl"
@@ -122,6 +123,10 @@ class RunJournal:
     def append(self, table: str, record: dict[str, Any]) -> None:
         assert table in LOG_FILES, table
         self._file(table).write(dumps(record))
+
+    def record(self, rec: Record) -> None:
+        """Append a typed record to the journal of its table."""
+        self.append(rec.table, rec.row())
 
     def emit(self, event: Event) -> None:
         self._file("events").write(event.to_json())

@@ -46,6 +46,7 @@ from engine.host import pid_alive
 from engine.runs import run_status
 from engine.signals import install_stop_handlers, restore_handlers
 from engine.store import journal as jr
+from engine.store.records import TrainStepRecord
 from engine.train.specs import Recipe, recipe_from_dict
 
 RECIPE_FILE = "recipe.json"
@@ -96,20 +97,19 @@ class _Sink:
         with self.lock:
             self.last_step, self.max_steps = ev.step, ev.max_steps
             if ev.step > self.journaled_step:
-                self.journal.append(
-                    "train_steps",
-                    {
-                        "run_id": ev.run_id,
-                        "t": ev.t,
-                        "step": ev.step,
-                        "max_steps": ev.max_steps,
-                        "epoch": ev.epoch,
-                        "loss": ev.loss,
-                        "lr": ev.lr,
-                        "grad_norm": ev.grad_norm,
-                        "tokens_per_s": ev.tokens_per_s,
-                        "gpu_mem_gb": ev.gpu_mem_gb,
-                    },
+                self.journal.record(
+                    TrainStepRecord(
+                        run_id=ev.run_id,
+                        t=ev.t,
+                        step=ev.step,
+                        max_steps=ev.max_steps,
+                        epoch=ev.epoch,
+                        loss=ev.loss,
+                        lr=ev.lr,
+                        grad_norm=ev.grad_norm,
+                        tokens_per_s=ev.tokens_per_s,
+                        gpu_mem_gb=ev.gpu_mem_gb,
+                    )
                 )
                 self.journal.emit(ev)
                 self.journaled_step = ev.step
