@@ -37,6 +37,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "engine.host",
             "engine.telemetry",
             "engine.reporting",
+            "engine.registry",
         ),
     ),
     ("data", ("engine.data",)),
