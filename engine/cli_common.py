@@ -56,13 +56,13 @@ def runs_dir(path: Path | None) -> Path:
 
 def reporter(events: str) -> Any:
     if events == "jsonl":
-        from engine.reporting import JsonLinesReporter
+        from engine.progress import JsonLinesReporter
 
         return JsonLinesReporter()
     if events == "none":
         from engine.events import NullReporter
 
         return NullReporter()
-    from engine.reporting import RichReporter
+    from engine.progress import RichReporter
 
     return RichReporter()

@@ -2,7 +2,7 @@
 
 The layers, lowest first (the README's architecture, checked statically, lazy imports included):
 
-    foundation  events, untrusted, signals, host, telemetry, reporting (typed events and their plumbing)
+    foundation  events, untrusted, signals, host, telemetry, progress, registry (typed events and their plumbing)
     data        schemas, loaders, prompts, answers, the bundled suite
     config      experiment files
     models, judges
@@ -36,7 +36,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "engine.signals",
             "engine.host",
             "engine.telemetry",
-            "engine.reporting",
+            "engine.progress",
             "engine.registry",
         ),
     ),
