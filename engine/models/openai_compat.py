@@ -1,7 +1,7 @@
 """OpenAI-compatible chat completions: OpenAI itself, OpenRouter, `vllm serve`, llama.cpp's server.
 
 One sync `openai.OpenAI` client (its connection pool sized to `spec.concurrency`) is shared by a
-thread pool of `spec.concurrency` workers; retries, keys and counting follow `engine.models.retry`.
+thread pool of `spec.concurrency` workers; retries, keys and counting follow `engine.models.api`.
 
 Request parameters:
 - OpenAI's own API (api.openai.com, the default base URL): the length cap goes as
@@ -26,8 +26,7 @@ from typing import TYPE_CHECKING, Any
 import openai
 from openai.types.chat import ChatCompletion
 
-from engine.models.base import BackendError, GenRequest
-from engine.models.retry import (
+from engine.models.api import (
     ApiBackend,
     ApiGenResult,
     ApiRunner,
@@ -39,6 +38,7 @@ from engine.models.retry import (
     resolve_api_key,
     token_counts,
 )
+from engine.models.base import BackendError, GenRequest
 
 if TYPE_CHECKING:
     from engine.config import ModelSpec

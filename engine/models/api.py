@@ -1,4 +1,4 @@
-"""The call policy shared by the API backends (OpenAI-compatible and Anthropic).
+"""The base of the API backends (OpenAI-compatible and Anthropic): keys, retries, counting, threads.
 
 Keys: read from the environment only (`spec.api_key_env`, else the provider's usual variable); a
 loopback server with no `api_key_env` gets a placeholder, so no real key is sent to whatever
