@@ -67,7 +67,7 @@ class AnthropicBackend(ApiBackend):
                 ),
                 **options,
             )
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any SDK failure becomes a BackendError, key scrubbed
             raise BackendError(self._scrub.error(f"cannot create the Anthropic client: {exc}")) from None
         self._runner = ApiRunner(spec, self._scrub, self._counter)
 

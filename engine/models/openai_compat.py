@@ -72,7 +72,7 @@ class OpenAIBackend(ApiBackend):
                     limits=pool_limits(spec.concurrency), event_hooks={"request": [self._counter.hook]}
                 ),
             )
-        except Exception as exc:  # e.g. a malformed base_url; never echo the key
+        except Exception as exc:  # noqa: BLE001 - e.g. a malformed base_url; never echo the key
             raise BackendError(self._scrub.error(f"cannot create the OpenAI client: {exc}")) from None
         self._runner = ApiRunner(spec, self._scrub, self._counter)
 
