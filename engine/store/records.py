@@ -10,6 +10,7 @@ order, so journals on disk are unchanged. A test checks every record against `TA
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
@@ -99,7 +100,7 @@ class TelemetryRecord(Record):
     gpu_json: str = "[]"
 
     @staticmethod
-    def gpus_json(gpus: list[Any]) -> str:
+    def gpus_json(gpus: Sequence[Any]) -> str:
         return json.dumps([g.__dict__ for g in gpus])
 
 
