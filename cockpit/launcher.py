@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine import runs
+from engine import paths, runs
 from engine.host import pid_alive
 from engine.runs import LAUNCH_FILE
 from engine.store import journal as jr
 
 LOG_FILE = "launch.log"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = paths.ROOT
 _children: dict[int, subprocess.Popen[bytes]] = {}  # reaped by `reap()`, never waited on by the UI
 
 

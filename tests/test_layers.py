@@ -38,6 +38,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "engine.telemetry",
             "engine.progress",
             "engine.registry",
+            "engine.paths",
         ),
     ),
     ("data", ("engine.data",)),
