@@ -140,3 +140,14 @@ def test_no_two_modules_import_each_other() -> None:
         if a < b and a in graph.get(b, set()) and not b.startswith(a + ".")  # a package and its own modules
     )
     assert not pairs, pairs
+
+
+def test_no_private_name_is_imported_across_modules() -> None:
+    """A name with a leading underscore stays in its module (tests may still reach in)."""
+    wrong = []
+    for pkg in ("engine", "cockpit", "bench"):
+        for p in sorted((ROOT / pkg).rglob("*.py")):
+            for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in ("engine", "cockpit"):
+                    wrong += [f"{p.relative_to(ROOT)}: {node.module}.{a.name}" for a in node.names if a.name[0] == "_"]
+    assert not wrong, wrong

@@ -76,7 +76,7 @@ class TrainResult:
         return d
 
 
-class _Sink:
+class TrainSink:
     """Thread-safe fan-out: the journal (deduplicated steps) and the caller's reporter."""
 
     def __init__(self, journal: jr.RunJournal, reporter: Reporter | None, journaled_step: int) -> None:
@@ -175,7 +175,7 @@ class TrainRun:
             return existing
         journal = jr.RunJournal(self.runs_dir, self.run_id)
         steps = journaled_steps(self.run_dir)
-        sink = _Sink(journal, self.reporter, max((int(s.get("step", 0)) for s in steps), default=0))
+        sink = TrainSink(journal, self.reporter, max((int(s.get("step", 0)) for s in steps), default=0))
         result = TrainResult(self.run_id, "running", self.run_dir)
         previous = install_stop_handlers(self.cancel)
         sampler = None
@@ -281,7 +281,7 @@ class TrainRun:
             }
         )
 
-    def _train(self, sink: _Sink, result: TrainResult) -> None:
+    def _train(self, sink: TrainSink, result: TrainResult) -> None:
         from engine.train.callback import TelemetryCallback
         from engine.train.sft import build_trainer, complete_checkpoints, discard_incomplete_checkpoints
 
@@ -305,7 +305,7 @@ class TrainRun:
         result.max_steps = int(trainer.state.max_steps)
         result.train_runtime_s = float(out.metrics.get("train_runtime", 0.0)) if out is not None else None
 
-    def _finish(self, result: TrainResult, sink: _Sink) -> None:
+    def _finish(self, result: TrainResult, sink: TrainSink) -> None:
         trainer = self.trainer
         sink.emit(PhaseChanged(self.run_id, phase="saving", detail="adapter"))
         adapter = self.run_dir / "adapter"
