@@ -57,6 +57,10 @@ class Report:
     human_basis: HumanBasis | None = None  # which human verdicts those rates use
     corrected: list[CorrectedDelta] = field(default_factory=list)  # Δ corrected for measured judge errors
 
+    def trajectory_on(self, path: str | None) -> list[TrajectoryPoint]:
+        """The Δ trajectory on any path (`trajectory` is the headline's)."""
+        return trajectory(self.configs, self.deltas, path)
+
     def eligible_paths(self) -> list[str]:
         """Names of the paths that may carry the headline (their judges discriminate on every config)."""
         return [e.path for e in self.eligibility if e.eligible]
@@ -144,10 +148,11 @@ def _lifts(inp: Inputs, ds: list[Delta], paths: list[JudgePath], warnings: list[
     return out
 
 
-def _trajectory(inp: Inputs, ds: list[Delta], headline: str | None) -> list[TrajectoryPoint]:
-    by = {d.config: d for d in ds if d.path == headline}
+def trajectory(configs: Sequence[ConfigInfo], deltas: Sequence[Delta], path: str | None) -> list[TrajectoryPoint]:
+    """Δ by model size on `path`: the base and SFT series by size, the frontier configs as references."""
+    by = {d.config: d for d in deltas if d.path == path}
     pts = []
-    for c in inp.configs:
+    for c in configs:
         d = by.get(c.label)
         if d is None:
             continue
@@ -278,7 +283,7 @@ def build_report(
         agreement_summary=summary,
         format=shares,
         format_gaps=gaps,
-        trajectory=_trajectory(inp, ds, head),
+        trajectory=trajectory(inp.configs, ds, head),
         warnings=list(dict.fromkeys(warnings)),
         meta={"n_boot": n_boot, "seed": seed, "source": inp.source, "run_ids": run_ids, "configs": configs},
         eligibility=elig,
