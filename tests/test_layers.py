@@ -4,7 +4,7 @@ The layers, lowest first (the README's architecture, checked statically, lazy im
 
     foundation  events, untrusted, signals, host, telemetry, progress, registry (typed events and their plumbing)
     data        schemas, loaders, prompts, answers, the bundled suite
-    config      experiment files
+    config      the spec loader (specs.py) and experiment files
     models, judges
     plan        task selection, episode ids
     store       journals, DuckDB, the aggregates kept at ingest, run control (runs.py)
@@ -42,7 +42,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     ("data", ("engine.data",)),
-    ("config", ("engine.config",)),
+    ("config", ("engine.specs", "engine.config")),
     ("models/judges", ("engine.models", "engine.judges")),
     ("plan", ("engine.plan",)),
     ("store", ("engine.store", "engine.runs")),

@@ -49,8 +49,9 @@ def register(app: typer.Typer) -> None:
 
         A model teacher's answers are stored beside the output as they arrive; a rebuild (after an
         interrupt, or with other judges) reuses them and asks only for the missing ones."""
+        from engine.specs import parse_sets
         from engine.train.corpus import build_corpus
-        from engine.train.specs import load_corpus_spec, parse_sets
+        from engine.train.specs import load_corpus_spec
 
         overrides = parse_sets(sets)
         if limit is not None:
@@ -94,8 +95,9 @@ def register(app: typer.Typer) -> None:
         """LoRA SFT (TRL + PEFT) of a base model on a corpus; a journal run under runs/<run-id>/."""
         from rich.console import Console
 
+        from engine.specs import parse_sets
         from engine.train.run import load_run_recipe, train
-        from engine.train.specs import load_recipe, parse_sets
+        from engine.train.specs import load_recipe
 
         rd = common.runs_dir(runs_dir)
         if resume is not None:
