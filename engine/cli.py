@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -15,6 +15,10 @@ from engine.cli_common import fail as _fail
 from engine.cli_common import guard as _guard
 from engine.cli_common import reporter as _reporter
 from engine.cli_common import runs_dir as _runs_dir
+
+if TYPE_CHECKING:
+    from engine.config import Experiment
+    from engine.runner import RunOptions, RunResult
 
 app = typer.Typer(
     name="engine",
@@ -27,7 +31,7 @@ data_app = typer.Typer(help="Validate data files and build the bundled suite.", 
 app.add_typer(data_app, name="data")
 
 
-def _execute(exp: Any, opts: Any, events: str) -> Any:
+def _execute(exp: Experiment, opts: RunOptions, events: str) -> RunResult:
     from engine.runner import Runner
 
     reporter = _reporter(events)

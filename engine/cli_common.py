@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+
+if TYPE_CHECKING:
+    from engine.events import Reporter
 
 RunsDir = Annotated[
     Path | None, typer.Option("--runs-dir", help="Runs directory (default: $SKILL_COCKPIT_RUNS or ./runs).")
@@ -54,7 +57,8 @@ def runs_dir(path: Path | None) -> Path:
     return resolve_runs_dir(path)
 
 
-def reporter(events: str) -> Any:
+def reporter(events: str) -> Reporter:
+    """The progress output `--events` asks for: rich (a live display), jsonl (stdout) or none."""
     if events == "jsonl":
         from engine.progress import JsonLinesReporter
 
