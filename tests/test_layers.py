@@ -12,7 +12,7 @@ The layers, lowest first (the README's architecture, checked statically, lazy im
     analysis    the statistics of a store
     output      paper, export
     train       corpus, SFT, sweeps (its command group, train/cli.py, belongs to cli)
-    cli         the `engine` commands and the demo
+    cli         the `engine` commands, the demo and the study chain (engine.study)
     cockpit     the Textual app (never imported by the engine)
 
 The runner writes through the store (its journal and the ingest at the end), so store sits below
@@ -50,7 +50,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("analysis", ("engine.analysis",)),
     ("output", ("engine.paper", "engine.export")),
     ("train", ("engine.train",)),
-    ("cli", ("engine.cli", "engine.cli_common", "engine.train.cli", "engine.demo")),
+    ("cli", ("engine.cli", "engine.cli_common", "engine.train.cli", "engine.demo", "engine.study", "engine.study_cli")),
     ("cockpit", ("cockpit",)),
 ]
 
