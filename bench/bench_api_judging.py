@@ -31,7 +31,7 @@ from engine.config import JudgeSpec, ModelSpec, RetryPolicy  # noqa: E402
 from engine.data.schemas import Task  # noqa: E402
 from engine.judges.base import JudgeItem  # noqa: E402
 from engine.judges.llm import LLMJudge, judge_messages  # noqa: E402
-from engine.models.retry import httpx_module  # noqa: E402
+from engine.models.api import httpx_module  # noqa: E402
 
 TARGET = 0.9
 TASK = Task(

@@ -73,7 +73,7 @@ while True:
 
 def build_big(runs: Path, n: int) -> None:
     from bench.synth import make_synthetic_store
-    from engine.analysis import aggregates
+    from engine.store import aggregates
     from engine.store.db import Store
 
     runs.mkdir(parents=True, exist_ok=True)

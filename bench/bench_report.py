@@ -27,7 +27,8 @@ import pyarrow.compute as pc
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.synth import make_synthetic_store  # noqa: E402
-from engine.analysis import aggregates, build_report  # noqa: E402
+from engine.analysis import build_report  # noqa: E402
+from engine.store import aggregates  # noqa: E402
 from engine.store.schema import ddl  # noqa: E402
 
 TARGET_S = 0.100

@@ -29,7 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.synth import make_synthetic_store  # noqa: E402
 from bench.synth_paper import HEADLINE, PATHS, make_paper_store  # noqa: E402
-from engine.analysis import aggregates, build_report  # noqa: E402
+from engine.analysis import build_report  # noqa: E402
+from engine.store import aggregates  # noqa: E402
 from engine.store.schema import ddl  # noqa: E402
 
 TARGETS = {"paper": 10.0, "large": 60.0}

@@ -38,7 +38,7 @@ from engine.events import ListReporter  # noqa: E402
 from engine.store.journal import RunJournal  # noqa: E402
 from engine.telemetry import TelemetrySampler  # noqa: E402
 from engine.train.callback import TelemetryCallback  # noqa: E402
-from engine.train.run import _Sink  # noqa: E402
+from engine.train.run import TrainSink  # noqa: E402
 from engine.train.sft import build_trainer  # noqa: E402
 from engine.train.specs import load_recipe  # noqa: E402
 
@@ -105,7 +105,7 @@ class Bench:
         )
         self.timer = StepTimer()
         self.journal = RunJournal(tmp / "runs", "bench")
-        self.sink = _Sink(self.journal, ListReporter(), 0)
+        self.sink = TrainSink(self.journal, ListReporter(), 0)
         self.callback = TimedTelemetry(self.journal.run_id, self.sink.step, log=self.sink.emit)
         self.trainer = build_trainer(recipe, tmp / "out", [self.timer])
         self.batch_tokens: list[int] = []

@@ -15,13 +15,14 @@ The generative model mirrors what the analysis must survive:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from engine.store.records import EpisodeRecord, JudgmentRecord, Record, columns
 from engine.store.schema import TABLES
 
 CONDITIONS = ("no_skill", "curated")
@@ -77,6 +78,16 @@ def _table(name: str, cols: dict[str, Any], n: int) -> pa.Table:
         else:
             arrays.append(pa.array(v, f.type))
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _records(record: type[Record], cols: dict[str, Any], n: int) -> pa.Table:
+    """`n` journal records of one type, as columns: the names checked against the record's fields."""
+    known = set(columns(record))
+    required = {f.name for f in fields(record) if f.default is MISSING and f.default_factory is MISSING}
+    unknown, missing = set(cols) - known, required - set(cols)
+    if unknown or missing:
+        raise ValueError(f"{record.__name__} columns: unknown {sorted(unknown)}, missing {sorted(missing)}")
+    return _table(record.table, cols, n)
 
 
 def synth_tables(
@@ -135,8 +146,8 @@ def synth_tables(
     completions = ["The result is 41.", "ANSWER: 41", "The result is 42.", "Step 1...\nANSWER: 42", ""]
     comp_code = np.where(ep_error, 4, correct.astype(int) * 2 + has_line.astype(int))
     t0 = 1.7e9
-    episodes = _table(
-        "episodes",
+    episodes = _records(
+        EpisodeRecord,
         {
             "episode_id": _ids("ep", idx),
             "run_id": pa.array(["synth-eval"] * n) if n else pa.array([], pa.string()),
@@ -172,8 +183,8 @@ def synth_tables(
         verdict = np.where(err, 2, np.where(ok, 0, 1))
         run = "synth-eval" if j["kind"] != "llm" else f"synth-judge-{j['id']}"
         parts.append(
-            _table(
-                "judgments",
+            _records(
+                JudgmentRecord,
                 {
                     "judgment_id": _ids(f"jd{ji}-", sel),
                     "episode_id": _ids("ep", sel),

@@ -13,11 +13,12 @@ import sys
 import time
 from pathlib import Path
 
-from textual import work
+from textual import on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.reactive import var
 from textual.timer import Timer
+from textual.worker import Worker, WorkerState
 
 from cockpit import launcher
 from cockpit.commands import CockpitCommands
@@ -43,6 +44,14 @@ from cockpit.store import StoreService
 from cockpit.tail import RunProgress, Tails
 
 REPORT_GAP_S = 3.0
+# the app's background jobs by worker group, as a failure names them (their bodies have no except:
+# a failure reaches `_on_worker_state`); a refused run control is a `WorkFailed` message instead
+WORK_FAILURES = {
+    "export": "writing the report",
+    "runs": "reading run journals",
+    "ingest": "ingesting journals",
+    "report": "computing the report",
+}
 REPORT_MODES = ("judges", "delta")  # the screens that show the report
 SCREENS = {
     "runs": ("1", "Runs"),
@@ -232,8 +241,6 @@ class CockpitApp(App[int]):
                 figure = None
             out = export.render(paper, export.report_dir(self.runs_dir))
             self.post_message(ReportExported(out, figure))
-        except Exception as exc:  # noqa: BLE001 - shown, never fatal
-            self.post_message(WorkFailed("writing the report", f"{type(exc).__name__}: {exc}"))
         finally:
             self._busy.discard("export")
 
@@ -277,8 +284,6 @@ class CockpitApp(App[int]):
             runs = tuple(self.tails.poll_all())
             pending = tuple(launcher.pending(self.runs_dir))
             self.post_message(RunsPolled(runs, pending))
-        except Exception as exc:  # noqa: BLE001 - shown, never fatal
-            self.post_message(WorkFailed("reading run journals", f"{type(exc).__name__}: {exc}"))
         finally:
             self._busy.discard("runs")
 
@@ -297,8 +302,6 @@ class CockpitApp(App[int]):
                 with self.service.cursor() as cur:
                     self.post_message(OptionsReady(queries.options(cur)))
             self.post_message(Ingested(res.rows, res.seconds, res.version, self.service.describe()))
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(WorkFailed("ingesting journals", f"{type(exc).__name__}: {exc}"))
         finally:
             self._busy.discard("ingest")
 
@@ -314,8 +317,6 @@ class CockpitApp(App[int]):
             with self.service.cursor() as cur:
                 view = report.compute(cur, self.runs_dir, version=version)
             self.post_message(ReportReady(view))
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(WorkFailed("computing the report", f"{type(exc).__name__}: {exc}"))
         finally:
             self._busy.discard("report")
 
@@ -365,6 +366,14 @@ class CockpitApp(App[int]):
 
     def on_work_failed(self, msg: WorkFailed) -> None:
         self.notify_error(msg.what, msg.error)
+
+    @on(Worker.StateChanged)
+    def _on_worker_state(self, event: Worker.StateChanged) -> None:
+        """Every background job's failure in one place: a notification naming the job, never a crash."""
+        what = WORK_FAILURES.get(event.worker.group)
+        if event.state == WorkerState.ERROR and what is not None:
+            exc = event.worker.error
+            self.notify_error(what, f"{type(exc).__name__}: {exc}")
 
     def after_adjudication(self) -> None:
         """A human verdict was journaled: ingest now so κ updates without waiting for the timer."""

@@ -107,7 +107,7 @@ def _stamp(kind: str) -> str:
 
 def train_overrides(values: dict[str, str]) -> dict[str, Any]:
     """The Train tab's non-empty fields as typed recipe overrides (TOML values, like `--set`)."""
-    from engine.train.specs import parse_value
+    from engine.specs import parse_value
 
     out: dict[str, Any] = {}
     for name in TRAIN_FIELDS:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -19,11 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine import paths, runs
+from engine.host import pid_alive
+from engine.runs import LAUNCH_FILE
 from engine.store import journal as jr
 
-LAUNCH_FILE = "launch.json"
 LOG_FILE = "launch.log"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = paths.ROOT
 _children: dict[int, subprocess.Popen[bytes]] = {}  # reaped by `reap()`, never waited on by the UI
 
 
@@ -121,32 +122,14 @@ def launch(req: LaunchRequest, runs_dir: Path, run_id: str | None = None) -> tup
 
 
 def resume(runs_dir: Path, run_id: str) -> int:
-    st = jr.run_status(Path(runs_dir) / run_id)
-    if st.status == "running":
-        where = f"on host {st.host!r}" if st.remote else f"pid {st.pid}"
-        raise ValueError(f"run {run_id} is still running ({where})")
-    if st.kind == "human":
-        raise ValueError("the human adjudication journal is not a resumable run")
-    if not (Path(runs_dir) / run_id / "experiment.json").exists():
-        raise ValueError(f"run {run_id} has no experiment.json: it cannot be resumed")
+    runs.check_resumable(Path(runs_dir) / run_id)
     cmd = engine_command("resume", run_id, "--events", "none", "--runs-dir", str(runs_dir))
     return spawn(cmd, Path(runs_dir) / run_id)
 
 
 def cancel(runs_dir: Path, run_id: str) -> int:
     """SIGTERM to the run's process (the engine stops cleanly after the call in flight)."""
-    d = Path(runs_dir) / run_id
-    st = jr.run_status(d) if (d / jr.RUN_FILE).exists() else None
-    if st is not None:
-        st.refuse_remote("cancel")  # a pid of another machine: never signal a process here
-    pid = st.pid if st is not None else None
-    if st is None or st.status != "running":
-        launch_info = _read_json(d / LAUNCH_FILE)
-        pid = launch_info.get("pid") if st is None else None
-    if not pid or not jr.pid_alive(int(pid)):
-        raise ValueError(f"run {run_id} is not running")
-    os.kill(int(pid), signal.SIGTERM)
-    return int(pid)
+    return runs.cancel(Path(runs_dir) / run_id)
 
 
 def reap() -> None:
@@ -168,7 +151,7 @@ def pending(runs_dir: Path) -> list[PendingLaunch]:
             continue
         info = _read_json(d / LAUNCH_FILE)
         pid = int(info.get("pid") or 0)
-        out.append(PendingLaunch(d.name, pid, float(info.get("started_at") or 0.0), jr.pid_alive(pid), log_tail(d)))
+        out.append(PendingLaunch(d.name, pid, float(info.get("started_at") or 0.0), pid_alive(pid), log_tail(d)))
     return out
 
 

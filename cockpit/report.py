@@ -12,21 +12,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.store import journal as jr
 
+if TYPE_CHECKING:  # the analysis loads in the worker, not at start-up
+    from engine.analysis.report import TrajectoryPoint
+
 N_BOOT = 1000
-
-
-@dataclass(frozen=True)
-class TrajectoryPoint:
-    config: str
-    series: str  # base | sft | frontier
-    size_b: float | None
-    delta: float | None
-    ci_low: float | None
-    ci_high: float | None
 
 
 @dataclass(eq=False)  # compared by identity: the Report inside holds numpy arrays
@@ -103,18 +96,8 @@ class ReportView:
         return list((self.data.get("format") or {}).get("extractor_vs_llm", []))
 
     def trajectory(self, path: str | None) -> list[TrajectoryPoint]:
-        """Δ by model size on `path`: base and SFT series, the frontier as a reference."""
-        info = {c["label"]: c for c in self.configs}
-        pts = []
-        for d in self.deltas(path):
-            c = info.get(d["config"], {})
-            series = "frontier" if c.get("role") == "frontier" else "sft" if c.get("base_config") else "base"
-            pts.append(
-                TrajectoryPoint(d["config"], series, c.get("size_b"), d.get("delta"), d.get("ci_low"), d.get("ci_high"))
-            )
-        order = {"base": 0, "sft": 1, "frontier": 2}
-        pts.sort(key=lambda p: (order[p.series], p.size_b is None, p.size_b or 0.0, p.config))
-        return pts
+        """Δ by model size on `path`: base and SFT series, the frontier as a reference (the engine's)."""
+        return [] if self.report is None else list(self.report.trajectory_on(path))
 
     def path_warnings(self, path: str | None) -> list[str]:
         """Warnings about `path` (partial coverage, missing judges) and the general ones."""

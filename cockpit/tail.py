@@ -29,6 +29,7 @@ from engine.events import (
     TrainStepLogged,
     event_from_json,
 )
+from engine.runs import run_status
 from engine.store import journal as jr
 
 WINDOW_S = 30.0
@@ -311,7 +312,7 @@ class RunTail:
         )
 
     def progress(self, now: float | None = None) -> RunProgress:
-        st = jr.run_status(self.run_dir)
+        st = run_status(self.run_dir)
         info = jr.read_run_info(self.run_dir)
         now = time.time() if now is None else now
         s = self._session

@@ -6,9 +6,19 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from engine.cli_common import Events, RunsDir
+from engine.cli_common import fail as _fail
+from engine.cli_common import guard as _guard
+from engine.cli_common import reporter as _reporter
+from engine.cli_common import runs_dir as _runs_dir
+
+if TYPE_CHECKING:
+    from engine.config import Experiment
+    from engine.runner import RunOptions, RunResult
 
 app = typer.Typer(
     name="engine",
@@ -20,64 +30,8 @@ app = typer.Typer(
 data_app = typer.Typer(help="Validate data files and build the bundled suite.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
-RunsDir = Annotated[
-    Path | None, typer.Option("--runs-dir", help="Runs directory (default: $SKILL_COCKPIT_RUNS or ./runs).")
-]
 
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    from rich.console import Console
-    from rich.text import Text
-
-    Console(stderr=True).print(Text(f"error: {message}", style="red"))
-    raise typer.Exit(code)
-
-
-def _guard(fn: Any) -> Any:
-    """Turn bad input into a one-line error (file, line, field) and a non-zero exit."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from engine.data.loader import DataError
-        from engine.data.prompts import LeakageError
-        from engine.models.base import BackendError
-
-        try:
-            return fn(*args, **kwargs)
-        except DataError as exc:
-            _fail(str(exc))
-        except LeakageError as exc:
-            _fail(f"leakage check failed: {exc}")
-        except BackendError as exc:
-            _fail(str(exc))
-        except (FileNotFoundError, ValueError) as exc:
-            _fail(str(exc))
-
-    return wrapper
-
-
-def _runs_dir(runs_dir: Path | None) -> Path:
-    from engine.plan import resolve_runs_dir
-
-    return resolve_runs_dir(runs_dir)
-
-
-def _reporter(events: str) -> Any:
-    if events == "jsonl":
-        from engine.reporting import JsonLinesReporter
-
-        return JsonLinesReporter()
-    if events == "none":
-        from engine.events import NullReporter
-
-        return NullReporter()
-    from engine.reporting import RichReporter
-
-    return RichReporter()
-
-
-def _execute(exp: Any, opts: Any, events: str) -> Any:
+def _execute(exp: Experiment, opts: RunOptions, events: str) -> RunResult:
     from engine.runner import Runner
 
     reporter = _reporter(events)
@@ -99,9 +53,6 @@ def _execute(exp: Any, opts: Any, events: str) -> Any:
     if result.status == "cancelled":
         raise typer.Exit(130)
     return result
-
-
-Events = Annotated[str, typer.Option("--events", help="Progress output: rich | jsonl | none.")]
 
 
 @app.command()
@@ -136,15 +87,10 @@ def resume(
 ) -> None:
     """Continue an interrupted or cancelled run in its own journal."""
     from engine.runner import RunOptions, load_run_experiment
-    from engine.store.journal import read_run_info, run_status
+    from engine.runs import ensure_not_running
 
     rd = _runs_dir(runs_dir)
-    info = read_run_info(rd / run_id)
-    if info:
-        st = run_status(rd / run_id)
-        if st.status == "running":  # alive here, or a fresh heartbeat from another host
-            where = f"on host {st.host!r}" if st.remote else f"pid {st.pid}"
-            _fail(f"run {run_id} is still running ({where})")
+    ensure_not_running(rd / run_id)  # alive here, or a fresh heartbeat from another host: exit 2
     exp, options = load_run_experiment(rd, run_id)
     opts = RunOptions(
         runs_dir=rd,
@@ -162,18 +108,9 @@ def resume(
 @_guard
 def cancel(run_id: str, runs_dir: RunsDir = None) -> None:
     """Stop a running run cleanly (SIGTERM); it can be resumed later."""
-    import signal
+    from engine import runs
 
-    from engine.store.journal import pid_alive, read_run_info, run_status
-
-    rd = _runs_dir(runs_dir)
-    info = read_run_info(rd / run_id)
-    if info:
-        run_status(rd / run_id).refuse_remote("cancel")  # a ValueError: @_guard prints it, exit 2
-    pid = info.get("pid")
-    if not pid or not pid_alive(pid):
-        _fail(f"run {run_id} is not running")
-    os.kill(int(pid), signal.SIGTERM)
+    pid = runs.cancel(_runs_dir(runs_dir) / run_id)  # not running, or on another host: ValueError, exit 2
     typer.echo(f"sent SIGTERM to run {run_id} (pid {pid})")
 
 
@@ -371,7 +308,8 @@ def runs(runs_dir: RunsDir = None, as_json: Annotated[bool, typer.Option("--json
     """List runs with their status (running, finished, failed, cancelled, interrupted)."""
     from dataclasses import asdict
 
-    from engine.store.journal import run_dirs, run_status
+    from engine.runs import run_status
+    from engine.store.journal import run_dirs
 
     rows = [asdict(run_status(d)) for d in run_dirs(_runs_dir(runs_dir))]
     if as_json:

@@ -12,21 +12,18 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from engine.data.loader import DataError, loads_toml
+from engine import specs
 from engine.data.prompts import PROMPT_VERSION
 from engine.data.schemas import CONDITIONS, ID_PATTERN, Condition, canonical_hash
+from engine.specs import Spec, resolve_path
 
 Backend = Literal["embedded", "hf", "vllm", "openai", "anthropic"]
 API_BACKENDS = ("openai", "anthropic")
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Sampling(_Spec):
+class Sampling(Spec):
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     top_p: float = Field(default=1.0, gt=0.0, le=1.0)
     max_tokens: int = Field(default=256, ge=1, le=32768)
@@ -34,7 +31,7 @@ class Sampling(_Spec):
     stop: list[str] = Field(default_factory=list)
 
 
-class RetryPolicy(_Spec):
+class RetryPolicy(Spec):
     """Explicit retry policy for API calls, on top of the SDK's own retries (which honour Retry-After)."""
 
     max_attempts: int = Field(default=3, ge=1, le=20)
@@ -44,7 +41,7 @@ class RetryPolicy(_Spec):
     timeout_s: float = Field(default=120.0, gt=0.0, le=3600)
 
 
-class ModelSpec(_Spec):
+class ModelSpec(Spec):
     """How to reach one model: a generation backend plus its settings."""
 
     backend: Backend
@@ -145,7 +142,7 @@ class ConfigSpec(ModelSpec):
     base: str | None = Field(default=None, description="id of the base config this SFT config is compared to")
 
 
-class JudgeSpec(_Spec):
+class JudgeSpec(Spec):
     id: str = Field(pattern=ID_PATTERN)
     kind: Literal["answer_line", "final_answer", "llm"]
     model: ModelSpec | None = None
@@ -162,7 +159,7 @@ class JudgeSpec(_Spec):
         return self
 
 
-class PathSpec(_Spec):
+class PathSpec(Spec):
     """A judge path: which judge scores the tasks of each scoring family."""
 
     name: str = Field(pattern=ID_PATTERN)
@@ -170,7 +167,7 @@ class PathSpec(_Spec):
     llm: str | None = None
 
 
-class HoldoutSpec(_Spec):
+class HoldoutSpec(Spec):
     skills: str
     tasks: str
     split: Literal["holdout", "train"] = "holdout"
@@ -178,7 +175,7 @@ class HoldoutSpec(_Spec):
     skill_ids: list[str] | None = None
 
 
-class Experiment(_Spec):
+class Experiment(Spec):
     name: str = Field(pattern=ID_PATTERN)
     description: str = ""
     seed: int = 0
@@ -236,78 +233,13 @@ def _unique(ids: list[str], what: str) -> None:
         seen.add(i)
 
 
-def resolve_path(value: str, base_dir: Path, *, missing: str = "file") -> str:
-    """Look a relative path up next to the experiment file, then in the working directory.
-
-    A path found in neither place resolves next to the file (`missing="file"`, data files: the
-    error then names that place) or in the working directory (`missing="cwd"`: adapters that a
-    later `engine train` writes under ./runs).
-    """
-    p = Path(value).expanduser()
-    if p.is_absolute():
-        return str(p)
-    near = (base_dir / p).resolve()
-    if near.exists():
-        return str(near)
-    here = (Path.cwd() / p).resolve()
-    if here.exists():
-        return str(here)
-    return str(here if missing == "cwd" else near)
-
-
-def _toml_line(text: str, loc: tuple[Any, ...]) -> int | None:
-    """Best-effort line number of a pydantic error location in a TOML file."""
-    lines = text.splitlines()
-    start = 0
-    table = ""
-    for part in loc:
-        if isinstance(part, int):
-            header = re.compile(rf"^\s*\[\[\s*{re.escape(table)}\s*\]\]")
-            count = -1
-            for i in range(len(lines)):
-                if header.match(lines[i]):
-                    count += 1
-                    if count == part:
-                        start = i
-                        break
-            continue
-        table = f"{table}.{part}" if table else str(part)
-        key = re.compile(rf"^\s*({re.escape(str(part))}\s*=|\[+\s*{re.escape(table)}\s*\]+)")
-        for i in range(start, len(lines)):
-            if key.match(lines[i]):
-                start = i
-                break
-    return start + 1 if loc else None
-
-
 def load_experiment(path: str | Path, overrides: dict[str, Any] | None = None) -> Experiment:
     """Parse, validate and resolve an experiment file. Errors name file, line and field."""
-    path = Path(path)
-    try:
-        raw_bytes = path.read_bytes()
-    except FileNotFoundError:
-        raise DataError(str(path), None, None, "file not found") from None
-    try:
-        text = raw_bytes.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw_bytes[: exc.start].count(b"\n") + 1
-        raise DataError(str(path), line, None, f"invalid UTF-8 at byte {exc.start}") from None
-    data = loads_toml(str(path), text)
-    if overrides:
-        data = {**data, **{k: v for k, v in overrides.items() if v is not None}}
-    try:
-        exp = Experiment.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err.get("loc", ()))
-        field = ".".join(str(p) for p in loc) or None
-        msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-        raise DataError(str(path), _toml_line(text, loc), field, msg) from None
-    base = path.resolve().parent
+    exp, base = specs.load(Experiment, path, overrides)
     exp.holdout.skills = resolve_path(exp.holdout.skills, base)
     exp.holdout.tasks = resolve_path(exp.holdout.tasks, base)
     for c in exp.configs:
         if c.adapter:
             c.adapter = resolve_path(c.adapter, base, missing="cwd")
-    exp.source = str(path.resolve())
+    exp.source = str(Path(path).resolve())
     return exp

@@ -20,9 +20,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.events import Reporter
+from engine.paths import DATA_DIR
 from engine.runner import RunResult
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = DATA_DIR
 DEMO_EXPERIMENT = DATA / "experiments" / "demo.toml"
 DEMO_CORPUS = DATA / "corpus" / "demo.toml"
 DEMO_RECIPE = DATA / "recipes" / "demo.toml"

@@ -1,7 +1,7 @@
 """Typed progress events and the Reporter protocol.
 
 The engine never prints from its internals: it emits these dataclasses to a Reporter. The CLI
-uses the rich reporter (`engine.reporting`); every run also writes events to its journal
+uses the rich reporter (`engine.progress`); every run also writes events to its journal
 (`events.jsonl`), which the cockpit follows.
 """
 

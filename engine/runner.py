@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.config import API_BACKENDS, ConfigSpec, Experiment, JudgeSpec
+from engine.data.answers import has_answer_line
 from engine.data.loader import DataError, loads_json
 from engine.events import (
     EpisodeFinished,
@@ -36,12 +37,12 @@ from engine.events import (
     TelemetrySampled,
 )
 from engine.judges.base import Judge, JudgeItem, Verdict, make_judge
-from engine.judges.normalize import has_answer_line
 from engine.judges.robustness import completion_flags, flags_text
 from engine.models.base import GenRequest, GenResult, generation_groups, make_backend, preflight
 from engine.plan import PlannedEpisode, config_row, plan_episodes, select, skill_row, task_row
 from engine.signals import install_stop_handlers, restore_handlers
 from engine.store import journal as jr
+from engine.store.records import EpisodeRecord, JudgmentRecord, TelemetryRecord
 from engine.telemetry import TelemetrySampler
 
 
@@ -460,32 +461,32 @@ class Runner:
 
     def _record_episode(self, p: PlannedEpisode, r: GenResult) -> None:
         cost = p.config.cost(r.tokens_in, r.tokens_out)
-        rec = {
-            "episode_id": p.episode_id,
-            "run_id": self.run_id,
-            "config_id": p.config.id,
-            "config_fp": p.config_fp,
-            "task_id": p.task.id,
-            "task_hash": p.task.content_hash,
-            "skill_id": p.task.skill_id,
-            "condition": p.condition,
-            "sample": p.sample,
-            "prompt": "\n\n".join(m["content"] for m in p.messages),
-            "completion": r.text,
-            "tokens_in": r.tokens_in,
-            "tokens_out": r.tokens_out,
-            "latency_s": round(r.latency_s, 6),
-            "cost_usd": cost,
-            "finish_reason": r.finish_reason,
-            "error": r.error,
-            "has_answer_line": has_answer_line(r.text) if r.ok else False,
-            "created_at": time.time(),
-            "tokens_estimated": r.tokens_estimated,
-            "latency_kind": r.latency_kind,
-            "flags": flags_text(completion_flags(r.text)),
-        }
+        rec = EpisodeRecord(
+            episode_id=p.episode_id,
+            run_id=self.run_id,
+            config_id=p.config.id,
+            config_fp=p.config_fp,
+            task_id=p.task.id,
+            task_hash=p.task.content_hash,
+            skill_id=p.task.skill_id,
+            condition=p.condition,
+            sample=p.sample,
+            prompt="\n\n".join(m["content"] for m in p.messages),
+            completion=r.text,
+            tokens_in=r.tokens_in,
+            tokens_out=r.tokens_out,
+            latency_s=round(r.latency_s, 6),
+            cost_usd=cost,
+            finish_reason=r.finish_reason,
+            error=r.error,
+            has_answer_line=has_answer_line(r.text) if r.ok else False,
+            created_at=time.time(),
+            tokens_estimated=r.tokens_estimated,
+            latency_kind=r.latency_kind,
+            flags=flags_text(completion_flags(r.text)),
+        )
         with self._lock:
-            self.journal.append("episodes", rec)
+            self.journal.record(rec)
             self.result.episodes += 1
             self.result.cost_usd += cost
             if r.error:
@@ -548,30 +549,30 @@ class Runner:
                     close()
 
     def _record_judgment(self, judge: Judge, p: PlannedEpisode, v: Verdict) -> None:
-        rec = {
-            "judgment_id": v.key,
-            "episode_id": p.episode_id,
-            "judge_id": judge.id,
-            "judge_fp": judge.fingerprint(),
-            "config_id": p.config.id,
-            "config_fp": p.config_fp,
-            "task_id": p.task.id,
-            "skill_id": p.task.skill_id,
-            "condition": p.condition,
-            "sample": p.sample,
-            "scoring": p.task.scoring,
-            "verdict": v.verdict,
-            "rationale": v.rationale,
-            "extracted": v.extracted,
-            "tokens_in": v.tokens_in,
-            "tokens_out": v.tokens_out,
-            "latency_s": round(v.latency_s, 6),
-            "cost_usd": v.cost_usd,
-            "run_id": self.run_id,
-            "created_at": time.time(),
-        }
+        rec = JudgmentRecord(
+            judgment_id=v.key,
+            episode_id=p.episode_id,
+            judge_id=judge.id,
+            judge_fp=judge.fingerprint(),
+            config_id=p.config.id,
+            config_fp=p.config_fp,
+            task_id=p.task.id,
+            skill_id=p.task.skill_id,
+            condition=p.condition,
+            sample=p.sample,
+            scoring=p.task.scoring,
+            verdict=v.verdict,
+            rationale=v.rationale,
+            extracted=v.extracted,
+            tokens_in=v.tokens_in,
+            tokens_out=v.tokens_out,
+            latency_s=round(v.latency_s, 6),
+            cost_usd=v.cost_usd,
+            run_id=self.run_id,
+            created_at=time.time(),
+        )
         with self._lock:
-            self.journal.append("judgments", rec)
+            self.journal.record(rec)
             self.result.judgments += 1
             self.result.cost_usd += v.cost_usd
             if v.verdict == "error":
@@ -589,16 +590,16 @@ class Runner:
 
     # -- plumbing -----------------------------------------------------------------------------
     def _on_telemetry(self, sample: TelemetrySampled) -> None:
-        rec = {
-            "run_id": self.run_id,
-            "t": sample.t,
-            "cpu_pct": sample.cpu_pct,
-            "ram_used_gb": sample.ram_used_gb,
-            "ram_total_gb": sample.ram_total_gb,
-            "gpu_json": json.dumps([g.__dict__ for g in sample.gpus]),
-        }
+        rec = TelemetryRecord(
+            run_id=self.run_id,
+            t=sample.t,
+            cpu_pct=sample.cpu_pct,
+            ram_used_gb=sample.ram_used_gb,
+            ram_total_gb=sample.ram_total_gb,
+            gpu_json=TelemetryRecord.gpus_json(sample.gpus),
+        )
         with self._lock:
-            self.journal.append("telemetry", rec)
+            self.journal.record(rec)
         self.reporter.emit(sample)
 
     def _check_stop(self) -> None:

@@ -30,13 +30,15 @@ from typing import Any
 
 from engine.config import ConfigSpec, Experiment, load_experiment
 from engine.data.loader import DataError
+from engine.host import pid_alive
+from engine.paths import ROOT
+from engine.runs import run_status
 from engine.store import journal as jr
 
 STUDIES = "studies"
 PLAN_FILE = "study.json"
 EVENTS_FILE = "events.jsonl"
 REPORT_FILE = "report.txt"
-ROOT = Path(__file__).resolve().parents[1]
 SFT_SUFFIX = "-sft"
 KINDS = ("eval", "corpus", "train", "report")
 
@@ -225,7 +227,7 @@ def check_conflicts(study: Study) -> None:
                 )
     for j in study.jobs:
         if j.kind == "train" and j.run_id:
-            st = jr.run_status(Path(study.runs_dir) / j.run_id)
+            st = run_status(Path(study.runs_dir) / j.run_id)
             if st.status == "running":
                 raise ValueError(f"train: adapter of run {j.run_id} is being written by a running training")
 
@@ -273,10 +275,10 @@ def _append(study: Study, event: str, **data: Any) -> None:
 def job_done(study: Study, job: Job) -> bool:
     rd = Path(study.runs_dir)
     if job.kind == "eval":
-        return bool(job.run_id) and jr.run_status(rd / str(job.run_id)).status == "finished"
+        return bool(job.run_id) and run_status(rd / str(job.run_id)).status == "finished"
     if job.kind == "train":
         d = rd / str(job.run_id)
-        return (d / "adapter").is_dir() and jr.run_status(d).status == "finished"
+        return (d / "adapter").is_dir() and run_status(d).status == "finished"
     return bool(job.output) and Path(str(job.output)).exists()
 
 
@@ -294,7 +296,7 @@ def chain_status(study: Study, evs: list[dict[str, Any]] | None = None) -> str:
     last = evs[-1]
     if last.get("event") == "chain_ended":
         return str(last.get("status", "failed"))
-    if pid is not None and jr.pid_alive(pid):
+    if pid is not None and pid_alive(pid):
         return "running"
     return "interrupted"
 
@@ -307,7 +309,7 @@ def job_states(study: Study, evs: list[dict[str, Any]] | None = None) -> dict[st
         mine = [e for e in evs if e.get("job") == j.id]
         if job_done(study, j):
             out[j.id] = "done"
-        elif mine and mine[-1].get("event") == "job_started" and jr.pid_alive(mine[-1].get("pid")):
+        elif mine and mine[-1].get("event") == "job_started" and pid_alive(mine[-1].get("pid")):
             out[j.id] = "running"
         elif mine and mine[-1].get("event") == "job_ended":
             out[j.id] = "cancelled" if mine[-1].get("cancelled") else "failed"
@@ -434,7 +436,7 @@ def _wait_orphan(study: Study, job: Job, evs: list[dict[str, Any]], state: dict[
     if not mine or mine[-1].get("event") != "job_started":
         return
     pid = int(mine[-1].get("pid") or 0)
-    while jr.pid_alive(pid):
+    while pid_alive(pid):
         if state["cancel"]:
             os.kill(pid, signal.SIGTERM)
         time.sleep(0.5)

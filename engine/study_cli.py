@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-RunsDir = Annotated[
-    Path | None, typer.Option("--runs-dir", help="Runs directory (default: $SKILL_COCKPIT_RUNS or ./runs).")
-]
+from engine import cli_common as common
+from engine.cli_common import RunsDir
+
 Sets = Annotated[
     list[str] | None,
     typer.Option("--set", "-s", help="Recipe override KEY=VALUE (TOML value, dotted keys: lora.r=8). Repeatable."),
@@ -17,10 +17,8 @@ Sets = Annotated[
 
 
 def register(app: typer.Typer) -> None:
-    from engine.cli import _fail, _guard, _runs_dir
-
     @app.command("study")
-    @_guard
+    @common.guard
     def study_cmd(
         experiment: Annotated[Path | None, typer.Argument(help="Experiment file (TOML).")] = None,
         recipe: Annotated[Path | None, typer.Option("--recipe", "-r", help="Recipe file (TOML).")] = None,
@@ -40,9 +38,9 @@ def register(app: typer.Typer) -> None:
 
         Re-running the same command continues the chain where it stopped."""
         from engine import study as st
-        from engine.train.specs import parse_sets
+        from engine.specs import parse_sets
 
-        rd = _runs_dir(runs_dir)
+        rd = common.runs_dir(runs_dir)
         if cancel is not None:
             pid = st.cancel_study(rd, cancel)
             typer.echo(f"sent SIGTERM to study {cancel} (pid {pid})")
@@ -51,7 +49,7 @@ def register(app: typer.Typer) -> None:
             study = st.load_study(rd, resume)
         else:
             if experiment is None:
-                _fail("give an experiment file, or --resume STUDY_ID")
+                common.fail("give an experiment file, or --resume STUDY_ID")
             assert experiment is not None
             study = st.plan_study(
                 experiment, rd, recipe=recipe, sets=parse_sets(sets), corpus_spec=corpus, limit=limit, sft=not no_sft

@@ -14,7 +14,7 @@ from typing import Any
 import psutil
 
 from engine.events import GpuSample, TelemetrySampled
-from engine.store.journal import this_host
+from engine.host import this_host
 
 _nvml_lock = threading.Lock()
 _nvml_state: dict[str, object] = {"init": False, "error": None, "mod": None}

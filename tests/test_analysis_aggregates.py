@@ -15,11 +15,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.synth import insert_tables, synth_tables  # noqa: E402
-from engine.analysis import (
-    aggregates,  # noqa: E402
-    build_report,  # noqa: E402
-)
-from engine.analysis.aggregates import TABLES, freshness, refresh  # noqa: E402
+from engine.analysis import build_report  # noqa: E402
+from engine.store import aggregates  # noqa: E402
+from engine.store.aggregates import TABLES, freshness, refresh  # noqa: E402
 from engine.store.schema import ddl  # noqa: E402
 
 JUDGES = [

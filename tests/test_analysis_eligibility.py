@@ -11,10 +11,10 @@ from rich.console import Console
 
 from bench.synth import insert_rows
 from engine.analysis import build_report
-from engine.analysis.aggregates import refresh
 from engine.analysis.eligibility import MIN_ITEMS
 from engine.analysis.render import render_report
 from engine.config import PathSpec
+from engine.store.aggregates import refresh
 from tests.test_analysis_known import build
 
 PATHS = [PathSpec(name="matched", answer_line="L", llm="L"), PathSpec(name="extr", answer_line="al")]

@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.synth import insert_rows  # noqa: E402
 from engine.analysis import PathMismatchError, build_report, compare, disagreements, lift  # noqa: E402
-from engine.analysis.aggregates import refresh  # noqa: E402
+from engine.store.aggregates import refresh  # noqa: E402
 from engine.store.schema import ddl  # noqa: E402
 
 V = {"P": "pass", "F": "fail", "E": "error"}
@@ -290,3 +290,18 @@ def test_a_judge_with_one_verdict_everywhere_is_flagged() -> None:
     rep = build_report(con, n_boot=200)
     flagged = [w for w in rep.warnings if "does not discriminate" in w]
     assert len(flagged) == 1 and flagged[0].startswith("judge L gave 'pass' on all 36 items of f")
+
+
+def test_trajectory_on_any_path_is_the_one_the_cockpit_draws(con: duckdb.DuckDBPyConnection) -> None:
+    """One trajectory, computed in the engine: the cockpit's Δ screen draws `trajectory_on(path)`."""
+    from cockpit.report import ReportView
+
+    r = build_report(con, n_boot=200)
+    assert r.trajectory_on(r.headline) == r.trajectory
+    view = ReportView(data=r.to_dict(), report=r)
+    for path in ("bench:L", "extractor"):
+        pts = view.trajectory(path)
+        deltas = {d.config: d.delta for d in r.deltas if d.path == path}
+        assert [p.config for p in pts] == [c for c in ("b", "s", "f") if c in deltas], path
+        assert [p.delta for p in pts] == [deltas[p.config] for p in pts]
+    assert ReportView(data={}).trajectory("bench:L") == []

@@ -12,8 +12,8 @@ from engine.config import JudgeSpec, ModelSpec, RetryPolicy, Sampling
 from engine.data.schemas import Task
 from engine.judges.base import JudgeItem
 from engine.judges.llm import LLMJudge
+from engine.models.api import backoff_s, describe, retry_after_s
 from engine.models.base import BackendError, GenRequest, GenResult, make_backend
-from engine.models.retry import backoff_s, describe, retry_after_s
 from tests.servers.fault_server import FAIL_TEXT, PASS_TEXT, REFUSAL_TEXT, FaultServer, count_tokens
 
 pytestmark = [pytest.mark.server, pytest.mark.timeout(60)]

@@ -80,7 +80,7 @@ def test_recipe_sweep_and_corpus_specs(tmp_path: Path, runs_dir: Path, command: 
 
 
 def test_cli_override_value_is_a_string_not_a_crash(tmp_path: Path, runs_dir: Path) -> None:
-    from engine.train.specs import parse_value
+    from engine.specs import parse_value
 
     assert parse_value(DEEP) == DEEP  # not TOML it can read: the bare string, refused later by validation
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from engine.config import JudgeSpec
+from engine.data.answers import extract_answer_line, matches, parse_date
 from engine.data.schemas import Task
 from engine.judges.base import JudgeItem, make_judge
 from engine.judges.llm import judge_messages, parse_verdict
-from engine.judges.normalize import extract_answer_line, matches, parse_date
 
 
 def _task(answer: str, answer_type: str = "integer", **kw) -> Task:

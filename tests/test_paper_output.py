@@ -16,8 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.synth_paper import HEADLINE, PATHS, make_paper_store  # noqa: E402
 from engine.analysis import build_report  # noqa: E402
-from engine.analysis.aggregates import refresh  # noqa: E402
 from engine.paper import PaperReport, ReportOutputError, paper_from_store, write_report  # noqa: E402
+from engine.store.aggregates import refresh  # noqa: E402
 from engine.store.schema import ddl  # noqa: E402
 
 PNG_SIG = b"\x89PNG\r\n\x1a\n"

@@ -16,10 +16,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.synth import make_synthetic_store  # noqa: E402
 from bench.synth_paper import HEADLINE, PATHS, PUBLISHED, make_paper_store  # noqa: E402
 from engine.analysis import build_report  # noqa: E402
-from engine.analysis.aggregates import refresh  # noqa: E402
 from engine.paper import paper_from_store, write_report  # noqa: E402
 from engine.paper.markdown import table_md  # noqa: E402
 from engine.paper.model import Column, Row, Table, code  # noqa: E402
+from engine.store.aggregates import refresh  # noqa: E402
 from engine.store.schema import ddl  # noqa: E402
 
 

@@ -18,6 +18,7 @@ import pytest
 
 from engine.config import load_experiment
 from engine.runner import Runner, RunOptions
+from engine.runs import run_status
 from engine.store import journal as jr
 from tests.conftest import MINI, engine_cmd
 
@@ -143,7 +144,7 @@ def test_pipelined_kill9_then_rerun_and_sigterm_then_resume(tmp_path: Path, make
         time.sleep(0.05)
     p.send_signal(signal.SIGTERM)
     assert p.wait(timeout=120) == 130, p.stderr.read() if p.stderr else ""
-    assert jr.run_status(runs / run_id).status == "cancelled"
+    assert run_status(runs / run_id).status == "cancelled"
     res = subprocess.run(
         engine_cmd("resume", run_id, "--runs-dir", str(runs), "--events", "none"),
         capture_output=True,
@@ -152,7 +153,7 @@ def test_pipelined_kill9_then_rerun_and_sigterm_then_resume(tmp_path: Path, make
         timeout=600,
     )
     assert res.returncode == 0, res.stderr[-2000:]
-    assert jr.run_status(runs / run_id).status == "finished"
+    assert run_status(runs / run_id).status == "finished"
     eps = _records(runs, "episodes")
     assert len(eps) == 40 and len({e["episode_id"] for e in eps}) == 40, "an episode was generated twice"
     jdg = _records(runs, "judgments")

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from cockpit import launcher
+from engine.host import this_host
+from engine.runs import REMOTE_STALE_S, run_status
 from engine.store import journal as jr
 from tests.conftest import engine_cmd
 
@@ -26,7 +28,7 @@ def _remote_run(runs: Path, pid: int, host: str = "gpu-box-7") -> Path:
         j.close()
     d = runs / RUN
     info = jr.read_run_info(d)
-    assert info["host"] == jr.this_host()  # the writer records its own host
+    assert info["host"] == this_host()  # the writer records its own host
     (d / jr.RUN_FILE).write_text(jr.dumps({**info, "host": host}) + "\n")  # as if written over there
     return d
 
@@ -37,7 +39,7 @@ def test_a_remote_run_is_never_signalled_here(tmp_path: Path) -> None:
     bystander = subprocess.Popen(["sleep", "60"])
     try:
         d = _remote_run(runs, bystander.pid)
-        st = jr.run_status(d)
+        st = run_status(d)
         assert st.status == "running" and st.remote and st.host == "gpu-box-7"
 
         cancel = subprocess.run(
@@ -58,10 +60,10 @@ def test_a_remote_run_is_never_signalled_here(tmp_path: Path) -> None:
         assert bystander.poll() is None  # nothing signalled the local process
 
         # the heartbeat stops (the other machine died): interrupted, and resumable here
-        old = time.time() - jr.REMOTE_STALE_S - 5
+        old = time.time() - REMOTE_STALE_S - 5
         for p in d.glob("*.jsonl"):
             os.utime(p, (old, old))
-        assert jr.run_status(d).status == "interrupted"
+        assert run_status(d).status == "interrupted"
     finally:
         bystander.kill()
         bystander.wait()
@@ -74,8 +76,8 @@ def test_a_local_run_keeps_pid_semantics(tmp_path: Path) -> None:
         j.write_run_info({"run_id": RUN, "kind": "eval", "experiment": "x", "pid": os.getpid()})
     finally:
         j.close()
-    st = jr.run_status(runs / RUN)
-    assert st.host == jr.this_host() and not st.remote and st.status == "running"
+    st = run_status(runs / RUN)
+    assert st.host == this_host() and not st.remote and st.status == "running"
     st.refuse_remote("cancel")  # a local run: allowed
     dead = subprocess.Popen(["true"])
     dead.wait()
@@ -84,4 +86,4 @@ def test_a_local_run_keeps_pid_semantics(tmp_path: Path) -> None:
         j.write_run_info({"run_id": RUN, "kind": "eval", "experiment": "x", "pid": dead.pid})
     finally:
         j.close()
-    assert jr.run_status(runs / RUN).status == "interrupted"
+    assert run_status(runs / RUN).status == "interrupted"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.runs import run_status
 from engine.store import journal as jr
 from engine.store.db import Store
 from tests.conftest import engine_cmd
@@ -94,7 +95,7 @@ def test_sigkill_at_several_points_then_resume(mini_experiment: Path, runs_dir: 
         assert len(after) >= max(target, before)
     assert kills == 3
     # the interrupted runs are seen as interrupted
-    statuses = {jr.run_status(d).status for d in jr.run_dirs(runs_dir)}
+    statuses = {run_status(d).status for d in jr.run_dirs(runs_dir)}
     assert statuses == {"interrupted"}
     done_before_final = set(_episode_ids(runs_dir))
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
@@ -128,7 +129,7 @@ def test_resume_command_continues_the_same_run(mini_experiment: Path, runs_dir: 
         time.sleep(0.05)
     p.send_signal(signal.SIGTERM)  # clean stop
     assert p.wait(timeout=120) == 130
-    assert jr.run_status(runs_dir / run_id).status == "cancelled"
+    assert run_status(runs_dir / run_id).status == "cancelled"
     n_cancelled = _count_lines(journal)
     assert 4 <= n_cancelled < 20
     res = subprocess.run(
@@ -138,7 +139,7 @@ def test_resume_command_continues_the_same_run(mini_experiment: Path, runs_dir: 
         timeout=600,
     )
     assert res.returncode == 0, res.stderr[-2000:]
-    assert jr.run_status(runs_dir / run_id).status == "finished"
+    assert run_status(runs_dir / run_id).status == "finished"
     ids = [r["episode_id"] for r in jr.iter_records(journal)]
     assert len(ids) == 20 and len(set(ids)) == 20
     assert [d.name for d in jr.run_dirs(runs_dir)] == [run_id]

@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from engine.runs import run_status
 from engine.store import journal as jr
 from engine.store.db import Store, StoreLocked
 
@@ -177,13 +178,13 @@ def test_run_status_reads_lifecycle_and_dead_pids(runs_dir: Path) -> None:
     j = jr.RunJournal(runs_dir, "alive")
     j.write_run_info({"run_id": "alive", "kind": "eval", "experiment": "x", "pid": os.getpid()})
     j.emit(RunStarted("alive", kind="eval", experiment="x"))
-    assert jr.run_status(runs_dir / "alive").status == "running"
+    assert run_status(runs_dir / "alive").status == "running"
     d = jr.RunJournal(runs_dir, "dead")
     d.write_run_info({"run_id": "dead", "kind": "eval", "experiment": "x", "pid": 2**22 + 12345})
     d.emit(RunStarted("dead", kind="eval", experiment="x"))
-    assert jr.run_status(runs_dir / "dead").status == "interrupted"
+    assert run_status(runs_dir / "dead").status == "interrupted"
     j.emit(RunFinished("alive", episodes=3))
-    assert jr.run_status(runs_dir / "alive").status == "finished"
+    assert run_status(runs_dir / "alive").status == "finished"
     j.close()
     d.close()
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from engine.data import SUITE_DIR
+from engine.data.answers import matches
 from engine.data.prompts import (
     LeakageError,
     check_no_skill_prompts,
@@ -18,7 +19,6 @@ from engine.data.prompts import (
 )
 from engine.data.suite import SKILLS
 from engine.data.suite.builder import build_suite, free_form_flags, write_suite
-from engine.judges.normalize import matches
 
 FILES = ("skills.jsonl", "tasks.jsonl", "solutions.jsonl")
 

@@ -30,7 +30,8 @@ def test_demo_includes_sft(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert res.exit_code == 0, res.output
     assert "SFT lift" in res.output and "smollm2-135m-sft" in res.output
 
-    from engine.store.journal import run_dirs, run_status
+    from engine.runs import run_status
+    from engine.store.journal import run_dirs
 
     kinds = sorted(run_status(d).kind for d in run_dirs(runs))
     assert kinds == ["corpus", "eval", "eval", "train"]

@@ -82,7 +82,7 @@ def test_kill_9_then_resume_from_checkpoint(tmp_path: Path) -> None:
     broken.mkdir()
     (broken / "adapter_model.safetensors").write_bytes(b"torn")
 
-    from engine.store.journal import run_status
+    from engine.runs import run_status
 
     assert run_status(run_dir).status == "interrupted"
     done = subprocess.run(command(recipe, runs), cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)

@@ -11,13 +11,8 @@ from pathlib import Path
 import pytest
 
 from engine.data.loader import DataError
-from engine.train.specs import (
-    apply_overrides,
-    load_corpus_spec,
-    load_recipe,
-    load_sweep,
-    parse_sets,
-)
+from engine.specs import apply_overrides, parse_sets
+from engine.train.specs import load_corpus_spec, load_recipe, load_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

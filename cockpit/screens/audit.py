@@ -20,6 +20,7 @@ from textual.widgets import Header, Static
 
 from cockpit import safe
 from cockpit.screens.adjudicate import AdjudicateScreen, Adjudication
+from cockpit.screens.base import cockpit_of
 from cockpit.widgets.keybar import KeyBar
 from cockpit.widgets.table import SafeTable, fmt, verdict
 
@@ -80,7 +81,7 @@ class AuditScreen(Screen[None]):
         from engine.store import audit
 
         try:
-            with self.app.service.cursor() as cur:  # type: ignore[attr-defined]
+            with cockpit_of(self).service.cursor() as cur:
                 aid = audit.latest_audit(cur)
                 rows = audit.entries(cur, aid) if aid else []
             self.post_message(AuditLoaded(aid, rows))

@@ -31,6 +31,11 @@ def ms(screen: Screen[Any], seconds: float) -> str:
     return f" · {seconds * 1000:.0f} ms" if getattr(screen.app, "timings", True) else ""
 
 
+def cockpit_of(screen: Screen[Any]) -> CockpitApp:
+    """The app behind any screen, typed: the one way screens reach the cockpit's service and state."""
+    return cast("CockpitApp", screen.app)
+
+
 class CockpitScreen(Screen[None]):
     watches: tuple[str, ...] = ("store_version",)  # app reactives that make this screen stale
 
@@ -41,7 +46,7 @@ class CockpitScreen(Screen[None]):
 
     @property
     def cockpit(self) -> CockpitApp:
-        return cast("CockpitApp", self.app)
+        return cockpit_of(self)
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="◆")

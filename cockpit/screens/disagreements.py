@@ -18,6 +18,7 @@ from textual.widgets import Header, Static
 
 from cockpit import safe
 from cockpit.screens.adjudicate import AdjudicateScreen, Adjudication
+from cockpit.screens.base import cockpit_of
 from cockpit.widgets.keybar import KeyBar
 from cockpit.widgets.table import SafeTable, fmt, verdict
 
@@ -86,7 +87,7 @@ class DisagreementsScreen(Screen[None]):
         from engine.analysis import count_disagreements, disagreements
 
         try:
-            with self.app.service.cursor() as cur:  # type: ignore[attr-defined]
+            with cockpit_of(self).service.cursor() as cur:
                 rows = disagreements(cur, self.judge_a, self.judge_b, config_id=self.config, limit=PAGE, offset=offset)
                 total = count_disagreements(cur, self.judge_a, self.judge_b, config_id=self.config)
                 ids = [r.episode_id for r in rows]

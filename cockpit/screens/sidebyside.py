@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from cockpit import queries, safe
+from cockpit.screens.base import cockpit_of
 from cockpit.widgets.episode import EpisodePane
 from cockpit.widgets.keybar import KeyBar
 
@@ -49,7 +50,7 @@ class SideBySideScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="sbs", exit_on_error=False)
     def _load(self) -> None:
         try:
-            with self.app.service.cursor() as cur:  # type: ignore[attr-defined]
+            with cockpit_of(self).service.cursor() as cur:
                 self.post_message(PairLoaded(queries.pair(cur, self.episode_id, self.mode)))
         except Exception as exc:  # noqa: BLE001
             self.post_message(PairLoaded(None, f"{type(exc).__name__}: {exc}"))

@@ -3,8 +3,8 @@ judge paths, judge agreement (κ), the format artifact and the Δ-by-size trajec
 
 Where things are computed:
 - `paths.py`       judge paths (derivation, headline choice, judge labels)
-- `aggregates.py`  tables kept at ingest (`ensure`, `refresh`) so a report is O(tasks)
-- `inputs.py`      what a report reads (aggregates, or the same computed from the raw tables)
+- `inputs.py`      what a report reads: the aggregates kept at ingest (`engine.store.aggregates`),
+                   or the same computed from the raw tables
 - `passrates.py`   pass rates per config x condition x judge
 - `delta.py`       Δ, bootstrap CI, McNemar, lift, the matched-path guard (`PathMismatchError`)
 - `agreement.py`   κ, % agreement, confusion, Δ shift, the disagreement browser

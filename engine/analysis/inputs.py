@@ -17,8 +17,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from engine.analysis import aggregates as agg
 from engine.analysis.paths import JudgeInfo, judge_labels
+from engine.store import aggregates as agg
 
 
 @dataclass
@@ -165,7 +165,7 @@ def load(con: Any, *, run_ids: Sequence[str] | None = None, configs: Sequence[st
         if fresh["present"] and not fresh["judgments"]:  # a stale format aggregate is cheap to redo
             warnings.append(
                 "analysis aggregates are stale (the store changed since the last "
-                "engine.analysis.aggregates.refresh); this report was computed from the raw tables"
+                "engine.store.aggregates.refresh); this report was computed from the raw tables"
             )
     rel = {
         "analysis_task": "analysis_task" if fresh["judgments"] else f"({agg.task_sql(jsrc)})",

@@ -1,6 +1,6 @@
 """Skills, tasks and corpus rows: formats, loaders, validation and the bundled suite."""
 
-from pathlib import Path
+from engine.paths import DATA_DIR as BUNDLED_DIR
+from engine.paths import SUITE_DIR
 
-BUNDLED_DIR = Path(__file__).resolve().parents[2] / "data"
-SUITE_DIR = BUNDLED_DIR / "suite"
+__all__ = ["BUNDLED_DIR", "SUITE_DIR"]

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+from engine.data.answers import extract_answer_line, matches
 from engine.data.schemas import Task
 from engine.judges.base import Judge, JudgeItem, Verdict
-from engine.judges.normalize import extract_answer_line, matches
 
 
 class AnswerLineJudge(Judge):

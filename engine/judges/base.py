@@ -6,7 +6,6 @@ verdict, refusal) is recorded as such and never counted as a fail.
 
 from __future__ import annotations
 
-import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from typing import Literal
 
 from engine.config import JudgeSpec
 from engine.data.schemas import Task, canonical_hash
+from engine.registry import Registry
 
 VerdictKind = Literal["pass", "fail", "error"]
 
@@ -66,18 +66,22 @@ class Judge(ABC):
         pass
 
 
-_REGISTRY: dict[str, str] = {
-    "answer_line": "engine.judges.answer_line:AnswerLineJudge",
-    "final_answer": "engine.judges.final_answer:FinalAnswerJudge",
-    "llm": "engine.judges.llm:LLMJudge",
-}
+_REGISTRY = Registry(
+    "judge kind",
+    {
+        "answer_line": "engine.judges.answer_line:AnswerLineJudge",
+        "final_answer": "engine.judges.final_answer:FinalAnswerJudge",
+        "llm": "engine.judges.llm:LLMJudge",
+    },
+)
 
 
 def register_judge(kind: str, target: str) -> None:
-    _REGISTRY[kind] = target
+    """Register a judge class as 'module:Class' (imported on first use)."""
+    _REGISTRY.register(kind, target)
 
 
 def make_judge(spec: JudgeSpec) -> Judge:
-    module_name, cls_name = _REGISTRY[spec.kind].split(":")
-    judge: Judge = getattr(importlib.import_module(module_name), cls_name)(spec)
+    """A judge for `spec`; an unknown kind is a ValueError naming the known ones."""
+    judge: Judge = _REGISTRY.load(spec.kind)(spec)
     return judge

@@ -32,10 +32,10 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from engine.data.answers import has_answer_line, matches, norm_text
 from engine.data.schemas import Task
 from engine.judges.answer_line import judge_answer_line
 from engine.judges.base import Judge, JudgeItem, Verdict
-from engine.judges.normalize import has_answer_line, matches, norm_text
 from engine.judges.robustness import addresses_grader
 
 SHORT_GOLD = 2  # golds this short need an explicit statement or a plain cue

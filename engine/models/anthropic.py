@@ -1,7 +1,7 @@
 """Anthropic Messages API through the `anthropic` SDK (base_url is the root, without `/v1`).
 
 One sync `anthropic.Anthropic` client shared by a thread pool of `spec.concurrency` workers;
-retries, keys and counting follow `engine.models.retry`.
+retries, keys and counting follow `engine.models.api`.
 
 Request: system messages are joined into `system=`, the rest go as `messages`; `max_tokens`,
 `stop_sequences` when non-empty and `spec.extra_body` merged into the body. Sampling parameters are
@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import anthropic
 
-from engine.models.base import BackendError, GenRequest
-from engine.models.retry import (
+from engine.models.api import (
     ApiBackend,
     ApiGenResult,
     ApiRunner,
@@ -31,6 +30,7 @@ from engine.models.retry import (
     resolve_api_key,
     token_counts,
 )
+from engine.models.base import BackendError, GenRequest
 
 if TYPE_CHECKING:
     from engine.config import ModelSpec
@@ -67,7 +67,7 @@ class AnthropicBackend(ApiBackend):
                 ),
                 **options,
             )
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any SDK failure becomes a BackendError, key scrubbed
             raise BackendError(self._scrub.error(f"cannot create the Anthropic client: {exc}")) from None
         self._runner = ApiRunner(spec, self._scrub, self._counter)
 

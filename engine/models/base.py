@@ -7,10 +7,11 @@ only inside the backend module that needs them, and that module only when the ba
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+
+from engine.registry import Registry
 
 if TYPE_CHECKING:
     from engine.config import ModelSpec
@@ -104,32 +105,34 @@ ENGINE_SHARING = {"vllm": "engine.models.vllm:engine_key"}
 # Checks a run makes before it writes anything: packages present, adapters servable (no engine built).
 PREFLIGHT = {"vllm": "engine.models.vllm:preflight"}
 
-_REGISTRY: dict[str, str] = {
-    "embedded": "engine.models.embedded:EmbeddedBackend",
-    "hf": "engine.models.hf:HFBackend",
-    "vllm": "engine.models.vllm:VLLMBackend",
-    "openai": "engine.models.openai_compat:OpenAIBackend",
-    "anthropic": "engine.models.anthropic:AnthropicBackend",
-}
+
+def _install_hint(backend: str) -> str:
+    if backend == "vllm":
+        return "run bash scripts/setup.sh --vllm (a .venv-vllm with vLLM)"
+    return "install the 'ml' extra (bash scripts/setup.sh)"
+
+
+_REGISTRY = Registry(
+    "backend",
+    {
+        "embedded": "engine.models.embedded:EmbeddedBackend",
+        "hf": "engine.models.hf:HFBackend",
+        "vllm": "engine.models.vllm:VLLMBackend",
+        "openai": "engine.models.openai_compat:OpenAIBackend",
+        "anthropic": "engine.models.anthropic:AnthropicBackend",
+    },
+    error=BackendError,
+    install_hint=_install_hint,
+)
 
 
 def register_backend(name: str, target: str) -> None:
     """Register a backend factory as 'module:Class' (imported on first use)."""
-    _REGISTRY[name] = target
+    _REGISTRY.register(name, target)
 
 
 def _load(target: str, backend: str) -> Any:
-    module_name, attr = target.split(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        hint = (
-            "run bash scripts/setup.sh --vllm (a .venv-vllm with vLLM)"
-            if backend == "vllm"
-            else "install the 'ml' extra (bash scripts/setup.sh)"
-        )
-        raise BackendError(f"backend '{backend}' needs packages that are not installed ({exc.name}); {hint}") from exc
-    return getattr(module, attr)
+    return _REGISTRY.load_target(target, backend)
 
 
 def generation_groups(specs: Mapping[str, ModelSpec]) -> list[list[str]]:
@@ -169,10 +172,7 @@ def preflight(specs: Sequence[ModelSpec]) -> None:
 def make_backend(spec: ModelSpec, peers: Mapping[str, ModelSpec] | None = None) -> Backend:
     """A backend for `spec`; an engine-sharing backend also serves `peers` (config id -> spec),
     selected per request by `GenRequest.route`."""
-    target = _REGISTRY.get(spec.backend)
-    if target is None:
-        raise BackendError(f"unknown backend '{spec.backend}' (known: {', '.join(sorted(_REGISTRY))})")
-    cls = _load(target, spec.backend)
+    cls = _REGISTRY.load(spec.backend)
     if spec.backend in ENGINE_SHARING:
         backend: Backend = cls(spec, peers)
     else:

@@ -1,7 +1,7 @@
 """OpenAI-compatible chat completions: OpenAI itself, OpenRouter, `vllm serve`, llama.cpp's server.
 
 One sync `openai.OpenAI` client (its connection pool sized to `spec.concurrency`) is shared by a
-thread pool of `spec.concurrency` workers; retries, keys and counting follow `engine.models.retry`.
+thread pool of `spec.concurrency` workers; retries, keys and counting follow `engine.models.api`.
 
 Request parameters:
 - OpenAI's own API (api.openai.com, the default base URL): the length cap goes as
@@ -26,8 +26,7 @@ from typing import TYPE_CHECKING, Any
 import openai
 from openai.types.chat import ChatCompletion
 
-from engine.models.base import BackendError, GenRequest
-from engine.models.retry import (
+from engine.models.api import (
     ApiBackend,
     ApiGenResult,
     ApiRunner,
@@ -39,6 +38,7 @@ from engine.models.retry import (
     resolve_api_key,
     token_counts,
 )
+from engine.models.base import BackendError, GenRequest
 
 if TYPE_CHECKING:
     from engine.config import ModelSpec
@@ -72,7 +72,7 @@ class OpenAIBackend(ApiBackend):
                     limits=pool_limits(spec.concurrency), event_hooks={"request": [self._counter.hook]}
                 ),
             )
-        except Exception as exc:  # e.g. a malformed base_url; never echo the key
+        except Exception as exc:  # noqa: BLE001 - e.g. a malformed base_url; never echo the key
             raise BackendError(self._scrub.error(f"cannot create the OpenAI client: {exc}")) from None
         self._runner = ApiRunner(spec, self._scrub, self._counter)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from engine.paper.draw import BASE, FRONTIER, SFT, new, point, zero_line
+from engine.paper.draw_style import BASE, FRONTIER, SFT, new, point, zero_line
 from engine.paper.model import FigureData
 from engine.paper.tables import size_label
 

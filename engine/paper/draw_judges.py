@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from engine.analysis.agreement import MIN_KAPPA_ITEMS
-from engine.paper.draw import BASE, GREY, PALETTE, SFT, new, zero_line
+from engine.paper.draw_style import BASE, GREY, PALETTE, SFT, new, zero_line
 
 
 def _order(rows: list[dict[str, Any]], key: str, preferred: list[str] | None = None) -> list[str]:

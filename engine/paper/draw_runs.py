@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.paper.draw import BASE, GREY, PALETTE, SFT, new
+from engine.paper.draw_style import BASE, GREY, PALETTE, SFT, new
 
 
 def loss(f: Any) -> Any:

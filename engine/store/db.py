@@ -27,6 +27,8 @@ import pyarrow.compute as pc
 import pyarrow.json as pajson
 
 from engine.data.loader import DataError, loads_json
+from engine.runs import run_status
+from engine.store import aggregates
 from engine.store import journal as jr
 from engine.store.schema import KEYS, SCHEMA_VERSION, TABLES, ddl
 
@@ -115,8 +117,6 @@ class Store:
         self.close()
 
     def _ensure_aggregates(self) -> None:
-        from engine.analysis import aggregates
-
         aggregates.ensure(self.con)
         if aggregates.outdated(self.con):  # made by an older version: rebuilt once, in one transaction
             self.con.execute("BEGIN")
@@ -245,8 +245,6 @@ class Store:
 
     def _refresh_aggregates(self, name: str, rows: pa.Table) -> None:
         """Keep the analysis aggregates (per config x task counts) in step, in the same transaction."""
-        from engine.analysis import aggregates
-
         if name == "judgments":
             aggregates.refresh(self.con, rows)
         else:
@@ -254,7 +252,7 @@ class Store:
 
     def _run_row(self, run_dir: Path) -> dict[str, Any]:
         info = jr.read_run_info(run_dir)
-        st = jr.run_status(run_dir)
+        st = run_status(run_dir)
         return {
             "run_id": run_dir.name,
             "kind": info.get("kind"),

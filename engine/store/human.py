@@ -21,6 +21,7 @@ from typing import Any
 from engine.data.schemas import canonical_hash
 from engine.events import JudgmentRecorded, RunFinished, RunStarted
 from engine.store import journal as jr
+from engine.store.records import HumanJudgmentRecord
 
 HUMAN_RUN = "human"
 HUMAN_JUDGE = "human"
@@ -116,36 +117,36 @@ def append_judgment(
     before = _journaled(d).get(jid)
     # strictly after the revision it replaces, even with a coarse or stepped-back clock
     now = max(time.time(), float(before["created_at"]) + 1e-3) if before else time.time()
-    rec = {
-        "judgment_id": jid,
-        "episode_id": fields["episode_id"],
-        "judge_id": judge_id,
-        "judge_fp": HUMAN_FP,
-        "config_id": fields["config_id"],
-        "config_fp": fields["config_fp"],
-        "task_id": fields["task_id"],
-        "skill_id": fields["skill_id"],
-        "condition": fields["condition"],
-        "sample": fields["sample"],
-        "scoring": fields.get("scoring"),
-        "verdict": verdict,
-        "rationale": note or None,
-        "extracted": None,
-        "tokens_in": 0,
-        "tokens_out": 0,
-        "latency_s": 0.0,
-        "cost_usd": 0.0,
-        "run_id": run_id,
-        "created_at": now,
-        "revises": before["verdict"] if before else None,
-    }
+    rec = HumanJudgmentRecord(
+        judgment_id=jid,
+        episode_id=fields["episode_id"],
+        judge_id=judge_id,
+        judge_fp=HUMAN_FP,
+        config_id=fields["config_id"],
+        config_fp=fields["config_fp"],
+        task_id=fields["task_id"],
+        skill_id=fields["skill_id"],
+        condition=fields["condition"],
+        sample=fields["sample"],
+        scoring=fields.get("scoring"),
+        verdict=verdict,
+        rationale=note or None,
+        extracted=None,
+        tokens_in=0,
+        tokens_out=0,
+        latency_s=0.0,
+        cost_usd=0.0,
+        run_id=run_id,
+        created_at=now,
+        revises=before["verdict"] if before else None,
+    )
     journal = jr.RunJournal(Path(runs_dir), run_id)
     try:
-        journal.append("judgments", rec)
+        journal.record(rec)
         journal.emit(JudgmentRecorded(run_id, episode_id=str(fields["episode_id"]), judge_id=judge_id, verdict=verdict))
     finally:
         journal.close()
-    return rec
+    return rec.row()
 
 
 def adjudicate(

@@ -13,15 +13,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from engine.events import Event, Reporter
+from engine.host import this_host
+from engine.store.records import Record
 
 RUN_FILE = "run.json"
 EVENTS_FILE = "events.jsonl"
@@ -129,6 +129,10 @@ class RunJournal:
         assert table in LOG_FILES, table
         self._file(table).write(dumps(record))
 
+    def record(self, rec: Record) -> None:
+        """Append a typed record to the journal of its table."""
+        self.append(rec.table, rec.row())
+
     def emit(self, event: Event) -> None:
         self._file("events").write(event.to_json())
 
@@ -225,63 +229,6 @@ def _is_error(table: str, line: bytes) -> bool:
     return b'"verdict":"error"' in line
 
 
-@dataclass
-class RunStatus:
-    run_id: str
-    kind: str
-    experiment: str
-    status: str  # running | finished | failed | cancelled | interrupted
-    started_at: float | None
-    finished_at: float | None
-    pid: int | None
-    error: str | None
-    host: str | None = None  # where the run's process runs (None: journals written before hosts were recorded)
-
-    @property
-    def remote(self) -> bool:
-        """The run's process is on another machine (a shared runs directory): its pid means nothing here."""
-        return bool(self.host) and self.host != this_host()
-
-    def refuse_remote(self, action: str) -> None:
-        if self.remote:
-            raise ValueError(f"run {self.run_id} runs on host {self.host!r}, not this machine; {action} it there")
-
-
-REMOTE_STALE_S = 60.0  # a remote run whose journal has not grown for this long counts as interrupted
-
-
-def this_host() -> str:
-    return socket.gethostname()
-
-
-def last_write(run_dir: Path) -> float:
-    """The newest modification time of the run's journal files (runs write telemetry every second)."""
-    newest = 0.0
-    for p in run_dir.glob("*.jsonl"):
-        try:
-            newest = max(newest, p.stat().st_mtime)
-        except FileNotFoundError:
-            continue
-    return newest
-
-
-def pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # a zombie child (exited, not yet reaped) counts as dead
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
-            return f.read().rsplit(")", 1)[-1].split()[0] != "Z"
-    except OSError:
-        return True
-
-
 def last_terminal_event(run_dir: Path) -> dict[str, Any] | None:
     """The last lifecycle event (terminal or a restart) of a run, read from the tail of events.jsonl."""
     path = run_dir / EVENTS_FILE
@@ -309,33 +256,3 @@ def last_terminal_event(run_dir: Path) -> dict[str, Any] | None:
             if len(buf) > 1 << 22:
                 break
     return None
-
-
-def run_status(run_dir: Path) -> RunStatus:
-    info = read_run_info(run_dir)
-    last = last_terminal_event(run_dir)
-    pid = info.get("pid")
-    status, finished, error = "running", None, None
-    kind = last.get("type") if last else None
-    if kind == "RunFinished":
-        status, finished = "finished", last.get("t") if last else None
-    elif kind == "RunFailed":
-        status, finished, error = "failed", last.get("t") if last else None, (last or {}).get("error")
-    elif kind == "RunCancelled":
-        status, finished = "cancelled", last.get("t") if last else None
-    elif info.get("host") and info.get("host") != this_host():
-        # another machine's process: liveness from the journal's heartbeat (telemetry every second)
-        status = "running" if time.time() - last_write(run_dir) < REMOTE_STALE_S else "interrupted"
-    elif not pid_alive(pid):
-        status = "interrupted"
-    return RunStatus(
-        run_id=run_dir.name,
-        kind=str(info.get("kind", "?")),
-        experiment=str(info.get("experiment", "?")),
-        status=status,
-        started_at=info.get("started_at"),
-        finished_at=finished,
-        pid=pid,
-        error=error,
-        host=info.get("host"),
-    )

@@ -11,20 +11,16 @@ from typing import Annotated, Any
 
 import typer
 
+from engine import cli_common as common
+from engine.cli_common import Events, RunsDir
+
 Sets = Annotated[
     list[str] | None,
     typer.Option("--set", "-s", help="Override a field: KEY=VALUE (TOML value, dotted keys: lora.r=8). Repeatable."),
 ]
-# the same option types as engine.cli (annotations are resolved in this module's globals)
-RunsDir = Annotated[
-    Path | None, typer.Option("--runs-dir", help="Runs directory (default: $SKILL_COCKPIT_RUNS or ./runs).")
-]
-Events = Annotated[str, typer.Option("--events", help="Progress output: rich | jsonl | none.")]
 
 
 def register(app: typer.Typer) -> None:
-    from engine.cli import _fail, _guard, _reporter, _runs_dir
-
     corpus_app = typer.Typer(help="Build SFT corpora from the train split.", no_args_is_help=True)
     app.add_typer(corpus_app, name="corpus")
 
@@ -34,7 +30,7 @@ def register(app: typer.Typer) -> None:
             stop()
 
     @corpus_app.command("build")
-    @_guard
+    @common.guard
     def corpus_build(
         spec_file: Annotated[Path, typer.Argument(help="Corpus build file (TOML), e.g. data/corpus/demo.toml.")],
         out: Annotated[
@@ -53,8 +49,9 @@ def register(app: typer.Typer) -> None:
 
         A model teacher's answers are stored beside the output as they arrive; a rebuild (after an
         interrupt, or with other judges) reuses them and asks only for the missing ones."""
+        from engine.specs import parse_sets
         from engine.train.corpus import build_corpus
-        from engine.train.specs import load_corpus_spec, parse_sets
+        from engine.train.specs import load_corpus_spec
 
         overrides = parse_sets(sets)
         if limit is not None:
@@ -64,15 +61,15 @@ def register(app: typer.Typer) -> None:
         spec = load_corpus_spec(spec_file, overrides)
         if out is not None:
             spec.out = str(out.resolve())
-        reporter = _reporter(events)
+        reporter = common.reporter(events)
         try:
-            result = build_corpus(spec, reporter, runs_dir=_runs_dir(runs_dir))
+            result = build_corpus(spec, reporter, runs_dir=common.runs_dir(runs_dir))
         finally:
             _stop(reporter)
         typer.echo(f"wrote {result.path}: {result.summary()} (sha256 {result.sha256[:12]}, {result.wall_s:.1f}s)")
 
     @app.command("train")
-    @_guard
+    @common.guard
     def train_cmd(
         recipe_file: Annotated[
             Path | None, typer.Argument(help="Recipe file (TOML), e.g. data/recipes/demo.toml.")
@@ -98,18 +95,19 @@ def register(app: typer.Typer) -> None:
         """LoRA SFT (TRL + PEFT) of a base model on a corpus; a journal run under runs/<run-id>/."""
         from rich.console import Console
 
+        from engine.specs import parse_sets
         from engine.train.run import load_run_recipe, train
-        from engine.train.specs import load_recipe, parse_sets
+        from engine.train.specs import load_recipe
 
-        rd = _runs_dir(runs_dir)
+        rd = common.runs_dir(runs_dir)
         if resume is not None:
             if recipe_file is not None or sets or run_id:
-                _fail("--resume RUN_ID continues a run with its own recipe: give no recipe, --set or --run-id")
+                common.fail("--resume RUN_ID continues a run with its own recipe: give no recipe, --set or --run-id")
             recipe = load_run_recipe(rd / resume)
             run_id = resume
         else:
             if recipe_file is None:
-                _fail("give a recipe file, or --resume RUN_ID")
+                common.fail("give a recipe file, or --resume RUN_ID")
             assert recipe_file is not None
             overrides: dict[str, Any] = parse_sets(sets)
             explicit = {
@@ -122,7 +120,7 @@ def register(app: typer.Typer) -> None:
             }
             overrides.update({k: v for k, v in explicit.items() if v is not None})
             recipe = load_recipe(recipe_file, overrides)
-        reporter = _reporter(events)
+        reporter = common.reporter(events)
         try:
             result = train(recipe, rd, reporter, run_id=run_id)
         finally:
@@ -143,7 +141,7 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(130)
 
     @app.command("sweep")
-    @_guard
+    @common.guard
     def sweep_cmd(
         sweep_file: Annotated[Path, typer.Argument(help="Sweep file (TOML), e.g. data/sweeps/demo.toml.")],
         limit: Annotated[int | None, typer.Option(help="Holdout tasks per evaluation.")] = None,
@@ -159,9 +157,9 @@ def register(app: typer.Typer) -> None:
         from engine.train.sweep import render_sweep, run_sweep
 
         spec = load_sweep(sweep_file)
-        reporter = _reporter(events)
+        reporter = common.reporter(events)
         try:
-            summary = run_sweep(spec, _runs_dir(runs_dir), reporter, limit=limit, n_boot=boot)
+            summary = run_sweep(spec, common.runs_dir(runs_dir), reporter, limit=limit, n_boot=boot)
         finally:
             _stop(reporter)
         if as_json:

@@ -42,8 +42,11 @@ from engine.events import (
     TelemetrySampled,
     TrainStepLogged,
 )
+from engine.host import pid_alive
+from engine.runs import run_status
 from engine.signals import install_stop_handlers, restore_handlers
 from engine.store import journal as jr
+from engine.store.records import TrainStepRecord
 from engine.train.specs import Recipe, recipe_from_dict
 
 RECIPE_FILE = "recipe.json"
@@ -73,7 +76,7 @@ class TrainResult:
         return d
 
 
-class _Sink:
+class TrainSink:
     """Thread-safe fan-out: the journal (deduplicated steps) and the caller's reporter."""
 
     def __init__(self, journal: jr.RunJournal, reporter: Reporter | None, journaled_step: int) -> None:
@@ -94,20 +97,19 @@ class _Sink:
         with self.lock:
             self.last_step, self.max_steps = ev.step, ev.max_steps
             if ev.step > self.journaled_step:
-                self.journal.append(
-                    "train_steps",
-                    {
-                        "run_id": ev.run_id,
-                        "t": ev.t,
-                        "step": ev.step,
-                        "max_steps": ev.max_steps,
-                        "epoch": ev.epoch,
-                        "loss": ev.loss,
-                        "lr": ev.lr,
-                        "grad_norm": ev.grad_norm,
-                        "tokens_per_s": ev.tokens_per_s,
-                        "gpu_mem_gb": ev.gpu_mem_gb,
-                    },
+                self.journal.record(
+                    TrainStepRecord(
+                        run_id=ev.run_id,
+                        t=ev.t,
+                        step=ev.step,
+                        max_steps=ev.max_steps,
+                        epoch=ev.epoch,
+                        loss=ev.loss,
+                        lr=ev.lr,
+                        grad_norm=ev.grad_norm,
+                        tokens_per_s=ev.tokens_per_s,
+                        gpu_mem_gb=ev.gpu_mem_gb,
+                    )
                 )
                 self.journal.emit(ev)
                 self.journaled_step = ev.step
@@ -173,7 +175,7 @@ class TrainRun:
             return existing
         journal = jr.RunJournal(self.runs_dir, self.run_id)
         steps = journaled_steps(self.run_dir)
-        sink = _Sink(journal, self.reporter, max((int(s.get("step", 0)) for s in steps), default=0))
+        sink = TrainSink(journal, self.reporter, max((int(s.get("step", 0)) for s in steps), default=0))
         result = TrainResult(self.run_id, "running", self.run_dir)
         previous = install_stop_handlers(self.cancel)
         sampler = None
@@ -227,10 +229,10 @@ class TrainRun:
                 f"{self.recipe.fingerprint()}); pick a new run id, or `engine train --resume {self.run_id}`"
             )
         info = jr.read_run_info(self.run_dir)
-        st = jr.run_status(self.run_dir)
+        st = run_status(self.run_dir)
         if st.status == "running" and st.remote:
             raise ValueError(f"run {self.run_id} is still running on host {st.host!r}")
-        if st.status == "running" and info.get("pid") != os.getpid() and jr.pid_alive(info.get("pid")):
+        if st.status == "running" and info.get("pid") != os.getpid() and pid_alive(info.get("pid")):
             raise ValueError(f"run {self.run_id} is still running (pid {info.get('pid')})")
         result_file = self.run_dir / RESULT_FILE
         if st.status == "finished" and result_file.exists() and (self.run_dir / "adapter").exists():
@@ -279,7 +281,7 @@ class TrainRun:
             }
         )
 
-    def _train(self, sink: _Sink, result: TrainResult) -> None:
+    def _train(self, sink: TrainSink, result: TrainResult) -> None:
         from engine.train.callback import TelemetryCallback
         from engine.train.sft import build_trainer, complete_checkpoints, discard_incomplete_checkpoints
 
@@ -303,7 +305,7 @@ class TrainRun:
         result.max_steps = int(trainer.state.max_steps)
         result.train_runtime_s = float(out.metrics.get("train_runtime", 0.0)) if out is not None else None
 
-    def _finish(self, result: TrainResult, sink: _Sink) -> None:
+    def _finish(self, result: TrainResult, sink: TrainSink) -> None:
         trainer = self.trainer
         sink.emit(PhaseChanged(self.run_id, phase="saving", detail="adapter"))
         adapter = self.run_dir / "adapter"

@@ -3,34 +3,29 @@
 One schema serves the file and the command line: `--set lr=1e-4 --set lora.r=8` (TOML values,
 dotted keys) and the explicit options of `engine train` both edit the parsed TOML before it is
 validated, so a typo in either is the same one-line error naming the file and the field.
-Relative paths are looked up next to the file first, then in the working directory.
+Relative paths are looked up next to the file first, then in the working directory. Reading,
+overriding and validating are `engine.specs`, shared with experiment files.
 """
 
 from __future__ import annotations
 
-import re
-import tomllib
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from engine.config import JudgeSpec, ModelSpec, PathSpec, _toml_line, resolve_path
-from engine.data.loader import DataError, loads_toml
+from engine.config import JudgeSpec, ModelSpec, PathSpec
 from engine.data.schemas import ID_PATTERN, canonical_hash
+from engine.specs import Spec, load, resolve_path, validate
 
 EMBEDDED_PREFIX = "embedded:"
 DEFAULT_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 # ------------------------------------------------------------------------------------ recipe
 
 
-class LoraSpec(_Spec):
+class LoraSpec(Spec):
     r: int = Field(default=16, ge=1, le=1024)
     alpha: int = Field(default=32, ge=1, le=4096)
     dropout: float = Field(default=0.05, ge=0.0, lt=1.0)
@@ -48,7 +43,7 @@ class LoraSpec(_Spec):
         return self
 
 
-class Recipe(_Spec):
+class Recipe(Spec):
     """One LoRA SFT run: base model, corpus, LoRA shape, optimisation, precision."""
 
     name: str = Field(pattern=ID_PATTERN)
@@ -111,7 +106,7 @@ class Recipe(_Spec):
 # ------------------------------------------------------------------------------------ corpus
 
 
-class LeakageSpec(_Spec):
+class LeakageSpec(Spec):
     """Near-duplicate rule against every holdout prompt (see engine.train.leakage)."""
 
     number_similarity: float = Field(
@@ -119,7 +114,7 @@ class LeakageSpec(_Spec):
     )
 
 
-class CorpusSpec(_Spec):
+class CorpusSpec(Spec):
     """How to build an SFT corpus: train split, teacher, judges, output."""
 
     name: str = Field(pattern=ID_PATTERN)
@@ -180,12 +175,12 @@ class CorpusSpec(_Spec):
 # ------------------------------------------------------------------------------------- sweep
 
 
-class Variant(_Spec):
+class Variant(Spec):
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$")
     set: dict[str, Any] = Field(default_factory=dict, description="recipe overrides, dotted keys allowed")
 
 
-class SweepSpec(_Spec):
+class SweepSpec(Spec):
     """N recipe variants, each trained and evaluated on the holdout in both conditions."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$")
@@ -217,91 +212,14 @@ def file_sha256(path: str | Path) -> str | None:
         return None
 
 
-S = TypeVar("S", bound=BaseModel)
-
-
-def parse_value(text: str) -> Any:
-    """A CLI value as TOML (1e-4, true, [\"q_proj\"], \"x\"), else the bare string."""
-    try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except (tomllib.TOMLDecodeError, RecursionError):
-        return text
-
-
-def parse_sets(items: list[str] | None) -> dict[str, Any]:
-    """`["lr=1e-4", "lora.r=8"]` -> {"lr": 1e-4, "lora.r": 8}."""
-    out: dict[str, Any] = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        key = key.strip()
-        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", key):
-            raise ValueError(f"--set {item!r}: expected KEY=VALUE (dotted keys for tables, e.g. lora.r=8)")
-        out[key] = parse_value(value.strip())
-    return out
-
-
-def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """Set dotted keys in a nested dict (a copy); tables merge key by key; None values are ignored."""
-    out = _deep_copy(data)
-    for key, value in overrides.items():
-        if value is None:
-            continue
-        parts = key.split(".")
-        node = out
-        for p in parts[:-1]:
-            nxt = node.get(p)
-            if not isinstance(nxt, dict):
-                nxt = {}
-                node[p] = nxt
-            node = nxt
-        last = parts[-1]
-        if isinstance(value, dict) and isinstance(node.get(last), dict):
-            node[last] = apply_overrides(node[last], value)
-        else:
-            node[last] = value
-    return out
-
-
-def _deep_copy(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: _deep_copy(v) if isinstance(v, dict) else v for k, v in d.items()}
-
-
-def read_toml(path: Path) -> tuple[str, dict[str, Any]]:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise DataError(str(path), None, None, "file not found") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            str(path), raw[: exc.start].count(b"\n") + 1, None, f"invalid UTF-8 at byte {exc.start}"
-        ) from None
-    return text, loads_toml(str(path), text)
-
-
-def validate(model: type[S], data: dict[str, Any], where: str, text: str = "") -> S:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err.get("loc", ()))
-        field = ".".join(str(p) for p in loc) or None
-        msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-        raise DataError(where, _toml_line(text, loc) if text else None, field, msg) from None
-
-
 def load_recipe(path: str | Path, overrides: dict[str, Any] | None = None) -> Recipe:
-    path = Path(path)
-    text, data = read_toml(path)
-    recipe = validate(Recipe, apply_overrides(data, overrides or {}), str(path), text)
-    base = path.resolve().parent
+    recipe, base = load(Recipe, path, overrides)
     recipe.corpus = resolve_path(recipe.corpus, base)
     if recipe.embedded_name is None and not Path(recipe.base_model).is_absolute():
         near = resolve_path(recipe.base_model, base)
         if Path(near).exists():  # a local directory; otherwise a hub id
             recipe.base_model = near
-    recipe.source = str(path.resolve())
+    recipe.source = str(Path(path).resolve())
     return recipe
 
 
@@ -310,16 +228,13 @@ def recipe_from_dict(data: dict[str, Any], where: str = "<recipe>") -> Recipe:
 
 
 def load_corpus_spec(path: str | Path, overrides: dict[str, Any] | None = None) -> CorpusSpec:
-    path = Path(path)
-    text, data = read_toml(path)
-    spec = validate(CorpusSpec, apply_overrides(data, overrides or {}), str(path), text)
-    base = path.resolve().parent
+    spec, base = load(CorpusSpec, path, overrides)
     spec.skills = resolve_path(spec.skills, base)
     spec.tasks = resolve_path(spec.tasks, base)
     if spec.solutions:
         spec.solutions = resolve_path(spec.solutions, base)
     spec.out = resolve_out(spec.out, base)
-    spec.source = str(path.resolve())
+    spec.source = str(Path(path).resolve())
     return spec
 
 
@@ -330,11 +245,8 @@ def resolve_out(value: str, base: Path) -> str:
 
 
 def load_sweep(path: str | Path) -> SweepSpec:
-    path = Path(path)
-    text, data = read_toml(path)
-    spec = validate(SweepSpec, data, str(path), text)
-    base = path.resolve().parent
+    spec, base = load(SweepSpec, path)
     spec.recipe = resolve_path(spec.recipe, base)
     spec.experiment = resolve_path(spec.experiment, base)
-    spec.source = str(path.resolve())
+    spec.source = str(Path(path).resolve())
     return spec

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from engine.analysis import build_report
+from engine.runs import run_status
 from engine.store import human
-from engine.store import journal as jr
 from engine.store.db import Store
 from tests.cockpit.journals import write_eval_run
 
@@ -80,7 +80,7 @@ def test_a_second_adjudication_revises_the_first(tmp_path: Path) -> None:
         ("fail", "pass"),
     ]
     assert [r["created_at"] for r in recs] == sorted(r["created_at"] for r in recs)
-    assert jr.run_status(runs / "human").status == "finished"
+    assert run_status(runs / "human").status == "finished"
     # a fresh store built from the journals alone reaches the same state
     with Store.memory(runs) as snap:
         snap.ingest()

@@ -13,6 +13,7 @@ import pytest
 from cockpit.screens.launch import LaunchScreen
 from cockpit.screens.live import LiveScreen
 from cockpit.widgets.panels import ProgressPanel
+from engine.host import pid_alive
 from engine.store import journal as jr
 from tests.cockpit.conftest import SIZE, make_app, settle, wait_for
 from tests.cockpit.screen_text import screen_text
@@ -100,5 +101,5 @@ async def test_launch_cancel_resume_and_watch_a_real_run_finish(tmp_path: Path, 
     finally:
         if run_id:
             pid = jr.read_run_info(runs / run_id).get("pid")
-            if pid and jr.pid_alive(pid):
+            if pid and pid_alive(pid):
                 os.kill(pid, signal.SIGKILL)

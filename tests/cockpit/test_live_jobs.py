@@ -10,6 +10,7 @@ from pathlib import Path
 
 from cockpit.screens.live import LiveScreen
 from engine.events import JudgmentRecorded, RunStarted
+from engine.runs import run_status
 from engine.store import journal as jr
 from tests.cockpit.conftest import SIZE, make_app, ready, wait_for
 from tests.cockpit.journals import T0
@@ -45,7 +46,7 @@ async def test_live_shows_each_job_kind(fixture_runs: Path, tmp_path: Path) -> N
         env={**os.environ, "COLUMNS": "300"},
     )
     assert res.returncode == 0, res.stderr
-    corpus_run = next(d.name for d in jr.run_dirs(fixture_runs) if jr.run_status(d).kind == "corpus")
+    corpus_run = next(d.name for d in jr.run_dirs(fixture_runs) if run_status(d).kind == "corpus")
     app = make_app(fixture_runs)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)

@@ -16,6 +16,8 @@ from rich.text import Text
 from cockpit import launcher, queries, safe, sql
 from cockpit.tail import RunTail, Tails
 from engine.events import EpisodeFinished, RunStarted
+from engine.host import pid_alive
+from engine.runs import run_status
 from engine.store import journal as jr
 from engine.store.db import Store
 from tests.cockpit.journals import HOSTILE, write_eval_run, write_fixture
@@ -110,7 +112,7 @@ def test_tail_follows_a_growing_journal(tmp_path: Path) -> None:
 def test_tails_poll_all_matches_run_status(tmp_path: Path) -> None:
     runs = write_fixture(tmp_path / "runs")
     statuses = {p.run_id: p.status for p in Tails(runs).poll_all()}
-    assert statuses == {d.name: jr.run_status(d).status for d in jr.run_dirs(runs)}
+    assert statuses == {d.name: run_status(d).status for d in jr.run_dirs(runs)}
 
 
 def test_build_command_names_everything(tmp_path: Path) -> None:
@@ -149,10 +151,10 @@ def test_spawn_is_detached_logs_to_the_run_dir_and_survives(tmp_path: Path) -> N
         assert [p.run_id for p in pend] == ["r-x"] and pend[0].alive
         launcher.cancel(runs, "r-x")  # before run.json exists, cancel signals the launched pid
         deadline = time.time() + 10
-        while jr.pid_alive(pid) and time.time() < deadline:
+        while pid_alive(pid) and time.time() < deadline:
             launcher.reap()
             time.sleep(0.05)
-        assert not jr.pid_alive(pid)
+        assert not pid_alive(pid)
         assert not launcher.pending(runs)[0].alive
     finally:
         try:

@@ -212,7 +212,7 @@ class FaultServer:
             loop = asyncio.new_event_loop()
             try:
                 loop.run_until_complete(self.serve())
-            except BaseException as exc:  # surface bind errors to start()
+            except BaseException as exc:  # noqa: BLE001 - surface bind errors to start()
                 failure.append(exc)
                 ready.set()
                 return

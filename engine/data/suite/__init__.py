@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from engine.data.suite import (
     arithmetic,
-    bases,
     checksums,
     ciphers,
     dates,
     finance,
     geometry,
+    numerals,
     parsing,
     reasoning,
     scheduling,
@@ -29,7 +29,7 @@ SKILLS: list[SkillDef] = [
     *units.SKILLS,
     *checksums.SKILLS,
     *ciphers.SKILLS,
-    *bases.SKILLS,
+    *numerals.SKILLS,
     *strings.SKILLS,
     *finance.SKILLS,
     *statistics.SKILLS,

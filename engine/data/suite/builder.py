@@ -13,11 +13,11 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from engine.data.answers import matches, parse_number
 from engine.data.prompts import check_no_skill_prompts, check_split_disjoint, render_messages
 from engine.data.schemas import PROCEDURE_STEPS, Skill, Task
 from engine.data.suite import SKILLS
 from engine.data.suite.base import Generated, SkillDef
-from engine.judges.normalize import matches, parse_number
 
 DEFAULT_SEED = 2605
 SPLITS: tuple[tuple[str, int], ...] = (("holdout", 5), ("train", 10))

@@ -1,4 +1,4 @@
-"""The call policy shared by the API backends (OpenAI-compatible and Anthropic).
+"""The base of the API backends (OpenAI-compatible and Anthropic): keys, retries, counting, threads.
 
 Keys: read from the environment only (`spec.api_key_env`, else the provider's usual variable); a
 loopback server with no `api_key_env` gets a placeholder, so no real key is sent to whatever
@@ -314,7 +314,7 @@ class ApiRunner:
     def _one(self, request: GenRequest, call: CallFn, done: queue.SimpleQueue[GenResult]) -> None:
         try:
             result: GenResult = self.call_with_retry(request, call)
-        except BaseException as exc:  # never lose a request: the generator waits for one result each
+        except BaseException as exc:  # noqa: BLE001 - never lose a request: the generator waits for one result each
             result = GenResult(
                 request.key, "", finish_reason="error", error=self.scrub.error(f"{type(exc).__name__}: {exc}")
             )
@@ -328,7 +328,7 @@ class ApiRunner:
         for attempt in range(1, policy.max_attempts + 1):
             try:
                 result = call(request)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - `describe` sorts retryable from final
                 retryable, error = describe(exc, policy.timeout_s)
                 if not retryable or attempt == policy.max_attempts or self._closed:
                     break

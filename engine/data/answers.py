@@ -1,4 +1,5 @@
-"""Answer extraction and normalisation by answer type (shared by the deterministic judges).
+"""Answer extraction and normalisation by answer type (shared by the suite builder, the runner and the
+deterministic judges).
 
 Rules (documented in the README, pinned by tests):
 - `ANSWER:` line: the last line whose head is `ANSWER:` (case-insensitive; markdown bold,
@@ -21,8 +22,8 @@ ANSWER_LINE = re.compile(
     r"^[ \t>*#_\-]*(?:\*\*|__)?\s*answer\s*(?:\*\*|__)?\s*[:：]\s*(?:\*\*|__)?(?P<value>.*?)\s*$",
     re.IGNORECASE | re.MULTILINE,
 )
-_NUM = re.compile(r"[-+−]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
-_MONTHS = {
+NUMBER = re.compile(r"[-+−]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
+MONTHS = {
     m: i
     for i, names in enumerate(
         [
@@ -75,13 +76,13 @@ def norm_text(value: str) -> str:
     return re.sub(r"\s+", " ", strip_decoration(value)).casefold()
 
 
-def _clean_number(value: str) -> str:
+def clean_number(value: str) -> str:
     v = value.replace("−", "-").replace("\u2009", "").replace("\u202f", "").replace("_", "")
     return re.sub(r"(?<=\d),(?=\d{3}\b)", "", v)
 
 
 def parse_number(value: str) -> float | None:
-    m = _NUM.search(_clean_number(value))
+    m = NUMBER.search(clean_number(value))
     if not m:
         return None
     try:
@@ -92,7 +93,7 @@ def parse_number(value: str) -> float | None:
 
 
 def parse_integer(value: str) -> int | None:
-    v = _clean_number(strip_decoration(value)).replace(" ", "")
+    v = clean_number(strip_decoration(value)).replace(" ", "")
     v = v.lstrip("+")
     if re.fullmatch(r"-?\d+", v):
         return int(v)
@@ -108,11 +109,11 @@ def parse_date(value: str) -> dt.date | None:
         if m:
             return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         m = re.fullmatch(r"(?:[A-Za-z]+,\s*)?([A-Za-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})", v)
-        if m and m.group(1).lower() in _MONTHS:
-            return dt.date(int(m.group(3)), _MONTHS[m.group(1).lower()], int(m.group(2)))
+        if m and m.group(1).lower() in MONTHS:
+            return dt.date(int(m.group(3)), MONTHS[m.group(1).lower()], int(m.group(2)))
         m = re.fullmatch(r"(?:[A-Za-z]+,\s*)?(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+(\d{4})", v)
-        if m and m.group(2).lower() in _MONTHS:
-            return dt.date(int(m.group(3)), _MONTHS[m.group(2).lower()], int(m.group(1)))
+        if m and m.group(2).lower() in MONTHS:
+            return dt.date(int(m.group(3)), MONTHS[m.group(2).lower()], int(m.group(1)))
     except ValueError:
         return None
     return None

@@ -1,0 +1,72 @@
+"""What every `engine` sub-command shares: option types, one-line errors, the runs directory and the
+progress reporter. Public, so the command groups that live with their part of the engine
+(`engine/train/cli.py`) use the same ones as `engine/cli.py`. Only typer is imported at module level.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    from engine.events import Reporter
+
+RunsDir = Annotated[
+    Path | None, typer.Option("--runs-dir", help="Runs directory (default: $SKILL_COCKPIT_RUNS or ./runs).")
+]
+Events = Annotated[str, typer.Option("--events", help="Progress output: rich | jsonl | none.")]
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    from rich.console import Console
+    from rich.text import Text
+
+    Console(stderr=True).print(Text(f"error: {message}", style="red"))
+    raise typer.Exit(code)
+
+
+def guard(fn: Any) -> Any:
+    """Turn bad input into a one-line error (file, line, field) and a non-zero exit."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from engine.data.loader import DataError
+        from engine.data.prompts import LeakageError
+        from engine.models.base import BackendError
+
+        try:
+            return fn(*args, **kwargs)
+        except DataError as exc:
+            fail(str(exc))
+        except LeakageError as exc:
+            fail(f"leakage check failed: {exc}")
+        except BackendError as exc:
+            fail(str(exc))
+        except (FileNotFoundError, ValueError) as exc:
+            fail(str(exc))
+
+    return wrapper
+
+
+def runs_dir(path: Path | None) -> Path:
+    from engine.plan import resolve_runs_dir
+
+    return resolve_runs_dir(path)
+
+
+def reporter(events: str) -> Reporter:
+    """The progress output `--events` asks for: rich (a live display), jsonl (stdout) or none."""
+    if events == "jsonl":
+        from engine.progress import JsonLinesReporter
+
+        return JsonLinesReporter()
+    if events == "none":
+        from engine.events import NullReporter
+
+        return NullReporter()
+    from engine.progress import RichReporter
+
+    return RichReporter()
