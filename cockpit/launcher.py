@@ -57,6 +57,20 @@ class PendingLaunch:
     started_at: float
     alive: bool
     log_tail: str
+    kind: str = "eval"  # what the launched command will record as the run's kind
+
+
+# the engine sub-command a launch ran -> the kind its run will have
+LAUNCH_KINDS = {"train": "train", "corpus": "corpus", "judge": "judge", "sweep": "sweep", "study": "study"}
+
+
+def launch_kind(cmd: list[str]) -> str:
+    """The kind of run a launch command starts: `engine train ...` -> train; run / resume -> eval."""
+    try:
+        sub = cmd[cmd.index("engine.cli") + 1]
+    except (ValueError, IndexError):
+        return "eval"
+    return LAUNCH_KINDS.get(sub, "eval")
 
 
 def engine_command(*args: str) -> list[str]:
@@ -151,7 +165,9 @@ def pending(runs_dir: Path) -> list[PendingLaunch]:
             continue
         info = _read_json(d / LAUNCH_FILE)
         pid = int(info.get("pid") or 0)
-        out.append(PendingLaunch(d.name, pid, float(info.get("started_at") or 0.0), pid_alive(pid), log_tail(d)))
+        cmd = info.get("cmd")
+        kind = launch_kind([str(c) for c in cmd]) if isinstance(cmd, list) else "eval"
+        out.append(PendingLaunch(d.name, pid, float(info.get("started_at") or 0.0), pid_alive(pid), log_tail(d), kind))
     return out
 
 

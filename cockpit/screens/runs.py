@@ -174,7 +174,7 @@ class RunsScreen(CockpitScreen):
                     p.run_id,
                     [
                         p.run_id,
-                        "eval",
+                        p.kind,
                         "",
                         Text(status, style=VERDICT_STYLE[status]),
                         "",

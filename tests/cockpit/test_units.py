@@ -242,3 +242,16 @@ def test_fixture_runs_are_valid_journals(tmp_path: Path) -> None:
         check=True,
     ).stdout
     assert json.loads(out)[0]["status"] == "finished"
+
+
+def test_a_pending_launch_says_what_kind_of_run_it_starts(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    for rid, sub in (("l-train", "train"), ("l-eval", "run"), ("l-corpus", "corpus"), ("l-judge", "judge")):
+        d = runs / rid
+        d.mkdir(parents=True)
+        cmd = launcher.engine_command(sub, "x.toml")
+        (d / launcher.LAUNCH_FILE).write_text(json.dumps({"pid": 0, "cmd": cmd, "started_at": 1.0}))
+    (runs / "l-odd").mkdir()
+    (runs / "l-odd" / launcher.LAUNCH_FILE).write_text(json.dumps({"pid": 0, "cmd": "not a list"}))
+    kinds = {p.run_id: p.kind for p in launcher.pending(runs)}
+    assert kinds == {"l-train": "train", "l-eval": "eval", "l-corpus": "corpus", "l-judge": "judge", "l-odd": "eval"}
