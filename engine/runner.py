@@ -282,7 +282,8 @@ class Runner:
         """Generate and judge at once; returns the LLM judges it ran (the API-backed ones).
 
         Local configs (embedded, hf, vLLM) generate here, on the main thread, one group after another,
-        as on the sequential schedule; each API config generates on a thread of its own meanwhile.
+        as on the sequential schedule; meanwhile each API server (backend + base_url) has a thread
+        of its own that generates its configs one after another.
         Each API-backed LLM judge has a feed: every episode stored (before the run or during it) goes
         on it, and the judge's thread sends what has queued up as one batch, several batches in flight.
         Per-backend concurrency still holds: a backend's one pool caps its calls however many batches
@@ -307,19 +308,21 @@ class Runner:
             if p.episode_id in stored:
                 hand_on(p)
         closing = threading.Event()  # set when every episode has been generated: feeds drain and end
+        # one thread per server: the configs a server serves go one after another, as on the
+        # sequential schedule. A server is one queue, like a local engine; and vLLM's CPU build
+        # generates a base request batched with LoRA requests with the adapter (its kernels index
+        # the "no adapter" slot -1 as the last adapter), so a base and its adapters behind one
+        # `vllm serve` must not be in flight together there.
+        servers: dict[tuple[str, str], list[list[str]]] = defaultdict(list)
+        for g in remote:
+            servers[(specs[g[0]].backend, specs[g[0]].base_url or "")].append(g)
+
+        def generate_groups(gs: list[list[str]]) -> None:
+            for g in gs:
+                self._generate_group(g, specs, by_config, stored, deterministic, done_jdg, hand_on)
+
         generators = [
-            self._spawn(
-                f"gen-{'+'.join(g)}",
-                self._generate_group,
-                g,
-                specs,
-                by_config,
-                stored,
-                deterministic,
-                done_jdg,
-                hand_on,
-            )
-            for g in remote
+            self._spawn(f"gen-{'+'.join(c for g in gs for c in g)}", generate_groups, gs) for gs in servers.values()
         ]
         judges = [
             self._spawn(f"judge-{j.id}", self._stream_judge, j, feeds[j.id], stored, done_jdg, closing)
