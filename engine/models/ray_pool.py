@@ -133,6 +133,8 @@ class Replica:
     """One model replica: the ordinary backend, built inside a Ray worker."""
 
     def __init__(self, spec: ModelSpec, peers: Mapping[str, ModelSpec] | None) -> None:
+        if peers:  # copies after the trip: the lead's own entry must be the lead
+            peers = {cid: spec if p == spec else p for cid, p in peers.items()}
         self.backend = make_backend(spec, peers)
 
     def partition(self, requests: Sequence[GenRequest]) -> list[list[str]] | None:
@@ -158,20 +160,22 @@ class RayPool:
         has_gpus = any(n.get("GPU", 0) > 0 for n in _nodes())
         need = replica_need(spec, has_gpus)
         env = {k: os.environ[k] for k in _ENV if k in os.environ}
-        self._cls = ray.remote(Replica).options(
-            num_cpus=need.num_cpus,
-            num_gpus=need.num_gpus,
-            max_restarts=0,
-            max_task_retries=0,
-            runtime_env={"env_vars": env} if env else None,
-        )
+        self._cls = ray.remote(Replica)
+        self._options: dict[str, Any] = {
+            "num_cpus": need.num_cpus,
+            "num_gpus": need.num_gpus,
+            "max_restarts": 0,
+            "max_task_retries": 0,
+        }
+        if env:
+            self._options["runtime_env"] = {"env_vars": env}
         self._started = 0
         self.actors: list[Any] = [self._start() for _ in range(spec.replicas)]
         self.deaths = 0
 
     def _start(self) -> Any:
         self._started += 1
-        return self._cls.options(name=f"{self._name}-{self._started}").remote(self.spec, self._peers)
+        return self._cls.options(name=f"{self._name}-{self._started}", **self._options).remote(self.spec, self._peers)
 
     def _chunks(self, requests: Sequence[GenRequest]) -> list[list[GenRequest]]:
         by_key = {r.key: r for r in requests}
@@ -196,6 +200,9 @@ class RayPool:
     def _died(self, idx: int, actor: Any, exc: BaseException) -> None:
         if self.actors[idx] is not actor:  # replaced already (it had two chunks in flight)
             return
+        if "creation task" in str(exc):  # the backend could not be built there: no replica will do better
+            lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+            raise BackendError(f"{self._name}: a model replica could not start: {lines[-1]}") from None
         self.deaths += 1
         try:  # unavailable rather than dead: make sure it is gone
             import_ray().kill(actor, no_restart=True)
