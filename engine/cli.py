@@ -27,6 +27,18 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+Executor = Annotated[
+    str,
+    typer.Option(
+        "--executor",
+        help="Where local models generate: local (this process) or ray (replica actors on a Ray cluster; "
+        "the 'ray' extra). API configs and judges run here either way.",
+    ),
+]
+Address = Annotated[
+    str | None,
+    typer.Option("--address", help="--executor ray: the cluster (HOST:PORT, ray://HOST:PORT, auto; default: local)."),
+]
 data_app = typer.Typer(help="Validate data files and build the bundled suite.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
@@ -66,6 +78,8 @@ def run(
     samples: Annotated[int | None, typer.Option(help="Samples per task and condition.")] = None,
     condition: Annotated[list[str] | None, typer.Option("--condition", help="Only these conditions.")] = None,
     run_id: Annotated[str | None, typer.Option(help="Write into this run id (default: a new one).")] = None,
+    executor: Executor = "local",
+    address: Address = None,
     events: Events = "rich",
 ) -> None:
     """Run an experiment: generate what is missing, judge, store. Re-running regenerates nothing finished."""
@@ -74,7 +88,15 @@ def run(
 
     overrides: dict[str, Any] = {"samples": samples, "conditions": condition}
     exp = load_experiment(experiment, overrides)
-    opts = RunOptions(runs_dir=_runs_dir(runs_dir), limit=limit, config_ids=config, judge_ids=judge, run_id=run_id)
+    opts = RunOptions(
+        runs_dir=_runs_dir(runs_dir),
+        limit=limit,
+        config_ids=config,
+        judge_ids=judge,
+        run_id=run_id,
+        executor=executor,
+        address=address,
+    )
     _execute(exp, opts, events)
 
 
@@ -83,6 +105,10 @@ def run(
 def resume(
     run_id: Annotated[str, typer.Argument(help="The run to continue.")],
     runs_dir: RunsDir = None,
+    executor: Annotated[
+        str | None, typer.Option("--executor", help="local | ray (default: the one the run was started with).")
+    ] = None,
+    address: Address = None,
     events: Events = "rich",
 ) -> None:
     """Continue an interrupted or cancelled run in its own journal."""
@@ -100,6 +126,8 @@ def resume(
         kind=options.get("kind", "eval"),
         generate=options.get("generate", True),
         run_id=run_id,
+        executor=executor or options.get("executor") or "local",
+        address=address if address is not None or executor is not None else options.get("address"),
     )
     _execute(exp, opts, events)
 

@@ -67,6 +67,9 @@ class ModelSpec(Spec):
     max_lora_rank: int | None = Field(
         default=None, ge=1, le=512, description="refuse adapters of a higher rank (None: sized from the adapters)"
     )
+    replicas: int = Field(
+        default=1, ge=1, le=1024, description="--executor ray: model replicas (actors), each with its own engine"
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -38,7 +38,7 @@ from engine.events import (
 )
 from engine.judges.base import Judge, JudgeItem, Verdict, make_judge
 from engine.judges.robustness import completion_flags, flags_text
-from engine.models.base import GenRequest, GenResult, generation_groups, make_backend, preflight
+from engine.models.base import Backend, GenRequest, GenResult, generation_groups, make_backend, preflight
 from engine.plan import PlannedEpisode, config_row, plan_episodes, select, skill_row, task_row
 from engine.signals import install_stop_handlers, restore_handlers
 from engine.store import journal as jr
@@ -61,6 +61,10 @@ class RunOptions:
     # it arrives; "sequential": one config after another, every LLM judge after all generation
     # (the schedule before pipelining, kept for the bench that measures the difference)
     schedule: str = "pipelined"
+    # where local models (embedded, hf, vLLM) generate: "local" (this process) or "ray" (replica
+    # actors on the Ray cluster at `address`; None: Ray's default). API calls stay in this process.
+    executor: str = "local"
+    address: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -69,6 +73,8 @@ class RunOptions:
             "judge_ids": self.judge_ids,
             "kind": self.kind,
             "generate": self.generate,
+            "executor": self.executor,
+            "address": self.address,
         }
 
 
@@ -117,7 +123,19 @@ class Runner:
         if self.opts.generate:
             preflight(configs)
         preflight([s.model for s in judges_specs if s.model is not None])
-        self.journal = jr.RunJournal(self.opts.runs_dir, self.run_id)
+        joined_ray = self._join_executor(configs)  # an unreachable cluster or a shortfall raises here
+        try:
+            self.journal = jr.RunJournal(self.opts.runs_dir, self.run_id)
+            return self._run(configs, judges, sel, planned)
+        finally:
+            if joined_ray:
+                from engine.models.ray_pool import disconnect
+
+                disconnect()
+
+    def _run(
+        self, configs: list[ConfigSpec], judges: list[Judge], sel: Any, planned: list[PlannedEpisode]
+    ) -> RunResult:
         self.reporter: Reporter = TeeReporter(self.journal, self._outer) if self._outer is not None else self.journal
         t0 = time.time()
         previous = install_stop_handlers(self.cancel)
@@ -187,6 +205,27 @@ class Runner:
         return self.result
 
     # -- setup -------------------------------------------------------------------------------
+    def _join_executor(self, configs: list[ConfigSpec]) -> bool:
+        """With the ray executor: join the cluster and check it can hold each local generation group's
+        replicas. Returns whether this run joined (and so leaves at the end)."""
+        if self.opts.executor not in ("local", "ray"):
+            raise ValueError(f"--executor {self.opts.executor!r}: expected local or ray")
+        if self.opts.executor != "ray":
+            return False
+        from engine.models import ray_pool
+
+        ray_pool.import_ray()  # the one-line hint when Ray is missing
+        local = {c.id: c for c in configs if c.backend not in API_BACKENDS} if self.opts.generate else {}
+        groups = {" + ".join(g): local[g[0]] for g in generation_groups(local)}
+        joined = ray_pool.connect(self.opts.address)
+        try:
+            ray_pool.check_resources(groups)
+        except BaseException:
+            if joined:
+                ray_pool.disconnect()
+            raise
+        return joined
+
     def _configs(self) -> list[ConfigSpec]:
         if not self.opts.config_ids:
             return list(self.exp.configs)
@@ -423,7 +462,13 @@ class Runner:
         lead = specs[group[0]]
         label = " + ".join(group)
         self.reporter.emit(PhaseChanged(self.run_id, phase="loading", detail=f"{label}: {lead.model}"))
-        backend = make_backend(lead, {cid: specs[cid] for cid in group})
+        peers = {cid: specs[cid] for cid in group}
+        if self.opts.executor == "ray" and lead.backend not in API_BACKENDS:
+            from engine.models.ray_pool import RayPool
+
+            backend: Backend = RayPool(lead, peers, name=f"{self.run_id}:{'+'.join(group)}")
+        else:
+            backend = make_backend(lead, peers)
         eps = [p for cid in group for p in by_config[cid]]
         self.reporter.emit(PhaseChanged(self.run_id, phase="generating", detail=label, total=len(eps)))
         by_key = {p.episode_id: p for p in eps}

@@ -10,7 +10,7 @@ import sys
 import engine
 
 UI = ("textual", "plotext", "textual_plotext", "cockpit")
-ML = ("torch", "transformers", "peft", "trl", "vllm")
+ML = ("torch", "transformers", "peft", "trl", "vllm", "ray")
 
 
 def _loaded_after(code: str) -> set[str]:

@@ -117,6 +117,11 @@ class HFBackend:
         if batch:
             yield batch
 
+    def batch_keys(self, requests: Sequence[GenRequest]) -> list[list[str]]:
+        """The request keys batch by batch, as `generate` batches them: a caller that hands each
+        batch to `generate` on its own (the Ray executor's chunks) gets the same batches back."""
+        return [[r.key for r, _, _ in batch] for batch in self._batches(requests)]
+
     # -- generation -----------------------------------------------------------------------
     def generate(self, requests: Sequence[GenRequest]) -> Iterator[GenResult]:
         for batch in self._batches(requests):

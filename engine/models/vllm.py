@@ -48,6 +48,7 @@ def engine_key(spec: ModelSpec) -> tuple[Any, ...]:
         spec.gpu_memory_utilization,
         spec.enforce_eager,
         spec.tensor_parallel_size,
+        spec.replicas,  # the ray executor: a group's replicas each hold one such engine
     )
 
 

@@ -1,0 +1,247 @@
+"""Generation on a Ray cluster (`engine run --executor ray`): a Backend whose replicas are Ray actors.
+
+The runner uses a `RayPool` where it would build a local backend (embedded, hf, vLLM); API configs
+and API judges stay on the driver, which overlaps them with everything else (the pipelined run).
+
+- Each of a config's `replicas` is one actor that builds the ordinary backend inside its worker
+  (`make_backend`), so the model loads there, with the resources the config asks for: `num_gpus` =
+  vLLM's `tensor_parallel_size` (hf/embedded: one GPU when the cluster has any, unless
+  `device = "cpu"`), one CPU.
+- The requests are cut into chunks and the chunks are the tasks: an hf/embedded chunk is one batch
+  exactly as the local backend would form it (the first replica computes the partition), so greedy
+  completions are identical to a local run's; other backends get chunks of `batch_size` or more.
+  Each replica has at most two chunks in flight, and finished chunks stream back (`ray.wait`).
+- A chunk whose actor died is put back at the head of the queue, and the dead actor is replaced by
+  a fresh one; after `replicas + 3` deaths the pool gives up with the last error.
+- Only the driver writes the journal: workers return results and need no shared filesystem for it.
+  Model files, adapters and the embedded model's cache are read by path on the worker (shared
+  storage or the same paths on every node).
+- `close()` kills the actors. Ray ends a driver's actors when the driver dies, so `kill -9` of the
+  driver loses at most the chunks in flight, and `engine resume` generates what is missing.
+
+Ray is an optional extra, imported only here and only when the executor is asked for.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from engine.models.base import BackendError, GenRequest, GenResult, make_backend
+
+if TYPE_CHECKING:
+    from engine.config import ModelSpec
+
+RAY_HINT = "--executor ray needs Ray: pip install 'skill-cockpit[ray]' (or bash scripts/setup.sh)"
+IN_FLIGHT_PER_REPLICA = 2
+# passed to the workers, so they find the embedded model's cache and stay offline as the driver does
+_ENV = ("SKILL_COCKPIT_CACHE", "HF_HOME", "HF_HUB_OFFLINE", "TRANSFORMERS_VERBOSITY", "TOKENIZERS_PARALLELISM")
+
+
+def import_ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise BackendError(RAY_HINT) from None
+    return ray
+
+
+def connect(address: str | None) -> bool:
+    """Join the cluster at `address` (None: Ray's default, a local one started here if none runs);
+    returns True when this call connected (the caller disconnects with `disconnect`). An address
+    that does not answer is a BackendError at once (Ray itself would retry for minutes)."""
+    ray = import_ray()
+    if ray.is_initialized():
+        return False
+    if address and address != "auto":
+        _check_reachable(address)
+    kwargs: dict[str, Any] = {"log_to_driver": False, "logging_level": "ERROR", "configure_logging": True}
+    if not address:
+        kwargs["include_dashboard"] = False
+    try:
+        ray.init(address=address, **kwargs)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        raise BackendError(f"cannot join the Ray cluster at {address or 'a local Ray'}: {exc}") from None
+    return True
+
+
+def disconnect() -> None:
+    import_ray().shutdown()
+
+
+def _check_reachable(address: str) -> None:
+    hostport = address.removeprefix("ray://")
+    host, _, port = hostport.rpartition(":")
+    if not host or not port.isdigit():
+        raise BackendError(f"--address {address!r}: expected HOST:PORT (or ray://HOST:PORT, or auto)")
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as exc:
+        raise BackendError(f"--address {address}: no Ray cluster answers there ({exc.strerror or exc})") from None
+
+
+@dataclass(frozen=True)
+class Need:
+    """What one replica of a config asks of a node."""
+
+    num_cpus: float
+    num_gpus: float
+
+
+def replica_need(spec: ModelSpec, cluster_has_gpus: bool) -> Need:
+    if spec.backend == "vllm":
+        return Need(1.0, float(spec.tensor_parallel_size))
+    if spec.device.startswith("cuda") or (spec.device == "auto" and cluster_has_gpus):
+        return Need(1.0, 1.0)
+    return Need(1.0, 0.0)
+
+
+def _nodes() -> list[dict[str, float]]:
+    ray = import_ray()
+    return [dict(n.get("Resources", {})) for n in ray.nodes() if n.get("Alive")]
+
+
+def check_resources(groups: Mapping[str, ModelSpec]) -> None:
+    """Raise BackendError, naming the shortfall, when the cluster cannot hold a group's replicas at
+    once (groups run one after another, so each is checked on its own against the whole cluster)."""
+    nodes = _nodes()
+    has_gpus = any(n.get("GPU", 0) > 0 for n in nodes)
+    for label, spec in groups.items():
+        need = replica_need(spec, has_gpus)
+        fits = 0
+        for n in nodes:
+            per_node = math.floor(n.get("CPU", 0) / need.num_cpus) if need.num_cpus else 10**6
+            if need.num_gpus:
+                per_node = min(per_node, math.floor(n.get("GPU", 0) / need.num_gpus))
+            fits += per_node
+        if fits < spec.replicas:
+            have = "; ".join(f"{n.get('CPU', 0):g} CPU, {n.get('GPU', 0):g} GPU" for n in nodes) or "no nodes"
+            what = f"{need.num_gpus:g} GPU + {need.num_cpus:g} CPU" if need.num_gpus else f"{need.num_cpus:g} CPU"
+            why = " (tensor_parallel_size)" if spec.backend == "vllm" else ""
+            raise BackendError(
+                f"the Ray cluster lacks resources for '{label}': {spec.replicas} replica(s) x {what}{why} "
+                f"on one node each, room for {fits}; nodes: {have}"
+            )
+
+
+class Replica:
+    """One model replica: the ordinary backend, built inside a Ray worker."""
+
+    def __init__(self, spec: ModelSpec, peers: Mapping[str, ModelSpec] | None) -> None:
+        if peers:  # copies after the trip: the lead's own entry must be the lead
+            peers = {cid: spec if p == spec else p for cid, p in peers.items()}
+        self.backend = make_backend(spec, peers)
+
+    def partition(self, requests: Sequence[GenRequest]) -> list[list[str]] | None:
+        """The request keys batch by batch as the backend forms its batches (None: it does not say)."""
+        batch_keys = getattr(self.backend, "batch_keys", None)
+        return None if batch_keys is None else batch_keys(requests)
+
+    def generate(self, requests: Sequence[GenRequest]) -> list[GenResult]:
+        return list(self.backend.generate(requests))
+
+    def host(self) -> str:
+        return socket.gethostname()
+
+
+class RayPool:
+    """A Backend proxy: `spec.replicas` Replica actors serving `spec` (and its engine-sharing peers)."""
+
+    def __init__(self, spec: ModelSpec, peers: Mapping[str, ModelSpec] | None = None, name: str = "pool") -> None:
+        ray = import_ray()
+        self.spec = spec
+        self._peers = dict(peers) if peers else None
+        self._name = name
+        has_gpus = any(n.get("GPU", 0) > 0 for n in _nodes())
+        need = replica_need(spec, has_gpus)
+        env = {k: os.environ[k] for k in _ENV if k in os.environ}
+        self._cls = ray.remote(Replica)
+        self._options: dict[str, Any] = {
+            "num_cpus": need.num_cpus,
+            "num_gpus": need.num_gpus,
+            "max_restarts": 0,
+            "max_task_retries": 0,
+        }
+        if env:
+            self._options["runtime_env"] = {"env_vars": env}
+        self._started = 0
+        self.actors: list[Any] = [self._start() for _ in range(spec.replicas)]
+        self.deaths = 0
+
+    def _start(self) -> Any:
+        self._started += 1
+        return self._cls.options(name=f"{self._name}-{self._started}", **self._options).remote(self.spec, self._peers)
+
+    def _chunks(self, requests: Sequence[GenRequest]) -> list[list[GenRequest]]:
+        by_key = {r.key: r for r in requests}
+        parts = self._call(lambda a: a.partition.remote(list(requests)))
+        if parts is not None:
+            return [[by_key[k] for k in part] for part in parts]
+        size = max(self.spec.batch_size, min(256, math.ceil(len(requests) / (4 * len(self.actors)))))
+        return [list(requests[i : i + size]) for i in range(0, len(requests), size)]
+
+    def _call(self, submit: Any) -> Any:
+        """One call on the first live replica, replacing replicas that died."""
+        ray = import_ray()
+        from ray.exceptions import RayActorError
+
+        while True:
+            actor = self.actors[0]
+            try:
+                return ray.get(submit(actor))
+            except RayActorError as exc:
+                self._died(0, actor, exc)
+
+    def _died(self, idx: int, actor: Any, exc: BaseException) -> None:
+        if self.actors[idx] is not actor:  # replaced already (it had two chunks in flight)
+            return
+        if "creation task" in str(exc):  # the backend could not be built there: no replica will do better
+            lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+            raise BackendError(f"{self._name}: a model replica could not start: {lines[-1]}") from None
+        self.deaths += 1
+        try:  # unavailable rather than dead: make sure it is gone
+            import_ray().kill(actor, no_restart=True)
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+        if self.deaths > len(self.actors) + 3:
+            raise BackendError(f"{self._name}: {self.deaths} model replicas died; the last: {exc}") from None
+        self.actors[idx] = self._start()
+
+    def generate(self, requests: Sequence[GenRequest]) -> Iterator[GenResult]:
+        if not requests:
+            return
+        ray = import_ray()
+        from ray.exceptions import RayActorError
+
+        pending = deque(self._chunks(requests))
+        in_flight: dict[Any, tuple[int, Any, list[GenRequest]]] = {}
+        load = [0] * len(self.actors)
+        while pending or in_flight:  # a stop (close) leaves chunks in flight: close() kills their actors
+            for idx in range(len(self.actors)):
+                while pending and load[idx] < IN_FLIGHT_PER_REPLICA:
+                    chunk = pending.popleft()
+                    actor = self.actors[idx]
+                    in_flight[actor.generate.remote(chunk)] = (idx, actor, chunk)
+                    load[idx] += 1
+            ready, _ = ray.wait(list(in_flight), num_returns=1, timeout=1.0)
+            for ref in ready:
+                idx, actor, chunk = in_flight.pop(ref)
+                load[idx] -= 1
+                try:
+                    results: list[GenResult] = ray.get(ref)
+                except RayActorError as exc:
+                    self._died(idx, actor, exc)
+                    pending.appendleft(chunk)
+                    continue
+                yield from results
+
+    def close(self) -> None:
+        ray = import_ray()
+        for actor in self.actors:
+            ray.kill(actor)
+        self.actors = []

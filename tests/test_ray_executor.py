@@ -1,0 +1,220 @@
+"""`engine run --executor ray` on a local Ray cluster (one per module: 2 CPUs), with the real SmolLM2.
+
+The ray executor and the local one give the same episode ids and greedy completions; a replica
+killed mid-run is replaced and its chunk retried (no episode lost or doubled); kill -9 of the driver,
+then `engine resume`, gives exact counts. Bad input fails before any journal exists: no Ray, an
+address nobody answers at, a cluster too small for the replicas a config asks for.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine.config import load_experiment
+from engine.models.base import BackendError
+from engine.runner import Runner, RunOptions
+from engine.runs import run_status
+from engine.store import journal as jr
+from tests.conftest import MINI, engine_cmd
+
+
+def _experiment(tmp: Path, replicas: int = 2, batch_size: int = 2) -> Path:
+    text = f"""
+name = "rayx"
+seed = 0
+[holdout]
+skills = "{MINI / "skills.jsonl"}"
+tasks = "{MINI / "tasks.jsonl"}"
+
+[[configs]]
+id = "smol"
+backend = "embedded"
+model = "smollm2-135m-instruct"
+batch_size = {batch_size}
+replicas = {replicas}
+[configs.sampling]
+max_tokens = 8
+
+[[judges]]
+id = "extractor"
+kind = "answer_line"
+"""
+    p = tmp / f"rayx-{replicas}.toml"
+    p.write_text(text)
+    return p
+
+
+LIMIT = 4  # tasks: 8 episodes, 4 chunks of 2
+N = 2 * LIMIT
+
+
+def _episodes(runs: Path) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for d in jr.run_dirs(runs):
+        out += list(jr.iter_records(d / "episodes.jsonl"))
+    return out
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Any:
+    """One local Ray instance for the module; its GCS address lets subprocess drivers join it."""
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+    yield ray
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def local_completions(tmp_path_factory: pytest.TempPathFactory, cluster: Any) -> dict[str, tuple[str, str]]:
+    """The local executor's episodes on the same experiment: id -> (completion, finish reason).
+
+    One torch thread, as in a Ray worker (Ray sets OMP_NUM_THREADS=1 for a 1-CPU actor): the same
+    arithmetic on both sides, and no oversubscription of the 2 cores beside the idle cluster."""
+    tmp = tmp_path_factory.mktemp("local")
+    runs = tmp / "runs"
+    cmd = engine_cmd("run", str(_experiment(tmp)), "--runs-dir", str(runs), "--limit", str(LIMIT), "--events", "none")
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert res.returncode == 0, res.stderr[-2000:]
+    eps = _episodes(runs)
+    assert len(eps) == N
+    return {e["episode_id"]: (e["completion"], e["finish_reason"]) for e in eps}
+
+
+@pytest.mark.slow
+@pytest.mark.ray
+def test_ray_executor_matches_local_and_survives_a_killed_replica(
+    tmp_path: Path, cluster: Any, local_completions: dict[str, tuple[str, str]]
+) -> None:
+    ray = cluster
+    runs = tmp_path / "runs"
+    run_id = "rayx-kill"
+    killed: list[tuple[str, int]] = []
+
+    def kill_one_replica() -> None:  # once episodes arrive, kill a replica that is working
+        deadline = time.time() + 300
+        while time.time() < deadline and not killed:
+            n = len(_episodes(runs))
+            if n >= 2:
+                names = sorted(a["name"] for a in ray.util.list_named_actors(all_namespaces=True))
+                mine = [name for name in names if name.startswith(run_id)]
+                if mine:
+                    ray.kill(ray.get_actor(mine[0]))
+                    killed.append((mine[0], n))
+                    return
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=kill_one_replica, daemon=True)
+    watcher.start()
+    opts = RunOptions(runs_dir=runs, ingest=False, limit=LIMIT, executor="ray", run_id=run_id)
+    res = Runner(load_experiment(_experiment(tmp_path)), opts).run()
+    watcher.join(5)
+    assert killed and killed[0][1] < N, f"no replica was killed mid-run: {killed}"
+    assert res.status == "finished" and res.errors == 0, res
+    eps = _episodes(runs)
+    ids = [e["episode_id"] for e in eps]
+    assert len(ids) == N and len(set(ids)) == N, "an episode was lost or generated twice"
+    # identical to the local executor: the same ids, the same greedy completions
+    assert {e["episode_id"]: (e["completion"], e["finish_reason"]) for e in eps} == local_completions
+    assert sum(bool(c) for c, _ in local_completions.values()) >= N - 1
+    # the replicas are gone once the run is over
+    assert not [a for a in ray.util.list_named_actors(all_namespaces=True) if a["name"].startswith(run_id)]
+
+
+@pytest.mark.slow
+@pytest.mark.ray
+def test_ray_driver_kill9_then_resume_gives_exact_counts(
+    tmp_path: Path, cluster: Any, local_completions: dict[str, tuple[str, str]]
+) -> None:
+    address = cluster.get_runtime_context().gcs_address
+    runs = tmp_path / "runs"
+    exp = _experiment(tmp_path, replicas=1)
+    run_id = "rayx-driver"
+    cmd = engine_cmd(
+        "run",
+        str(exp),
+        "--runs-dir",
+        str(runs),
+        "--run-id",
+        run_id,
+        "--limit",
+        str(LIMIT),
+        "--executor",
+        "ray",
+        "--address",
+        address,
+    )
+    p = subprocess.Popen([*cmd, "--events", "none"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 300
+    while time.time() < deadline and p.poll() is None and len(_episodes(runs)) < 2:
+        time.sleep(0.05)
+    assert p.poll() is None, f"the run ended before the kill point: {p.stderr.read() if p.stderr else ''}"
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    before = len(_episodes(runs))
+    assert 2 <= before < N
+    res = subprocess.run(
+        engine_cmd("resume", run_id, "--runs-dir", str(runs), "--events", "none"),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert run_status(runs / run_id).status == "finished"
+    eps = _episodes(runs)
+    assert len(eps) == N and len({e["episode_id"] for e in eps}) == N, "an episode was generated twice"
+    assert {e["episode_id"]: (e["completion"], e["finish_reason"]) for e in eps} == local_completions
+
+
+@pytest.mark.ray
+def test_ray_cluster_too_small_fails_before_the_journal(tmp_path: Path, cluster: Any) -> None:
+    runs = tmp_path / "runs"
+    opts = RunOptions(runs_dir=runs, ingest=False, limit=LIMIT, executor="ray")
+    with pytest.raises(BackendError, match=r"lacks resources for 'smol': 3 replica\(s\) x 1 CPU.*room for 2"):
+        Runner(load_experiment(_experiment(tmp_path, replicas=3)), opts).run()
+    assert jr.run_dirs(runs) == [] and not runs.exists()
+
+
+def test_ray_missing_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    argv = ["engine", "run", str(_experiment(tmp_path)), "--runs-dir", str(runs), "--executor", "ray"]
+    code = f"import sys; sys.modules['ray'] = None; sys.argv = {argv!r}; from engine.cli import main; main()"
+    env = {**os.environ, "COLUMNS": "300"}
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert res.returncode == 2, res.stderr
+    assert res.stderr.strip().splitlines() == [
+        "error: --executor ray needs Ray: pip install 'skill-cockpit[ray]' (or bash scripts/setup.sh)"
+    ]
+    assert not runs.exists()
+
+
+def test_ray_unreachable_address_fails_before_the_journal(tmp_path: Path) -> None:
+    pytest.importorskip("ray")
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    runs = tmp_path / "runs"
+    cmd = engine_cmd(
+        "run",
+        str(_experiment(tmp_path)),
+        "--runs-dir",
+        str(runs),
+        "--executor",
+        "ray",
+        "--address",
+        f"127.0.0.1:{port}",
+    )
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "300"})
+    assert res.returncode == 2, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"--address 127.0.0.1:{port}: no Ray cluster answers there" in lines[0], lines
+    assert not runs.exists()
