@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -20,6 +21,18 @@ class Adjudication:
     episode_id: str
     verdict: str
     note: str
+
+
+def store_adjudication(app: Any, a: Adjudication) -> str | None:
+    """Record `a` in the store and the human journal (from a worker thread); the error, or None."""
+    from engine.store import human
+
+    try:
+        with app.service.cursor() as cur:
+            human.adjudicate(cur, app.runs_dir, a.episode_id, a.verdict, a.note)
+    except Exception as exc:  # noqa: BLE001 - shown to the person, who can adjudicate again
+        return f"{type(exc).__name__}: {exc}"
+    return None
 
 
 class AdjudicateScreen(ModalScreen[Adjudication | None]):

@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from cockpit import safe
-from cockpit.screens.adjudicate import AdjudicateScreen, Adjudication
+from cockpit.screens.adjudicate import AdjudicateScreen, Adjudication, store_adjudication
 from cockpit.screens.base import cockpit_of
 from cockpit.widgets.keybar import KeyBar
 from cockpit.widgets.table import SafeTable, fmt, verdict
@@ -210,15 +210,7 @@ class AuditScreen(Screen[None]):
 
     @work(thread=True, group="adjudicate", exit_on_error=False)
     def _write(self, a: Adjudication) -> None:
-        from engine.store import human
-
-        app: Any = self.app
-        try:
-            with app.service.cursor() as cur:
-                human.adjudicate(cur, app.runs_dir, a.episode_id, a.verdict, a.note)
-            self.post_message(AuditAdjudicated(a.episode_id, a.verdict, a.note))
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(AuditAdjudicated(a.episode_id, a.verdict, a.note, f"{type(exc).__name__}: {exc}"))
+        self.post_message(AuditAdjudicated(a.episode_id, a.verdict, a.note, store_adjudication(self.app, a)))
 
     def on_audit_adjudicated(self, msg: AuditAdjudicated) -> None:
         from dataclasses import replace
