@@ -47,6 +47,15 @@ def guard(fn: Any) -> Any:
             fail(str(exc))
         except (FileNotFoundError, ValueError) as exc:
             fail(str(exc))
+        except Exception as exc:
+            from engine.events import journaled_failure
+
+            journaled = journaled_failure(exc)
+            if journaled is None:
+                raise
+            run_id, journal = journaled
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            fail(f"run {run_id} failed: {type(exc).__name__}: {first} (the traceback is in {journal})", code=1)
 
     return wrapper
 

@@ -194,3 +194,18 @@ class TeeReporter:
     def emit(self, event: Event) -> None:
         for r in self.reporters:
             r.emit(event)
+
+
+_JOURNALED = "_skill_cockpit_journaled_failure"
+
+
+def mark_journaled(exc: BaseException, run_id: str, journal: str) -> None:
+    """Mark an exception whose run already journaled it as RunFailed (traceback in `detail`): the CLI
+    then prints one line naming the run and its journal instead of the traceback."""
+    setattr(exc, _JOURNALED, (run_id, journal))
+
+
+def journaled_failure(exc: BaseException) -> tuple[str, str] | None:
+    """(run id, journal path) when `exc` was journaled by its run as RunFailed, else None."""
+    found = getattr(exc, _JOURNALED, None)
+    return found if isinstance(found, tuple) else None

@@ -35,6 +35,7 @@ from engine.events import (
     RunStarted,
     TeeReporter,
     TelemetrySampled,
+    mark_journaled,
 )
 from engine.judges.base import Judge, JudgeItem, Verdict, make_judge
 from engine.judges.robustness import completion_flags, flags_text
@@ -194,6 +195,7 @@ class Runner:
             self.result.error = f"{type(exc).__name__}: {exc}"
             self.reporter.emit(RunFailed(self.run_id, error=self.result.error, detail=traceback.format_exc()[-4000:]))
             self.result.status = "failed"
+            mark_journaled(exc, self.run_id, str(self.run_dir / "events.jsonl"))
             raise
         finally:
             if sampler is not None:

@@ -41,6 +41,7 @@ from engine.events import (
     RunStarted,
     TelemetrySampled,
     TrainStepLogged,
+    mark_journaled,
 )
 from engine.host import pid_alive
 from engine.runs import run_status
@@ -209,6 +210,7 @@ class TrainRun:
             result.status = "failed"
             result.error = f"{type(exc).__name__}: {exc}"
             sink.emit(RunFailed(self.run_id, error=result.error, detail=traceback.format_exc()[-4000:]))
+            mark_journaled(exc, self.run_id, str(self.run_dir / "events.jsonl"))
             raise
         finally:
             if sampler is not None:
