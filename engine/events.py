@@ -59,6 +59,7 @@ class EpisodeFinished(Event):
     cost_usd: float
     error: str | None = None
     latency_kind: str | None = None  # request | batch (see engine.models.base.GenResult)
+    worker: str = ""  # "" here; under --executor ray the replica that generated it ("<pool>-<n>@<host>")
 
 
 @dataclass(frozen=True)

@@ -555,6 +555,7 @@ class Runner:
                 cost_usd=cost,
                 error=r.error,
                 latency_kind=r.latency_kind,
+                worker=r.worker,
             )
         )
 

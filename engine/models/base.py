@@ -46,6 +46,7 @@ class GenResult:
     # what latency_s measures: "request" (this request, submission to its last token or reply),
     # "batch" (the whole batch it ran in, the same for every request of the batch), None: not said
     latency_kind: LatencyKind | None = None
+    worker: str = ""  # who generated it, when not this process: a Ray replica, "<pool>-<n>@<host>"
 
     @property
     def ok(self) -> bool:
