@@ -17,15 +17,23 @@ from typing import TYPE_CHECKING, Any
 from engine.store import journal as jr
 
 if TYPE_CHECKING:  # the analysis loads in the worker, not at start-up
-    from engine.analysis.report import TrajectoryPoint
+    from engine.analysis.agreement import Agreement, AgreementSummary
+    from engine.analysis.artifacts import FormatGap, FormatShare
+    from engine.analysis.delta import Comparison, Delta
+    from engine.analysis.eligibility import PathEligibility
+    from engine.analysis.human import CorrectedDelta, HumanBasis, JudgeAccuracy
+    from engine.analysis.inputs import ConfigInfo
+    from engine.analysis.paths import JudgePath
+    from engine.analysis.report import Report, TrajectoryPoint
 
 N_BOOT = 1000
 
 
 @dataclass(eq=False)  # compared by identity: the Report inside holds numpy arrays
 class ReportView:
-    data: dict[str, Any]
-    report: Any = None  # engine.analysis.Report (for guarded comparisons)
+    """The engine's typed `Report` and the lookups the panels need (no dicts, no string keys)."""
+
+    report: Report
     seconds: float = 0.0
     version: int = 0
     error: str | None = None
@@ -35,69 +43,76 @@ class ReportView:
     # -- lookups -------------------------------------------------------------------------------
     @property
     def headline(self) -> str | None:
-        return self.data.get("headline")
+        return self.report.headline
 
     @property
     def headline_reason(self) -> str:
-        return str(self.data.get("headline_reason") or "")
+        return self.report.headline_reason
+
+    def eligibility(self, path: str | None) -> PathEligibility | None:
+        return None if path is None else self.report.path_eligibility(path)
 
     def eligible(self, path: str | None) -> bool:
-        p = self.path(path)
-        return bool(p and p.get("eligible", True))
+        """May `path` carry the headline? (a path the engine did not assess may not)"""
+        e = self.eligibility(path)
+        return e is not None and e.eligible
 
-    def judges_vs_human(self) -> dict[str, Any]:
-        return dict(self.data.get("judges_vs_human") or {})
+    def judge_accuracy(self) -> list[JudgeAccuracy]:
+        return list(self.report.judge_accuracy)
 
     @property
-    def paths(self) -> list[dict[str, Any]]:
-        return list(self.data.get("paths", []))
+    def human_basis(self) -> HumanBasis | None:
+        return self.report.human_basis
+
+    def corrected_deltas(self) -> list[CorrectedDelta]:
+        return list(self.report.corrected)
+
+    @property
+    def paths(self) -> list[JudgePath]:
+        return list(self.report.paths)
 
     @property
     def path_names(self) -> list[str]:
-        return [p["name"] for p in self.paths]
+        return [p.name for p in self.report.paths]
 
     @property
-    def configs(self) -> list[dict[str, Any]]:
-        return list(self.data.get("configs", []))
+    def configs(self) -> list[ConfigInfo]:
+        return list(self.report.configs)
 
     @property
     def warnings(self) -> list[str]:
-        return list(self.data.get("warnings", []))
+        return list(self.report.warnings)
 
-    def path(self, name: str | None) -> dict[str, Any] | None:
-        for p in self.paths:
-            if p["name"] == name:
-                return p
-        return None
+    def path(self, name: str | None) -> JudgePath | None:
+        return next((p for p in self.report.paths if p.name == name), None)
 
-    def deltas(self, path: str | None) -> list[dict[str, Any]]:
-        return [d for d in self.data.get("deltas", []) if d.get("path") == path]
+    def deltas(self, path: str | None) -> list[Delta]:
+        return [d for d in self.report.deltas if d.path == path]
 
-    def lifts(self, path: str | None) -> list[dict[str, Any]]:
-        return [c for c in self.data.get("lifts", []) if c.get("path") == path]
+    def lifts(self, path: str | None) -> list[Comparison]:
+        return [c for c in self.report.lifts if c.path == path]
 
-    def agreement(self, config: str | None = None) -> list[dict[str, Any]]:
-        rows = self.data.get("agreement", [])
-        return [a for a in rows if config is None or a.get("config") == config]
+    def agreement(self, config: str | None = None) -> list[Agreement]:
+        return [a for a in self.report.agreement if config is None or a.config == config]
 
     def agreement_configs(self) -> list[str]:
-        return list(dict.fromkeys(a["config"] for a in self.data.get("agreement", [])))
+        return list(dict.fromkeys(a.config for a in self.report.agreement))
 
     def judge_pairs(self) -> list[tuple[str, str]]:
-        return list(dict.fromkeys((a["judge_a"], a["judge_b"]) for a in self.data.get("agreement", [])))
+        return list(dict.fromkeys((a.judge_a, a.judge_b) for a in self.report.agreement))
 
-    def agreement_summary(self) -> list[dict[str, Any]]:
-        return list(self.data.get("agreement_summary", []))
+    def agreement_summary(self) -> list[AgreementSummary]:
+        return list(self.report.agreement_summary)
 
-    def format_shares(self) -> list[dict[str, Any]]:
-        return list((self.data.get("format") or {}).get("answer_line", []))
+    def format_shares(self) -> list[FormatShare]:
+        return list(self.report.format)
 
-    def format_gaps(self) -> list[dict[str, Any]]:
-        return list((self.data.get("format") or {}).get("extractor_vs_llm", []))
+    def format_gaps(self) -> list[FormatGap]:
+        return list(self.report.format_gaps)
 
     def trajectory(self, path: str | None) -> list[TrajectoryPoint]:
         """Δ by model size on `path`: base and SFT series, the frontier as a reference (the engine's)."""
-        return [] if self.report is None else list(self.report.trajectory_on(path))
+        return list(self.report.trajectory_on(path))
 
     def path_warnings(self, path: str | None) -> list[str]:
         """Warnings about `path` (partial coverage, missing judges) and the general ones."""
@@ -111,7 +126,7 @@ class ReportView:
 
     def mixed_path_check(self, sft: str, base: str, path_sft: str, path_base: str) -> str | None:
         """None when the two paths route tasks to the same judges; else the engine's refusal."""
-        if self.report is None or path_sft == path_base:
+        if path_sft == path_base:
             return None
         from engine.analysis import PathMismatchError
 
@@ -140,7 +155,7 @@ def experiment_paths(runs_dir: Path) -> tuple[list[Any], str | None]:
     return list(specs.values()), headline
 
 
-def analyse(cur: Any, runs_dir: Path, *, n_boot: int = N_BOOT, headline: str | None = None) -> Any:
+def analyse(cur: Any, runs_dir: Path, *, n_boot: int = N_BOOT, headline: str | None = None) -> Report:
     """`build_report` on the paths the runs' experiments declare (derived when none does).
 
     `headline`: a path to lead with instead of the declared headline (ignored when it is not a path).
@@ -167,7 +182,6 @@ def compute(cur: Any, runs_dir: Path, *, version: int = 0, n_boot: int = N_BOOT)
         r[0] for r in cur.execute("SELECT DISTINCT episode_id FROM judgments WHERE judge_id = 'human'").fetchall()
     )
     return ReportView(
-        data=rep.to_dict(),
         report=rep,
         seconds=time.perf_counter() - t0,
         version=version,

@@ -4,6 +4,8 @@ Redrawn from the latest report, which the app recomputes in a worker whenever th
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -18,6 +20,9 @@ from cockpit.widgets.panels import Notes
 from cockpit.widgets.picker import Picker
 from cockpit.widgets.plots import DeltaBars, TrajectoryPlot
 from cockpit.widgets.table import NOT_FINDING, SafeTable, ci, fmt, greyed, marked
+
+if TYPE_CHECKING:
+    from engine.analysis.delta import Comparison
 
 SAME = "__same__"
 DELTA_COLS = (
@@ -117,23 +122,22 @@ class DeltaScreen(CockpitScreen):
             info.append_text(
                 safe.join(
                     ("path ", "bold"),
-                    (p["name"], "bold cyan"),
+                    (p.name, "bold cyan"),
                     ": answer_line tasks → ",
-                    (p.get("answer_line") or "–", "cyan"),
+                    (p.answer_line or "–", "cyan"),
                     ", llm tasks → ",
-                    (p.get("llm") or "–", "cyan"),
+                    (p.llm or "–", "cyan"),
                 )
             )
-            if p.get("partial"):
+            if p.partial:
                 info.append("  PARTIAL: covers one scoring family only", style="yellow")
-            info.append(f"   ({p.get('source', '')}{ms(self, view.seconds)})", style="dim")
-            if not p.get("eligible", True):
+            info.append(f"   ({p.source}{ms(self, view.seconds)})", style="dim")
+            if not view.eligible(p.name):
+                e = view.eligibility(p.name)
+                reasons = list(e.reasons) if e is not None else ["not assessed"]
                 info.append("\n")
                 info.append_text(
-                    safe.text(
-                        f"{NOT_FINDING} not eligible as the headline: " + "; ".join(p.get("ineligible_reasons") or []),
-                        "yellow",
-                    )
+                    safe.text(f"{NOT_FINDING} not eligible as the headline: " + "; ".join(reasons), "yellow")
                 )
         else:
             info.append("no judge path: Δ needs judgments in both conditions", style="dim")
@@ -144,7 +148,7 @@ class DeltaScreen(CockpitScreen):
         deltas = view.deltas(self.path)
         with self.app.batch_update():
             self.query_one(DeltaBars).set_data(
-                [(d["config"], d["delta"], d["ci_low"], d["ci_high"]) for d in deltas],
+                [(d.config, d.delta, d.ci_low, d.ci_high) for d in deltas],
                 title=f"procedural Δ on {safe.clean(self.path or '–', one_line=True)} (bars) with 95% CI",
             )
             traj = view.trajectory(self.path)
@@ -158,64 +162,63 @@ class DeltaScreen(CockpitScreen):
                 DELTA_COLS,
                 [
                     (
-                        d["config"],
+                        d.config,
                         greyed(
-                            d.get("finding", True),
+                            d.finding,
                             [
-                                d["config"],
-                                fmt(d["n_tasks"]),
-                                fmt(d["pass_no_skill"]),
-                                fmt(d["pass_curated"]),
-                                marked(fmt(d["delta"], signed=True), d.get("finding", True)),
-                                ci(d["ci_low"], d["ci_high"]),
-                                fmt(d["mcnemar_p"], 4),
-                                fmt(d["discordant_no_skill_only"]),
-                                fmt(d["discordant_curated_only"]),
-                                fmt(d["errors"]),
-                                fmt(d["tasks_dropped"]),
+                                d.config,
+                                fmt(d.n_tasks),
+                                fmt(d.pass_no_skill),
+                                fmt(d.pass_curated),
+                                marked(fmt(d.delta, signed=True), d.finding),
+                                ci(d.ci_low, d.ci_high),
+                                fmt(d.mcnemar_p, 4),
+                                fmt(d.discordant_no_skill_only),
+                                fmt(d.discordant_curated_only),
+                                fmt(d.errors),
+                                fmt(d.tasks_dropped),
                             ],
                         ),
                     )
                     for d in deltas
                 ],
             )
-            sizes = {c["label"]: c.get("size_b") for c in view.configs}
+            sizes = {c.label: c.size_b for c in view.configs}
             self.query_one("#lift-table", SafeTable).fill(LIFT_COLS, self._lift_rows(view, sizes))
             self.query_one("#delta-warnings", Notes).lines = tuple(self._warnings(view))
         self.loaded()
 
     def _lift_rows(self, view: ReportView, sizes: dict[str, float | None]) -> list[tuple[str, list[object]]]:
         rows: list[tuple[str, list[object]]] = []
-        for c in sorted(view.lifts(self.path), key=lambda c: (sizes.get(c["config"]) or 0.0, c["config"])):
-            size = sizes.get(c["config"])
+        for c in sorted(view.lifts(self.path), key=lambda c: (sizes.get(c.a) or 0.0, c.a)):
+            size = sizes.get(c.a)  # c.a: the SFT config, c.b: its base; c.diff: the lift
             mixed = self.base_path != SAME and self.base_path != self.path
-            finding = bool(c.get("finding", True))
             rows.append(
                 (
-                    f"{c['config']}|{c['base']}",
+                    f"{c.a}|{c.b}",
                     greyed(
-                        finding,
+                        c.finding,
                         [
-                            c["config"],
-                            c["base"],
+                            c.a,
+                            c.b,
                             f"{size:g}B" if size is not None else "–",
-                            fmt(c["delta_base"], signed=True),
-                            fmt(c["delta_sft"], signed=True),
+                            fmt(c.delta_b, signed=True),
+                            fmt(c.delta_a, signed=True),
                             Text("refused", style="red", justify="right")
                             if mixed and self._refusal(view, c)
-                            else marked(fmt(c["lift"], signed=True), finding),
-                            ci(c["ci_low"], c["ci_high"]),
-                            fmt(c["n_tasks"]),
+                            else marked(fmt(c.diff, signed=True), c.finding),
+                            ci(c.ci_low, c.ci_high),
+                            fmt(c.n_tasks),
                         ],
                     ),
                 )
             )
         return rows
 
-    def _refusal(self, view: ReportView, c: dict[str, object]) -> str | None:
+    def _refusal(self, view: ReportView, c: Comparison) -> str | None:
         if self.path is None:
             return None
-        return view.mixed_path_check(str(c["config"]), str(c["base"]), self.path, self.base_path)
+        return view.mixed_path_check(c.a, c.b, self.path, self.base_path)
 
     def _warnings(self, view: ReportView) -> list[str]:
         out = []
@@ -230,8 +233,8 @@ class DeltaScreen(CockpitScreen):
                 )
         from engine.analysis.eligibility import WHY, caveat_parts
 
-        caveats = [d.get("caveat") for d in view.deltas(self.path) if not d.get("finding", True)]
-        caveats += [c.get("caveat") for c in view.lifts(self.path) if not c.get("finding", True)]
+        caveats = [d.caveat for d in view.deltas(self.path) if not d.finding]
+        caveats += [c.caveat for c in view.lifts(self.path) if not c.finding]
         parts = caveat_parts(caveats)
         if parts:
             out.append(f"{NOT_FINDING} not a finding, shown greyed ({WHY} by construction): " + "; ".join(parts))

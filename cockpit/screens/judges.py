@@ -5,7 +5,7 @@ recall, accuracy with Wilson CIs, and Δ corrected for its measured errors); the
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -21,6 +21,10 @@ from cockpit.screens.disagreements import DisagreementsScreen
 from cockpit.widgets.panels import Notes
 from cockpit.widgets.picker import Picker
 from cockpit.widgets.table import SafeTable, ci, fmt
+
+if TYPE_CHECKING:
+    from engine.analysis.agreement import Agreement
+    from engine.analysis.human import Rate
 
 AGREE_COLS = (
     "config",
@@ -71,13 +75,14 @@ GAP_COLS = (
 TAB_FOCUS = {"tab-agreement": "#judges-table", "tab-format": "#format-table", "tab-human": "#human-table"}
 
 
-def rate(r: dict[str, Any] | None) -> Text:
+HUMAN_SOURCES = {"audit": "the audit sample", "all": "all human verdicts (not a drawn sample)"}
+
+
+def rate(r: Rate | None) -> Text:
     """A proportion with its Wilson CI and counts: `80% [49, 94] 8/10`."""
-    if not r or r.get("value") is None:
+    if r is None or r.value is None or r.low is None or r.high is None:
         return Text("–", style="dim", justify="right")
-    return Text(
-        f"{r['value'] * 100:.0f}% [{r['low'] * 100:.0f}, {r['high'] * 100:.0f}] {r['k']}/{r['n']}", justify="right"
-    )
+    return Text(f"{r.value * 100:.0f}% [{r.low * 100:.0f}, {r.high * 100:.0f}] {r.k}/{r.n}", justify="right")
 
 
 class JudgesScreen(CockpitScreen):
@@ -143,17 +148,17 @@ class JudgesScreen(CockpitScreen):
             SUMMARY_COLS,
             [
                 (
-                    f"{s['judge_a']}|{s['judge_b']}",
+                    f"{s.judge_a}|{s.judge_b}",
                     [
-                        s["judge_a"],
-                        s["judge_b"],
-                        fmt(s["configs"]),
-                        fmt(s["n"]),
-                        fmt(s["kappa_pooled"]),
-                        fmt(s["kappa_min"]),
-                        fmt(s["pct_agreement_min"], 3, pct=True),
-                        fmt(s["max_abs_delta_shift"]),
-                        safe.cell(", ".join(s.get("direction_flips") or []) or "–", limit=40),
+                        s.judge_a,
+                        s.judge_b,
+                        fmt(s.configs),
+                        fmt(s.n),
+                        fmt(s.kappa_pooled),
+                        fmt(s.kappa_min),
+                        fmt(s.pct_agreement_min, 3, pct=True),
+                        fmt(s.max_abs_delta_shift),
+                        safe.cell(", ".join(s.direction_flips) or "–", limit=40),
                     ],
                 )
                 for s in view.agreement_summary()
@@ -164,43 +169,43 @@ class JudgesScreen(CockpitScreen):
             FORMAT_COLS,
             [
                 (
-                    f"{f['config']}|{f['condition']}",
+                    f"{f.config}|{f.condition}",
                     [
-                        f["config"],
-                        f["condition"],
-                        fmt(f["n"]),
-                        fmt(f["answer_line"]),
-                        fmt(f["share"], 3, pct=True),
-                        fmt(f["generation_errors"]),
-                        Text(str(f.get("flagged") or 0), style="bold red" if f.get("flagged") else "", justify="right"),
+                        f.config,
+                        f.condition,
+                        fmt(f.n),
+                        fmt(f.answer_line),
+                        fmt(f.share, 3, pct=True),
+                        fmt(f.generation_errors),
+                        Text(str(f.flagged), style="bold red" if f.flagged else "", justify="right"),
                     ],
                 )
                 for f in view.format_shares()
-                if self.config in (None, f["config"])
+                if self.config in (None, f.config)
             ],
         )
         self.query_one("#gap-table", SafeTable).fill(
             GAP_COLS,
             [
                 (
-                    f"{g['config']}|{g['extractor']}|{g['llm']}",
+                    f"{g.config}|{g.extractor}|{g.llm}",
                     [
-                        g["config"],
-                        g["extractor"],
-                        g["llm"],
-                        fmt(g["extractor_no_skill"]),
-                        fmt(g["extractor_curated"]),
-                        fmt(g["llm_no_skill"]),
-                        fmt(g["llm_curated"]),
-                        fmt(g["gap_no_skill"], signed=True),
-                        fmt(g["gap_curated"], signed=True),
-                        fmt(g["gap_diff"], signed=True),
-                        fmt(g["delta_extractor"], signed=True),
-                        fmt(g["delta_llm"], signed=True),
+                        g.config,
+                        g.extractor,
+                        g.llm,
+                        fmt(g.extractor_no_skill),
+                        fmt(g.extractor_curated),
+                        fmt(g.llm_no_skill),
+                        fmt(g.llm_curated),
+                        fmt(g.gap_no_skill, signed=True),
+                        fmt(g.gap_curated, signed=True),
+                        fmt(g.gap_diff, signed=True),
+                        fmt(g.delta_extractor, signed=True),
+                        fmt(g.delta_llm, signed=True),
                     ],
                 )
                 for g in view.format_gaps()
-                if self.config in (None, g["config"], "*")
+                if self.config in (None, g.config, "*")
             ],
         )
         self._render_human(view)
@@ -218,12 +223,9 @@ class JudgesScreen(CockpitScreen):
         self.loaded()
 
     def _render_human(self, view: ReportView) -> None:
-        data = view.judges_vs_human()
-        basis = data.get("basis") or {}
-        judges = data.get("judges") or []
-        source = {"audit": "the audit sample", "all": "all human verdicts (not a drawn sample)"}.get(
-            str(basis.get("source"))
-        )
+        basis = view.human_basis
+        judges = view.judge_accuracy()
+        source = None if basis is None else HUMAN_SOURCES.get(basis.source)
         status = self.query_one("#human-status", Static)
         if source is None:
             status.update(
@@ -237,8 +239,8 @@ class JudgesScreen(CockpitScreen):
                 safe.join(
                     ("judges against ", "bold"),
                     (source, "bold cyan"),
-                    f"   {basis.get('used', 0)} episodes used of {basis.get('adjudicated', 0)} adjudicated"
-                    f" · {basis.get('sampled', 0)} in audit samples",
+                    f"   {basis.used if basis else 0} episodes used of {basis.adjudicated if basis else 0} adjudicated"
+                    f" · {basis.sampled if basis else 0} in audit samples",
                     ("   a: walk the audit sample · Wilson 95% CI · pass is positive", "dim"),
                 )
             )
@@ -246,15 +248,15 @@ class JudgesScreen(CockpitScreen):
             HUMAN_COLS,
             [
                 (
-                    str(a["judge"]),
+                    a.judge,
                     [
-                        a["judge"],
-                        fmt(a["n"]),
-                        rate(a["precision"]),
-                        rate(a["recall"]),
-                        rate(a["specificity"]),
-                        rate(a["accuracy"]),
-                        fmt(a["errors"]),
+                        a.judge,
+                        fmt(a.n),
+                        rate(a.precision),
+                        rate(a.recall),
+                        rate(a.specificity),
+                        rate(a.accuracy),
+                        fmt(a.errors),
                     ],
                 )
                 for a in judges
@@ -264,24 +266,22 @@ class JudgesScreen(CockpitScreen):
             CORRECTED_COLS,
             [
                 (
-                    f"{c['config']}|{c['path']}",
+                    f"{c.config}|{c.path}",
                     [
-                        c["config"],
-                        c["path"],
-                        fmt(c["delta"], signed=True),
-                        fmt(c["corrected"], signed=True),
-                        fmt(c["shift"], signed=True),
+                        c.config,
+                        c.path,
+                        fmt(c.delta, signed=True),
+                        fmt(c.corrected, signed=True),
+                        fmt(c.shift, signed=True),
                         safe.cell(
-                            ", ".join(
-                                f"{j} {'–' if y is None else f'{y:.2f}'}" for j, y in (c.get("youden") or {}).items()
-                            ),
+                            ", ".join(f"{j} {'–' if y is None else f'{y:.2f}'}" for j, y in c.youden.items()),
                             limit=40,
                         ),
-                        safe.cell(c.get("note") or "", "dim", limit=60),
+                        safe.cell(c.note or "", "dim", limit=60),
                     ],
                 )
-                for c in data.get("corrected_deltas") or []
-                if self.config in (None, c["config"])
+                for c in view.corrected_deltas()
+                if self.config in (None, c.config)
             ],
         )
 
@@ -291,30 +291,30 @@ class JudgesScreen(CockpitScreen):
         self.app.push_screen(AuditScreen())
 
     @staticmethod
-    def _agree_row(a: dict[str, Any]) -> tuple[str, list[Any]]:
-        (n11, n10), (n01, n00) = a["confusion"]
-        low_kappa = a["kappa"] is not None and a["kappa"] < 0.6
+    def _agree_row(a: Agreement) -> tuple[str, list[Any]]:
+        (n11, n10), (n01, n00) = a.confusion
+        low_kappa = a.kappa is not None and a.kappa < 0.6
         return (
-            f"{a['config']}|{a['judge_a']}|{a['judge_b']}",
+            f"{a.config}|{a.judge_a}|{a.judge_b}",
             [
-                a["config"],
-                a["judge_a"],
-                a["judge_b"],
-                fmt(a["n"]),
+                a.config,
+                a.judge_a,
+                a.judge_b,
+                fmt(a.n),
                 Text(
-                    f"{a['kappa']:.3f}" if a["kappa"] is not None else "–",
+                    f"{a.kappa:.3f}" if a.kappa is not None else "–",
                     style="yellow" if low_kappa else "",
                     justify="right",
                 ),
-                ci(a["kappa_low"], a["kappa_high"]),
-                fmt(a["pct_agreement"], 3, pct=True),
+                ci(a.kappa_low, a.kappa_high),
+                fmt(a.pct_agreement, 3, pct=True),
                 fmt(n11),
                 fmt(n10),
                 fmt(n01),
                 fmt(n00),
-                fmt(a["delta_a"], signed=True),
-                fmt(a["delta_b"], signed=True),
-                fmt(a["delta_shift"], signed=True),
+                fmt(a.delta_a, signed=True),
+                fmt(a.delta_b, signed=True),
+                fmt(a.delta_shift, signed=True),
             ],
         )
 

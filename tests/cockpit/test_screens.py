@@ -258,7 +258,7 @@ async def test_audit_walk_measures_judges_against_people(fixture_runs: Path) -> 
         await pilot.press("escape")
         await wait_for(
             pilot,
-            lambda: app.report is not None and bool(app.report.judges_vs_human().get("judges") or []),
+            lambda: app.report is not None and bool(app.report.judge_accuracy()),
             what="judges against the human verdicts",
         )
         await pilot.press("t", "t")
@@ -276,7 +276,7 @@ async def test_adjudicate_a_disagreement_changes_kappa(fixture_runs: Path) -> No
         await ready(pilot)
         await pilot.press("4")
         await settle(pilot)
-        assert not any("human" in (a["judge_a"], a["judge_b"]) for a in app.report.agreement())
+        assert not any("human" in (a.judge_a, a.judge_b) for a in app.report.agreement())
         table = app.screen.query_one("#judges-table", SafeTable)
         table.focus()
         await pilot.press("enter")  # first row: q0.8b extractor vs lenient
@@ -300,12 +300,12 @@ async def test_adjudicate_a_disagreement_changes_kappa(fixture_runs: Path) -> No
             lambda: (
                 app.report is not None
                 and app.report.version > before
-                and any("human" in (a["judge_a"], a["judge_b"]) for a in app.report.agreement())
+                and any("human" in (a.judge_a, a.judge_b) for a in app.report.agreement())
             ),
             what="κ with the human judge",
         )
-        human_rows = [a for a in app.report.agreement() if "human" in (a["judge_a"], a["judge_b"])]
-        assert human_rows and all(a["n"] >= 1 for a in human_rows)
+        human_rows = [a for a in app.report.agreement() if "human" in (a.judge_a, a.judge_b)]
+        assert human_rows and all(a.n >= 1 for a in human_rows)
         assert len(app.report.human_episodes) == 2
         # revise the first adjudication: the dialog shows the current verdict and keeps its note
         first = dis.rows[0].episode_id
