@@ -196,11 +196,13 @@ class CockpitApp(App[int]):
                 run_id, pid = launcher.launch(arg, self.runs_dir)
                 self.post_message(RunControlled(op, run_id, f"started run {run_id} (pid {pid})"))
             elif op == "job":  # the launch form's other tabs: study, train, corpus, re-judge, sweep
+                from cockpit.forms import JobRequest
                 from cockpit.screens.jobs import start_job
 
-                pid = start_job(arg, self.runs_dir)  # type: ignore[arg-type]
-                name = arg.log_dir.rsplit("/", 1)[-1]  # type: ignore[attr-defined]
-                self.post_message(RunControlled("launch", name, f"started {arg.label} (pid {pid})"))  # type: ignore[attr-defined]
+                assert isinstance(arg, JobRequest)
+                pid = start_job(arg, self.runs_dir)
+                name = arg.log_dir.rsplit("/", 1)[-1]
+                self.post_message(RunControlled("launch", name, f"started {arg.label} (pid {pid})"))
             elif op == "cancel":
                 pid = launcher.cancel(self.runs_dir, str(arg))
                 self.post_message(RunControlled(op, str(arg), f"sent SIGTERM to run {arg} (pid {pid})"))

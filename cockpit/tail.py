@@ -13,6 +13,7 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -143,7 +144,7 @@ class RunTail:
         changed |= self._read("train_steps", self._on_train_line)
         return changed
 
-    def _read(self, name: str, handle: object) -> bool:
+    def _read(self, name: str, handle: Callable[[bytes], None]) -> bool:
         path = self.run_dir / f"{name}.jsonl"
         off = self._offsets.get(name, 0)
         try:
@@ -157,7 +158,7 @@ class RunTail:
         self._offsets[name] = end
         for line in data.splitlines():
             if line.strip():
-                handle(line)  # type: ignore[operator]
+                handle(line)
         return True
 
     def _on_train_line(self, line: bytes) -> None:

@@ -189,7 +189,9 @@ class ListReporter:
 
 
 class TeeReporter:
-    def __init__(self, *reporters: Reporter) -> None:
+    """Every event to each reporter given (None: left out)."""
+
+    def __init__(self, *reporters: Reporter | None) -> None:
         self.reporters = [r for r in reporters if r is not None]
 
     def emit(self, event: Event) -> None:

@@ -65,7 +65,8 @@ class SideBySideScreen(Screen[None]):
         else:
             p = msg.pair
             what = "no skill vs curated" if p.mode == "conditions" else "base vs SFT"
-            task = (p.left or p.right).task_id if (p.left or p.right) else "?"  # type: ignore[union-attr]
+            shown = p.left or p.right
+            task = shown.task_id if shown is not None else "?"
             title.update(
                 safe.join(
                     (f"{what}", "bold"),

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from engine.data.schemas import Task
-from engine.judges.base import Judge, JudgeItem, Verdict
+from engine.judges.base import Judge, JudgeItem, Verdict, VerdictKind
 from engine.judges.robustness import escape_delimiters
 from engine.models.base import Backend, GenRequest, make_backend
 
@@ -59,12 +59,12 @@ def judge_messages(task: Task, completion: str) -> list[dict[str, str]]:
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
 
 
-def parse_verdict(text: str) -> tuple[str, str]:
+def parse_verdict(text: str) -> tuple[VerdictKind, str]:
     """(verdict, rationale) from a judge's text; verdict is 'error' when it is not strictly one verdict."""
     found = {m.group(1).upper() for m in VERDICT_LINE.finditer(text)}
     rationale = VERDICT_LINE.sub("", text).strip()
     if len(found) == 1:
-        return found.pop().lower(), rationale[:2000] or "(no rationale given)"
+        return ("pass" if found.pop() == "PASS" else "fail"), rationale[:2000] or "(no rationale given)"
     if not found:
         return "error", f"unparseable judge output (no 'VERDICT: PASS|FAIL' line): {text[:300]!r}"
     return "error", f"judge output states both PASS and FAIL: {text[:300]!r}"
@@ -113,6 +113,7 @@ class LLMJudge(Judge):
             return
         for r in self.backend.generate(requests):
             cost = model.cost(r.tokens_in, r.tokens_out)
+            verdict: VerdictKind
             if r.error is not None:
                 verdict, rationale = "error", f"judge call failed after {r.attempts} request(s): {r.error}"
             elif r.finish_reason == "refusal":
@@ -121,7 +122,7 @@ class LLMJudge(Judge):
                 verdict, rationale = parse_verdict(r.text)
             yield Verdict(
                 r.key,
-                verdict,  # type: ignore[arg-type]
+                verdict,
                 rationale,
                 tokens_in=r.tokens_in,
                 tokens_out=r.tokens_out,
@@ -132,7 +133,8 @@ class LLMJudge(Judge):
     def _by_logprob(self, requests: list[GenRequest]) -> Iterator[Verdict]:
         scorer = self.backend
         if not hasattr(scorer, "score_choices"):
-            raise TypeError(f"backend '{self.spec.model.backend}' cannot score choices")  # type: ignore[union-attr]
+            backend = self.spec.model.backend if self.spec.model is not None else "?"
+            raise TypeError(f"backend '{backend}' cannot score choices")
         for r in scorer.score_choices(requests, CHOICES):
             if r.error is not None:
                 yield Verdict(r.key, "error", f"judge scoring failed: {r.error}", latency_s=r.latency_s)

@@ -187,7 +187,7 @@ def build_corpus(
                 "out": str(out),
             }
         )
-    rep: Reporter = TeeReporter(journal, reporter)  # type: ignore[arg-type]  # it drops the Nones
+    rep: Reporter = TeeReporter(journal, reporter)
     run_id = result.run_id or f"corpus-{spec.name}"
     try:
         skills, train = select_train(spec)
