@@ -34,6 +34,12 @@ def _default_runs_dir_outside_the_repo(tmp_path_factory: pytest.TempPathFactory)
     assert after == before, f"tests wrote into {repo_runs}: {sorted(after - before)}"
 
 
+def mini_head(name: str) -> str:
+    """The opening of an experiment file on the committed mini suite: its name, seed 0 and holdout."""
+    holdout = f'[holdout]\nskills = "{MINI / "skills.jsonl"}"\ntasks = "{MINI / "tasks.jsonl"}"\n'
+    return f'name = "{name}"\nseed = 0\n' + holdout
+
+
 def engine_cmd(*args: str) -> list[str]:
     """The `engine` CLI of this interpreter (works without the venv's bin on PATH)."""
     return [sys.executable, "-m", "engine.cli", *args]

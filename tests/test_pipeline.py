@@ -20,7 +20,7 @@ from engine.config import load_experiment
 from engine.runner import Runner, RunOptions
 from engine.runs import run_status
 from engine.store import journal as jr
-from tests.conftest import MINI, engine_cmd
+from tests.conftest import engine_cmd, mini_head
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
 
@@ -28,13 +28,9 @@ KEY = "sk-test-pipeline-0c1d2e3f"
 
 
 def _experiment(tmp: Path, server, batch_size: int = 10, concurrency: int = 2) -> Path:
-    text = f"""
-name = "pipe"
-seed = 0
-[holdout]
-skills = "{MINI / "skills.jsonl"}"
-tasks = "{MINI / "tasks.jsonl"}"
-
+    text = (
+        mini_head("pipe")
+        + f"""
 [[configs]]
 id = "smol"
 backend = "embedded"
@@ -65,6 +61,7 @@ model = "toy-judge"
 api_key_env = "SKC_TEST_PIPE_KEY"
 concurrency = 4
 """
+    )
     p = tmp / "pipe.toml"
     p.write_text(text)
     return p

@@ -13,7 +13,7 @@ from pathlib import Path
 from engine.models.embedded import ensure_converted
 from engine.runs import run_status
 from engine.store import journal as jr
-from tests.conftest import MINI, engine_cmd
+from tests.conftest import engine_cmd, mini_head
 
 
 def test_a_run_failing_mid_way_prints_one_line_and_journals_the_traceback(tmp_path: Path) -> None:
@@ -25,13 +25,8 @@ def test_a_run_failing_mid_way_prints_one_line_and_journals_the_traceback(tmp_pa
     (model / "model.safetensors").write_bytes(b"\xff" * 1000)  # a torn download: header garbage
     exp = tmp_path / "exp.toml"
     exp.write_text(
-        f"""
-name = "fails"
-seed = 0
-[holdout]
-skills = "{MINI / "skills.jsonl"}"
-tasks = "{MINI / "tasks.jsonl"}"
-[[configs]]
+        mini_head("fails")
+        + f"""[[configs]]
 id = "broken"
 backend = "hf"
 model = "{model}"

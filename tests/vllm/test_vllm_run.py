@@ -10,17 +10,13 @@ from collections import Counter
 from pathlib import Path
 
 from engine.store.db import Store
-from tests.conftest import MINI, engine_cmd
+from tests.conftest import engine_cmd, mini_head
 
 
 def _experiment(tmp_path: Path, adapter: Path, qwen: Path, qwen_adapter: Path) -> Path:
-    text = f"""
-name = "vllm-mini"
-seed = 0
-[holdout]
-skills = "{MINI / "skills.jsonl"}"
-tasks = "{MINI / "tasks.jsonl"}"
-
+    text = (
+        mini_head("vllm-mini")
+        + f"""
 [[configs]]
 id = "smol"
 backend = "vllm"
@@ -69,6 +65,7 @@ kind = "answer_line"
 id = "lenient"
 kind = "final_answer"
 """
+    )
     p = tmp_path / "vllm-mini.toml"
     p.write_text(text)
     return p

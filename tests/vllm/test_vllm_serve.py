@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from engine.store.db import Store
-from tests.conftest import MINI, engine_cmd
+from tests.conftest import engine_cmd, mini_head
 
 KEY = "local-test-key"
 
@@ -86,11 +86,7 @@ sampling = {{ temperature = 0.0, max_tokens = 12 }}
 """
         )
     exp = tmp_path / "serve.toml"
-    exp.write_text(
-        f'name = "serve"\n[holdout]\nskills = "{MINI / "skills.jsonl"}"\ntasks = "{MINI / "tasks.jsonl"}"\n'
-        + "".join(blocks)
-        + '\n[[judges]]\nid = "extractor"\nkind = "answer_line"\n'
-    )
+    exp.write_text(mini_head("serve") + "".join(blocks) + '\n[[judges]]\nid = "extractor"\nkind = "answer_line"\n')
     env = os.environ | {"VLLM_SERVE_KEY": KEY}
     res = subprocess.run(
         engine_cmd("run", str(exp), "--limit", "3", "--runs-dir", str(runs_dir), "--events", "none"),
