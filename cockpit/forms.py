@@ -60,14 +60,12 @@ def field_hint(name: str) -> str:
 
 
 def _path(value: str, what: str, *, must_exist: bool = True) -> Path:
-    from cockpit.launcher import ROOT
+    from engine.paths import locate
 
     text = value.strip()
     if not text:
         raise FieldError(what, "required")
-    p = Path(text).expanduser()
-    if not p.is_absolute() and not p.exists() and (ROOT / p).exists():
-        p = ROOT / p
+    p = locate(Path(text).expanduser())
     if must_exist and not p.exists():
         raise FieldError(what, f"{text} does not exist")
     return p.resolve()

@@ -191,10 +191,10 @@ def _read_json(p: Path) -> dict[str, Any]:
 # -- experiments ---------------------------------------------------------------------------------
 
 
-def known_experiments(runs_dir: Path, root: Path = ROOT) -> list[Path]:
-    """Experiment files: data/experiments/*.toml and the files runs in runs_dir were started from."""
+def known_experiments(runs_dir: Path, experiments_dir: Path = paths.EXPERIMENTS_DIR) -> list[Path]:
+    """Experiment files: the bundled data/experiments/*.toml and the files runs in runs_dir were started from."""
     found: dict[str, Path] = {}
-    for p in sorted((root / "data" / "experiments").glob("*.toml")):
+    for p in sorted(experiments_dir.glob("*.toml")):
         found[str(p.resolve())] = p.resolve()
     for d in jr.run_dirs(Path(runs_dir)):
         src = jr.read_run_info(d).get("experiment_path")

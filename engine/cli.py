@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from engine.cli_common import Events, RunsDir
+from engine.cli_common import Events, RunsDir, Sets
 from engine.cli_common import fail as _fail
 from engine.cli_common import guard as _guard
 from engine.cli_common import reporter as _reporter
@@ -81,12 +81,18 @@ def run(
     executor: Executor = "local",
     address: Address = None,
     events: Events = "rich",
+    sets: Sets = None,
 ) -> None:
-    """Run an experiment: generate what is missing, judge, store. Re-running regenerates nothing finished."""
+    """Run an experiment: generate what is missing, judge, store. Re-running regenerates nothing finished.
+
+    `--set holdout.limit=20 --set seed=1` overrides fields of the file (dotted keys, TOML values);
+    `--samples` and `--condition` win over a `--set` of the same field."""
     from engine.config import load_experiment
     from engine.runner import RunOptions
+    from engine.specs import parse_sets
 
-    overrides: dict[str, Any] = {"samples": samples, "conditions": condition}
+    overrides: dict[str, Any] = parse_sets(sets)
+    overrides.update({k: v for k, v in {"samples": samples, "conditions": condition}.items() if v is not None})
     exp = load_experiment(experiment, overrides)
     opts = RunOptions(
         runs_dir=_runs_dir(runs_dir),

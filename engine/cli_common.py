@@ -18,6 +18,10 @@ RunsDir = Annotated[
     Path | None, typer.Option("--runs-dir", help="Runs directory (default: $SKILL_COCKPIT_RUNS or ./runs).")
 ]
 Events = Annotated[str, typer.Option("--events", help="Progress output: rich | jsonl | none.")]
+Sets = Annotated[
+    list[str] | None,
+    typer.Option("--set", "-s", help="Override a field: KEY=VALUE (TOML value, dotted keys: lora.r=8). Repeatable."),
+]
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

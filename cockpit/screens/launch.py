@@ -19,6 +19,7 @@ from textual.widgets import Button, Input, Label, Select, SelectionList, Static,
 from cockpit import forms, launcher, safe
 from cockpit.screens import jobs
 from cockpit.screens.base import steady
+from engine import paths
 
 
 @dataclass
@@ -75,7 +76,7 @@ class LaunchScreen(ModalScreen[launcher.LaunchRequest | forms.JobRequest | None]
     def on_mount(self) -> None:
         steady(self)
         self._find()
-        data = launcher.ROOT / "data"  # the study on the embedded default, ready to start
+        data = paths.DATA_DIR  # the study on the embedded default, ready to start
         self.query_one(jobs.StudyForm).set_values(
             experiment=launcher.display_path(data / "experiments" / "demo.toml"),
             recipe=launcher.display_path(data / "recipes" / "demo.toml"),
@@ -109,9 +110,7 @@ class LaunchScreen(ModalScreen[launcher.LaunchRequest | forms.JobRequest | None]
     @work(thread=True, exclusive=True, group="launch-parse", exit_on_error=False)
     def _parse(self, path: str) -> None:
         try:
-            p = Path(path).expanduser()
-            if not p.is_absolute() and not p.exists() and (launcher.ROOT / p).exists():
-                p = launcher.ROOT / p
+            p = paths.locate(Path(path).expanduser())
             self.post_message(ExperimentParsed(launcher.parse_experiment(p.resolve())))
         except Exception as exc:  # noqa: BLE001 - DataError names file, line and field
             self.post_message(ExperimentParsed(None, str(exc)))
