@@ -9,5 +9,4 @@
 - `run.py`       `engine train`: a journal run under runs/<run-id>/, checkpoints, resume, adapter
 - `student.py`   the trained adapter as an experiment config (`base` set)
 - `sweep.py`     `engine sweep`: N recipe variants trained, evaluated and compared
-- `cli.py`       the sub-commands, registered by engine.cli
 """

@@ -1,6 +1,5 @@
-"""What every `engine` sub-command shares: option types, one-line errors, the runs directory and the
-progress reporter. Public, so the command groups that live with their part of the engine
-(`engine/train/cli.py`) use the same ones as `engine/cli.py`. Only typer is imported at module level.
+"""What every `engine` command group shares: option types, one-line errors, the runs directory and
+the progress reporter. Only typer is imported at module level.
 """
 
 from __future__ import annotations
@@ -18,6 +17,18 @@ RunsDir = Annotated[
     Path | None, typer.Option("--runs-dir", help="Runs directory (default: $SKILL_COCKPIT_RUNS or ./runs).")
 ]
 Events = Annotated[str, typer.Option("--events", help="Progress output: rich | jsonl | none.")]
+Executor = Annotated[
+    str,
+    typer.Option(
+        "--executor",
+        help="Where local models generate: local (this process) or ray (replica actors on a Ray cluster; "
+        "the 'ray' extra). API configs and judges run here either way.",
+    ),
+]
+Address = Annotated[
+    str | None,
+    typer.Option("--address", help="--executor ray: the cluster (HOST:PORT, ray://HOST:PORT, auto; default: local)."),
+]
 Sets = Annotated[
     list[str] | None,
     typer.Option("--set", "-s", help="Override a field: KEY=VALUE (TOML value, dotted keys: lora.r=8). Repeatable."),

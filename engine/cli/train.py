@@ -1,7 +1,7 @@
 """Sub-commands of the training part: `engine corpus build`, `engine train`, `engine sweep`.
 
-Registered by `engine.cli` through `register(app)`. Only typer is imported here; torch, TRL and
-PEFT load inside the commands, so `engine --help` stays instant.
+Only typer is imported here; torch, TRL and PEFT load inside the commands, so `engine --help`
+stays instant.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
-from engine import cli_common as common
-from engine.cli_common import Events, RunsDir
+from engine.cli import common
+from engine.cli.common import Events, RunsDir
 
 Sets = Annotated[
     list[str] | None,

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from engine import cli_common as common
-from engine.cli_common import RunsDir
+from engine.cli import common
+from engine.cli.common import RunsDir
 
 Sets = Annotated[
     list[str] | None,

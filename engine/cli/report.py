@@ -1,0 +1,112 @@
+"""`engine report` and `engine export`: the statistics of a store, on screen, as JSON, as a paper."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from engine.cli.common import RunsDir, fail, guard
+from engine.cli.common import runs_dir as runs_dir_of
+
+
+@guard
+def report(
+    runs_dir: RunsDir = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output (same numbers).")] = False,
+    experiment: Annotated[
+        Path | None, typer.Option("--experiment", "-e", help="Use this experiment's judge paths.")
+    ] = None,
+    path: Annotated[str | None, typer.Option("--path", help="Headline judge path.")] = None,
+    config: Annotated[list[str] | None, typer.Option("--config", "-c", help="Only these config ids.")] = None,
+    run: Annotated[list[str] | None, typer.Option("--run", help="Only episodes of these runs.")] = None,
+    boot: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 2000,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write a paper report here: report.md, tables/*.tex|csv, figures/*.png|svg."),
+    ] = None,
+) -> None:
+    """Pass rates, procedural Δ with CI and McNemar p, SFT lift, judge agreement, format artifact."""
+    from engine.analysis import build_report
+    from engine.store.db import Store
+
+    paths = None
+    headline = path
+    exp = None
+    if experiment is not None:
+        from engine.config import load_experiment
+
+        exp = load_experiment(experiment)
+        paths = exp.paths or None
+        headline = headline or exp.headline_path
+    if out is not None:
+        from engine.paper.write import check_out
+
+        check_out(out.expanduser().absolute())  # before any work: a file or a foreign directory is refused
+    rd = runs_dir_of(runs_dir)
+    with Store.open(rd) as store:
+        store.ingest()
+        rep = build_report(store.con, paths=paths, headline=headline, n_boot=boot, configs=config, run_ids=run)
+        if store.snapshot:
+            rep.warnings.append("the store file is held by another process: this report was built from the journals")
+        paper = _paper(store.con, rep, exp, rd) if out is not None else None
+    if paper is not None and out is not None:
+        from engine.paper import write_report
+
+        written = write_report(paper, out)
+        typer.echo(
+            f"wrote {written.out}: report.md, report.json, {written.count('.tex', 'tables')} tables (.tex, .csv), "
+            f"{written.count('.png', 'figures')} figures (.png, .svg, .csv) in {written.seconds:.1f}s",
+            err=as_json,  # with --json, stdout holds the JSON alone
+        )
+        for note in paper.notes:
+            typer.echo(f"note: {note.replace('`', '')}", err=as_json)
+        if not as_json:
+            return
+    if as_json:
+        typer.echo(json.dumps(rep.to_dict(), indent=1, default=str))
+        return
+    from rich.console import Console
+
+    from engine.analysis.render import render_report
+
+    # a file or a pipe gets wide tables (rich would wrap them at 80 columns)
+    console = Console() if sys.stdout.isatty() or "COLUMNS" in os.environ else Console(width=160)
+    render_report(rep, console)
+
+
+def _paper(con: Any, rep: Any, exp: Any, runs_dir: Path) -> Any:
+    """The paper report model: the design from the experiment file, else from the runs' experiments."""
+    from engine.paper import paper_from_store
+    from engine.paper.facts import design_from_experiment, design_from_runs
+
+    design = design_from_experiment(exp) if exp is not None else design_from_runs(runs_dir)
+    return paper_from_store(con, rep, design)
+
+
+@guard
+def export(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path("export"),
+    fmt: Annotated[str, typer.Option("--format", "-f", help="parquet | csv | both")] = "both",
+    runs_dir: RunsDir = None,
+) -> None:
+    """Export every store table (and a wide scores view) as Parquet and/or CSV."""
+    from engine.export import export_store
+    from engine.store.db import Store
+
+    if fmt not in ("parquet", "csv", "both"):
+        fail("--format must be parquet, csv or both")
+    with Store.open(runs_dir_of(runs_dir)) as store:
+        store.ingest()
+        written = export_store(store.con, out, fmt)
+    for p in written:
+        typer.echo(str(p))
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(report)
+    app.command()(export)
