@@ -15,7 +15,8 @@ import pytest
 
 from engine.data.loader import load_corpus, load_tasks
 from engine.models import base as models
-from engine.train.corpus import answers_path, build_corpus, select_train
+from engine.train.answers import answers_path
+from engine.train.corpus import build_corpus, select_train
 from engine.train.specs import load_corpus_spec
 from tests.conftest import engine_cmd
 from tests.servers.fault_server import FaultServer

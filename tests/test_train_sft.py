@@ -11,9 +11,9 @@ import pytest
 from engine.config import ConfigSpec, Experiment, HoldoutSpec, JudgeSpec, Sampling
 from engine.events import ListReporter, TrainStepLogged
 from engine.runner import Runner, RunOptions
-from engine.train.run import student_toml, train
+from engine.train.run import train
 from engine.train.specs import load_recipe
-from engine.train.student import check_base, sft_config, with_students
+from engine.train.student import check_base, sft_config, student_toml, with_students
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_RECIPE = ROOT / "data" / "recipes" / "demo.toml"

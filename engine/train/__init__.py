@@ -4,9 +4,10 @@
 - `leakage.py`   the corpus leakage check (holdout tasks, near-duplicate prompts)
 - `teachers.py`  who answers: the offline teacher (worked suite solutions) or any generation backend
 - `corpus.py`    `engine corpus build`: teacher answers kept when the judges pass them, atomic write
+- `answers.py`   a model teacher's answers, stored as they arrive and reused by the next build
 - `sft.py`       TRL SFTTrainer + PEFT LoRA from a recipe (CPU fp32 / GPU bf16 defaults)
 - `callback.py`  the TrainerCallback that turns logs into TrainStepLogged events
 - `run.py`       `engine train`: a journal run under runs/<run-id>/, checkpoints, resume, adapter
-- `student.py`   the trained adapter as an experiment config (`base` set)
+- `student.py`   the trained adapter: saved servable by vLLM, and as an experiment config (`base` set)
 - `sweep.py`     `engine sweep`: N recipe variants trained, evaluated and compared
 """

@@ -7,6 +7,7 @@ episodes are never confused with an older one's.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -62,3 +63,61 @@ def with_students(exp: Experiment, base: ConfigSpec, students: list[ConfigSpec],
     out = Experiment.model_validate(data)
     out.source = exp.source
     return out
+
+
+def servable_adapter(adapter_dir: Path, recipe: Recipe) -> list[tuple[str, str]]:
+    """Save the adapter in the base checkpoint's module naming (what vLLM looks up), then check that
+    vLLM can serve it; returns (level, message) notes for the journal.
+
+    transformers loads the text half of a vision-language checkpoint (Qwen3.5) for
+    AutoModelForCausalLM under other module names (`model.layers.N`) than the checkpoint's
+    (`model.language_model.layers.N`); vLLM would silently ignore an adapter saved in the former.
+    """
+    from engine.models.adapters import AdapterError, check_adapter, local_model_dir, read_adapter, to_checkpoint_naming
+    from engine.train.sft import resolve_base_model
+
+    base = resolve_base_model(recipe)
+    base_dir = local_model_dir(base)
+    notes: list[tuple[str, str]] = []
+    if base_dir is None:
+        return [("warning", f"base model '{base}' is not on local disk: adapter module names not checked")]
+    renamed = to_checkpoint_naming(adapter_dir, base_dir)
+    if renamed:
+        notes.append(("info", f"adapter saved in the checkpoint's module naming ({renamed} tensors renamed for vLLM)"))
+    try:
+        check_adapter(read_adapter(adapter_dir), base, model_dir=base_dir, for_vllm=True)
+    except AdapterError as exc:
+        notes.append(("warning", f"vLLM cannot serve this adapter as saved: {exc}"))
+    return notes
+
+
+def canonical_adapter_config(adapter_dir: Path) -> None:
+    """PEFT writes `target_modules` from a set, in an order that changes from process to process;
+    sorted, two identical trainings save byte-identical adapters (one config fingerprint)."""
+    path = adapter_dir / "adapter_config.json"
+    cfg = json.loads(path.read_text(encoding="utf-8"))
+    if isinstance(cfg.get("target_modules"), list):
+        cfg["target_modules"] = sorted(cfg["target_modules"])
+    path.write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def student_toml(recipe: Recipe, adapter: Path, base_config: str = "BASE-CONFIG-ID") -> str:
+    """A [[configs]] block naming the trained adapter, to paste into an experiment file."""
+    backend, model = spec_model(recipe)
+    return (
+        "# The trained student as an experiment config. Set `base` to the id of the config of the\n"
+        "# untrained base model in your experiment, so the report shows this config's SFT lift.\n"
+        "[[configs]]\n"
+        f'id = "{recipe.name}-sft"\n'
+        f'backend = "{backend}"\n'
+        f"model = {json.dumps(model)}\n"
+        f"adapter = {json.dumps(str(adapter))}\n"
+        f'base = "{base_config}"\n'
+    )
+
+
+def spec_model(recipe: Recipe) -> tuple[str, str]:
+    """(backend, model) of a ModelSpec for the recipe's base model."""
+    if recipe.embedded_name is not None:
+        return "embedded", recipe.embedded_name
+    return "hf", recipe.base_model
