@@ -1,11 +1,16 @@
 """Drive the real `cockpit` in a real terminal (tmux) the way a person would: keys in, screen text out.
 
+Keys are delivered in order and the app handles them in order, so a test sends the next key only
+after the screen shows what the previous one did (`wait_for`, `wait_gone`), never after a fixed
+sleep. The deadlines are generous: they only bound a failure, a passing test never waits them out.
+
 Also writes the README's text captures: `python -m tests.cockpit.tmux docs/screens`.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -13,6 +18,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,15 +64,53 @@ class Tmux:
         out = subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True)
         return out.stdout
 
-    def wait_for(self, needle: str, timeout: float = 30.0) -> str:
+    def wait_for(self, *needles: str | re.Pattern[str], timeout: float = 30.0) -> str:
+        """Poll the screen until every needle (a substring, or a regex) is on it at once; that screen."""
+        return self.until(lambda s: all(_on(n, s) for n in needles), f"{needles!r} never all appeared", timeout)
+
+    def wait_gone(self, needle: str | re.Pattern[str], timeout: float = 30.0) -> str:
+        """Poll the screen until the needle has left it (a modal closed, a lone ESC handled); that screen."""
+        return self.until(lambda s: not _on(needle, s), f"{needle!r} never went away", timeout)
+
+    def until(self, done: Callable[[str], bool], what: str, timeout: float = 30.0) -> str:
+        """Poll the screen until `done(screen)`; that screen. `what` names the wait in the failure."""
         deadline = time.monotonic() + timeout
-        screen = ""
-        while time.monotonic() < deadline:
+        screen = self.text()
+        while not done(screen):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what} within {timeout:.0f}s; screen:\n{screen}")
+            time.sleep(0.05)
             screen = self.text()
-            if needle in screen:
-                return screen
-            time.sleep(0.1)
-        raise AssertionError(f"{needle!r} never appeared; screen:\n{screen}")
+        return screen
+
+    def cursor_row(self) -> int:
+        out = subprocess.run(["tmux", "display", "-p", "-t", self.name, "#{cursor_y}"], capture_output=True, text=True)
+        return int(out.stdout.strip() or -1)
+
+    def wait_focus(self, row: re.Pattern[str], timeout: float = 30.0) -> str:
+        """Poll until the terminal's cursor, which the app puts at the focused input's caret, is on the
+        first line matching `row`. A key moves the focus a moment after it is handled, and keys typed
+        before that reach the widget that had it: type into a field only once the focus is there."""
+
+        def there(screen: str) -> bool:
+            rows = [i for i, line in enumerate(screen.splitlines()) if row.search(line)]
+            return bool(rows) and self.cursor_row() == rows[0]
+
+        return self.until(there, f"the focus never reached the line {row.pattern!r}", timeout)
+
+    def settled(self, quiet: float = 0.5, timeout: float = 15.0) -> str:
+        """The screen once it has not changed for `quiet` seconds (for the README captures: panels
+        that fill in after the screen's first paint); the last screen if it never settles."""
+        deadline = time.monotonic() + timeout
+        screen, since = self.text(), time.monotonic()
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            now = self.text()
+            if now != screen:
+                screen, since = now, time.monotonic()
+            elif time.monotonic() - since >= quiet:
+                break
+        return screen
 
     def exit_code(self, timeout: float = 15.0) -> int | None:
         deadline = time.monotonic() + timeout
@@ -78,6 +122,14 @@ class Tmux:
 
     def kill(self) -> None:
         subprocess.run(["tmux", "kill-session", "-t", self.name], check=False, capture_output=True)
+
+
+def _on(needle: str | re.Pattern[str], screen: str) -> bool:
+    return needle.search(screen) is not None if isinstance(needle, re.Pattern) else needle in screen
+
+
+# the runs screen's header once the first ingest is done (the episodes are in the store)
+INGESTED = "(held by this cockpit)"
 
 
 def cockpit_command(runs_dir: Path) -> str:
@@ -111,18 +163,16 @@ def capture_screens(out_dir: Path) -> list[Path]:
     t = Tmux(cockpit_command(runs), env={"TERM": "xterm-256color"})
     written = []
     try:
-        t.wait_for("20250101-000000-study-a1b2")
-        time.sleep(2.5)  # first ingest + report
+        t.wait_for("20250101-000000-study-a1b2", INGESTED)
         for name, keys, needle in SCREENS:
             t.keys(*keys)
             t.wait_for(needle)
-            time.sleep(1.0)
             p = out_dir / f"{name}.txt"
-            p.write_text(t.text().replace(str(runs), "runs"))
+            p.write_text(t.settled().replace(str(runs), "runs"))
             written.append(p)
             if name == "help":
                 t.keys("Escape")
-                time.sleep(0.3)
+                t.wait_gone(needle)  # a lone ESC is told from an escape sequence by a pause: wait for it
         t.keys("q")
         t.exit_code()
     finally:
