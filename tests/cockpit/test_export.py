@@ -44,14 +44,18 @@ async def test_ctrl_e_on_delta_writes_the_report_while_the_ui_answers(
         gate.set()
         await wait_for(pilot, lambda: app.last_export is not None, timeout=240, what="the report")
         out = app.last_export
-        assert out is not None and out.parent == fixture_runs.resolve() / "reports"
+        assert out is not None
+        assert out.parent == fixture_runs.resolve() / "reports"
         for f in ("report.md", "report.json", "tables/delta.tex", "tables/delta.csv", "figures/trajectory.png"):
             assert (out / f).is_file(), f
         assert (out / "figures/trajectory.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
         md = (out / "report.md").read_text(encoding="utf-8")
-        assert "## Findings" in md and "## Threats to validity" in md
+        assert "## Findings" in md
+        assert "## Threats to validity" in md
         said = [n for n in notes(app) if n.startswith("report written to")]
-        assert said and str(out) in said[0] and "figures/trajectory.png" in said[0]
+        assert said
+        assert str(out) in said[0]
+        assert "figures/trajectory.png" in said[0]
         assert "export" not in app._busy
 
 
@@ -63,7 +67,8 @@ async def test_ctrl_e_on_judges_names_the_kappa_figure(fixture_runs: Path) -> No
         await settle(pilot)
         await pilot.press("ctrl+e")
         await wait_for(pilot, lambda: app.last_export is not None, timeout=240, what="the report")
-        assert app.last_export is not None and (app.last_export / "figures/kappa.png").is_file()
+        assert app.last_export is not None
+        assert (app.last_export / "figures/kappa.png").is_file()
         assert any("figures/kappa.png" in n for n in notes(app))
 
 
@@ -76,7 +81,8 @@ async def test_ctrl_e_failure_is_a_notification(fixture_runs: Path) -> None:
         await settle(pilot)
         await pilot.press("ctrl+e")
         await wait_for(pilot, lambda: any(n.startswith("writing the report:") for n in notes(app)), timeout=240)
-        assert app.last_export is None and "export" not in app._busy
+        assert app.last_export is None
+        assert "export" not in app._busy
         assert isinstance(app.screen, DeltaScreen)
 
 
@@ -87,8 +93,11 @@ async def test_ctrl_s_saves_an_svg_screenshot(fixture_runs: Path) -> None:
         await pilot.press("ctrl+s")
         await pilot.pause()
         shot = app.last_screenshot
-        assert shot is not None and shot.parent == fixture_runs.resolve() / "reports" / "screenshots"
-        assert shot.name.startswith("runs-") and shot.suffix == ".svg"
+        assert shot is not None
+        assert shot.parent == fixture_runs.resolve() / "reports" / "screenshots"
+        assert shot.name.startswith("runs-")
+        assert shot.suffix == ".svg"
         svg = shot.read_text(encoding="utf-8")
-        assert svg.lstrip().startswith("<svg") and "20250101-000000-study-a1b2" in svg.replace("&#160;", " ")
+        assert svg.lstrip().startswith("<svg")
+        assert "20250101-000000-study-a1b2" in svg.replace("&#160;", " ")
         assert any(n.startswith("screenshot saved: ") and str(shot) in n for n in notes(app))

@@ -72,11 +72,13 @@ def _poison(runs: Path) -> None:
 
 
 def _assert_inert(app: Any, *, expect: tuple[str, ...] = SHOWN) -> None:
-    assert app.is_running and app.return_code is None
+    assert app.is_running
+    assert app.return_code is None
     text = screen_text(app)
     for s in expect:
         assert s in text, (s, text)
-    assert "\x1b" not in text and "\x07" not in text
+    assert "\x1b" not in text
+    assert "\x07" not in text
     assert not any(ch in text for ch in INVISIBLE), [ch for ch in INVISIBLE if ch in text]
     for strip in app.screen._compositor.render_strips():
         for seg in strip:

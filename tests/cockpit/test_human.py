@@ -29,13 +29,17 @@ def test_adjudications_are_ingested_and_feed_kappa(tmp_path: Path) -> None:
             "FROM judgments WHERE judge_id = 'human' AND episode_id = ?",
             [eps[0]],
         )[0]
-        assert row[0] == "human" and row[2] == "q2b" and row[7] in ("answer_line", "llm")
-        assert row[8] == "note [0]" and row[9] == "human"
+        assert row[0] == "human"
+        assert row[2] == "q2b"
+        assert row[7] in ("answer_line", "llm")
+        assert row[8] == "note [0]"
+        assert row[9] == "human"
         assert store.query("SELECT kind FROM judges WHERE judge_id = 'human'") == [("human",)]
         assert store.query("SELECT kind, status FROM runs WHERE run_id = 'human'") == [("human", "finished")]
         rep = build_report(store.con, n_boot=200)
         pairs = [a for a in rep.agreement if "human" in (a.judge_a, a.judge_b)]
-        assert pairs and all(a.config == "q2b" for a in pairs)
+        assert pairs
+        assert all(a.config == "q2b" for a in pairs)
         assert sum(a.n for a in pairs if "claude" in (a.judge_a, a.judge_b)) == len(eps)
 
 
@@ -55,17 +59,20 @@ def test_a_second_adjudication_revises_the_first(tmp_path: Path) -> None:
         store.ingest()
         human.adjudicate(store.con, runs, e, "pass", "looks right")
         store.ingest()
-        assert human_rows(store) == [("pass", "looks right")] and human_task_passes(store) == 1
+        assert human_rows(store) == [("pass", "looks right")]
+        assert human_task_passes(store) == 1
         # revised after ingest: the store replaces the row and the aggregates follow
         rec = human.adjudicate(store.con, runs, e, "fail", "misread the gold")
         assert rec["revises"] == "pass"
         store.ingest()
-        assert human_rows(store) == [("fail", "misread the gold")] and human_task_passes(store) == 0
+        assert human_rows(store) == [("fail", "misread the gold")]
+        assert human_task_passes(store) == 0
         # two revisions journaled before one ingest: the latest wins inside the batch too
         human.adjudicate(store.con, runs, e, "pass", "second look")
         human.adjudicate(store.con, runs, e, "fail", "third look")
         store.ingest()
-        assert human_rows(store) == [("fail", "third look")] and human_task_passes(store) == 0
+        assert human_rows(store) == [("fail", "third look")]
+        assert human_task_passes(store) == 0
         assert store.count("judgments") == store.query("SELECT count(DISTINCT judgment_id) FROM judgments")[0][0]
         with pytest.raises(human.AdjudicationError, match="verdict"):
             human.adjudicate(store.con, runs, "ep-q2b-add-h2-curated", "maybe")

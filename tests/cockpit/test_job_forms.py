@@ -52,11 +52,14 @@ async def test_study_form_refuses_bad_input_inline_and_builds_the_chain_command(
         assert form.values()["experiment"].endswith("data/experiments/demo.toml")
         form.set_values(recipe=str(recipe), corpus=str(spec), limit="three")
         await check(pilot, form, start=True)
-        assert "limit: 'three' is not a whole number" in error_under(form, "limit") and not results
+        assert "limit: 'three' is not a whole number" in error_under(form, "limit")
+        assert not results
         form.set_values(limit="1")
         spec.write_text(spec.read_text().replace('teacher = "offline"\n', ""))
         await check(pilot, form, start=True)
-        assert form.error is not None and form.error.field == "corpus" and not results
+        assert form.error is not None
+        assert form.error.field == "corpus"
+        assert not results
         assert "field 'teacher': no teacher" in error_under(form, "corpus")
         assert "no teacher" in screen_text(app)
         spec.write_text(spec.read_text().replace('name = "offline"', 'name = "offline"\nteacher = "offline"'))
@@ -64,7 +67,8 @@ async def test_study_form_refuses_bad_input_inline_and_builds_the_chain_command(
         assert error_under(form, "corpus") == ""
         assert len(results) == 1
         req = results[0]
-        assert isinstance(req, forms.JobRequest) and req.kind == "study"
+        assert isinstance(req, forms.JobRequest)
+        assert req.kind == "study"
         exp = str((DATA / "experiments" / "demo.toml").resolve())
         assert req.args == ("study", exp, "--recipe", str(recipe), "--corpus", str(spec), "--limit", "1")
         assert req.log_dir.startswith("studies/demo-study-")
@@ -80,19 +84,25 @@ async def test_train_form_types_overrides_by_the_recipe_schema(fixture_runs: Pat
         screen.dismiss = results.append  # type: ignore[method-assign]
         form.set_values(recipe=str(recipe), epochs="three")
         await check(pilot, form, start=True)
-        assert form.error is not None and form.error.field == "epochs" and not results
+        assert form.error is not None
+        assert form.error.field == "epochs"
+        assert not results
         assert "valid number" in error_under(form, "epochs")
         form.set_values(epochs="", base_model=str(tmp_path / "no-model"))
         await check(pilot, form, start=True)
-        assert "does not exist" in error_under(form, "base_model") and not results
+        assert "does not exist" in error_under(form, "base_model")
+        assert not results
         form.set_values(base_model="", epochs="2", lr="5e-4", **{"lora.r": "8", "lora.targets": "q_proj, v_proj"})
         await check(pilot, form)
         text = screen_text(app)
-        assert "* epochs = 2" in text and "* lora.r = 8" in text and '* lora.targets = ["q_proj", "v_proj"]' in text
+        assert "* epochs = 2" in text
+        assert "* lora.r = 8" in text
+        assert '* lora.targets = ["q_proj", "v_proj"]' in text
         assert "  max_length = 448" in text  # the recipe's own value, unmarked
         await check(pilot, form, start=True)
         req = results[0]
-        assert req.kind == "train" and "-train-demo-" in req.log_dir
+        assert req.kind == "train"
+        assert "-train-demo-" in req.log_dir
         assert req.args == (
             "train",
             str(recipe),
@@ -118,7 +128,8 @@ async def test_corpus_sweep_and_rejudge_forms(fixture_runs: Path, tmp_path: Path
         screen.dismiss = results.append  # type: ignore[method-assign]
         form.set_values(spec=str(tmp_path / "nope.toml"))
         await check(pilot, form, start=True)
-        assert "does not exist" in error_under(form, "spec") and not results
+        assert "does not exist" in error_under(form, "spec")
+        assert not results
         form.set_values(spec=str(spec), limit="40")
         await check(pilot, form, start=True)
         assert "rows kept: at most" in screen_text(app)
@@ -142,13 +153,15 @@ async def test_corpus_sweep_and_rejudge_forms(fixture_runs: Path, tmp_path: Path
         assert "0 stored episodes of nope" in screen_text(app)
         judge.set_values(configs="")
         await check(pilot, judge, start=True)
-        assert results[-1].kind == "judge" and results[-1].args[:4] == (
+        assert results[-1].kind == "judge"
+        assert results[-1].args[:4] == (
             "judge",
             str(mini_experiment),
             "--judge",
             "extractor",
         )
-        assert "judgments missing" in screen_text(app) and "projected API cost" in screen_text(app)
+        assert "judgments missing" in screen_text(app)
+        assert "projected API cost" in screen_text(app)
         screen.dismiss = LaunchScreen.dismiss.__get__(screen)  # type: ignore[method-assign]
         await pilot.press("escape")
         assert isinstance(app.screen, RunsScreen)

@@ -88,7 +88,8 @@ async def test_launch_cancel_resume_and_watch_a_real_run_finish(tmp_path: Path, 
             )
             await settle(pilot)
             text = screen_text(app)
-            assert "episodes 4/4" in text and f"run {run_id}  finished" in text, text
+            assert "episodes 4/4" in text, text
+            assert f"run {run_id}  finished" in text, text
             # the cockpit held the store: the run skipped its own ingest and the cockpit's brought its rows in
             await wait_for(
                 pilot,

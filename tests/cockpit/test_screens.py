@@ -40,7 +40,8 @@ async def test_opens_on_runs_and_lists_every_run(fixture_runs: Path) -> None:
             line = next(ln for ln in text.splitlines() if rid in ln)
             assert status in line
         assert "160/160" in text  # episodes done/total of the study run
-        assert "1 Runs" in text and "? Help" in text  # bindings in the footer
+        assert "1 Runs" in text
+        assert "? Help" in text  # bindings in the footer
 
 
 async def test_every_screen_is_reachable_by_key(fixture_runs: Path) -> None:
@@ -102,14 +103,21 @@ async def test_live_shows_progress_machine_and_loss(fixture_runs: Path) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, LiveScreen) and app.screen.samples > 0)
         await settle(pilot)
         p = app.screen.query_one(ProgressPanel).progress
-        assert p is not None and p.done_episodes == p.total_episodes == 160 and p.status == "finished"
-        assert p.episodes_per_s and p.episodes_per_s > 0
+        assert p is not None
+        assert p.done_episodes == p.total_episodes == 160
+        assert p.status == "finished"
+        assert p.episodes_per_s
+        assert p.episodes_per_s > 0
         text = screen_text(app)
-        assert "episodes 160/160" in text and "GPU" in text and "no GPU" in text  # the fixed sampler has no GPU
+        assert "episodes 160/160" in text
+        assert "GPU" in text
+        assert "no GPU" in text  # the fixed sampler has no GPU
         app.select_run("20250101-010000-train-sft-c3d4")
         await wait_for(pilot, lambda: (app.screen.query_one(ProgressPanel).progress or p).run_id.endswith("c3d4"))
         p2 = app.screen.query_one(ProgressPanel).progress
-        assert p2 is not None and len(p2.train) == 40 and p2.train[-1][1] < p2.train[0][1]
+        assert p2 is not None
+        assert len(p2.train) == 40
+        assert p2.train[-1][1] < p2.train[0][1]
         assert app.screen.query_one(MachinePanel).state is not None
 
 
@@ -153,11 +161,11 @@ async def test_episodes_filter_and_side_by_side(fixture_runs: Path) -> None:
         scr.query_one("#f-judge_id", Picker).value = "claude"
         scr.query_one("#f-verdict", Picker).value = "fail"
         await settle(pilot)
-        assert scr.rows and all(
-            r.config_id == "q2b" and r.verdicts and r.verdicts["claude"] == "fail" for r in scr.rows
-        )
+        assert scr.rows
+        assert all(r.config_id == "q2b" and r.verdicts and r.verdicts["claude"] == "fail" for r in scr.rows)
         n_fail = scr.total
-        assert n_fail is not None and 0 < n_fail < 32
+        assert n_fail is not None
+        assert 0 < n_fail < 32
         scr.query_one("#f-condition", Picker).value = "curated"
         await settle(pilot)
         assert all(r.condition == "curated" for r in scr.rows)
@@ -166,15 +174,22 @@ async def test_episodes_filter_and_side_by_side(fixture_runs: Path) -> None:
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, SideBySideScreen) and app.screen.loads > 0)
         sbs = app.screen
-        assert sbs.pair is not None and sbs.pair.left is not None and sbs.pair.right is not None
-        assert sbs.pair.left.condition == "no_skill" and sbs.pair.right.condition == "curated"
+        assert sbs.pair is not None
+        assert sbs.pair.left is not None
+        assert sbs.pair.right is not None
+        assert sbs.pair.left.condition == "no_skill"
+        assert sbs.pair.right.condition == "curated"
         assert sbs.pair.left.task_id == sbs.pair.right.task_id
         text = screen_text(app)
-        assert "skill block (in this prompt)" in text and "skill block (not in this prompt)" in text
-        assert "claude (llm)" in text and "tokens in/out" in text
+        assert "skill block (in this prompt)" in text
+        assert "skill block (not in this prompt)" in text
+        assert "claude (llm)" in text
+        assert "tokens in/out" in text
         await pilot.press("m")  # base vs SFT for the same condition
         await wait_for(pilot, lambda: sbs.loads > 1)
-        assert sbs.pair.mode == "sft" and sbs.pair.left.config_id == "q2b" and sbs.pair.right.config_id == "q2b-sft"
+        assert sbs.pair.mode == "sft"
+        assert sbs.pair.left.config_id == "q2b"
+        assert sbs.pair.right.config_id == "q2b-sft"
         await pilot.press("escape")
         assert isinstance(app.screen, EpisodesScreen)
         await pilot.press("x")
@@ -199,11 +214,13 @@ async def test_flips_sorted_by_skill_open_side_by_side(fixture_runs: Path) -> No
         assert skills == sorted(skills)
         scr.query_one("#flip-mode", Picker).value = "sft"
         await settle(pilot)
-        assert "q2b curated" in screen_text(app) and "q2b-sft curated" in screen_text(app)
+        assert "q2b curated" in screen_text(app)
+        assert "q2b-sft curated" in screen_text(app)
         table.focus()
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, SideBySideScreen) and app.screen.loads > 0)
-        assert app.screen.pair is not None and app.screen.pair.mode == "sft"
+        assert app.screen.pair is not None
+        assert app.screen.pair.mode == "sft"
 
 
 async def test_judges_kappa_and_format(fixture_runs: Path) -> None:
@@ -213,12 +230,15 @@ async def test_judges_kappa_and_format(fixture_runs: Path) -> None:
         await pilot.press("4")
         await settle(pilot)
         text = screen_text(app)
-        assert "κ 95% CI" in text and "A✓B✓" in text and "Δ shift" in text
+        assert "κ 95% CI" in text
+        assert "A✓B✓" in text
+        assert "Δ shift" in text
         assert "extractor  lenient" in text
         await pilot.press("t")
         await settle(pilot)
         text = screen_text(app)
-        assert "ANSWER: line" in text and "gap diff" in text
+        assert "ANSWER: line" in text
+        assert "gap diff" in text
 
 
 async def test_audit_walk_measures_judges_against_people(fixture_runs: Path) -> None:
@@ -241,8 +261,10 @@ async def test_audit_walk_measures_judges_against_people(fixture_runs: Path) -> 
         walk = app.screen
         assert [e.episode_id for e in walk.entries] == [i.episode_id for i in sample.items]
         text = screen_text(app)
-        assert f"audit {sample.audit_id}" in text and "0/6 adjudicated" in text
-        assert "judges' verdicts hidden" in text and "gold:" in text  # blind by default
+        assert f"audit {sample.audit_id}" in text
+        assert "0/6 adjudicated" in text
+        assert "judges' verdicts hidden" in text
+        assert "gold:" in text  # blind by default
         first = walk.entries[0].episode_id
         for key in ("p", "f"):
             await pilot.press(key)
@@ -250,7 +272,8 @@ async def test_audit_walk_measures_judges_against_people(fixture_runs: Path) -> 
             await pilot.press("enter")
             await wait_for(pilot, lambda: isinstance(app.screen, AuditScreen))
         await wait_for(pilot, lambda: sum(1 for e in walk.entries if e.human) == 2, what="two verdicts")
-        assert walk.entries[0].human == "pass" and walk.entries[1].human == "fail"  # it walked on by itself
+        assert walk.entries[0].human == "pass"
+        assert walk.entries[1].human == "fail"  # it walked on by itself
         assert walk._current().episode_id == walk.entries[2].episode_id
         await pilot.press("v")
         assert "judges: claude" in screen_text(app) or "judges: extractor" in screen_text(app)
@@ -264,8 +287,10 @@ async def test_audit_walk_measures_judges_against_people(fixture_runs: Path) -> 
         await pilot.press("t", "t")
         await settle(pilot)
         text = screen_text(app)
-        assert "judges against the audit sample" in text and "2 episodes used of 2 adjudicated" in text
-        assert "precision" in text and "Se + Sp − 1" in text
+        assert "judges against the audit sample" in text
+        assert "2 episodes used of 2 adjudicated" in text
+        assert "precision" in text
+        assert "Se + Sp − 1" in text
         recs = [json.loads(x) for x in (fixture_runs / "human" / "judgments.jsonl").read_text().splitlines()]
         assert [(r["episode_id"], r["verdict"]) for r in recs][:1] == [(first, "pass")]
 
@@ -282,7 +307,8 @@ async def test_adjudicate_a_disagreement_changes_kappa(fixture_runs: Path) -> No
         await pilot.press("enter")  # first row: q0.8b extractor vs lenient
         await wait_for(pilot, lambda: isinstance(app.screen, DisagreementsScreen) and app.screen.loads > 0)
         dis = app.screen
-        assert dis.total > 0 and dis.rows
+        assert dis.total > 0
+        assert dis.rows
         before = app.report.version
         for n_done, verdict_key in enumerate(("p", "f"), start=1):
             await pilot.press(verdict_key)
@@ -293,7 +319,8 @@ async def test_adjudicate_a_disagreement_changes_kappa(fixture_runs: Path) -> No
             await wait_for(pilot, lambda n=n_done: len(dis.human) >= n, what="adjudication")
             await pilot.press("down")
         journal = fixture_runs / "human" / "judgments.jsonl"
-        assert journal.exists() and len(journal.read_text().splitlines()) == 2
+        assert journal.exists()
+        assert len(journal.read_text().splitlines()) == 2
         assert (fixture_runs / "human" / "run.json").exists()
         await wait_for(
             pilot,
@@ -305,7 +332,8 @@ async def test_adjudicate_a_disagreement_changes_kappa(fixture_runs: Path) -> No
             what="κ with the human judge",
         )
         human_rows = [a for a in app.report.agreement() if "human" in (a.judge_a, a.judge_b)]
-        assert human_rows and all(a.n >= 1 for a in human_rows)
+        assert human_rows
+        assert all(a.n >= 1 for a in human_rows)
         assert len(app.report.human_episodes) == 2
         # revise the first adjudication: the dialog shows the current verdict and keeps its note
         first = dis.rows[0].episode_id
@@ -313,13 +341,15 @@ async def test_adjudicate_a_disagreement_changes_kappa(fixture_runs: Path) -> No
         await pilot.press("up", "up", "f")
         await wait_for(pilot, lambda: isinstance(app.screen, AdjudicateScreen))
         dialog = app.screen
-        assert isinstance(dialog, AdjudicateScreen) and dialog.current == ("pass", "checked by hand")
+        assert isinstance(dialog, AdjudicateScreen)
+        assert dialog.current == ("pass", "checked by hand")
         assert dialog.query_one("#adj-note", Input).value == "checked by hand"
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, DisagreementsScreen))
         await wait_for(pilot, lambda: dis.human[first][0] == "fail", what="revision")
         recs = [json.loads(x) for x in journal.read_text().splitlines()]
-        assert len(recs) == 3 and (recs[-1]["episode_id"], recs[-1]["verdict"], recs[-1]["revises"]) == (
+        assert len(recs) == 3
+        assert (recs[-1]["episode_id"], recs[-1]["verdict"], recs[-1]["revises"]) == (
             first,
             "fail",
             "pass",
@@ -344,16 +374,20 @@ async def test_delta_panels_paths_and_guard(fixture_runs: Path) -> None:
         await pilot.press("5")
         await settle(pilot)
         scr = app.screen
-        assert isinstance(scr, DeltaScreen) and scr.path == "llm-only"
+        assert isinstance(scr, DeltaScreen)
+        assert scr.path == "llm-only"
         text = screen_text(app)
-        assert "q2b-sft" in text and "lift" in text and "parameters (B)" in text
+        assert "q2b-sft" in text
+        assert "lift" in text
+        assert "parameters (B)" in text
         await pilot.press("p")
         await settle(pilot)
         assert scr.path == "bench"
         scr.query_one("#delta-base-path", Picker).value = "llm-only"  # SFT on bench, base on llm-only
         await settle(pilot)
         text = screen_text(app)
-        assert "refused" in text and "refusing to compare" in text
+        assert "refused" in text
+        assert "refusing to compare" in text
 
 
 def _add_constant_judge(runs: Path) -> None:
@@ -403,8 +437,10 @@ async def test_delta_greys_a_non_discriminating_path(fixture_runs: Path) -> None
         await pilot.press("5")
         await settle(pilot)
         scr = app.screen
-        assert isinstance(scr, DeltaScreen) and scr.path == "llm-only"  # the requested headline is eligible
-        assert app.report is not None and not app.report.eligible("yes")
+        assert isinstance(scr, DeltaScreen)
+        assert scr.path == "llm-only"  # the requested headline is eligible
+        assert app.report is not None
+        assert not app.report.eligible("yes")
         scr.query_one("#delta-path", Picker).value = "yes"
         await settle(pilot)
         text = screen_text(app)
@@ -412,7 +448,8 @@ async def test_delta_greys_a_non_discriminating_path(fixture_runs: Path) -> None
         assert "headline path 'llm-only' (requested)" in text
         table = scr.query_one("#delta-table", SafeTable)
         deltas = [table.get_row_at(i)[4].plain for i in range(table.row_count)]
-        assert len(deltas) == 5 and all(d == "+0.000 †" for d in deltas), deltas
+        assert len(deltas) == 5, deltas
+        assert all(d == "+0.000 †" for d in deltas), deltas
         assert "+0.000 †" in text
         assert "† not a finding, shown greyed" in text
 
@@ -428,7 +465,8 @@ async def test_query_runs_read_only_sql(fixture_runs: Path) -> None:
         editor.text = "SELECT config_id, count(*) AS n FROM episodes GROUP BY ALL ORDER BY ALL"
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: scr.last is not None)
-        assert scr.last.columns == ("config_id", "n") and len(scr.last.rows) == 5
+        assert scr.last.columns == ("config_id", "n")
+        assert len(scr.last.rows) == 5
         editor.text = "DELETE FROM episodes"
         await pilot.press("ctrl+r")
         await settle(pilot)
@@ -454,13 +492,17 @@ async def test_launch_form_parses_and_validates(fixture_runs: Path, mini_experim
         await settle(pilot)
         req = form.request()
         assert not isinstance(req, str)
-        assert req.experiment == mini_experiment and req.configs == [] and req.judges == []
+        assert req.experiment == mini_experiment
+        assert req.configs == []
+        assert req.judges == []
         form.query_one("#launch-judges").deselect_all()
         assert form.request() == "tick at least one judge"
         form.query_one("#launch-judges").select("extractor")
         form.query_one("#launch-limit").value = "2"
         req = form.request()
-        assert not isinstance(req, str) and req.judges == ["extractor"] and req.limit == 2
+        assert not isinstance(req, str)
+        assert req.judges == ["extractor"]
+        assert req.limit == 2
         form.query_one("#launch-path").value = str(fixture_runs / "nope.toml")
         form.query_one("#launch-path").focus()
         await pilot.press("enter")
@@ -486,9 +528,13 @@ async def test_live_shows_each_gpu(fixture_runs: Path) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, LiveScreen) and app.screen.samples > 0)
         await settle(pilot)
         text = screen_text(app)
-        assert "GPU0" in text and "util  87.0%" in text and "mem 61.5/79.6 GB" in text and "64°C" in text
+        assert "GPU0" in text
+        assert "util  87.0%" in text
+        assert "mem 61.5/79.6 GB" in text
+        assert "64°C" in text
         assert "512 W" in text
-        assert "GPU1" in text and "util –%" in text  # a reading NVML could not take shows as NA
+        assert "GPU1" in text
+        assert "util –%" in text  # a reading NVML could not take shows as NA
         assert "no GPU" not in text
 
 
@@ -548,14 +594,18 @@ async def test_live_shows_the_run_machine_when_it_runs_elsewhere(tmp_path: Path)
         await settle(pilot)
         text = screen_text(app)
         assert "machine gpu-box-7[bold] (the run's machine" in text  # the host name shown literally
-        assert "GPU0" in text and "util  93.0%" in text and "mem 120.5/139.8 GB" in text and "640 W" in text
+        assert "GPU0" in text
+        assert "util  93.0%" in text
+        assert "mem 120.5/139.8 GB" in text
+        assert "640 W" in text
         assert "no GPU" not in text
         # the run's readings go stale (say its host dropped off the share): this machine again
         journal_sample("gpu-box-7[bold]", 120.0)
         await wait_for(pilot, lambda: panel.state is not None and panel.state.source == "", what="local readings")
         await settle(pilot)
         text = screen_text(app)
-        assert "gpu-box-7" not in text and "no GPU" in text
+        assert "gpu-box-7" not in text
+        assert "no GPU" in text
 
 
 async def test_runs_screen_names_the_host_of_a_remote_run(tmp_path: Path) -> None:

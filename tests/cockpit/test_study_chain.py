@@ -41,7 +41,8 @@ async def test_chain_tree_cancel_and_next_job(fixture_runs: Path, tmp_path: Path
             assert f"{study.study_id}  running" in text
             lines = {ln.split()[1]: ln for ln in text.splitlines() if ln.strip().startswith(("├─", "└─"))}
             assert list(lines) == ["base-eval", "corpus", "train-smollm2-135m", "sft-eval", "report"]
-            assert "running" in lines["base-eval"] and str(base.run_id) in lines["base-eval"]
+            assert "running" in lines["base-eval"]
+            assert str(base.run_id) in lines["base-eval"]
             assert all("waiting" in lines[j] for j in ("corpus", "train-smollm2-135m", "sft-eval", "report"))
 
             await pilot.press("R")

@@ -55,7 +55,9 @@ def test_train_from_the_form_and_see_its_loss_curve(tmp_path: Path) -> None:
         t.keys("2")
         screen = t.wait_for("train step 6/6", timeout=600)
         screen = t.wait_for("finished", timeout=120)
-        assert "training: lr" in screen and "loss" in screen and "no training steps" not in screen
+        assert "training: lr" in screen
+        assert "loss" in screen
+        assert "no training steps" not in screen
         assert "checkpoints" in screen
         t.keys("q")
         assert t.exit_code() == 0

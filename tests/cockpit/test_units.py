@@ -25,14 +25,20 @@ from tests.cockpit.journals import HOSTILE, write_eval_run, write_fixture
 
 def test_clean_makes_controls_visible_and_keeps_brackets() -> None:
     s = safe.clean(HOSTILE)
-    assert "\x1b" not in s and "\x07" not in s
-    assert "[@click=app.quit]" in s and "[bold]" in s and "[/" in s
-    assert "␛[31m" in s and "␛]8;;http://x␇" in s
+    assert "\x1b" not in s
+    assert "\x07" not in s
+    assert "[@click=app.quit]" in s
+    assert "[bold]" in s
+    assert "[/" in s
+    assert "␛[31m" in s
+    assert "␛]8;;http://x␇" in s
     assert safe.clean("a\x9bb\x7f") == "a\\x9bb\u2421"
     assert safe.clean("line1\nline2\tx", one_line=True) == "line1⏎line2 x"
     assert safe.clean("x" * 10, limit=5) == "xxxx…"
     t = safe.cell("[@click=app.quit]q[/]")
-    assert isinstance(t, Text) and t.plain == "[@click=app.quit]q[/]" and not t.spans
+    assert isinstance(t, Text)
+    assert t.plain == "[@click=app.quit]q[/]"
+    assert not t.spans
 
 
 def test_clean_shows_bidi_and_zero_width_characters() -> None:
@@ -42,7 +48,10 @@ def test_clean_shows_bidi_and_zero_width_characters() -> None:
     for one_line in (False, True):
         s = safe.clean(tricky, one_line=one_line)
         assert not any(ch in s for ch in "\u202e\u202c\u2066\u2069\u200b\ufeff\u200e\u200f\u061c\u2060\u00ad")
-        assert "\\u202e1SSAP\\u202c" in s and "x\\u2066y\\u2069" in s and "4\\u200b2" in s and "\\ufeffz" in s
+        assert "\\u202e1SSAP\\u202c" in s
+        assert "x\\u2066y\\u2069" in s
+        assert "4\\u200b2" in s
+        assert "\\ufeffz" in s
     assert safe.clean("naïve 日本 – ok") == "naïve 日本 – ok"  # ordinary text untouched
 
 
@@ -52,7 +61,8 @@ def test_sql_guard_refuses_writes_and_rolls_back(tmp_path: Path) -> None:
         store.ingest()
         cur = store.con.cursor()
         r = sql.run(cur, "SELECT count(*) AS n FROM episodes")
-        assert r.columns == ("n",) and r.rows == [(160,)]
+        assert r.columns == ("n",)
+        assert r.rows == [(160,)]
         assert sql.run(cur, "DESCRIBE episodes").rows
         assert sql.run(cur, "SHOW TABLES").rows
         assert sql.run(cur, "WITH x AS (SELECT 1 AS a) SELECT * FROM x").rows == [(1,)]
@@ -70,7 +80,8 @@ def test_sql_guard_refuses_writes_and_rolls_back(tmp_path: Path) -> None:
                 sql.run(cur, bad)
         sql.run(cur, "EXPLAIN ANALYZE SELECT 1")
         r = sql.run(cur, "SELECT * FROM episodes", max_rows=10)
-        assert len(r.rows) == 10 and r.truncated
+        assert len(r.rows) == 10
+        assert r.truncated
         assert store.count("episodes") == 160
 
 
@@ -82,7 +93,9 @@ def test_tail_follows_a_growing_journal(tmp_path: Path) -> None:
     tail = RunTail(runs / "r1")
     assert tail.poll()
     p = tail.progress(now=100.0)
-    assert p.status == "running" and p.done_episodes == 2 and p.total_episodes == 10
+    assert p.status == "running"
+    assert p.done_episodes == 2
+    assert p.total_episodes == 10
     for i in range(4):
         j.emit(
             EpisodeFinished(
@@ -103,8 +116,12 @@ def test_tail_follows_a_growing_journal(tmp_path: Path) -> None:
         f.write(b'{"run_id":"r1","t":110')
     assert tail.poll()
     p = tail.progress(now=105.0)
-    assert p.done_episodes == 6 and p.tokens_out == 80 and abs(p.cost_usd - 0.04) < 1e-9
-    assert p.episodes_per_s and p.eta_s and p.eta_s > 0
+    assert p.done_episodes == 6
+    assert p.tokens_out == 80
+    assert abs(p.cost_usd - 0.04) < 1e-9
+    assert p.episodes_per_s
+    assert p.eta_s
+    assert p.eta_s > 0
     assert not tail.poll()
     j.close()
 
@@ -148,7 +165,8 @@ def test_spawn_is_detached_logs_to_the_run_dir_and_survives(tmp_path: Path) -> N
         info = json.loads((runs / "r-x" / launcher.LAUNCH_FILE).read_text())
         assert info["pid"] == pid
         pend = launcher.pending(runs)
-        assert [p.run_id for p in pend] == ["r-x"] and pend[0].alive
+        assert [p.run_id for p in pend] == ["r-x"]
+        assert pend[0].alive
         launcher.cancel(runs, "r-x")  # before run.json exists, cancel signals the launched pid
         deadline = time.time() + 10
         while pid_alive(pid) and time.time() < deadline:
@@ -176,9 +194,12 @@ def test_known_experiments_include_data_and_runs(tmp_path: Path, mini_experiment
     j = jr.RunJournal(runs, "r1")
     j.write_run_info({"run_id": "r1", "kind": "eval", "experiment": "mini", "experiment_path": str(mini_experiment)})
     found = launcher.known_experiments(runs)
-    assert any(p.name == "demo.toml" for p in found) and mini_experiment.resolve() in found
+    assert any(p.name == "demo.toml" for p in found)
+    assert mini_experiment.resolve() in found
     choice = launcher.parse_experiment(mini_experiment)
-    assert choice.name == "mini" and choice.configs == ("smol",) and choice.judges == ("extractor", "lenient")
+    assert choice.name == "mini"
+    assert choice.configs == ("smol",)
+    assert choice.judges == ("extractor", "lenient")
 
 
 @pytest.fixture
@@ -193,43 +214,57 @@ def test_queries_page_details_count(store: Store) -> None:
     cur = store.con.cursor()
     f = queries.EpisodeFilter(config_id="q2b", condition="curated")
     rows = queries.page(cur, f)
-    assert len(rows) == 16 and all(r.config_id == "q2b" and r.condition == "curated" for r in rows)
+    assert len(rows) == 16
+    assert all(r.config_id == "q2b" and r.condition == "curated" for r in rows)
     assert queries.count(cur, f) == 16
     full = queries.details(cur, rows)
     assert all(set(r.verdicts or {}) <= {"extractor", "lenient", "claude"} and r.verdicts for r in full)
     fv = queries.EpisodeFilter(judge_id="claude", verdict="pass", skill_id="add")
     vrows = queries.details(cur, queries.page(cur, fv))
-    assert vrows and all(r.verdicts["claude"] == "pass" and r.skill_id == "add" for r in vrows)
+    assert vrows
+    assert all(r.verdicts["claude"] == "pass" and r.skill_id == "add" for r in vrows)
     assert all(r.tokens_out is not None and r.run_id for r in vrows)  # filled from episodes
     assert queries.count(cur, fv) == len(vrows)
     anyj = queries.page(cur, queries.EpisodeFilter(verdict="fail"))
     assert len({r.episode_id for r in anyj}) == len(anyj)
     page2 = queries.page(cur, queries.EpisodeFilter(), limit=50, offset=50)
-    assert len(page2) == 50 and page2[0].episode_id != queries.page(cur, queries.EpisodeFilter(), limit=1)[0].episode_id
+    assert len(page2) == 50
+    assert page2[0].episode_id != queries.page(cur, queries.EpisodeFilter(), limit=1)[0].episode_id
 
 
 def test_flips_and_pairs(store: Store) -> None:
     cur = store.con.cursor()
     flips = queries.flips_between_conditions(cur, "q2b-sft", "claude")
-    assert flips and all(f.left != f.right for f in flips)
+    assert flips
+    assert all(f.left != f.right for f in flips)
     assert [f.skill_id for f in flips] == sorted(f.skill_id for f in flips)
     sft = queries.flips_between_configs(cur, "q2b", "q2b-sft", "curated", "claude")
     assert all(f.left_episode.startswith("ep-q2b-") and f.right_episode.startswith("ep-q2b-sft-") for f in sft)
     pair = queries.pair(cur, "ep-q2b-add-h1-curated", "conditions")
-    assert pair and pair.left and pair.right and pair.left.condition == "no_skill"
-    assert pair.right.completion == HOSTILE and pair.right.skill_block and pair.right.skill_block in pair.right.prompt
+    assert pair
+    assert pair.left
+    assert pair.right
+    assert pair.left.condition == "no_skill"
+    assert pair.right.completion == HOSTILE
+    assert pair.right.skill_block
+    assert pair.right.skill_block in pair.right.prompt
     assert {j.judge_id for j in pair.right.judgments} == {"extractor", "lenient", "claude"}
     p2 = queries.pair(cur, "ep-q2b-add-h1-curated", "sft")
-    assert p2 and p2.left and p2.right and p2.right.config_id == "q2b-sft"
+    assert p2
+    assert p2.left
+    assert p2.right
+    assert p2.right.config_id == "q2b-sft"
     p3 = queries.pair(cur, "ep-haiku-add-h1-curated", "sft")
-    assert p3 and p3.right is None
+    assert p3
+    assert p3.right is None
     assert queries.pair(cur, "nope") is None
 
 
 def test_options(store: Store) -> None:
     opts = queries.options(store.con.cursor())
     assert opts.configs == ("haiku", "q0.8b", "q0.8b-sft", "q2b", "q2b-sft")
-    assert opts.judges == ("claude", "extractor", "lenient") and opts.bases["q2b-sft"] == "q2b"
+    assert opts.judges == ("claude", "extractor", "lenient")
+    assert opts.bases["q2b-sft"] == "q2b"
     assert "20250101-000000-study-a1b2" in opts.runs
 
 
