@@ -149,7 +149,8 @@ def test_causal_lm_naming_is_renamed_to_the_checkpoints_and_back(tmp_path: Path)
     back = for_model(a, set(QWEN_CAUSAL) | {"model", "model.layers"}, tmp_path / "scratch")
     assert back == tmp_path / "scratch"
     after = load_file(str(back / "adapter_model.safetensors"))
-    assert set(after) == set(before) and all(torch.equal(after[k], before[k]) for k in before)
+    assert set(after) == set(before)
+    assert all(torch.equal(after[k], before[k]) for k in before)
     assert to_checkpoint_naming(a, qwen) == 0  # already in the checkpoint's naming: untouched
 
 
@@ -190,5 +191,6 @@ def test_vllm_config_without_vllm_fails_before_anything_is_journaled(tmp_path: P
     exp.write_text(text)
     res = subprocess.run(engine_cmd("run", str(exp), "--runs-dir", str(runs_dir)), capture_output=True, text=True)
     assert res.returncode == 2, res.stderr
-    assert "scripts/setup.sh --vllm" in res.stderr and "Traceback" not in res.stderr
+    assert "scripts/setup.sh --vllm" in res.stderr
+    assert "Traceback" not in res.stderr
     assert list(runs_dir.iterdir()) == []  # no run directory, no journal

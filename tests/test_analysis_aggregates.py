@@ -43,11 +43,13 @@ def _tables(seed: int = 0) -> dict[str, pa.Table]:
 def same(a: Any, b: Any, where: str = "") -> None:
     """Recursive equality, floats to 1e-12."""
     if isinstance(a, dict):
-        assert isinstance(b, dict) and a.keys() == b.keys(), where
+        assert isinstance(b, dict), where
+        assert a.keys() == b.keys(), where
         for k in a:
             same(a[k], b[k], f"{where}.{k}")
     elif isinstance(a, list):
-        assert isinstance(b, list) and len(a) == len(b), where
+        assert isinstance(b, list), where
+        assert len(a) == len(b), where
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
             same(x, y, f"{where}[{i}]")
     elif isinstance(a, float) and isinstance(b, float):

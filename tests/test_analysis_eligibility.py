@@ -61,7 +61,8 @@ def _render(rep: object) -> str:
 def test_discriminating_judges_everywhere(con: duckdb.DuckDBPyConnection) -> None:
     r = build_report(con, n_boot=100)
     assert r.eligible_paths() == ["bench:L", "llm:L", "lenient:L", "extractor", "lenient"]
-    assert r.headline == "llm:L" and "default" in r.headline_reason
+    assert r.headline == "llm:L"
+    assert "default" in r.headline_reason
     # f: L passes all 12 of its items, but only 8 answer_line and 4 llm ones per path scope: too few to tell
     assert all(d.finding and d.caveat is None for d in r.deltas)
     assert all(c.finding for c in r.lifts)
@@ -71,7 +72,8 @@ def test_a_constant_judge_makes_every_path_using_it_ineligible(con: duckdb.DuckD
     _constant(con, "L", "f", "llm", "pass", MIN_ITEMS)  # f's llm scope: 4 + 20 items, all pass
     r = build_report(con, n_boot=100)
     # derived paths: every complete one uses L; the deterministic partial paths remain
-    assert r.eligible_paths() == ["extractor", "lenient"] and r.headline == "extractor"
+    assert r.eligible_paths() == ["extractor", "lenient"]
+    assert r.headline == "extractor"
     assert "partial" in r.headline_reason
     r = build_report(
         con,
@@ -82,21 +84,27 @@ def test_a_constant_judge_makes_every_path_using_it_ineligible(con: duckdb.DuckD
         ],
         n_boot=100,
     )
-    assert r.eligible_paths() == [] and r.headline is None
+    assert r.eligible_paths() == []
+    assert r.headline is None
     assert r.headline_reason.startswith("No judge path is eligible")
     assert r.trajectory == []
     for p in ("bench:L", "llm:L", "lenient:L"):
         e = r.path_eligibility(p)
-        assert e is not None and not e.eligible
+        assert e is not None
+        assert not e.eligible
         assert [(c.config, c.judge, c.scoring, c.verdict, c.n) for c in e.constant] == [("f", "L", "llm", "pass", 24)]
         f = r.delta("f", p)
-        assert not f.finding and "gave 'pass' on all 24 llm-scored items of f" in (f.caveat or "")
-        assert r.delta("b", p).finding and r.delta("s", p).finding  # other configs keep their findings
+        assert not f.finding
+        assert "gave 'pass' on all 24 llm-scored items of f" in (f.caveat or "")
+        assert r.delta("b", p).finding
+        assert r.delta("s", p).finding  # other configs keep their findings
     out = _render(r)
     assert "No judge path is eligible as the headline" in out
-    assert "†" in out and "by construction): judge L gave 'pass' on all 24" in out
+    assert "†" in out
+    assert "by construction): judge L gave 'pass' on all 24" in out
     d = json.loads(json.dumps(r.to_dict()))
-    assert d["headline"] is None and d["headline_reason"].startswith("No judge path")
+    assert d["headline"] is None
+    assert d["headline_reason"].startswith("No judge path")
     assert not any(p["eligible"] for p in d["paths"])
     assert {(x["config"], x["finding"]) for x in d["deltas"] if x["path"] == "llm:L"} == {
         ("b", True),
@@ -109,14 +117,17 @@ def test_headline_falls_back_to_an_eligible_partial_path(con: duckdb.DuckDBPyCon
     _constant(con, "L", "f", "llm", "pass", MIN_ITEMS)
     r = build_report(con, paths=PATHS, n_boot=100)
     assert r.headline == "extr"
-    assert "partial" in r.headline_reason and r.requested_headline is None
+    assert "partial" in r.headline_reason
+    assert r.requested_headline is None
     r = build_report(con, paths=PATHS, headline="matched", n_boot=100)
-    assert r.headline == "extr" and r.requested_headline == "matched"
+    assert r.headline == "extr"
+    assert r.requested_headline == "matched"
     assert any(
         w.startswith("the requested headline path 'matched' is not eligible (judge L gave 'pass'") for w in r.warnings
     )
     out = _render(r)
-    assert "Report — headline path: extr" in out and "not eligible as headline: L constant" in out
+    assert "Report — headline path: extr" in out
+    assert "not eligible as headline: L constant" in out
 
 
 def test_a_judge_failing_everything_is_not_a_finding_either(con: duckdb.DuckDBPyConnection) -> None:
@@ -127,10 +138,13 @@ def test_a_judge_failing_everything_is_not_a_finding_either(con: duckdb.DuckDBPy
     refresh(con)
     r = build_report(con, paths=PATHS, headline="extr", n_boot=100)
     e = r.path_eligibility("extr")
-    assert e is not None and not e.eligible
+    assert e is not None
+    assert not e.eligible
     assert [(c.config, c.verdict, c.n) for c in e.constant] == [("s", "fail", 28)]
-    assert r.headline == "matched" and r.requested_headline == "extr"
-    assert not r.delta("s", "extr").finding and r.delta("b", "extr").finding
+    assert r.headline == "matched"
+    assert r.requested_headline == "extr"
+    assert not r.delta("s", "extr").finding
+    assert r.delta("b", "extr").finding
 
 
 def test_lift_is_not_a_finding_when_either_delta_is_not(con: duckdb.DuckDBPyConnection) -> None:
@@ -142,5 +156,7 @@ def test_lift_is_not_a_finding_when_either_delta_is_not(con: duckdb.DuckDBPyConn
     r = build_report(con, n_boot=100)
     assert not r.delta("b", "llm:L").finding
     lf = next(x for x in r.lifts if x.path == "llm:L")
-    assert not lf.finding and "of b" in (lf.caveat or "")
-    assert "lift" in _render(r) and "not a finding" in _render(r)
+    assert not lf.finding
+    assert "of b" in (lf.caveat or "")
+    assert "lift" in _render(r)
+    assert "not a finding" in _render(r)

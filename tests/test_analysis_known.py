@@ -165,7 +165,8 @@ def test_matched_path_guard(con: duckdb.DuckDBPyConnection) -> None:
         r.compare("s", "b", "llm:L", path_b="bench:L")
     warns: list[str] = []
     c = lift(r.delta("s", "llm:L"), r.delta("b", "llm:L"), n_boot=200, warnings=warns)
-    assert c.diff == pytest.approx(0.25) and len(warns) == 1
+    assert c.diff == pytest.approx(0.25)
+    assert len(warns) == 1
 
 
 def test_agreement_known_values(con: duckdb.DuckDBPyConnection) -> None:
@@ -218,7 +219,9 @@ def test_explicit_paths_and_headline(con: duckdb.DuckDBPyConnection) -> None:
     assert r.headline == "matched"
     assert r.delta("b", "matched").delta == pytest.approx(1 / 3)
     extr = r.delta("b", "extr")
-    assert extr.partial and extr.n_tasks == 2 and extr.delta == pytest.approx(0.0)  # (-0.5 + 0.5) / 2
+    assert extr.partial
+    assert extr.n_tasks == 2
+    assert extr.delta == pytest.approx(0.0)  # (-0.5 + 0.5) / 2
     assert any("path 'extr' is partial" in w for w in r.warnings)
     assert build_report(con, paths=paths, headline="extr", n_boot=200).headline == "extr"
     with pytest.raises(ValueError, match="not one of the paths"):
@@ -230,7 +233,8 @@ def test_config_filter_and_json(con: duckdb.DuckDBPyConnection) -> None:
 
     r = build_report(con, configs=["s"], n_boot=200)
     assert {d.config for d in r.deltas} == {"s"}
-    assert not r.lifts and any("base config 'b' has no judgments" in w for w in r.warnings)
+    assert not r.lifts
+    assert any("base config 'b' has no judgments" in w for w in r.warnings)
     d = json.loads(json.dumps(build_report(con, n_boot=200).to_dict()))
     assert set(d) >= {
         "pass_rates",
@@ -289,7 +293,8 @@ def test_a_judge_with_one_verdict_everywhere_is_flagged() -> None:
     refresh(con)
     rep = build_report(con, n_boot=200)
     flagged = [w for w in rep.warnings if "does not discriminate" in w]
-    assert len(flagged) == 1 and flagged[0].startswith("judge L gave 'pass' on all 36 items of f")
+    assert len(flagged) == 1
+    assert flagged[0].startswith("judge L gave 'pass' on all 36 items of f")
 
 
 def test_trajectory_on_any_path_is_the_one_the_cockpit_draws(con: duckdb.DuckDBPyConnection) -> None:

@@ -70,10 +70,12 @@ def test_headline_rules() -> None:
 def test_report_without_llm_judge() -> None:
     con = _store(judges=[{"id": "extractor", "kind": "answer_line"}])
     r = build_report(con, n_boot=200)
-    assert r.headline == "extractor" and r.paths[0].partial
+    assert r.headline == "extractor"
+    assert r.paths[0].partial
     assert all(d.partial for d in r.deltas)
     assert any("path 'extractor' is partial" in w for w in r.warnings)
-    assert not r.agreement and not r.format_gaps
+    assert not r.agreement
+    assert not r.format_gaps
     assert r.format  # ANSWER: line shares do not need a judge
 
 
@@ -125,7 +127,10 @@ def test_render_is_literal() -> None:
     render_report(r, console)
     out = buf.getvalue()
     assert "[bold]q[/bold]" in out
-    assert "\x1b" not in out and "]8;;http://x" in out
+    assert "\x1b" not in out
+    assert "]8;;http://x" in out
     for title in ("Judge paths", "Pass rates", "Procedural Δ on path llm:claude (headline)", "SFT lift"):
         assert title in out
-    assert "Judge agreement" in out and "Format artifact" in out and "Warnings" in out
+    assert "Judge agreement" in out
+    assert "Format artifact" in out
+    assert "Warnings" in out

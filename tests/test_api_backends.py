@@ -60,13 +60,16 @@ def judge_prompt(response: str) -> str:
 def test_success_text_tokens_latency(fault_server: FaultServer, backend: str, nonce: str) -> None:
     marker = f"FAULT=ok:{nonce}"
     r = generate(spec(fault_server, backend), request("k", judge_prompt(f"It is Paris. {marker}")))["k"]
-    assert r.ok and r.error is None
+    assert r.ok
+    assert r.error is None
     assert r.text == PASS_TEXT
     assert r.finish_reason == "stop"
     assert (r.tokens_in, r.tokens_out) == fault_server.usage_by_marker[marker]
-    assert r.tokens_out == count_tokens(PASS_TEXT) and r.tokens_in > 0
+    assert r.tokens_out == count_tokens(PASS_TEXT)
+    assert r.tokens_in > 0
     assert getattr(r, "tokens_estimated", None) is False
-    assert 0 < r.latency_s < 5 and r.latency_kind == "request"
+    assert 0 < r.latency_s < 5
+    assert r.latency_kind == "request"
     assert r.attempts == 1 == fault_server.marker_counts[marker]
 
 
@@ -118,7 +121,8 @@ def test_429_with_retry_after_is_retried_by_the_outer_policy(
     t0 = time.perf_counter()
     r = generate(s, request("k", judge_prompt(f"Paris FAULT=429x2:{nonce}")))["k"]
     assert time.perf_counter() - t0 < 2
-    assert r.ok and r.text == PASS_TEXT
+    assert r.ok
+    assert r.text == PASS_TEXT
     assert r.attempts == 3 == fault_server.marker_counts[f"FAULT=429x2:{nonce}"]
 
 
@@ -153,8 +157,11 @@ def test_persistent_faults_end_in_an_error_after_every_retry(
     marker = f"FAULT={kind}:{nonce}"
     r = generate(s, request("k", f"hello {marker}"))["k"]
     expected = 2 * (sdk + 1) if sdk_retries else 2
-    assert r.error is not None and words in r.error
-    assert r.text == "" and r.finish_reason == "error" and not r.ok
+    assert r.error is not None
+    assert words in r.error
+    assert r.text == ""
+    assert r.finish_reason == "error"
+    assert not r.ok
     assert r.attempts == expected == fault_server.marker_counts[marker]
 
 
@@ -165,7 +172,9 @@ def test_client_errors_are_not_retried(fault_server: FaultServer, backend: str, 
     r = generate(spec(fault_server, backend, retry={"max_attempts": 3, "sdk_max_retries": 2}), request("k", marker))[
         "k"
     ]
-    assert r.error is not None and f"HTTP {status}" in r.error and "not retried" in r.error
+    assert r.error is not None
+    assert f"HTTP {status}" in r.error
+    assert "not retried" in r.error
     assert r.attempts == 1 == fault_server.marker_counts[marker]
 
 
@@ -173,17 +182,22 @@ def test_client_errors_are_not_retried(fault_server: FaultServer, backend: str, 
 @pytest.mark.parametrize("kind", ["refusal", "contentfilter"])
 def test_refusal(fault_server: FaultServer, backend: str, kind: str, nonce: str) -> None:
     r = generate(spec(fault_server, backend), request("k", f"FAULT={kind}:{nonce}"))["k"]
-    assert r.ok and r.finish_reason == "refusal" and r.text == REFUSAL_TEXT
+    assert r.ok
+    assert r.finish_reason == "refusal"
+    assert r.text == REFUSAL_TEXT
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_length_and_missing_usage(fault_server: FaultServer, backend: str, nonce: str) -> None:
     s = spec(fault_server, backend)
     got = generate(s, request("len", f"FAULT=length:{nonce}"), request("nu", f"FAULT=nousage:{nonce}"))
-    assert got["len"].finish_reason == "length" and got["len"].ok
+    assert got["len"].finish_reason == "length"
+    assert got["len"].ok
     nu = got["nu"]
-    assert nu.ok and getattr(nu, "tokens_estimated", None) is True
-    assert nu.tokens_in > 0 and nu.tokens_out == -(-len(nu.text) // 4)
+    assert nu.ok
+    assert getattr(nu, "tokens_estimated", None) is True
+    assert nu.tokens_in > 0
+    assert nu.tokens_out == -(-len(nu.text) // 4)
 
 
 def test_openai_request_parameters_for_a_generic_server(fault_server: FaultServer, nonce: str) -> None:
@@ -191,9 +205,11 @@ def test_openai_request_parameters_for_a_generic_server(fault_server: FaultServe
     s = spec(fault_server, "openai", chat_template_kwargs={"enable_thinking": False}, extra_body={"top_k": 20})
     generate(s, request("k", marker, temperature=0.7, top_p=0.9, seed=7, stop=("###",), max_tokens=99))
     body = fault_server.bodies_by_marker[marker]
-    assert body["max_tokens"] == 99 and "max_completion_tokens" not in body
+    assert body["max_tokens"] == 99
+    assert "max_completion_tokens" not in body
     assert (body["temperature"], body["top_p"], body["seed"], body["stop"]) == (0.7, 0.9, 7, ["###"])
-    assert body["chat_template_kwargs"] == {"enable_thinking": False} and body["top_k"] == 20
+    assert body["chat_template_kwargs"] == {"enable_thinking": False}
+    assert body["top_k"] == 20
     assert body["model"] == "fault-model"
 
 
@@ -205,8 +221,11 @@ def test_openai_request_parameters_for_openai_itself(monkeypatch: pytest.MonkeyP
         greedy = backend.body(request("k", "x", temperature=0.0, seed=None))  # type: ignore[attr-defined]
     finally:
         backend.close()
-    assert default["max_completion_tokens"] == 50 and "max_tokens" not in default
-    assert "temperature" not in default and "top_p" not in default and "seed" not in default
+    assert default["max_completion_tokens"] == 50
+    assert "max_tokens" not in default
+    assert "temperature" not in default
+    assert "top_p" not in default
+    assert "seed" not in default
     assert greedy["temperature"] == 0.0
     with pytest.raises(BackendError, match="chat_template_kwargs"):
         make_backend(ModelSpec(backend="openai", model="gpt-5.4", chat_template_kwargs={"x": 1}))
@@ -218,8 +237,10 @@ def test_anthropic_request_parameters(fault_server: FaultServer, nonce: str) -> 
     r = generate(s, request("k", marker, temperature=0.7, stop=("###",), max_tokens=77))["k"]
     body = fault_server.bodies_by_marker[marker]
     assert r.ok
-    assert body["system"] == "Be brief." and [m["role"] for m in body["messages"]] == ["user"]
-    assert body["max_tokens"] == 77 and body["stop_sequences"] == ["###"]
+    assert body["system"] == "Be brief."
+    assert [m["role"] for m in body["messages"]] == ["user"]
+    assert body["max_tokens"] == 77
+    assert body["stop_sequences"] == ["###"]
     assert body["metadata"] == {"user_id": "u1"}
     assert not {"temperature", "top_p", "top_k", "seed"} & set(body)  # API 2026-10-21 rejects them
 
@@ -238,8 +259,10 @@ def test_key_reaches_the_server_but_no_result_or_verdict(
     results = generate(s, *[request(k, f"{m} echo {SECRET}") for k, m in markers.items()])
     headers = fault_server.headers_by_marker[markers["ok"]]
     assert SECRET in (headers.get("x-api-key", ""), headers.get("authorization", "").removeprefix("Bearer "))
-    assert results["ok"].ok and "[key redacted]" in results["ok"].text  # the echo of the prompt
-    assert results["leakkey"].error is not None and "HTTP 401" in results["leakkey"].error
+    assert results["ok"].ok
+    assert "[key redacted]" in results["ok"].text  # the echo of the prompt
+    assert results["leakkey"].error is not None
+    assert "HTTP 401" in results["leakkey"].error
     for r in results.values():
         assert SECRET not in repr(asdict(r))
     judge = LLMJudge(JudgeSpec(id="j", kind="llm", model=s))
@@ -319,7 +342,8 @@ def test_llm_judge_verdicts_and_faults(fault_server: FaultServer, backend: str, 
     finally:
         judge.close()
     assert set(verdicts) == {i.key for i in items}
-    assert verdicts["good"].verdict == "pass" and verdicts["good"].tokens_out == count_tokens(PASS_TEXT)
+    assert verdicts["good"].verdict == "pass"
+    assert verdicts["good"].tokens_out == count_tokens(PASS_TEXT)
     assert verdicts["bad"].verdict == "fail"
     assert verdicts["flaky"].verdict == "pass"
     for kind, words in JUDGE_FAULTS:
@@ -356,7 +380,9 @@ def test_retry_after_parsing_and_backoff() -> None:
 
 
 def test_describe_classifies() -> None:
-    assert describe(_StatusError(429))[0] and describe(_StatusError(503))[0] and describe(_StatusError(408))[0]
+    assert describe(_StatusError(429))[0]
+    assert describe(_StatusError(503))[0]
+    assert describe(_StatusError(408))[0]
     for status in (400, 401, 403, 404, 422, 413):
         assert not describe(_StatusError(status))[0]
     assert describe(ValueError("Expecting value"))[0] is False

@@ -127,23 +127,27 @@ def test_judge_faults_are_errors_and_keys_never_stored(tmp_path: Path, runs_dir:
             assert "request(s)" in by[(judge, "add-h2", "no_skill")][1]
         # healthy items get real verdicts, and nothing failed silently
         healthy = [v for (j, t, c), (v, r) in by.items() if t not in FAULTS or t == "add-h1"]
-        assert healthy and all(v in ("pass", "fail") for v in healthy)
+        assert healthy
+        assert all(v in ("pass", "fail") for v in healthy)
         assert not [r for (_, t, _), (v, r) in by.items() if v == "fail" and t in FAULTS and t != "add-h1"]
         # the report keeps errors apart
         from engine.analysis import build_report
 
         rep = build_report(store.con, n_boot=100)
         gpt = [r for r in rep.pass_rates if r.judge == "gpt"]
-        assert sum(r.errors for r in gpt) == 10 and sum(r.n for r in gpt) == 10
+        assert sum(r.errors for r in gpt) == 10
+        assert sum(r.n for r in gpt) == 10
         costs = store.query("SELECT sum(cost_usd) FROM episodes")[0][0]
         assert costs > 0  # priced config: cost recorded per episode
     # the keys reached the server (so they were really used) ...
     seen = json.dumps(list(fault_server.recent_headers))
-    assert OPENAI_KEY in seen and ANTHROPIC_KEY in seen
+    assert OPENAI_KEY in seen
+    assert ANTHROPIC_KEY in seen
     # ... and appear nowhere under runs/, the DuckDB file included
     for path in runs_dir.rglob("*"):
         if path.is_file():
             blob = path.read_bytes()
             for key in (OPENAI_KEY, ANTHROPIC_KEY):
                 assert key.encode() not in blob, f"API key found in {path}"
-    assert OPENAI_KEY not in res.stdout + res.stderr and ANTHROPIC_KEY not in res.stdout + res.stderr
+    assert OPENAI_KEY not in res.stdout + res.stderr
+    assert ANTHROPIC_KEY not in res.stdout + res.stderr

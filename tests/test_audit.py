@@ -32,7 +32,8 @@ from tests.cockpit.journals import write_eval_run
 )
 def test_allocation(sizes: list[int], n: int, expect: list[int]) -> None:
     got = audits.allocate(sizes, n)
-    assert got == expect and sum(got) == min(n, sum(sizes))
+    assert got == expect
+    assert sum(got) == min(n, sum(sizes))
 
 
 def test_wilson_known_value() -> None:
@@ -41,7 +42,8 @@ def test_wilson_known_value() -> None:
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
     r = wilson(k, n)
-    assert r.value == 0.8 and r.low == pytest.approx(centre - half, abs=1e-12)
+    assert r.value == 0.8
+    assert r.low == pytest.approx(centre - half, abs=1e-12)
     assert r.high == pytest.approx(centre + half, abs=1e-12)
     assert wilson(0, 0).value is None
 
@@ -67,10 +69,12 @@ def test_audit_sample_is_stratified_and_reproducible(runs: Path) -> None:
     out = _audit(runs, 40, 7)
     with Store.open(runs) as store:
         rows = store.query("SELECT audit_id, episode_id, stratum, stratum_size, stratum_n, position FROM audits")
-        assert len(rows) == 40 and len({r[1] for r in rows}) == 40
+        assert len(rows) == 40
+        assert len({r[1] for r in rows}) == 40
         assert sorted(r[5] for r in rows) == list(range(40))
         (aid,) = {r[0] for r in rows}
-        assert aid.startswith("audit-s7-n40-") and aid in out
+        assert aid.startswith("audit-s7-n40-")
+        assert aid in out
         # every stratum (config x condition x judges agree/disagree) present, in proportion
         strata = {r[2]: (r[3], r[4]) for r in rows}
         population = store.query("SELECT count(DISTINCT episode_id) FROM judgments WHERE verdict IN ('pass','fail')")[
@@ -78,8 +82,10 @@ def test_audit_sample_is_stratified_and_reproducible(runs: Path) -> None:
         ][0]
         assert sum(size for size, _ in strata.values()) == population
         for size, drawn in strata.values():
-            assert drawn >= 1 and abs(drawn - 40 * size / population) < 1.5
-        assert any(s.endswith("|disagree") for s in strata) and any(s.endswith("|agree") for s in strata)
+            assert drawn >= 1
+            assert abs(drawn - 40 * size / population) < 1.5
+        assert any(s.endswith("|disagree") for s in strata)
+        assert any(s.endswith("|agree") for s in strata)
         # the disagreement stratum is right: machine judges gave both verdicts on those episodes
         for eid, stratum in store.query("SELECT episode_id, stratum FROM audits"):
             vs = {v for (v,) in store.query("SELECT verdict FROM judgments WHERE episode_id = ?", [eid])}
@@ -98,9 +104,11 @@ def test_audit_sample_is_stratified_and_reproducible(runs: Path) -> None:
 
 def test_audit_errors_are_clean(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["judge", "--audit", "5", "--runs-dir", str(tmp_path / "empty")])
-    assert res.exit_code == 2 and "no judged episodes" in res.output
+    assert res.exit_code == 2
+    assert "no judged episodes" in res.output
     res = CliRunner().invoke(app, ["judge", "--runs-dir", str(tmp_path / "empty")])
-    assert res.exit_code == 2 and "needs an experiment file" in res.output
+    assert res.exit_code == 2
+    assert "needs an experiment file" in res.output
 
 
 def _truth(eid: str) -> str:
@@ -132,7 +140,10 @@ def test_judges_against_human_verdicts_and_corrected_delta(runs: Path) -> None:
                     c[{"pp": "tp", "pf": "fp", "fp": "fn", "ff": "tn"}[got[eid][0] + h[0]]] += 1
             expect[judge] = c
     b = rep.human_basis
-    assert b is not None and b.source == "audit" and b.used == 60 and b.adjudicated == 61
+    assert b is not None
+    assert b.source == "audit"
+    assert b.used == 60
+    assert b.adjudicated == 61
     assert any("outside the audit samples" in w for w in rep.warnings)
     acc = {a.judge: a for a in rep.judge_accuracy}
     assert set(acc) == {"extractor", "lenient", "claude"}
@@ -148,7 +159,9 @@ def test_judges_against_human_verdicts_and_corrected_delta(runs: Path) -> None:
     d = rep.delta("q2b", "llm:claude")
     cd = next(x for x in rep.corrected if (x.config, x.path) == ("q2b", "llm:claude"))
     j = acc["claude"].youden
-    assert j is not None and j > 0 and cd.youden == {"claude": j}
+    assert j is not None
+    assert j > 0
+    assert cd.youden == {"claude": j}
     assert cd.corrected == pytest.approx(float(np.mean(d.diffs / j)))
     assert cd.shift == pytest.approx(cd.corrected - d.delta)  # type: ignore[operator]
     # a path with two judges: each task's difference by the J of the judge that scores it
@@ -159,10 +172,12 @@ def test_judges_against_human_verdicts_and_corrected_delta(runs: Path) -> None:
     factors = np.array([j if t in llm_tasks else jx for t in d.task_ids])
     assert cd.corrected == pytest.approx(float(np.mean(d.diffs / factors)))
     out = CliRunner().invoke(app, ["report", "--runs-dir", str(runs), "--boot", "50"], terminal_width=220).output
-    assert "Judges against human verdicts (the audit sample" in out and "Δ corrected for each judge" in out
+    assert "Judges against human verdicts (the audit sample" in out
+    assert "Δ corrected for each judge" in out
     assert f"{acc['claude'].accuracy.value * 100:.0f}% [" in out
     data = json.loads(json.dumps(rep.to_dict()))["judges_vs_human"]
-    assert data["basis"]["source"] == "audit" and len(data["judges"]) == 3
+    assert data["basis"]["source"] == "audit"
+    assert len(data["judges"]) == 3
     assert {"precision", "recall", "accuracy", "youden_j"} <= set(data["judges"][0])
 
 
@@ -174,11 +189,14 @@ def test_without_an_audit_all_human_verdicts_are_used_with_a_warning(runs: Path)
             human.adjudicate(store.con, runs, e, "pass")
         store.ingest()
         rep = build_report(store.con, n_boot=50)
-    assert rep.human_basis is not None and rep.human_basis.source == "all" and rep.human_basis.used == 12
+    assert rep.human_basis is not None
+    assert rep.human_basis.source == "all"
+    assert rep.human_basis.used == 12
     assert any("were not drawn as a sample" in w for w in rep.warnings)
     # every human verdict is pass: specificity is unmeasured, so no judge's Δ can be corrected
     assert all(a.specificity.value is None for a in rep.judge_accuracy)
-    assert rep.corrected and all(c.corrected is None and c.note for c in rep.corrected)
+    assert rep.corrected
+    assert all(c.corrected is None and c.note for c in rep.corrected)
 
 
 def test_rogan_gladen_known_values() -> None:

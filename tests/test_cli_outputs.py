@@ -83,10 +83,12 @@ def test_export_writes_every_table_in_both_formats(tmp_path: Path, runs_dir: Pat
     assert pq.read_table(out / "episodes.parquet").num_rows == 8
     assert pq.read_table(out / "judgments.parquet").num_rows == 16
     scores = pq.read_table(out / "scores.parquet").to_pylist()
-    assert len(scores) == 16 and {r["judge_id"] for r in scores} == {"ext", "llm"}
+    assert len(scores) == 16
+    assert {r["judge_id"] for r in scores} == {"ext", "llm"}
     with open(out / "judgments.csv", newline="") as f:
         rows = list(csv.DictReader(f))
-    assert len(rows) == 16 and rows[0]["verdict"] in ("pass", "fail")
+    assert len(rows) == 16
+    assert rows[0]["verdict"] in ("pass", "fail")
     assert not list(out.glob("*.tmp"))
 
 
@@ -98,11 +100,13 @@ def test_report_json_has_the_numbers(runs_dir: Path) -> None:
     by_path = {d["path"]: d for d in rep["deltas"]}
     # extractor path (derived as bench:llm, answer_line tasks by the extractor): 1/4 -> 3/4
     bench = next(d for name, d in by_path.items() if name.startswith("bench"))
-    assert bench["delta"] == 0.5 and bench["n_tasks"] == 4
+    assert bench["delta"] == 0.5
+    assert bench["n_tasks"] == 4
     llm = next(d for name, d in by_path.items() if name.startswith("llm"))
     assert llm["delta"] == 0.75  # the llm judge passes every curated answer
     pair = next(a for a in rep["agreement"] if {a["judge_a"], a["judge_b"]} == {"ext", "llm"})
-    assert pair["n"] == 8 and pair["agree"] == 7
+    assert pair["n"] == 8
+    assert pair["agree"] == 7
     assert abs(pair["pct_agreement"] - 7 / 8) < 1e-12
     # rows: ext pass/fail, columns: llm pass/fail; the one disagreement is curated t4 (ext fail, llm pass)
     assert (pair["judge_a"], pair["judge_b"]) == ("ext", "llm")

@@ -209,7 +209,8 @@ def test_holdout_task_in_train_split_is_refused(tmp_path: Path, runs_dir: Path) 
     exp = _experiment(tmp_path, suite)
     res = CliRunner().invoke(app, ["run", str(exp), "--runs-dir", str(runs_dir)], terminal_width=400)
     assert res.exit_code != 0
-    assert "leakage check failed" in res.output and "add-h1" in res.output
+    assert "leakage check failed" in res.output
+    assert "add-h1" in res.output
     assert not any(runs_dir.iterdir())
 
 
@@ -221,7 +222,8 @@ def test_skill_text_in_no_skill_prompt_is_refused(tmp_path: Path, runs_dir: Path
     exp = _experiment(tmp_path, suite)
     res = CliRunner().invoke(app, ["run", str(exp), "--runs-dir", str(runs_dir)], terminal_width=400)
     assert res.exit_code != 0
-    assert "leakage check failed" in res.output and "no-skill prompt" in res.output
+    assert "leakage check failed" in res.output
+    assert "no-skill prompt" in res.output
     assert not any(runs_dir.iterdir())
 
 

@@ -129,5 +129,6 @@ def test_spec_journal_during_ingest(tmp_path: Path) -> None:
     code, out = _invoke("ingest", "--runs-dir", str(runs))
     assert code == 2, out
     squeezed = out.replace(" ", "")
-    assert f"{bad / 'tasks.jsonl'}:2:" in squeezed and "nottaskrecord" not in squeezed, out
+    assert f"{bad / 'tasks.jsonl'}:2:" in squeezed, out
+    assert "nottaskrecord" not in squeezed, out
     assert "notatasksrecord" in squeezed or "nestedtoodeeply" in squeezed, out

@@ -58,14 +58,19 @@ def test_the_labelled_set_is_well_formed(tasks: dict[str, Task]) -> None:
     assert len(rows) >= 150
     assert len({r["id"] for r in rows}) == len(rows)
     sources = Counter(r["source"].split(":")[0] for r in rows)
-    assert sources["demo"] >= 50 and sources["hand"] + sources["hand-2"] >= 100, sources
+    assert sources["demo"] >= 50, sources
+    assert sources["hand"] + sources["hand-2"] >= 100, sources
     for r in rows:
-        assert r["task_id"] in tasks and tasks[r["task_id"]].split == "holdout", r["id"]
+        assert r["task_id"] in tasks, r["id"]
+        assert tasks[r["task_id"]].split == "holdout", r["id"]
         assert tasks[r["task_id"]].scoring == "answer_line", r["id"]
-        assert r["label"] in ("pass", "fail") and r["finish_reason"] in ("stop", "length"), r["id"]
-        assert r["reason"].strip() and "\n" not in r["reason"], r["id"]
+        assert r["label"] in ("pass", "fail"), r["id"]
+        assert r["finish_reason"] in ("stop", "length"), r["id"]
+        assert r["reason"].strip(), r["id"]
+        assert "\n" not in r["reason"], r["id"]
     labels = Counter(r["label"] for r in rows)
-    assert labels["pass"] >= 60 and labels["fail"] >= 60, labels
+    assert labels["pass"] >= 60, labels
+    assert labels["fail"] >= 60, labels
 
 
 def test_lenient_judge_precision_and_recall(tasks: dict[str, Task]) -> None:
@@ -98,7 +103,8 @@ def test_truncated_without_a_statement_says_so(tasks: dict[str, Task]) -> None:
     task = tasks["gcd-euclid-h1"]
     cut = "650 = 2 × 234 + 182\n234 = 1 × 182 + 52\n182 = 3 × 52 + 26\n52 = 2 × 26"
     v = judge_final_answer(JudgeItem("k", "e", task, cut, "length"))
-    assert v.verdict == "fail" and "truncated, no final answer" in v.rationale
+    assert v.verdict == "fail"
+    assert "truncated, no final answer" in v.rationale
     stated = "So the answer is 26. Checking: 650 / 26 = 25 and 234 / 26 = 9, and 25 and 9 share"
     assert judge_final_answer(JudgeItem("k", "e", task, stated, "length")).verdict == "pass"
     # the same text, not cut: a concluding statement may decide

@@ -67,7 +67,8 @@ def test_answer_line_judge() -> None:
     t = _task("42")
     assert _verdict("answer_line", t, "6*7\nANSWER: 42").verdict == "pass"
     v = _verdict("answer_line", t, "6*7 = 42, so the answer is 42.")
-    assert v.verdict == "fail" and "no ANSWER" in v.rationale  # the format artifact
+    assert v.verdict == "fail"
+    assert "no ANSWER" in v.rationale  # the format artifact
     assert _verdict("answer_line", t, "ANSWER: 41").verdict == "fail"
 
 
@@ -112,5 +113,8 @@ def test_judge_prompt_carries_task_gold_rubric_and_truncates() -> None:
     t = _task("Offer B", "free", scoring="llm", rubric="PASS only if B is named")
     msgs = judge_messages(t, "x" * 10000 + "END")
     user = msgs[-1]["content"]
-    assert "GOLD ANSWER: Offer B" in user and "PASS only if B is named" in user
-    assert "END" in user and "beginning truncated" in user and len(user) < 8000
+    assert "GOLD ANSWER: Offer B" in user
+    assert "PASS only if B is named" in user
+    assert "END" in user
+    assert "beginning truncated" in user
+    assert len(user) < 8000

@@ -46,7 +46,8 @@ def test_same_store_gives_the_same_bytes(tmp_path: Path) -> None:
         if not name.endswith(".png"):
             assert fa[name] == fb[name], name
     svg = fa["figures/trajectory.svg"].decode()
-    assert "<dc:date>" not in svg and not re.search(r"20\d\d-\d\d-\d\d", svg)
+    assert "<dc:date>" not in svg
+    assert not re.search(r"20\d\d-\d\d-\d\d", svg)
     png = fa["figures/trajectory.png"]
     assert png.startswith(PNG_SIG)
     phys = png[png.index(b"pHYs") + 4 : png.index(b"pHYs") + 12]
@@ -134,9 +135,12 @@ def test_engine_report_out_end_to_end(tmp_path: Path) -> None:
     js = run_engine("report", "--runs-dir", str(runs), "--json", "--boot", "300")
     assert (tmp_path / "rep/report.json").read_text(encoding="utf-8") == js.stdout  # the same numbers as --json
     md = (tmp_path / "rep/report.md").read_text(encoding="utf-8")
-    assert md.startswith("# Procedural-skill study report") and "## Threats to validity" in md
+    assert md.startswith("# Procedural-skill study report")
+    assert "## Threats to validity" in md
     bad = run_engine("report", "--runs-dir", str(runs), "--out", str(runs / "store.duckdb"))
-    assert bad.returncode == 2 and "is a file" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.returncode == 2
+    assert "is a file" in bad.stderr
+    assert "Traceback" not in bad.stderr
 
 
 def test_importing_the_report_leaves_matplotlib_unloaded() -> None:
@@ -163,7 +167,8 @@ def test_hostile_store_labels_stay_text_everywhere(tmp_path: Path) -> None:
     assert w.count(".png", "figures") >= 6
     every = {name: data.decode("utf-8", "replace") for name, data in files(w.out).items() if not name.endswith(".png")}
     for name, text in every.items():
-        assert "\x1b" not in text and "\u202e" not in text, name
+        assert "\x1b" not in text, name
+        assert "\u202e" not in text, name
     md = every["report.md"]
     assert "| q$1\\_{x}\\`\\|\\*\\[a\\](b)\\<i\\>\\[31mevil |" in md  # a table cell: every mark escaped
     assert "``q$1_{x}`|*[a](b)<i>[31mevil``" in md  # a code span in the findings

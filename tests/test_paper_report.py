@@ -55,9 +55,11 @@ def test_paper_check_delta_lift_kappa_equal_the_published_values(paper_dir: Path
         got_base[key] = round(float(r["delta_base"]), 3)
         if r["sft"]:
             got_sft[key], got_lift[key] = round(float(r["delta_sft"]), 3), round(float(r["lift"]), 3)
-        assert r["delta_base_n"] == "200" and float(r["delta_base_ci_low"]) < float(r["delta_base_ci_high"])
+        assert r["delta_base_n"] == "200"
+        assert float(r["delta_base_ci_low"]) < float(r["delta_base_ci_high"])
     assert got_base == PUBLISHED["delta_base"]
-    assert got_sft == PUBLISHED["delta_sft"] and got_lift == PUBLISHED["lift"]
+    assert got_sft == PUBLISHED["delta_sft"]
+    assert got_lift == PUBLISHED["lift"]
     lifts = {r["sft"]: round(float(r["lift"]), 3) for r in rows(paper_dir / "tables/lift.csv")}
     assert lifts == {f"qwen3.5-{k.lower()}-sft": v for k, v in PUBLISHED["lift"].items()}
     summary = next(
@@ -69,11 +71,16 @@ def test_paper_check_delta_lift_kappa_equal_the_published_values(paper_dir: Path
     assert summary["sign_flips"] == "none"  # every per-student finding kept its direction
     kappa = [r for r in rows(paper_dir / "tables/kappa.csv") if (r["judge_a"], r["judge_b"]) == ("claude", "gpt-5.4")]
     assert min(round(float(r["kappa"]), 3) for r in kappa) == PUBLISHED["kappa_min"]
-    assert all(float(r["kappa"]) >= PUBLISHED["kappa_min"] for r in kappa) and len(kappa) == 7
+    assert all(float(r["kappa"]) >= PUBLISHED["kappa_min"] for r in kappa)
+    assert len(kappa) == 7
     md = (paper_dir / "report.md").read_text(encoding="utf-8")
-    assert "| 0.8B | qwen3.5-0.8b | qwen3.5-0.8b-sft | −0.075 [" in md and "n = 200 tasks" in md
+    assert "| 0.8B | qwen3.5-0.8b | qwen3.5-0.8b-sft | −0.075 [" in md
+    assert "n = 200 tasks" in md
     tex = (paper_dir / "tables/headline.tex").read_text(encoding="utf-8")
-    assert r"\toprule" in tex and r"\midrule" in tex and r"\bottomrule" in tex and r"($n=200$)" in tex
+    assert r"\toprule" in tex
+    assert r"\midrule" in tex
+    assert r"\bottomrule" in tex
+    assert r"($n=200$)" in tex
     assert r"$-0.075$ {\scriptsize $[" in tex
 
 
@@ -89,7 +96,8 @@ def test_figure_data_sits_beside_each_figure(paper_dir: Path) -> None:
         f"paper-train-qwen3.5-{s}-sft" for s in ("0.8b", "2b", "4b")
     }
     cost = {r["config"]: r for r in rows(paper_dir / "figures/cost.csv")}
-    assert float(cost["haiku-4.5"]["cost_usd"]) > 0 and cost["qwen3.5-2b"]["cost_usd"] == "0.0"
+    assert float(cost["haiku-4.5"]["cost_usd"]) > 0
+    assert cost["qwen3.5-2b"]["cost_usd"] == "0.0"
     gaps = [r for r in rows(paper_dir / "figures/format_gap.csv") if r["config"] == "*" and r["llm"] == "claude"]
     assert float(gaps[1]["gap"]) > float(gaps[0]["gap"])  # curated loses more passes to the extractor
     assert not list((paper_dir / "figures").glob("*.png"))  # figures=False: the data, not the pixels
@@ -101,20 +109,27 @@ def test_findings_state_ci_n_and_significance(paper_dir: Path) -> None:
     delta_lines = [ln for ln in findings.splitlines() if ln.startswith("- **Δ, ")]
     assert len(delta_lines) == 7
     for ln in delta_lines:
-        assert "[" in ln and "n = 200 tasks" in ln
+        assert "[" in ln
+        assert "n = 200 tasks" in ln
     low = next(ln for ln in delta_lines if "0.8B base" in ln)
-    assert "−0.075 [−0.1" in low and "significant (the 95% CI excludes 0); the skill block lowers" in low
+    assert "−0.075 [−0.1" in low
+    assert "significant (the 95% CI excludes 0); the skill block lowers" in low
     haiku = next(ln for ln in delta_lines if "haiku-4.5" in ln)
     assert "not significant (the 95% CI includes 0)" in haiku
     assert findings.count("**SFT lift at") == 3
-    assert "**Judges `claude` vs `gpt-5.4`**: κ ≥ 0.754 [" in findings and "agreement ≥ 93.25%" in findings
+    assert "**Judges `claude` vs `gpt-5.4`**: κ ≥ 0.754 [" in findings
+    assert "agreement ≥ 93.25%" in findings
     assert "biased against curated" in findings
     threats = md.split("## Threats to validity")[1]
-    assert "### Single seed or sample" in threats and "One generation seed" not in threats  # seed unknown here
-    assert "### Human adjudication sample" in threats and "60 episodes carry a human verdict" in threats
-    assert "### Comparisons the matched-path guard refused" in threats and "None refused" in threats
+    assert "### Single seed or sample" in threats
+    assert "One generation seed" not in threats  # seed unknown here
+    assert "### Human adjudication sample" in threats
+    assert "60 episodes carry a human verdict" in threats
+    assert "### Comparisons the matched-path guard refused" in threats
+    assert "None refused" in threats
     checked = threats.split("### Checked, not found")[1]
-    assert "judges that do not discriminate" in checked.lower() and "partial coverage" in checked
+    assert "judges that do not discriminate" in checked.lower()
+    assert "partial coverage" in checked
 
 
 def test_a_judge_that_does_not_discriminate_gives_marks_not_findings(tmp_path: Path) -> None:
@@ -127,19 +142,25 @@ def test_a_judge_that_does_not_discriminate_gives_marks_not_findings(tmp_path: P
     md = (tmp_path / "r/report.md").read_text(encoding="utf-8")
     delta = {(r["path"], r["config"]): r["note"] for r in rows(tmp_path / "r/tables/delta_paths.csv")}
     assert delta[("llm:claude", "q2b")].startswith("judge claude gave 'pass' on all")
-    assert delta[("llm:claude", "q2b-sft")] == "" and delta[("bench:claude", "q4b")] == ""
+    assert delta[("llm:claude", "q2b-sft")] == ""
+    assert delta[("bench:claude", "q4b")] == ""
     lift = {(r["path"], r["sft"]): r["note"] for r in rows(tmp_path / "r/tables/lift_paths.csv")}
-    assert lift[("llm:claude", "q2b-sft")] and not lift[("llm:claude", "q0.8b-sft")]
+    assert lift[("llm:claude", "q2b-sft")]
+    assert not lift[("llm:claude", "q0.8b-sft")]
     forest = {(r["path"], r["config"]): r["finding"] for r in rows(tmp_path / "r/figures/forest.csv")}
-    assert forest[("llm:claude", "q2b")] == "false" and forest[("llm:claude", "q4b")] == "true"
-    assert "### Judges that do not discriminate" in md and "† Not a finding: judge claude gave" in md
+    assert forest[("llm:claude", "q2b")] == "false"
+    assert forest[("llm:claude", "q4b")] == "true"
+    assert "### Judges that do not discriminate" in md
+    assert "† Not a finding: judge claude gave" in md
     if rep.headline == "llm:claude":  # the analysis leads with it (it may choose an eligible path instead)
         q2b = next(ln for ln in md.splitlines() if ln.startswith("- **Δ, 2B base (`q2b`)"))
-        assert "not a finding: judge claude gave 'pass' on all" in q2b and "not significant" not in q2b
+        assert "not a finding: judge claude gave 'pass' on all" in q2b
+        assert "not significant" not in q2b
         assert "It routes some configs' tasks to a judge that does not discriminate" in md
         assert "| q2b † |" in md
         traj = {r["config"]: r["finding"] for r in rows(tmp_path / "r/figures/trajectory.csv")}
-        assert traj["q2b"] == "false" and traj["q4b"] == "true"
+        assert traj["q2b"] == "false"
+        assert traj["q4b"] == "true"
 
 
 def test_empty_store_and_store_without_sizes(tmp_path: Path) -> None:
@@ -148,7 +169,8 @@ def test_empty_store_and_store_without_sizes(tmp_path: Path) -> None:
     w = write_report(paper_from_store(con, rep), tmp_path / "empty")
     md = (tmp_path / "empty/report.md").read_text(encoding="utf-8")
     assert "The store holds no judged episodes: there is nothing to report yet." in md
-    assert "Figure `trajectory` is not drawn" in md and w.count(".png", "figures") == 0
+    assert "Figure `trajectory` is not drawn" in md
+    assert w.count(".png", "figures") == 0
     sized = store(make_synthetic_store, n_episodes=2 * 7 * 30, n_tasks=30, n_skills=6)
     sized.execute("UPDATE configs SET size_b = NULL")
     rep = build_report(sized, n_boot=100)
@@ -163,8 +185,11 @@ def test_store_text_is_literal_in_markdown() -> None:
     t = Table("t", "T", "c", [Column("config", "config"), Column("x", "x", "signed")])
     t.rows.append(Row(("a|b [x](http://e) *y* <img>\x1b[31m", -0.5)))
     md = table_md(t)
-    assert r"a\|b \[x\](http://e) \*y\* \<img\>\[31m" in md and "\x1b" not in md and "−0.500" in md
-    assert code("a`b") == "``a`b``" and code("`x") == "`` `x ``"
+    assert r"a\|b \[x\](http://e) \*y\* \<img\>\[31m" in md
+    assert "\x1b" not in md
+    assert "−0.500" in md
+    assert code("a`b") == "``a`b``"
+    assert code("`x") == "`` `x ``"
 
 
 def test_sizes_go_on_a_log_axis_when_they_span_more_than_4x() -> None:
@@ -178,7 +203,8 @@ def test_sizes_go_on_a_log_axis_when_they_span_more_than_4x() -> None:
     con.execute("UPDATE configs SET size_b = size_b + 1.2 WHERE size_b IS NOT NULL")  # 2B .. 5.2B: 2.6x
     rep = build_report(con, n_boot=50)
     fig = trajectory(rep, validity(rep))
-    assert fig.options["log_x"] is False and fig.skipped is None
+    assert fig.options["log_x"] is False
+    assert fig.skipped is None
     assert gather(con, rep.configs).design.tasks == 20
 
 
@@ -193,10 +219,12 @@ def test_partial_coverage_estimates_and_unfinished_runs_are_threats(tmp_path: Pa
     threats = md.split("## Threats to validity")[1]
     assert "- `haiku`: 50 of the 80 episodes of the full holdout (25 of 40 tasks, 62.5%)." in threats
     assert "Run `synth-eval` (eval) is interrupted, not finished." in threats
-    assert "### Token estimates" in threats and "- `haiku`: 10 of 50 episodes have estimated token counts" in threats
+    assert "### Token estimates" in threats
+    assert "- `haiku`: 10 of 50 episodes have estimated token counts" in threats
     cost = {r["name"]: r for r in rows(tmp_path / "r/tables/cost.csv")}
     assert float(cost["haiku"]["projected_usd"]) == pytest.approx(0.8)  # $0.50 for 50 episodes -> 80
-    assert cost["q2b"]["projected_usd"] == "" and cost["haiku"]["note"].startswith("tokens of 10 episodes")
+    assert cost["q2b"]["projected_usd"] == ""
+    assert cost["haiku"]["note"].startswith("tokens of 10 episodes")
 
 
 def test_a_judge_constant_across_small_configs_is_caught_pooled(tmp_path: Path) -> None:
@@ -236,9 +264,12 @@ def test_the_analysis_own_marks_are_the_authority(tmp_path: Path) -> None:
     write_report(paper_from_store(con, rep), tmp_path / "r", figures=False)
     md = (tmp_path / "r/report.md").read_text(encoding="utf-8")
     line = next(ln for ln in md.splitlines() if ln.startswith("- **Δ, 4B base (`q4b`)"))
-    assert "not a finding: judge lenient gave 'fail' on all 33" in line and line.count("by construction") == 1
+    assert "not a finding: judge lenient gave 'fail' on all 33" in line
+    assert line.count("by construction") == 1
     assert "Headline choice: the requested path is not eligible" in md
     assert "It routes some configs' tasks to a judge that does not discriminate" in md  # eligible=False
-    assert "| q4b † |" in md and "| q2b † |" not in md
+    assert "| q4b † |" in md
+    assert "| q2b † |" not in md
     lift = {r["sft"]: r["note"] for r in rows(tmp_path / "r/tables/lift.csv")}
-    assert lift["q4b-sft"] == caveat and lift["q2b-sft"] == ""
+    assert lift["q4b-sft"] == caveat
+    assert lift["q2b-sft"] == ""

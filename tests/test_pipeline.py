@@ -76,7 +76,8 @@ def _records(runs: Path, table: str) -> list[dict]:
 
 def _run(exp: Path, runs: Path, schedule: str) -> None:
     res = Runner(load_experiment(exp), RunOptions(runs_dir=runs, schedule=schedule, ingest=False)).run()
-    assert res.status == "finished" and res.errors == 0, res
+    assert res.status == "finished", res
+    assert res.errors == 0, res
 
 
 def test_pipelined_overlaps_and_matches_sequential(
@@ -92,7 +93,8 @@ def test_pipelined_overlaps_and_matches_sequential(
         eps = _records(runs, "episodes")
         jdg = _records(runs, "judgments")
         out[schedule] = (eps, jdg)
-        assert len(eps) == 40 and len({e["episode_id"] for e in eps}) == 40  # 2 configs x 10 tasks x 2
+        assert len(eps) == 40
+        assert len({e["episode_id"] for e in eps}) == 40  # 2 configs x 10 tasks x 2
         # extractor: 8 answer_line tasks x 2 conditions x 2 configs; gpt: every episode
         counts = {j: sum(r["judge_id"] == j for r in jdg) for j in ("extractor", "gpt")}
         assert counts == {"extractor": 32, "gpt": 40}, counts
@@ -103,7 +105,8 @@ def test_pipelined_overlaps_and_matches_sequential(
         gen_end = max(e["created_at"] for e in eps)
         first_gpt = min(r["created_at"] for r in jdg if r["judge_id"] == "gpt")
         if schedule == "sequential":  # one config after the other, the LLM judge after all of them
-            assert api_start > smol_end and first_gpt > gen_end
+            assert api_start > smol_end
+            assert first_gpt > gen_end
         else:  # the API config ran while the embedded model did, and judging began before either ended
             assert api_start < smol_end, (api_start, smol_end)
             assert first_gpt < gen_end, (first_gpt, gen_end)
@@ -152,11 +155,14 @@ def test_pipelined_kill9_then_rerun_and_sigterm_then_resume(tmp_path: Path, make
     assert res.returncode == 0, res.stderr[-2000:]
     assert run_status(runs / run_id).status == "finished"
     eps = _records(runs, "episodes")
-    assert len(eps) == 40 and len({e["episode_id"] for e in eps}) == 40, "an episode was generated twice"
+    assert len(eps) == 40, "an episode was generated twice"
+    assert len({e["episode_id"] for e in eps}) == 40, "an episode was generated twice"
     jdg = _records(runs, "judgments")
     ok = [r for r in jdg if r["verdict"] != "error"]
     assert not [r for r in jdg if r["verdict"] == "error"]
     per_judge = {j: [r["episode_id"] for r in ok if r["judge_id"] == j] for j in ("extractor", "gpt")}
     # every episode judged exactly once by each judge that applies, across the three processes
-    assert len(per_judge["gpt"]) == 40 and len(set(per_judge["gpt"])) == 40
-    assert len(per_judge["extractor"]) == 32 and len(set(per_judge["extractor"])) == 32
+    assert len(per_judge["gpt"]) == 40
+    assert len(set(per_judge["gpt"])) == 40
+    assert len(per_judge["extractor"]) == 32
+    assert len(set(per_judge["extractor"])) == 32

@@ -40,12 +40,15 @@ def test_a_remote_run_is_never_signalled_here(tmp_path: Path) -> None:
     try:
         d = _remote_run(runs, bystander.pid)
         st = run_status(d)
-        assert st.status == "running" and st.remote and st.host == "gpu-box-7"
+        assert st.status == "running"
+        assert st.remote
+        assert st.host == "gpu-box-7"
 
         cancel = subprocess.run(
             engine_cmd("cancel", RUN, "--runs-dir", str(runs)), capture_output=True, text=True, timeout=60
         )
-        assert cancel.returncode != 0 and "gpu-box-7" in cancel.stdout + cancel.stderr
+        assert cancel.returncode != 0
+        assert "gpu-box-7" in cancel.stdout + cancel.stderr
         with pytest.raises(ValueError, match="gpu-box-7"):
             launcher.cancel(runs, RUN)
         resume = subprocess.run(
@@ -54,7 +57,8 @@ def test_a_remote_run_is_never_signalled_here(tmp_path: Path) -> None:
             text=True,
             timeout=60,
         )
-        assert resume.returncode != 0 and "still running" in resume.stdout + resume.stderr
+        assert resume.returncode != 0
+        assert "still running" in resume.stdout + resume.stderr
         with pytest.raises(ValueError, match="still running"):
             launcher.resume(runs, RUN)
         assert bystander.poll() is None  # nothing signalled the local process
@@ -77,7 +81,9 @@ def test_a_local_run_keeps_pid_semantics(tmp_path: Path) -> None:
     finally:
         j.close()
     st = run_status(runs / RUN)
-    assert st.host == this_host() and not st.remote and st.status == "running"
+    assert st.host == this_host()
+    assert not st.remote
+    assert st.status == "running"
     st.refuse_remote("cancel")  # a local run: allowed
     dead = subprocess.Popen(["true"])
     dead.wait()

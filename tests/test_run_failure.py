@@ -45,11 +45,14 @@ kind = "answer_line"
         env={**os.environ, "COLUMNS": "400"},
     )
     assert res.returncode == 1, res.stderr
-    assert "Traceback" not in res.stderr and "Traceback" not in res.stdout
+    assert "Traceback" not in res.stderr
+    assert "Traceback" not in res.stdout
     (run,) = jr.run_dirs(runs)
     line = res.stderr.strip()
     assert line.startswith(f"error: run {run.name} failed: SafetensorError"), line
-    assert str(run / "events.jsonl") in line and "\n" not in line
+    assert str(run / "events.jsonl") in line
+    assert "\n" not in line
     assert run_status(run).status == "failed"
     failed = [json.loads(x) for x in (run / "events.jsonl").read_text().splitlines() if '"RunFailed"' in x]
-    assert len(failed) == 1 and "Traceback (most recent call last)" in failed[0]["detail"]
+    assert len(failed) == 1
+    assert "Traceback (most recent call last)" in failed[0]["detail"]

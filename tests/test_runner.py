@@ -44,7 +44,8 @@ def test_run_stores_both_conditions_and_every_judge(mini_experiment: Path, runs_
     assert res.returncode == 0, res.stderr[-3000:]
     events = [json.loads(line) for line in res.stdout.splitlines()]
     types = Counter(e["type"] for e in events)
-    assert types["RunStarted"] == 1 and types["RunFinished"] == 1
+    assert types["RunStarted"] == 1
+    assert types["RunFinished"] == 1
     assert types["EpisodeFinished"] == 20  # 10 tasks x 2 conditions
     # extractor + lenient judge the 8 answer_line tasks in both conditions; the 2 llm tasks have no llm judge here
     assert types["JudgmentRecorded"] == 32
@@ -55,11 +56,14 @@ def test_run_stores_both_conditions_and_every_judge(mini_experiment: Path, runs_
             ("no_skill", 10),
         ]
         completions = [r[0] for r in store.query("SELECT completion FROM episodes")]
-        assert all(isinstance(c, str) for c in completions) and sum(len(c) > 0 for c in completions) >= 18
+        assert all(isinstance(c, str) for c in completions)
+        assert sum(len(c) > 0 for c in completions) >= 18
         curated = store.query("SELECT prompt FROM episodes WHERE condition='curated' AND task_id='add-h1'")[0][0]
         plain = store.query("SELECT prompt FROM episodes WHERE condition='no_skill' AND task_id='add-h1'")[0][0]
-        assert "Follow this procedure" in curated and "Follow this procedure" not in plain
-        assert "ANSWER:" in curated and "ANSWER:" in plain  # same output instruction in both conditions
+        assert "Follow this procedure" in curated
+        assert "Follow this procedure" not in plain
+        assert "ANSWER:" in curated
+        assert "ANSWER:" in plain  # same output instruction in both conditions
         assert store.query("SELECT status FROM runs") == [("finished",)]
         verdicts = dict(store.query("SELECT judge_id, count(*) FROM judgments GROUP BY 1"))
         assert verdicts == {"extractor": 16, "lenient": 16}
@@ -70,7 +74,8 @@ def test_run_stores_both_conditions_and_every_judge(mini_experiment: Path, runs_
         assert len({round(x, 6) for _, x, _, _ in lat}) > 2, lat
     for e in events:
         if e["type"] == "EpisodeFinished":
-            assert e["latency_kind"] == "request" and e["latency_s"] > 0
+            assert e["latency_kind"] == "request"
+            assert e["latency_s"] > 0
 
 
 def test_sigkill_at_several_points_then_resume(mini_experiment: Path, runs_dir: Path) -> None:
@@ -101,7 +106,8 @@ def test_sigkill_at_several_points_then_resume(mini_experiment: Path, runs_dir: 
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr[-2000:]
     ids = _episode_ids(runs_dir)
-    assert len(ids) == 20 and len(set(ids)) == 20, "an episode was generated twice"
+    assert len(ids) == 20, "an episode was generated twice"
+    assert len(set(ids)) == 20, "an episode was generated twice"
     final_run = max(jr.run_dirs(runs_dir), key=lambda d: jr.read_run_info(d).get("started_at", 0))
     regenerated = {r["episode_id"] for r in jr.iter_records(final_run / "episodes.jsonl")} & done_before_final
     assert not regenerated, "finished episodes were regenerated"
@@ -141,7 +147,8 @@ def test_resume_command_continues_the_same_run(mini_experiment: Path, runs_dir: 
     assert res.returncode == 0, res.stderr[-2000:]
     assert run_status(runs_dir / run_id).status == "finished"
     ids = [r["episode_id"] for r in jr.iter_records(journal)]
-    assert len(ids) == 20 and len(set(ids)) == 20
+    assert len(ids) == 20
+    assert len(set(ids)) == 20
     assert [d.name for d in jr.run_dirs(runs_dir)] == [run_id]
 
 

@@ -120,7 +120,8 @@ def test_locked_store_falls_back_to_journal_snapshot(runs_dir: Path) -> None:
         text=True,
     )
     try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "held"
         with pytest.raises(StoreLocked):
             Store.open(runs_dir, wait_s=0.2, fallback=None)
         with Store.open(runs_dir, wait_s=0.2) as snap:
@@ -151,7 +152,8 @@ def test_kill_during_ingest_never_corrupts_the_store(runs_dir: Path) -> None:
     killed = 0
     for delay in (0.3, 0.6, 1.0):
         p = subprocess.Popen([sys.executable, "-c", INGEST_SCRIPT, str(runs_dir)], stdout=subprocess.PIPE, text=True)
-        assert p.stdout is not None and p.stdout.readline().strip() == "open"
+        assert p.stdout is not None
+        assert p.stdout.readline().strip() == "open"
         time.sleep(delay)
         if p.poll() is None:
             p.kill()

@@ -135,7 +135,9 @@ def test_wrong_typed_override_is_refused_naming_the_field(tmp_path: Path) -> Non
     recipe, spec, _ = tiny_inputs(tmp_path)
     runs = tmp_path / "runs"
     err = refused(study_args(recipe, spec, runs, "--set", "epochs=three"), runs)
-    assert "field 'epochs'" in err and "valid number" in err and str(recipe) in err
+    assert "field 'epochs'" in err
+    assert "valid number" in err
+    assert str(recipe) in err
 
 
 def test_missing_base_model_path_is_refused(tmp_path: Path) -> None:
@@ -151,7 +153,8 @@ def test_missing_base_model_path_is_refused(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     args = ["study", str(exp), "--recipe", str(recipe), "--corpus", str(spec), "--runs-dir", str(runs)]
     err = refused(args, runs)
-    assert "field 'configs.0.model'" in err and "does not exist" in err
+    assert "field 'configs.0.model'" in err
+    assert "does not exist" in err
 
 
 def test_corpus_spec_without_teacher_is_refused(tmp_path: Path) -> None:
@@ -159,7 +162,8 @@ def test_corpus_spec_without_teacher_is_refused(tmp_path: Path) -> None:
     spec.write_text(spec.read_text().replace('teacher = "offline"\n', ""))
     runs = tmp_path / "runs"
     err = refused(study_args(recipe, spec, runs), runs)
-    assert "field 'teacher'" in err and "no teacher" in err
+    assert "field 'teacher'" in err
+    assert "no teacher" in err
 
 
 def test_two_chains_writing_one_adapter_are_refused(tmp_path: Path) -> None:
@@ -213,16 +217,21 @@ def test_killed_chain_resumes_mid_training_and_ends_with_the_report(tmp_path: Pa
         time.sleep(0.1)
     states = st.job_states(study)
     assert states["base-eval"] == states["corpus"] == "done"
-    assert states["train-smollm2-135m"] == "interrupted" and states["sft-eval"] == "waiting"
+    assert states["train-smollm2-135m"] == "interrupted"
+    assert states["sft-eval"] == "waiting"
 
     res = subprocess.run(engine_cmd(*args), capture_output=True, text=True, timeout=900)
     assert res.returncode == 0, res.stdout + res.stderr[-3000:]
-    assert "SFT lift" in res.stdout and "smollm2-135m-sft" in res.stdout
+    assert "SFT lift" in res.stdout
+    assert "smollm2-135m-sft" in res.stdout
     assert st.chain_status(study) == "finished"
     assert set(st.job_states(study).values()) == {"done"}
     started = [e["job"] for e in st.events(study) if e["event"] == "job_started"]
     # the second chain ran only what was not done: the training (resumed), the SFT eval, the report
     assert started == ["base-eval", "corpus", "train-smollm2-135m", "train-smollm2-135m", "sft-eval", "report"]
     result = json.loads((runs / str(train.run_id) / "result.json").read_text())
-    assert result["step"] == 4 and result["resumed_from"] is not None and result["resumed_from"] >= 1
-    assert corpus.exists() and (study.dir / st.REPORT_FILE).read_text().count("SFT lift") >= 1
+    assert result["step"] == 4
+    assert result["resumed_from"] is not None
+    assert result["resumed_from"] >= 1
+    assert corpus.exists()
+    assert (study.dir / st.REPORT_FILE).read_text().count("SFT lift") >= 1

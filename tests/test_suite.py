@@ -28,7 +28,9 @@ FILES = ("skills.jsonl", "tasks.jsonl", "solutions.jsonl")
 
 def test_committed_files_equal_a_fresh_build(tmp_path: Path) -> None:
     counts = write_suite(tmp_path)
-    assert counts["skills"] == 40 and counts["tasks"] == 600 and counts["solutions"] == 600
+    assert counts["skills"] == 40
+    assert counts["tasks"] == 600
+    assert counts["solutions"] == 600
     for name in FILES:
         fresh = (tmp_path / name).read_bytes()
         committed = (SUITE_DIR / name).read_bytes()
@@ -37,18 +39,21 @@ def test_committed_files_equal_a_fresh_build(tmp_path: Path) -> None:
 
 def test_counts_and_ids(suite) -> None:
     skills, tasks, _ = suite
-    assert len(skills) == 40 and len({s.id for s in skills}) == 40
+    assert len(skills) == 40
+    assert len({s.id for s in skills}) == 40
     assert [s.id for s in skills] == [d.id for d in SKILLS]
     holdout = [t for t in tasks if t.split == "holdout"]
     train = [t for t in tasks if t.split == "train"]
-    assert len(holdout) == 200 and len(train) == 400
+    assert len(holdout) == 200
+    assert len(train) == 400
     assert tasks[:200] == holdout, "holdout tasks come first"
     for s in skills:
         assert sorted(t.id for t in holdout if t.skill_id == s.id) == [f"{s.id}-h{i}" for i in range(1, 6)]
         assert sorted(t.id for t in train if t.skill_id == s.id) == [f"{s.id}-t{i:02d}" for i in range(1, 11)]
     assert len({s.domain for s in skills}) >= 12
     for s in skills:
-        assert len(s.procedure) == 5 and all(len(step) > 20 for step in s.procedure)
+        assert len(s.procedure) == 5
+        assert all(len(step) > 20 for step in s.procedure)
 
 
 def test_llm_scored_share(suite) -> None:
@@ -60,10 +65,13 @@ def test_llm_scored_share(suite) -> None:
     assert sum(t.scoring == "llm" for t in train) == 66
     for t in tasks:
         if t.scoring == "llm":
-            assert t.answer_type == "free" and t.rubric and t.rubric.startswith("PASS only if")
+            assert t.answer_type == "free"
+            assert t.rubric
+            assert t.rubric.startswith("PASS only if")
             assert len(t.answer) > 20
         else:
-            assert t.answer_type != "free" and t.rubric is None
+            assert t.answer_type != "free"
+            assert t.rubric is None
     assert free_form_flags(5, 0.6) == [False, True, False, True, True]
     assert sum(free_form_flags(10, 0.6)) == 6
 
@@ -78,7 +86,8 @@ def test_answer_types_and_choices(suite) -> None:
         if t.answer_type == "date":
             assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", t.answer)
         if t.answer_type == "string":
-            assert t.answer.strip() == t.answer and t.answer
+            assert t.answer.strip() == t.answer
+            assert t.answer
         assert len(t.prompt) < 600
         assert "answer:" not in t.prompt.lower()
 
@@ -130,7 +139,8 @@ def test_worked_solutions(suite) -> None:
         sol = solutions[t.id]
         assert sol["skill_id"] == t.skill_id
         worked = sol["worked"]
-        assert len(worked) == 5 and all(isinstance(s, str) and s.strip() for s in worked)
+        assert len(worked) == 5
+        assert all(isinstance(s, str) and s.strip() for s in worked)
         if t.scoring == "answer_line":
             assert t.answer in worked[-1], t.id
     # worked steps are specific to their task, not boilerplate
@@ -143,6 +153,7 @@ def test_skill_rngs_are_independent() -> None:
     _, tasks, _ = build_suite(skills=picked)
     _, full, _ = build_suite()
     full_by_id = {t.id: t for t in full}
-    assert tasks and all(full_by_id[t.id] == t for t in tasks)
+    assert tasks
+    assert all(full_by_id[t.id] == t for t in tasks)
     _, other_seed, _ = build_suite(seed=7, skills=picked)
     assert [t.prompt for t in other_seed] != [t.prompt for t in tasks]

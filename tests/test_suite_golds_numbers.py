@@ -101,7 +101,8 @@ def test_gold_finance(suite) -> None:
         assert len(costs) == 2
         winner = "A" if costs[0] < costs[1] else "B"
         assert t.answer.startswith(f"Loan {winner} is cheaper"), t.id
-        assert f"A = {costs[0]:.2f}" in t.answer and f"B = {costs[1]:.2f}" in t.answer
+        assert f"A = {costs[0]:.2f}" in t.answer
+        assert f"B = {costs[1]:.2f}" in t.answer
 
 
 def test_gold_statistics(suite) -> None:
@@ -124,7 +125,9 @@ def test_gold_statistics(suite) -> None:
         post = 100 * prev * sens / (prev * sens + (1 - prev) * (1 - spec))
         shown = f"{Decimal(post).quantize(Decimal('0.1'), ROUND_HALF_UP)}"
         if t.scoring == "llm":
-            assert post < 50 and f"{shown}%" in t.answer and t.answer.startswith("No")
+            assert post < 50
+            assert f"{shown}%" in t.answer
+            assert t.answer.startswith("No")
             sick = round(100_000 * prev)
             tp, fp = round(sick * sens), round((100_000 - sick) * (1 - spec))
             assert f"= {tp} / ({tp} + {fp})" in t.answer, t.id

@@ -101,7 +101,8 @@ def test_gold_ciphers(suite) -> None:
     for t in by_skill(tasks, "caesar-decrypt"):
         k = int(re.search(r"(\d+)", t.prompt).group(1))
         ct = re.search(r'"([a-z ]+)"', t.prompt).group(1)
-        assert shift(t.answer, k) == ct and t.answer != ct
+        assert shift(t.answer, k) == ct
+        assert t.answer != ct
     for t in by_skill(tasks, "vigenere-encrypt"):
         quoted = re.findall(r'"([a-z ]+)"', t.prompt)
         key = next(q for q in quoted if " " not in q)
@@ -135,11 +136,13 @@ def test_gold_number_representations(suite) -> None:
         shown = re.search(r"number ([0-9a-f]+) to|written as ([0-9a-f]+) in", t.prompt)
         digits = shown.group(1) or shown.group(2)
         assert int(t.answer, bases[1]) == int(digits, bases[0]), t.id
-        assert t.answer == t.answer.lower() and not t.answer.startswith("0")
+        assert t.answer == t.answer.lower()
+        assert not t.answer.startswith("0")
     for t in by_skill(tasks, "twos-complement"):
         v = int(re.search(r"(-\d+)", t.prompt).group(1))
         width = int(re.search(r"(\d+)-bit", t.prompt).group(1))
-        assert len(t.answer) == width and int(t.answer, 2) - 2**width == v, t.id
+        assert len(t.answer) == width, t.id
+        assert int(t.answer, 2) - 2**width == v, t.id
     for t in by_skill(tasks, "roman-numeral-arithmetic"):
         a, op, b = re.search(r"([MDCLXVI]+) ([+−]) ([MDCLXVI]+)", t.prompt).groups()
         want = _roman_value(a) + _roman_value(b) if op == "+" else _roman_value(a) - _roman_value(b)
@@ -152,7 +155,8 @@ def test_gold_strings(suite) -> None:
     for t in by_skill(tasks, "run-length-encoding"):
         text = re.search(r'"([a-z]+)"', t.prompt).group(1)
         decoded = "".join(c * int(n) for n, c in re.findall(r"(\d+)([a-z])", t.answer))
-        assert decoded == text and len(re.findall(r"\d+[a-z]", t.answer)) == len(re.findall(r"(.)\1*", text))
+        assert decoded == text
+        assert len(re.findall(r"\d+[a-z]", t.answer)) == len(re.findall(r"(.)\1*", text))
 
     @functools.cache
     def lev(a: str, b: str) -> int:
@@ -269,7 +273,8 @@ def test_gold_formats_and_records(suite) -> None:
         table = re.search(r"\): (.*)\. Rules:", t.prompt).group(1)
         rows = [r.split(",") for r in table.split(" | ")[1:]]
         invalid = {row[0]: bad_rules(row) for row in rows if bad_rules(row)}
-        assert invalid and all(len(v) == 1 for v in invalid.values())
+        assert invalid
+        assert all(len(v) == 1 for v in invalid.values())
         flagged = re.findall(r"(\d{4}) breaks R(\d)", t.answer)
         assert {rid: [int(r)] for rid, r in flagged} == invalid, t.id
 

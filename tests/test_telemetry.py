@@ -10,7 +10,8 @@ from engine.telemetry import TelemetrySampler, snapshot
 
 def test_snapshot_names_the_host_and_round_trips() -> None:
     s = snapshot("r1")
-    assert s.host == socket.gethostname() and s.ram_total_gb > s.ram_used_gb > 0
+    assert s.host == socket.gethostname()
+    assert s.ram_total_gb > s.ram_used_gb > 0
     assert 0.0 <= s.cpu_pct <= 100.0 * 64
     if not s.gpus:  # this machine: NVML absent, a clear status instead of an error
         assert s.gpu_status != "ok"
@@ -29,7 +30,9 @@ def test_snapshot_names_the_host_and_round_trips() -> None:
     old = sample.to_json().replace(',"host":"gpu-box"', "")
     assert '"host"' not in old
     parsed = event_from_json(old)
-    assert isinstance(parsed, TelemetrySampled) and parsed.host == "" and parsed.gpus == sample.gpus
+    assert isinstance(parsed, TelemetrySampled)
+    assert parsed.host == ""
+    assert parsed.gpus == sample.gpus
 
 
 def test_sampler_thread_delivers_and_stops() -> None:
@@ -44,4 +47,6 @@ def test_sampler_thread_delivers_and_stops() -> None:
     finally:
         t.stop()
         t.join(2)
-    assert len(got) >= 3 and not t.is_alive() and all(g.run_id == "r2" for g in got)
+    assert len(got) >= 3
+    assert not t.is_alive()
+    assert all(g.run_id == "r2" for g in got)

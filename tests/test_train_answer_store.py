@@ -102,7 +102,8 @@ def test_killed_build_resumes_without_asking_again(tmp_path: Path) -> None:
         rows = load_corpus(out)
         _, train = select_train(load_corpus_spec(spec))
         kept = [t.id for t in train if t.scoring == "answer_line"]  # free-form ones: no judge applies
-        assert 0 < len(kept) < N and sorted(r.task_id for r in rows) == sorted(kept)
+        assert 0 < len(kept) < N
+        assert sorted(r.task_id for r in rows) == sorted(kept)
         first = out.read_bytes()
 
         # everything stored: a rebuild asks nothing and writes the same corpus
@@ -110,15 +111,18 @@ def test_killed_build_resumes_without_asking_again(tmp_path: Path) -> None:
         again = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
         assert again.returncode == 0, again.stdout + again.stderr
         assert server.requests_by_path["/v1/chat/completions"] == 0
-        assert f"{N} answers reused" in again.stdout and out.read_bytes() == first
+        assert f"{N} answers reused" in again.stdout
+        assert out.read_bytes() == first
 
         # --fresh asks again for every answer
         server.reset()
         fresh = subprocess.run([*cmd, "--fresh"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
         assert fresh.returncode == 0, fresh.stdout + fresh.stderr
-        assert server.requests_by_path["/v1/chat/completions"] == N and "reused" not in fresh.stdout
+        assert server.requests_by_path["/v1/chat/completions"] == N
+        assert "reused" not in fresh.stdout
         # the stored answers never carry the key
-        assert KEY not in store.read_text() and KEY not in out.read_text()
+        assert KEY not in store.read_text()
+        assert KEY not in out.read_text()
     finally:
         server.stop()
 
@@ -133,15 +137,20 @@ def test_failed_calls_are_asked_again_and_another_teacher_shares_nothing(
     FakeModel.calls = 0
     first = build_corpus(spec)
     errors = first.skipped["teacher gave no answer"]
-    assert errors == 28 // 7 and first.reused == 0 and first.cost_usd > 0
+    assert errors == 28 // 7
+    assert first.reused == 0
+    assert first.cost_usd > 0
     stored = [json.loads(x) for x in answers_path(Path(spec.out)).read_text().splitlines()]
-    assert len(stored) == 28 - errors and all(r["text"].strip() for r in stored)
+    assert len(stored) == 28 - errors
+    assert all(r["text"].strip() for r in stored)
 
     FakeModel.calls = 100  # the re-asked calls now succeed (100 + k is never a multiple of 7 for k < 5)
     second = build_corpus(spec)
     assert FakeModel.calls - 100 == errors  # only the failed calls were asked again
-    assert second.reused == 28 - errors and second.skipped["teacher gave no answer"] == 0
-    assert second.reused_cost_usd == pytest.approx(first.cost_usd) and second.cost_usd < first.cost_usd
+    assert second.reused == 28 - errors
+    assert second.skipped["teacher gave no answer"] == 0
+    assert second.reused_cost_usd == pytest.approx(first.cost_usd)
+    assert second.cost_usd < first.cost_usd
 
     # another teacher (another fingerprint) reuses nothing
     other = load_corpus_spec(
@@ -150,4 +159,5 @@ def test_failed_calls_are_asked_again_and_another_teacher_shares_nothing(
     other.out = spec.out
     FakeModel.calls = 1000
     third = build_corpus(other)
-    assert third.reused == 0 and FakeModel.calls - 1000 == 28
+    assert third.reused == 0
+    assert FakeModel.calls - 1000 == 28

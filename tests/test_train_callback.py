@@ -27,11 +27,19 @@ def test_one_event_per_training_log() -> None:
     cb.on_log(None, state(2), None, logs=None)
     assert [e.step for e in got] == [1, 2]
     first, second = got
-    assert first.loss == 2.5 and first.lr == 1e-3 and first.grad_norm == 0.7 and first.max_steps == 10
-    assert first.tokens_per_s is not None and first.tokens_per_s > 0
-    assert second.loss is None and second.lr is None and second.grad_norm is None  # NaN / junk -> None
-    assert second.tokens_per_s is not None and second.tokens_per_s > 0
-    assert first.run_id == "r" and first.gpu_mem_gb is None  # no GPU here
+    assert first.loss == 2.5
+    assert first.lr == 1e-3
+    assert first.grad_norm == 0.7
+    assert first.max_steps == 10
+    assert first.tokens_per_s is not None
+    assert first.tokens_per_s > 0
+    assert second.loss is None
+    assert second.lr is None
+    assert second.grad_norm is None  # NaN / junk -> None
+    assert second.tokens_per_s is not None
+    assert second.tokens_per_s > 0
+    assert first.run_id == "r"
+    assert first.gpu_mem_gb is None  # no GPU here
 
 
 def test_stop_request_saves_then_stops() -> None:
@@ -40,9 +48,12 @@ def test_stop_request_saves_then_stops() -> None:
     cb = TelemetryCallback("r", lambda e: None, stop=stop, log=logs.append)
     control = SimpleNamespace(should_save=False, should_training_stop=False)
     cb.on_step_end(None, state(3), control)
-    assert not control.should_save and not control.should_training_stop
+    assert not control.should_save
+    assert not control.should_training_stop
     stop.set()
     cb.on_step_end(None, state(4), control)
-    assert control.should_save and control.should_training_stop
+    assert control.should_save
+    assert control.should_training_stop
     cb.on_save(None, state(4), control)
-    assert [m.level for m in logs] == ["warning", "info"] and "step 4" in logs[-1].message
+    assert [m.level for m in logs] == ["warning", "info"]
+    assert "step 4" in logs[-1].message

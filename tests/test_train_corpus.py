@@ -63,8 +63,10 @@ def test_offline_corpus_is_deterministic_valid_and_committed(tmp_path: Path) -> 
     tasks = {t.id: t for t in load_tasks(SUITE / "tasks.jsonl")}
     for r in rows:
         task = tasks[r.task_id]
-        assert task.split == "train" and task.scoring == "answer_line"
-        assert r.verdicts == {"extractor": "pass"} and r.teacher == "offline"
+        assert task.split == "train"
+        assert task.scoring == "answer_line"
+        assert r.verdicts == {"extractor": "pass"}
+        assert r.teacher == "offline"
         assert r.messages[-1].content.splitlines()[-1] == f"ANSWER: {task.answer}"
         assert [m.role for m in r.messages] == ["user", "assistant"]
     # every llm-scored train task is skipped, and counted
@@ -75,7 +77,8 @@ def test_offline_corpus_is_deterministic_valid_and_committed(tmp_path: Path) -> 
     # the build is a journal run of kind corpus
     (run,) = run_dirs(tmp_path / "runs")
     st = run_status(run)
-    assert st.kind == "corpus" and st.status == "finished"
+    assert st.kind == "corpus"
+    assert st.status == "finished"
     # the run list shows what a corpus run did: rows kept of the teacher's answers (not "334/0 judgments")
     from cockpit.screens.runs import RunsScreen
     from cockpit.tail import RunTail
@@ -92,7 +95,8 @@ def test_rows_are_curated_prompts_with_worked_steps(tmp_path: Path) -> None:
     out = tmp_path / "c.jsonl"
     build_corpus(spec_to(out, limit=5))
     rows = load_corpus(out)
-    assert len(rows) == 5 and len({r.skill_id for r in rows}) == 5  # stratified by skill
+    assert len(rows) == 5
+    assert len({r.skill_id for r in rows}) == 5  # stratified by skill
     from engine.data.loader import load_skills
 
     skills = {s.id: s for s in load_skills(SUITE / "skills.jsonl")}
@@ -154,7 +158,8 @@ def test_planted_holdout_task_is_refused(tmp_path: Path) -> None:
     spec.solutions = str(suite / "solutions.jsonl")
     with pytest.raises(LeakageError, match=f"holdout task '{h['id']}'"):
         build_corpus(spec, runs_dir=tmp_path / "runs")
-    assert not out.exists() and not manifest_path(out).exists()
+    assert not out.exists()
+    assert not manifest_path(out).exists()
     (run,) = run_dirs(tmp_path / "runs")
     assert run_status(run).status == "failed"
 
@@ -193,7 +198,8 @@ def test_cli_refuses_leak_with_a_clear_error(tmp_path: Path) -> None:
     )
     res = CliRunner().invoke(app, ["corpus", "build", str(spec_file), "--runs-dir", str(tmp_path / "runs")])
     assert res.exit_code == 2
-    assert "leakage check failed" in res.output and "planted-copy" in res.output
+    assert "leakage check failed" in res.output
+    assert "planted-copy" in res.output
     assert not (tmp_path / "out.jsonl").exists()
     ok = CliRunner().invoke(
         app,
@@ -214,4 +220,5 @@ def test_cli_refuses_leak_with_a_clear_error(tmp_path: Path) -> None:
     assert ok.exit_code == 0, ok.output
     assert "3 rows kept" in ok.output
     val = CliRunner().invoke(app, ["data", "validate", str(tmp_path / "ok.jsonl"), "--kind", "corpus"])
-    assert val.exit_code == 0 and "3 corpus rows" in val.output
+    assert val.exit_code == 0
+    assert "3 corpus rows" in val.output

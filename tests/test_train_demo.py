@@ -28,7 +28,8 @@ def test_demo_includes_sft(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     runs = tmp_path / "runs"
     res = CliRunner().invoke(app, ["demo", "--limit", "1", "--runs-dir", str(runs), "--events", "none"])
     assert res.exit_code == 0, res.output
-    assert "SFT lift" in res.output and "smollm2-135m-sft" in res.output
+    assert "SFT lift" in res.output
+    assert "smollm2-135m-sft" in res.output
 
     from engine.runs import run_status
     from engine.store.journal import run_dirs

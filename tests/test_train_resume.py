@@ -92,15 +92,19 @@ def test_kill_9_then_resume_from_checkpoint(tmp_path: Path) -> None:
     assert any("discarded incomplete checkpoint checkpoint-7" in m for m in msgs), msgs
     assert any("resuming from checkpoint checkpoint-" in m for m in msgs), msgs
     steps2 = [e["step"] for e in second if e.get("type") == "TrainStepLogged"]
-    assert steps2 and steps2[0] > 2 and steps2[-1] == 8  # started after the checkpoint, not from zero
+    assert steps2
+    assert steps2[0] > 2
+    assert steps2[-1] == 8  # started after the checkpoint, not from zero
     result = json.loads((run_dir / "result.json").read_text())
-    assert result["resumed_from"] >= 2 and result["step"] == result["max_steps"] == 8
+    assert result["resumed_from"] >= 2
+    assert result["step"] == result["max_steps"] == 8
     assert (run_dir / "adapter" / "adapter_model.safetensors").exists()
     assert not broken.exists()
     journaled = [json.loads(line)["step"] for line in (run_dir / "train_steps.jsonl").read_text().splitlines()]
     assert journaled == list(range(1, 9))  # every step once, none twice
     info = json.loads((run_dir / "run.json").read_text())
-    assert info["kind"] == "train" and info["resumed_at"] is not None
+    assert info["kind"] == "train"
+    assert info["resumed_at"] is not None
     assert run_status(run_dir).status == "finished"
 
     from engine.store.db import Store

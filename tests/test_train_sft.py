@@ -62,7 +62,8 @@ def test_train_then_evaluate_as_a_config(tmp_path: Path) -> None:
     recipe = load_recipe(DEMO_RECIPE, TINY)
     reporter = ListReporter()
     res = train(recipe, runs, reporter, run_id="sft-test")
-    assert res.status == "finished" and res.step == res.max_steps == 6
+    assert res.status == "finished"
+    assert res.step == res.max_steps == 6
     # telemetry: one TrainStepLogged per step, to the reporter and to the journal
     events = [e for e in reporter.events if isinstance(e, TrainStepLogged)]
     assert [e.step for e in events] == list(range(1, 7))
@@ -72,7 +73,8 @@ def test_train_then_evaluate_as_a_config(tmp_path: Path) -> None:
     losses = [r["loss"] for r in rows]
     assert sum(losses[-2:]) / 2 < 0.9 * (sum(losses[:2]) / 2), losses  # epoch 3 vs epoch 1, same rows
     adapter = runs / "sft-test" / "adapter"
-    assert (adapter / "adapter_config.json").exists() and (adapter / "adapter_model.safetensors").exists()
+    assert (adapter / "adapter_config.json").exists()
+    assert (adapter / "adapter_model.safetensors").exists()
     targets = json.loads((adapter / "adapter_config.json").read_text())["target_modules"]
     assert targets == sorted(targets)  # canonical: identical trainings give one config fingerprint
     assert json.loads((runs / "sft-test" / "recipe.json").read_text())["lr"] == 3e-3
@@ -81,17 +83,20 @@ def test_train_then_evaluate_as_a_config(tmp_path: Path) -> None:
 
     # a second run of the same recipe into the same run id does not retrain
     again = train(recipe, runs, None, run_id="sft-test")
-    assert again.status == "skipped" and again.adapter == adapter
+    assert again.status == "skipped"
+    assert again.adapter == adapter
 
     # the student as a config, with `base` set, evaluated next to its base
     exp = tiny_experiment()
     base = exp.configs[0]
     check_base(recipe, base)
     student = sft_config(base, adapter, "smol-sft")
-    assert student.base == "smol" and student.fingerprint() != base.fingerprint()
+    assert student.base == "smol"
+    assert student.fingerprint() != base.fingerprint()
     sft_exp = with_students(exp, base, [student])
     result = Runner(sft_exp, RunOptions(runs_dir=runs), None).run()
-    assert result.status == "finished" and result.episodes == 8
+    assert result.status == "finished"
+    assert result.episodes == 8
 
     from engine.analysis import build_report
     from engine.store.db import Store
@@ -118,7 +123,8 @@ def test_check_base_refuses_another_model(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="only meaningful on its own base model"):
         check_base(recipe, other)
     student = sft_config(tiny_experiment().configs[0], tmp_path / "adapter", "smol-sft")
-    assert student.adapter == str((tmp_path / "adapter").resolve()) and student.sampling.max_tokens == 24
+    assert student.adapter == str((tmp_path / "adapter").resolve())
+    assert student.sampling.max_tokens == 24
 
 
 def test_different_recipe_into_the_same_run_is_refused(tmp_path: Path) -> None:

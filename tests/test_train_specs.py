@@ -23,14 +23,19 @@ def test_bundled_files_load() -> None:
     assert demo.embedded_name == "smollm2-135m-instruct"
     assert Path(demo.corpus).is_file()
     paper = load_recipe(DATA / "recipes" / "paper.toml")
-    assert paper.base_model.startswith("Qwen/") and paper.precision == "auto" and paper.lora.targets == "all-linear"
+    assert paper.base_model.startswith("Qwen/")
+    assert paper.precision == "auto"
+    assert paper.lora.targets == "all-linear"
     spec = load_corpus_spec(DATA / "corpus" / "demo.toml")
-    assert spec.teacher == "offline" and Path(spec.solutions or "").is_file()
+    assert spec.teacher == "offline"
+    assert Path(spec.solutions or "").is_file()
     opus = load_corpus_spec(DATA / "corpus" / "opus.toml")
-    assert opus.teacher_name.startswith("anthropic:") and opus.routes("haiku-judge", "llm")
+    assert opus.teacher_name.startswith("anthropic:")
+    assert opus.routes("haiku-judge", "llm")
     assert not opus.routes("haiku-judge", "answer_line")
     sweep = load_sweep(DATA / "sweeps" / "demo.toml")
-    assert len(sweep.variants) >= 2 and Path(sweep.recipe).is_file()
+    assert len(sweep.variants) >= 2
+    assert Path(sweep.recipe).is_file()
 
 
 def test_parse_sets_toml_values_and_dotted_keys() -> None:
@@ -50,7 +55,9 @@ def test_overrides_merge_tables() -> None:
 
 def test_recipe_overrides_and_errors(tmp_path: Path) -> None:
     r = load_recipe(DATA / "recipes" / "demo.toml", {"lr": 5e-4, "lora.r": 4})
-    assert r.lr == 5e-4 and r.lora.r == 4 and r.lora.alpha == 32
+    assert r.lr == 5e-4
+    assert r.lora.r == 4
+    assert r.lora.alpha == 32
     with pytest.raises(DataError) as err:
         load_recipe(DATA / "recipes" / "demo.toml", {"lora.rank": 4})
     assert "lora.rank" in str(err.value)
@@ -58,7 +65,8 @@ def test_recipe_overrides_and_errors(tmp_path: Path) -> None:
     bad.write_text('name = "x"\nbase_model = "embedded:smollm2-135m-instruct"\ncorpus = "c.jsonl"\nlr = -1\n')
     with pytest.raises(DataError) as err:
         load_recipe(bad)
-    assert err.value.line == 4 and err.value.field == "lr"
+    assert err.value.line == 4
+    assert err.value.field == "lr"
     # PEFT cannot combine layers_to_transform with "all-linear": refused at load, not mid-training
     with pytest.raises(DataError, match="last_layers needs explicit targets") as err:
         load_recipe(DATA / "recipes" / "demo.toml", {"lora.targets": "all-linear"})

@@ -68,20 +68,27 @@ def test_sweep_trains_evaluates_and_summarises(tmp_path: Path) -> None:
     spec = load_sweep(tmp_path / "sweep.toml")
     runs = tmp_path / "runs"
     summary = run_sweep(spec, runs, ListReporter(), n_boot=100)
-    assert summary["status"] == "finished" and summary["path"] == "bench"
+    assert summary["status"] == "finished"
+    assert summary["path"] == "bench"
     rows = {r["variant"]: r for r in summary["rows"]}
     assert set(rows) == {"(base)", "a", "b", "a-again"}
     for v in ("a", "b", "a-again"):
         r = rows[v]
-        assert r["config"] == f"smol-sft-{v}" and r["steps"] == 1
-        assert r["n_tasks"] == 1 and r["pass_curated"] is not None and len(r["pass_curated_ci"]) == 2
-        assert "delta" in r and "lift" in r and len(r["lift_ci"]) == 2
+        assert r["config"] == f"smol-sft-{v}"
+        assert r["steps"] == 1
+        assert r["n_tasks"] == 1
+        assert r["pass_curated"] is not None
+        assert len(r["pass_curated_ci"]) == 2
+        assert "delta" in r
+        assert "lift" in r
+        assert len(r["lift_ci"]) == 2
     assert rows["b"]["set"] == {"lr": 1e-4, "lora.r": 2}
     # "a-again" retrains recipe "a" under another run id; CPU training is deterministic, so its adapter
     # is the same model state, stored and reported under the first id that evaluated it
     same_state = rows["a-again"].get("same_model_as") == "smol-sft-a"
     if same_state:
-        assert rows["a-again"]["delta"] == rows["a"]["delta"] and rows["a-again"]["lift"] == rows["a"]["lift"]
+        assert rows["a-again"]["delta"] == rows["a"]["delta"]
+        assert rows["a-again"]["lift"] == rows["a"]["lift"]
     n_configs = 3 if same_state else 4
     assert json.loads((runs / summary["eval_run"] / "sweep.json").read_text())["rows"] == json.loads(
         json.dumps(summary["rows"], default=str)

@@ -67,8 +67,10 @@ def test_model_teacher_with_llm_judge_for_free_form(tmp_path: Path, monkeypatch:
     spec.out = str(tmp_path / "c.jsonl")
     res = build_corpus(spec)
     rows = load_corpus(spec.out)
-    assert res.rows == len(rows) > 0 and res.skipped["teacher gave no answer"] == 40 // 7
-    assert res.failed > 0 and res.cost_usd > 0
+    assert res.rows == len(rows) > 0
+    assert res.skipped["teacher gave no answer"] == 40 // 7
+    assert res.failed > 0
+    assert res.cost_usd > 0
     by_scoring: dict[str, set[str]] = {}
     tasks = {t.id: t for t in GOLD.values()}
     for r in rows:

@@ -20,7 +20,8 @@ def test_the_paper_recipe_makes_an_adapter_vllm_serves(tiny_qwen: Path, tiny_qwe
     assert cfg["architectures"] == ["Qwen3_5ForConditionalGeneration"]
     assert "linear_attention" in cfg["text_config"]["layer_types"]
     info = read_adapter(tiny_qwen_adapter)
-    assert info.rank == 16 and info.alpha == 32
+    assert info.rank == 16
+    assert info.alpha == 32
     # all-linear on the text model: attention, Gated DeltaNet projections, MLP; no vision tower
     suffixes = {m.rsplit(".", 1)[-1] for m in info.modules}
     assert {"q_proj", "in_proj_qkv", "in_proj_z", "out_proj", "down_proj"} <= suffixes
@@ -96,6 +97,8 @@ def test_hf_backend_loads_the_checkpoint_named_adapter(tiny_qwen: Path, tiny_qwe
         )
         a = next(iter(base.generate([GenRequest(key="a", messages=msgs, max_tokens=12)])))
         b = next(iter(sft.generate([GenRequest(key="b", messages=msgs, max_tokens=12)])))
-        assert a.ok and b.ok and a.text != b.text
+        assert a.ok
+        assert b.ok
+        assert a.text != b.text
     finally:
         release_models()

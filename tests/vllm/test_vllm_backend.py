@@ -60,11 +60,14 @@ def test_one_engine_serves_the_base_and_every_adapter(backend, smol_peers) -> No
     from engine.models import vllm as vb
 
     eng = backend._engine
-    assert eng.lora and eng.max_loras == 2 and eng.max_rank == 16
+    assert eng.lora
+    assert eng.max_loras == 2
+    assert eng.max_rank == 16
     builds = vb.engine_builds()
     # a judge (or another backend instance) on the same model reuses the engine
     again = make_backend(ModelSpec(backend="vllm", model="smollm2-135m-instruct", dtype="float32", max_model_len=2048))
-    assert again.llm is backend.llm and vb.engine_builds() == builds
+    assert again.llm is backend.llm
+    assert vb.engine_builds() == builds
 
 
 def test_prompts_are_token_identical_to_the_hf_backend(backend, tasks) -> None:  # noqa: ANN001
@@ -84,7 +87,8 @@ def test_prompts_are_token_identical_to_the_hf_backend(backend, tasks) -> None: 
 def test_base_and_adapters_generate_together_and_the_adapter_changes_outputs(backend, tasks) -> None:  # noqa: ANN001
     reqs = _requests(tasks, "smol") + _requests(tasks, "smol-sft") + _requests(tasks, "smol-sft-b")
     results = {r.key: r for r in backend.generate(reqs)}  # one batch, three routes
-    assert len(results) == len(reqs) and all(r.ok for r in results.values())
+    assert len(results) == len(reqs)
+    assert all(r.ok for r in results.values())
     assert all(r.tokens_in > 0 and 0 < r.tokens_out <= 40 for r in results.values())
     # each episode's own latency from vLLM's request metrics, not the batch's wall time
     assert all(r.latency_kind == "request" and r.latency_s > 0 for r in results.values())
@@ -113,7 +117,8 @@ def test_logprob_judging_through_vllm_matches_hf(backend, tasks) -> None:  # noq
     ts, _ = tasks
     items = [JudgeItem(f"j{i}", f"e{i}", t, f"The answer is {t.answer}.") for i, t in enumerate(ts)]
     verdicts = list(judge.judge(items))
-    assert [v.verdict for v in verdicts] != [] and all(v.verdict in ("pass", "fail") for v in verdicts)
+    assert [v.verdict for v in verdicts] != []
+    assert all(v.verdict in ("pass", "fail") for v in verdicts)
     # the same scoring on the hf backend: P(PASS) of the PASS/FAIL mass agrees
     from engine.judges.llm import CHOICES, judge_messages
 

@@ -84,7 +84,8 @@ def test_engine_run_on_vllm_journals_both_configs_and_reports_the_lift(
     assert res.returncode == 0, res.stderr[-3000:]
     events = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
     types = Counter(e["type"] for e in events)
-    assert types["RunFinished"] == 1 and types["EpisodeFinished"] == 24  # 4 configs x 3 tasks x 2 conditions
+    assert types["RunFinished"] == 1
+    assert types["EpisodeFinished"] == 24  # 4 configs x 3 tasks x 2 conditions
     # each base and its adapter are one generation group with one engine: 2 engines for 4 configs
     loading = [e["detail"] for e in events if e["type"] == "PhaseChanged" and e["phase"] == "loading"]
     assert loading == ["smol + smol-sft: smollm2-135m-instruct", f"q + q-sft: {tiny_qwen}"]

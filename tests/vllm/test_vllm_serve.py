@@ -99,7 +99,8 @@ sampling = {{ temperature = 0.0, max_tokens = 12 }}
     with Store.open(runs_dir, fallback=None) as store:
         store.ingest()
         rows = store.query("SELECT config_id, task_id, condition, completion, tokens_in, error FROM episodes")
-    assert len(rows) == 18 and all(r[5] is None for r in rows)
+    assert len(rows) == 18
+    assert all(r[5] is None for r in rows)
     by = {(r[0], r[1], r[2]): r for r in rows}
     keys = {(t, c) for _, t, c in by}
     # the adapter changes what the server generates
