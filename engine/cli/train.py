@@ -187,7 +187,9 @@ def register(app: typer.Typer) -> None:
             _stop(reporter)
         if as_json:
             typer.echo(json.dumps(summary, indent=1, default=str))
-            return
-        from rich.console import Console
+        else:
+            from rich.console import Console
 
-        render_sweep(summary, Console())
+            render_sweep(summary, Console())
+        if summary.get("status") == "cancelled":
+            raise typer.Exit(130)
