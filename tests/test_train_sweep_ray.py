@@ -2,7 +2,8 @@
 
 Trainings and evaluations run as Ray tasks writing their own runs; the driver writes the summary,
 which has the local sweep's shape. A cluster with no node able to hold a task is refused before any
-task starts, the shortfall named.
+task starts, the shortfall named. SIGTERM to the driver cancels the tasks: exit 130, no summary, no
+run left running.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ def _shape(summary: dict[str, Any]) -> list[tuple[str, str, list[str]]]:
 
 
 @pytest.mark.slow
+@pytest.mark.ray
 def test_ray_sweep_reports_as_the_local_one(tmp_path: Path) -> None:
     ray = pytest.importorskip("ray")
     from engine.store.db import Store
@@ -90,3 +92,13 @@ def test_ray_sweep_reports_as_the_local_one(tmp_path: Path) -> None:
     # 3 configs x 2 tasks x 2 conditions, each generated once: the driver's eval run reuses them
     assert n_eps == 12
     assert kinds == ["eval"] * 4 + ["train"] * 2  # the base's, one per variant, the driver's
+
+
+def test_a_failed_task_is_reported_in_one_literal_line() -> None:
+    from rich.console import Console
+
+    from engine.train.sweep import render_sweep
+
+    console = Console(record=True, width=200)
+    render_sweep({"name": "r", "status": "failed", "error": "OSError: [bold]no adapter[/bold]"}, console)
+    assert console.export_text().splitlines() == ["sweep r: failed", "error: OSError: [bold]no adapter[/bold]"]

@@ -193,3 +193,5 @@ def register(app: typer.Typer) -> None:
             render_sweep(summary, Console())
         if summary.get("status") == "cancelled":
             raise typer.Exit(130)
+        if summary.get("status") == "failed":
+            raise typer.Exit(1)

@@ -192,6 +192,8 @@ def render_sweep(summary: dict[str, Any], console: Any) -> None:
 
     if summary.get("status") != "finished":
         console.print(Text(f"sweep {summary.get('name')}: {summary.get('status')}", style="yellow"))
+        if summary.get("error"):  # a Ray task's error (the local sweep raises it instead)
+            console.print(Text(f"error: {summary['error']}", style="red"))
         return
     t = Table(title=f"sweep {summary['name']} — judge path {summary['path']}")
     for col in ("variant", "overrides", "loss", "curated pass [95% CI]", "Δ [95% CI]", "SFT lift [95% CI]"):
