@@ -9,13 +9,19 @@ run left running.
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from engine.models.base import BackendError
+from engine.runs import run_status
+from engine.store import journal as jr
 from engine.train.sweep_ray import check_task_fits
+from tests.conftest import engine_cmd
 from tests.test_train_sweep import EXPERIMENT, ROOT
 
 SWEEP = """
@@ -92,6 +98,31 @@ def test_ray_sweep_reports_as_the_local_one(tmp_path: Path) -> None:
     # 3 configs x 2 tasks x 2 conditions, each generated once: the driver's eval run reuses them
     assert n_eps == 12
     assert kinds == ["eval"] * 4 + ["train"] * 2  # the base's, one per variant, the driver's
+
+
+@pytest.mark.slow
+@pytest.mark.ray
+def test_sigterm_to_a_ray_sweep_cancels_its_tasks(tmp_path: Path) -> None:
+    pytest.importorskip("ray")
+    sweep = _sweep_files(tmp_path)
+    runs = tmp_path / "runs"
+    cmd = engine_cmd("sweep", str(sweep), "--executor", "ray", "--runs-dir", str(runs), "--events", "none")
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 300
+        while time.time() < deadline and p.poll() is None and not list(runs.glob(f"*/{jr.RUN_FILE}")):
+            time.sleep(0.1)
+        assert p.poll() is None, "the sweep ended before any task started"
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=180)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 130, err[-2000:]
+    assert "sweep r: cancelled" in out and "Traceback" not in err
+    statuses = {d.name: run_status(d).status for d in jr.run_dirs(runs)}
+    assert statuses and "running" not in statuses.values(), statuses
+    assert not list(runs.glob("*/sweep.json"))
 
 
 def test_a_failed_task_is_reported_in_one_literal_line() -> None:
