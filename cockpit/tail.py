@@ -38,6 +38,17 @@ BUCKET_S = 2.0
 
 
 @dataclass(frozen=True)
+class WorkerProgress:
+    """One generation worker of a run (`--executor ray`: "<actor>@<node host>", untrusted text)."""
+
+    worker: str
+    episodes: int
+    tokens_out: int
+    tokens_per_s: float | None
+    last_t: float
+
+
+@dataclass(frozen=True)
 class RunProgress:
     run_id: str
     kind: str = "?"
@@ -82,6 +93,11 @@ class RunProgress:
     verdicts: tuple[tuple[str, int], ...] = ()
     judgments_per_s: float | None = None
     projected_cost_usd: float | None = None
+    # where local models generated (run.json, else options.json: local | ray); per worker when the
+    # episodes name one; the latest telemetry of each host that journals it, the run's own host first
+    executor: str = "local"
+    workers: tuple[WorkerProgress, ...] = ()
+    hosts: tuple[TelemetrySampled, ...] = ()
 
     @property
     def fraction(self) -> float:
@@ -135,6 +151,10 @@ class RunTail:
     _verdicts: dict[str, int] = field(default_factory=dict)
     _judge_times: deque[float] = field(default_factory=lambda: deque(maxlen=50_000))
     _telemetry: TelemetrySampled | None = None
+    _hosts: dict[str, TelemetrySampled] = field(default_factory=dict)
+    _workers: dict[str, deque[tuple[float, int]]] = field(default_factory=dict)
+    _worker_totals: dict[str, list[int]] = field(default_factory=dict)  # worker -> [episodes, tokens out]
+    _executor: str | None = None
     _log: deque[str] = field(default_factory=lambda: deque(maxlen=50))
 
     # -- reading --------------------------------------------------------------------------------
@@ -235,6 +255,11 @@ class RunTail:
             b = self._buckets.setdefault(int((ev.t - t0) // BUCKET_S), [0.0, 0.0])
             b[0] += 1
             b[1] += ev.tokens_out
+            if ev.worker:
+                self._workers.setdefault(ev.worker, deque(maxlen=10_000)).append((ev.t, ev.tokens_out))
+                tot = self._worker_totals.setdefault(ev.worker, [0, 0])
+                tot[0] += 1
+                tot[1] += ev.tokens_out
         elif isinstance(ev, JudgmentRecorded):
             self._session.new_judgments += 1
             self._verdicts[ev.verdict] = self._verdicts.get(ev.verdict, 0) + 1
@@ -244,6 +269,7 @@ class RunTail:
                 self.errors += 1
         elif isinstance(ev, TelemetrySampled):
             self._telemetry = ev
+            self._hosts[ev.host] = ev
         elif isinstance(ev, PhaseChanged):
             self.phase, self.phase_detail = ev.phase, ev.detail
         elif isinstance(ev, TrainStepLogged):
@@ -268,6 +294,8 @@ class RunTail:
             self._buckets.clear()
             self._judge_times.clear()
             self._step_t.clear()  # a resumed training's pace is its own
+            self._workers.clear()  # a resumed run's replicas are new ones
+            self._worker_totals.clear()
         elif isinstance(ev, RunFinished | RunFailed | RunCancelled):
             self._terminal = type(ev).__name__
             self._terminal_t = ev.t
@@ -298,6 +326,34 @@ class RunTail:
             tok += k
         return n / span, tok / span
 
+    def _worker_progress(self, now: float, running: bool) -> tuple[WorkerProgress, ...]:
+        out = []
+        for name, times in self._workers.items():
+            end = now if running else times[-1][0]
+            lo = max(self._session.started_t or times[0][0], end - WINDOW_S)
+            span = end - lo
+            tok = sum(k for t, k in times if t >= lo)
+            n, total = self._worker_totals[name]
+            out.append(WorkerProgress(name, n, total, tok / span if span > 0.5 else None, times[-1][0]))
+        return tuple(sorted(out, key=lambda w: w.worker))
+
+    def _host_telemetry(self, own_host: str | None) -> tuple[tuple[TelemetrySampled, ...], TelemetrySampled | None]:
+        """Each named host's latest reading, the run's own host first (then by name), and the run's
+        own reading (the latest of any host when the run's host is not known)."""
+        own = self._hosts.get(own_host or "") if own_host else None
+        if own is None and "" in self._hosts:
+            own = self._hosts[""]
+        named = [ev for ev in self._hosts.values() if ev.host]  # "" : journals from before hosts were named
+        ordered = sorted(named, key=lambda ev: (ev is not own, ev.host))
+        return tuple(ordered), own if own is not None else self._telemetry
+
+    def _read_executor(self, info: dict[str, object]) -> str:
+        if self._executor is None:
+            found = info.get("executor") or _read_json(self.run_dir / "options.json").get("executor")
+            if found is not None or (self.run_dir / "options.json").exists() or info.get("kind") == "train":
+                self._executor = str(found or "local")
+        return self._executor or "local"
+
     def _series(self) -> tuple[tuple[float, float, float], ...]:
         buckets = self._buckets
         if not buckets:
@@ -326,6 +382,7 @@ class RunTail:
             eta = (total_e - done_e) / eps
         started = self._started
         ckpts, last_ckpt = self._checkpoints() if st.kind == "train" else (0, None)
+        hosts, own_tel = self._host_telemetry(st.host)
         return RunProgress(
             run_id=self.run_dir.name,
             kind=st.kind,
@@ -355,7 +412,7 @@ class RunTail:
             train=tuple(sorted(self._train.items())),
             train_step=self._train_step,
             train_max_steps=self._train_max,
-            telemetry=self._telemetry,
+            telemetry=own_tel,
             log=tuple(self._log),
             rows_kept=_int_or_none(info.get("rows_kept")),
             teacher_answers=_int_or_none(info.get("teacher_answers")),
@@ -368,6 +425,9 @@ class RunTail:
             verdicts=tuple(sorted(self._verdicts.items())),
             judgments_per_s=self._judge_rate(now, running),
             projected_cost_usd=started.projected_cost_usd if started else None,
+            executor=self._read_executor(info),
+            workers=self._worker_progress(now, running),
+            hosts=hosts,
         )
 
 
@@ -401,6 +461,14 @@ class Tails:
                 tail.poll()
                 out.append(tail.progress())
         return out
+
+
+def _read_json(p: Path) -> dict[str, object]:
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _int_or_none(v: object) -> int | None:

@@ -1,6 +1,7 @@
 """Live: the selected run's progress, throughput and training loss, and the machine's telemetry
 (this machine's; or, for a run on another host writing to a shared runs directory, the readings
-that run journals).
+that run journals). A run on a Ray cluster also shows its workers (episodes, tokens/s each) and
+every host's latest journaled reading (cockpit.widgets.workers).
 
 While the screen is shown, a timer (twice a second) starts a worker that reads what the run
 appended to its journal and takes one machine snapshot; the result arrives as a replaceable
@@ -25,6 +26,7 @@ from cockpit.screens.base import CockpitScreen
 from cockpit.tail import RunProgress
 from cockpit.widgets.panels import MachinePanel, ProgressPanel
 from cockpit.widgets.plots import SeriesPlot
+from cockpit.widgets.workers import ClusterPanel, shows_cluster
 
 
 class LiveScreen(CockpitScreen):
@@ -44,6 +46,7 @@ class LiveScreen(CockpitScreen):
 
     def compose_body(self) -> ComposeResult:
         yield ProgressPanel(id="live-progress")
+        yield ClusterPanel(id="live-cluster")
         yield MachinePanel(id="live-machine")
         with Horizontal(id="live-plots"):
             yield SeriesPlot("throughput", "seconds since start", id="live-throughput")
@@ -114,6 +117,9 @@ class LiveScreen(CockpitScreen):
         p = msg.progress
         with self.app.batch_update():
             self.query_one(ProgressPanel).progress = p
+            cluster = self.query_one(ClusterPanel)
+            cluster.display = shows_cluster(p)
+            cluster.progress = p
             self.query_one(MachinePanel).state = msg.machine
             thr = self.query_one("#live-throughput", SeriesPlot)
             loss = self.query_one("#live-loss", SeriesPlot)

@@ -1,5 +1,5 @@
-"""Runs: every run with status, configs, progress, times and cost; launch, cancel, resume. Study
-chains show above the table as trees: each job with its state (cockpit.studies)."""
+"""Runs: every run with status, executor (local / ray), configs, progress, times and cost; launch,
+cancel, resume. Study chains show above the table as trees: each job with its state (cockpit.studies)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from cockpit.widgets.table import VERDICT_STYLE, SafeTable, fmt
 COLUMNS = (
     "run",
     "kind",
+    "executor",
     "experiment",
     "status",
     "progress",
@@ -176,6 +177,7 @@ class RunsScreen(CockpitScreen):
                         p.run_id,
                         p.kind,
                         "",
+                        "",
                         Text(status, style=VERDICT_STYLE[status]),
                         "",
                         "",
@@ -201,6 +203,7 @@ class RunsScreen(CockpitScreen):
                     [
                         rid,
                         kind,
+                        "",
                         exp,
                         Text(str(status), style=VERDICT_STYLE.get(str(status), "")),
                         "",
@@ -243,6 +246,7 @@ class RunsScreen(CockpitScreen):
         return [
             r.run_id,
             r.kind,
+            safe.cell(r.executor, "cyan" if r.executor != "local" else "dim", limit=12),
             r.experiment,
             safe.join((r.status, VERDICT_STYLE.get(r.status, "")), (f" @{r.remote_host}", "dim"))
             if r.remote_host

@@ -149,6 +149,18 @@ def register(app: typer.Typer) -> None:
         runs_dir: RunsDir = None,
         events: Events = "rich",
         as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+        executor: Annotated[
+            str,
+            typer.Option(
+                "--executor",
+                help="local (one variant after another, here) or ray (each training and evaluation a Ray "
+                "task; the runs directory must be shared storage; the 'ray' extra).",
+            ),
+        ] = "local",
+        address: Annotated[
+            str | None,
+            typer.Option("--address", help="--executor ray: the cluster (HOST:PORT, ray://HOST:PORT, auto)."),
+        ] = None,
     ) -> None:
         """Train each recipe variant, evaluate all on the holdout in both conditions, compare."""
         import json
@@ -156,15 +168,30 @@ def register(app: typer.Typer) -> None:
         from engine.train.specs import load_sweep
         from engine.train.sweep import render_sweep, run_sweep
 
+        if executor not in ("local", "ray"):
+            common.fail(f"--executor {executor!r}: expected local or ray")
+        if address is not None and executor != "ray":
+            common.fail("--address is for --executor ray")
         spec = load_sweep(sweep_file)
         reporter = common.reporter(events)
         try:
-            summary = run_sweep(spec, common.runs_dir(runs_dir), reporter, limit=limit, n_boot=boot)
+            if executor == "ray":
+                from engine.train.sweep_ray import run_sweep_ray
+
+                summary = run_sweep_ray(
+                    spec, common.runs_dir(runs_dir), reporter, limit=limit, n_boot=boot, address=address
+                )
+            else:
+                summary = run_sweep(spec, common.runs_dir(runs_dir), reporter, limit=limit, n_boot=boot)
         finally:
             _stop(reporter)
         if as_json:
             typer.echo(json.dumps(summary, indent=1, default=str))
-            return
-        from rich.console import Console
+        else:
+            from rich.console import Console
 
-        render_sweep(summary, Console())
+            render_sweep(summary, Console())
+        if summary.get("status") == "cancelled":
+            raise typer.Exit(130)
+        if summary.get("status") == "failed":
+            raise typer.Exit(1)

@@ -34,7 +34,6 @@ def run_sweep(
     n_boot: int = 2000,
 ) -> dict[str, Any]:
     from engine.config import load_experiment
-    from engine.runner import Runner, RunOptions
     from engine.train.run import deterministic_run_id, train
     from engine.train.student import check_base, default_base, sft_config, with_students
 
@@ -59,6 +58,24 @@ def run_sweep(
             return {"name": spec.name, "status": res.status, "variants": trained}
         students.append(sft_config(base, res.adapter, variant_config_id(base.id, v.id)))
     sweep_exp = with_students(exp, base, students, name=f"sweep-{spec.name}")
+    return evaluate_and_summarise(spec, sweep_exp, base, students, runs_dir, trained, reporter, limit, n_boot)
+
+
+def evaluate_and_summarise(
+    spec: SweepSpec,
+    sweep_exp: Any,
+    base: Any,
+    students: list[Any],
+    runs_dir: Path,
+    trained: dict[str, dict[str, Any]],
+    reporter: Reporter | None,
+    limit: int | None,
+    n_boot: int,
+) -> dict[str, Any]:
+    """The sweep's eval run (episodes already journaled by any run are reused, not regenerated),
+    then the summary, written to the eval run's sweep.json."""
+    from engine.runner import Runner, RunOptions
+
     result = Runner(sweep_exp, RunOptions(runs_dir=runs_dir, limit=limit or spec.limit), reporter).run()
     if result.status != "finished":
         return {"name": spec.name, "status": result.status, "eval_run": result.run_id, "variants": trained}
@@ -175,6 +192,8 @@ def render_sweep(summary: dict[str, Any], console: Any) -> None:
 
     if summary.get("status") != "finished":
         console.print(Text(f"sweep {summary.get('name')}: {summary.get('status')}", style="yellow"))
+        if summary.get("error"):  # a Ray task's error (the local sweep raises it instead)
+            console.print(Text(f"error: {summary['error']}", style="red"))
         return
     t = Table(title=f"sweep {summary['name']} — judge path {summary['path']}")
     for col in ("variant", "overrides", "loss", "curated pass [95% CI]", "Δ [95% CI]", "SFT lift [95% CI]"):

@@ -1,0 +1,125 @@
+"""A run on a Ray cluster in the cockpit: the Runs screen names each run's executor; Live shows the
+run's workers (episodes, tokens/s each) and every host's latest telemetry, the run's own host first.
+Worker and host names come from other machines' journals: shown literally, never as markup."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from cockpit.screens.live import LiveScreen
+from cockpit.screens.runs import RunsScreen
+from cockpit.tail import RunTail
+from engine.events import EpisodeFinished, GpuSample, RunFinished, RunStarted, TelemetrySampled
+from engine.host import this_host
+from engine.store import journal as jr
+from tests.cockpit.conftest import SIZE, make_app, ready, settle, wait_for
+from tests.cockpit.journals import T0
+from tests.cockpit.screen_text import screen_text
+from tests.cockpit.test_hostile import _assert_inert
+
+RAY_RUN = "20250103-000000-rayx-0001"
+EVIL = "\u202e[@click=app.quit]Q[/]"  # a worker's node
+EVIL_HOST = "\x1b]8;;h\x07L\x1b]8;;\x07"  # a host's telemetry
+WORKERS = {  # worker -> (episodes at 1 s steps, tokens out each)
+    "rayx:smol-1@node-a": (10, 50),
+    "rayx:smol-2@node-b": (5, 40),
+    f"rayx:smol-3@{EVIL}": (2, 10),
+}
+
+
+def _tel(host: str, cpu: float, t: float, gpus: tuple[GpuSample, ...] = ()) -> TelemetrySampled:
+    return TelemetrySampled(
+        RAY_RUN, cpu_pct=cpu, ram_used_gb=3.0, ram_total_gb=24.0, gpus=gpus, gpu_status="ok" if gpus else "no GPU",
+        host=host, t=t,
+    )  # fmt: skip
+
+
+def write_ray_run(runs: Path) -> None:
+    j = jr.RunJournal(runs, RAY_RUN)
+    j.write_run_info({"run_id": RAY_RUN, "kind": "eval", "experiment": "rayx", "started_at": T0, "pid": 1})
+    (j.dir / "options.json").write_text(json.dumps({"executor": "ray", "address": None}))  # as the runner writes it
+    j.emit(RunStarted(RAY_RUN, kind="eval", experiment="rayx", configs=("smol",), total_episodes=20, t=T0))
+    n = 0
+    for worker, (count, toks) in WORKERS.items():
+        step = 10 / count
+        for i in range(count):
+            n += 1
+            j.emit(
+                EpisodeFinished(
+                    RAY_RUN, episode_id=f"e{n}", config_id="smol", task_id=f"t{n}", condition="curated", sample=0,
+                    tokens_in=10, tokens_out=toks, latency_s=1.0, cost_usd=0.0, worker=worker, t=T0 + (i + 1) * step,
+                )
+            )  # fmt: skip
+    gpu = (GpuSample(0, "H200", 87.0, 40.5, 141.0, 60.0, 300.0),)
+    # the workers' nodes first and last: the run's own host is listed first all the same
+    j.emit(_tel("node-b", 90.0, T0 + 9, gpu))
+    j.emit(_tel(this_host(), 12.0, T0 + 9.5))
+    j.emit(_tel("node-a", 55.0, T0 + 9.6, gpu))
+    j.emit(_tel("node-a", 66.0, T0 + 9.8, gpu))  # the latest reading of a host replaces the older one
+    j.emit(_tel(EVIL_HOST, 1.0, T0 + 9.9))
+    j.emit(RunFinished(RAY_RUN, episodes=17, judgments=0, wall_s=10.0, t=T0 + 10))
+    j.close()
+
+
+def test_tail_counts_each_worker_and_keeps_each_hosts_latest_reading(tmp_path: Path) -> None:
+    write_ray_run(tmp_path)
+    tail = RunTail(tmp_path / RAY_RUN)
+    tail.poll()
+    p = tail.progress()
+    assert p.executor == "ray"
+    got = {w.worker: (w.episodes, w.tokens_out, w.tokens_per_s) for w in p.workers}
+    # a finished run: each worker's rate over its own last 30 s, from the run's start
+    assert got == {
+        "rayx:smol-1@node-a": (10, 500, 50.0),
+        "rayx:smol-2@node-b": (5, 200, 20.0),
+        f"rayx:smol-3@{EVIL}": (2, 20, 2.0),
+    }
+    assert [(h.host, h.cpu_pct) for h in p.hosts] == [
+        (this_host(), 12.0),
+        (EVIL_HOST, 1.0),
+        ("node-a", 66.0),
+        ("node-b", 90.0),
+    ]
+    assert p.telemetry is not None and p.telemetry.host == this_host()  # the machine panel: the run's own
+
+
+def test_a_local_run_has_no_workers_and_says_local(fixture_runs: Path) -> None:
+    tail = RunTail(fixture_runs / "20250101-000000-study-a1b2")
+    tail.poll()
+    p = tail.progress()
+    assert p.workers == () and p.executor == "local"
+
+
+async def test_runs_and_live_show_the_cluster_literally(fixture_runs: Path) -> None:
+    write_ray_run(fixture_runs)
+    app = make_app(fixture_runs)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await ready(pilot)
+        assert isinstance(app.screen, RunsScreen)
+        lines = screen_text(app).splitlines()
+        assert any(RAY_RUN in ln and " ray " in ln for ln in lines)
+        assert any("20250101-010000-train-sft-c3d4" in ln and " local " in ln for ln in lines)
+
+        app.select_run(RAY_RUN, show_live=True)
+        await wait_for(pilot, lambda: isinstance(app.screen, LiveScreen) and "workers (3)" in screen_text(app))
+        await settle(pilot)
+        text = screen_text(app)
+        rows = {ln.split()[1]: ln.split()[2:] for ln in text.splitlines() if "rayx:smol-" in ln}
+        assert rows["rayx:smol-1@node-a"][:2] == ["10", "50.0"]
+        assert rows["rayx:smol-2@node-b"][:2] == ["5", "20.0"]
+        host_lines = [ln for ln in text.splitlines() if "%" in ln and "/24" in ln]
+        assert "▸ " + this_host() in host_lines[0]  # the run's own host first, marked
+        assert "node-a" in host_lines[2] and "66.0%" in host_lines[2] and "0: 87% 40.5/141 GB" in host_lines[2]
+        _assert_inert(app, expect=("rayx:smol-3@\\u202e[@click=app.quit]…", "  ␛]8;;h␇L␛]8;;␇ "))
+
+
+async def test_live_of_a_local_run_shows_no_cluster_panel(fixture_runs: Path) -> None:
+    app = make_app(fixture_runs)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.select_run("20250101-000000-study-a1b2", show_live=True)
+        await wait_for(pilot, lambda: isinstance(app.screen, LiveScreen) and app.screen.samples > 0)
+        await settle(pilot)
+        assert not app.screen.query_one("#live-cluster").display
+        assert "workers (" not in screen_text(app)
