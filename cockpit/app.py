@@ -33,6 +33,7 @@ from cockpit.messages import (
     WorkFailed,
 )
 from cockpit.report import ReportView
+from cockpit.run_progress import RunProgress
 from cockpit.screens.delta import DeltaScreen
 from cockpit.screens.episodes import EpisodesScreen
 from cockpit.screens.help import HelpScreen
@@ -41,7 +42,7 @@ from cockpit.screens.live import LiveScreen
 from cockpit.screens.query import QueryScreen
 from cockpit.screens.runs import RunsScreen
 from cockpit.store import StoreService
-from cockpit.tail import RunProgress, Tails
+from cockpit.tail import Tails
 
 REPORT_GAP_S = 3.0
 # the app's background jobs by worker group, as a failure names them (their bodies have no except:

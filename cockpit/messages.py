@@ -12,7 +12,7 @@ from textual.message import Message
 from cockpit.launcher import PendingLaunch
 from cockpit.machine import MachineState
 from cockpit.report import ReportView
-from cockpit.tail import RunProgress
+from cockpit.run_progress import RunProgress
 
 
 @dataclass

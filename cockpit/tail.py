@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cockpit.run_progress import RunProgress, WorkerProgress
 from engine.events import (
     EpisodeFinished,
     JudgmentRecorded,
@@ -35,79 +36,6 @@ from engine.store import journal as jr
 
 WINDOW_S = 30.0
 BUCKET_S = 2.0
-
-
-@dataclass(frozen=True)
-class WorkerProgress:
-    """One generation worker of a run (`--executor ray`: "<actor>@<node host>", untrusted text)."""
-
-    worker: str
-    episodes: int
-    tokens_out: int
-    tokens_per_s: float | None
-    last_t: float
-
-
-@dataclass(frozen=True)
-class RunProgress:
-    run_id: str
-    kind: str = "?"
-    experiment: str = "?"
-    status: str = "running"
-    pid: int | None = None
-    started_at: float | None = None
-    finished_at: float | None = None
-    error: str | None = None
-    configs: tuple[str, ...] = ()
-    judges: tuple[str, ...] = ()
-    total_episodes: int = 0
-    done_episodes: int = 0
-    total_judgments: int = 0
-    done_judgments: int = 0
-    errors: int = 0
-    tokens_in: int = 0
-    tokens_out: int = 0
-    cost_usd: float = 0.0
-    phase: str = ""
-    phase_detail: str = ""
-    episodes_per_s: float | None = None
-    tokens_per_s: float | None = None
-    eta_s: float | None = None
-    throughput: tuple[tuple[float, float, float], ...] = ()  # (t since start, episodes/s, tokens/s)
-    train: tuple[tuple[int, float], ...] = ()  # (step, loss)
-    train_step: int = 0
-    train_max_steps: int = 0
-    telemetry: TelemetrySampled | None = None
-    log: tuple[str, ...] = ()
-    remote_host: str | None = None  # the run's process is on this other machine (a shared runs directory)
-    rows_kept: int | None = None  # a corpus run, once finished: rows written, of `teacher_answers`
-    teacher_answers: int | None = None
-    # training: the lr schedule, the trainer's tokens/s, the step rate's ETA, checkpoints, GPU memory
-    train_lr: tuple[tuple[int, float], ...] = ()
-    train_tokens_per_s: float | None = None
-    train_eta_s: float | None = None
-    train_gpu_mem_gb: float | None = None
-    checkpoints: int = 0
-    last_checkpoint: int | None = None
-    # judging (re-judge runs, a corpus build's judges): verdict counts, rate, the cost projected at the start
-    verdicts: tuple[tuple[str, int], ...] = ()
-    judgments_per_s: float | None = None
-    projected_cost_usd: float | None = None
-    # where local models generated (run.json, else options.json: local | ray); per worker when the
-    # episodes name one; the latest telemetry of each host that journals it, the run's own host first
-    executor: str = "local"
-    workers: tuple[WorkerProgress, ...] = ()
-    hosts: tuple[TelemetrySampled, ...] = ()
-
-    @property
-    def fraction(self) -> float:
-        if self.total_episodes:
-            return min(1.0, self.done_episodes / self.total_episodes)
-        if self.train_max_steps:
-            return min(1.0, self.train_step / self.train_max_steps)
-        if self.total_judgments:
-            return min(1.0, self.done_judgments / self.total_judgments)
-        return 1.0 if self.status == "finished" else 0.0
 
 
 @dataclass
@@ -349,7 +277,7 @@ class RunTail:
 
     def _read_executor(self, info: dict[str, object]) -> str:
         if self._executor is None:
-            found = info.get("executor") or _read_json(self.run_dir / "options.json").get("executor")
+            found = info.get("executor") or jr.read_json_object(self.run_dir / "options.json").get("executor")
             if found is not None or (self.run_dir / "options.json").exists() or info.get("kind") == "train":
                 self._executor = str(found or "local")
         return self._executor or "local"
@@ -461,14 +389,6 @@ class Tails:
                 tail.poll()
                 out.append(tail.progress())
         return out
-
-
-def _read_json(p: Path) -> dict[str, object]:
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _int_or_none(v: object) -> int | None:

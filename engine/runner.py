@@ -282,6 +282,7 @@ class Runner:
                 "pid": os.getpid(),
                 "total_episodes": total_eps,
                 "total_judgments": total_jdg,
+                "executor": self.opts.executor,  # the cockpit's Runs column (options.json has it too)
             }
         )
 

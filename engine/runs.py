@@ -8,16 +8,14 @@ written `run.json`, a run started by the cockpit is known by `launch.json` (the 
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from engine.host import pid_alive, this_host
-from engine.store.journal import RUN_FILE, last_terminal_event, read_run_info
+from engine.store.journal import RUN_FILE, last_terminal_event, read_json_object, read_run_info
 
 LAUNCH_FILE = "launch.json"  # written by whoever spawns a run, before the engine writes run.json
 REMOTE_STALE_S = 60.0  # a remote run whose journal has not grown for this long counts as interrupted
@@ -115,7 +113,7 @@ def running_pid(run_dir: Path) -> int:
         st.refuse_remote("cancel")  # a pid of another machine: never signal a process here
         pid = st.pid if st.status == "running" else None
     else:
-        pid = _read_json(run_dir / LAUNCH_FILE).get("pid")
+        pid = read_json_object(run_dir / LAUNCH_FILE).get("pid")
     if not pid or not pid_alive(int(pid)):
         raise ValueError(f"run {run_dir.name} is not running")
     return int(pid)
@@ -126,10 +124,3 @@ def cancel(run_dir: Path) -> int:
     pid = running_pid(run_dir)
     os.kill(pid, signal.SIGTERM)
     return pid
-
-
-def _read_json(p: Path) -> dict[str, Any]:
-    try:
-        return dict(json.loads(p.read_text(encoding="utf-8")))
-    except (FileNotFoundError, json.JSONDecodeError, RecursionError, TypeError, ValueError):
-        return {}

@@ -22,8 +22,8 @@ from textual.timer import Timer
 
 from cockpit.machine import REMOTE_FRESH_S, Machine, MachineState
 from cockpit.messages import LiveSampled
+from cockpit.run_progress import RunProgress
 from cockpit.screens.base import CockpitScreen
-from cockpit.tail import RunProgress
 from cockpit.widgets.panels import MachinePanel, ProgressPanel
 from cockpit.widgets.plots import SeriesPlot
 from cockpit.widgets.workers import ClusterPanel, shows_cluster

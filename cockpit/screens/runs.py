@@ -14,8 +14,8 @@ from textual.message import Message
 from textual.widgets import Static
 
 from cockpit import launcher, safe, studies
+from cockpit.run_progress import RunProgress
 from cockpit.screens.base import CockpitScreen
-from cockpit.tail import RunProgress
 from cockpit.widgets.panels import bar, stamp
 from cockpit.widgets.table import VERDICT_STYLE, SafeTable, fmt
 

@@ -10,7 +10,7 @@ from textual.widget import Widget
 
 from cockpit import safe
 from cockpit.machine import MachineState
-from cockpit.tail import RunProgress
+from cockpit.run_progress import RunProgress
 from cockpit.widgets.table import VERDICT_STYLE
 
 

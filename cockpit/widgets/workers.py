@@ -14,7 +14,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from cockpit import safe
-from cockpit.tail import RunProgress
+from cockpit.run_progress import RunProgress
 from engine.events import TelemetrySampled
 
 NAME_W = 36

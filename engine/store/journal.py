@@ -193,11 +193,18 @@ def run_dirs(runs_dir: Path) -> list[Path]:
     return sorted(p for p in runs_dir.iterdir() if p.is_dir() and (p / RUN_FILE).exists())
 
 
-def read_run_info(run_dir: Path) -> dict[str, Any]:
+def read_json_object(path: Path) -> dict[str, Any]:
+    """A JSON object file of a run (run.json, options.json, launch.json); {} when missing, torn or not
+    an object."""
     try:
-        return dict(json.loads((run_dir / RUN_FILE).read_text(encoding="utf-8")))
-    except (FileNotFoundError, json.JSONDecodeError, RecursionError, TypeError, ValueError):
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, RecursionError, TypeError, ValueError):
         return {}
+    return data if isinstance(data, dict) else {}
+
+
+def read_run_info(run_dir: Path) -> dict[str, Any]:
+    return read_json_object(run_dir / RUN_FILE)
 
 
 _ID_PREFIX = {"episodes": b'{"episode_id":"', "judgments": b'{"judgment_id":"'}
