@@ -303,10 +303,9 @@ def test_trajectory_on_any_path_is_the_one_the_cockpit_draws(con: duckdb.DuckDBP
 
     r = build_report(con, n_boot=200)
     assert r.trajectory_on(r.headline) == r.trajectory
-    view = ReportView(data=r.to_dict(), report=r)
+    view = ReportView(report=r)
     for path in ("bench:L", "extractor"):
         pts = view.trajectory(path)
         deltas = {d.config: d.delta for d in r.deltas if d.path == path}
         assert [p.config for p in pts] == [c for c in ("b", "s", "f") if c in deltas], path
         assert [p.delta for p in pts] == [deltas[p.config] for p in pts]
-    assert ReportView(data={}).trajectory("bench:L") == []
