@@ -65,6 +65,10 @@ def _episodes(runs: Path) -> list[dict[str, Any]]:
     return out
 
 
+def _events(runs: Path, kind: str) -> list[dict[str, Any]]:
+    return [e for d in jr.run_dirs(runs) for e in jr.iter_records(d / "events.jsonl") if e["type"] == kind]
+
+
 @pytest.fixture(scope="module")
 def cluster() -> Any:
     """One local Ray instance for the module; its GCS address lets subprocess drivers join it."""
@@ -87,6 +91,7 @@ def local_completions(tmp_path_factory: pytest.TempPathFactory, cluster: Any) ->
     assert res.returncode == 0, res.stderr[-2000:]
     eps = _episodes(runs)
     assert len(eps) == N
+    assert [e["worker"] for e in _events(runs, "EpisodeFinished")] == [""] * N  # generated in the driver
     return {e["episode_id"]: (e["completion"], e["finish_reason"]) for e in eps}
 
 
@@ -126,6 +131,12 @@ def test_ray_executor_matches_local_and_survives_a_killed_replica(
     # identical to the local executor: the same ids, the same greedy completions
     assert {e["episode_id"]: (e["completion"], e["finish_reason"]) for e in eps} == local_completions
     assert sum(bool(c) for c, _ in local_completions.values()) >= N - 1
+    # each episode names the replica that generated it: "<actor name>@<node host>"
+    finished = _events(runs, "EpisodeFinished")
+    assert sorted(e["episode_id"] for e in finished) == sorted(ids)
+    workers = {e["worker"] for e in finished}
+    assert workers <= {f"{run_id}:smol-{i}@{socket.gethostname()}" for i in (1, 2, 3)}, workers
+    assert len(workers) >= 2, f"one replica did all the work: {workers}"
     # the replicas are gone once the run is over
     assert not [a for a in ray.util.list_named_actors(all_namespaces=True) if a["name"].startswith(run_id)]
 

@@ -13,7 +13,8 @@ and API judges stay on the driver, which overlaps them with everything else (the
   Each replica has at most two chunks in flight, and finished chunks stream back (`ray.wait`).
 - A chunk whose actor died is put back at the head of the queue, and the dead actor is replaced by
   a fresh one; after `replicas + 3` deaths the pool gives up with the last error.
-- Only the driver writes the journal: workers return results and need no shared filesystem for it.
+- Only the driver writes the journal: workers return results (each names its replica,
+  `GenResult.worker` = "<actor name>@<node host>") and need no shared filesystem for the journal.
   Model files, adapters and the embedded model's cache are read by path on the worker (shared
   storage or the same paths on every node).
 - `close()` kills the actors. Ray ends a driver's actors when the driver dies, so `kill -9` of the
@@ -32,6 +33,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from engine.host import this_host
 from engine.models.base import BackendError, GenRequest, GenResult, make_backend
 
 if TYPE_CHECKING:
@@ -136,6 +138,7 @@ class Replica:
         if peers:  # copies after the trip: the lead's own entry must be the lead
             peers = {cid: spec if p == spec else p for cid, p in peers.items()}
         self.backend = make_backend(spec, peers)
+        self.worker = f"{_actor_name()}@{this_host()}"
 
     def partition(self, requests: Sequence[GenRequest]) -> list[list[str]] | None:
         """The request keys batch by batch as the backend forms its batches (None: it does not say)."""
@@ -143,10 +146,21 @@ class Replica:
         return None if batch_keys is None else batch_keys(requests)
 
     def generate(self, requests: Sequence[GenRequest]) -> list[GenResult]:
-        return list(self.backend.generate(requests))
+        results = list(self.backend.generate(requests))
+        for r in results:
+            r.worker = self.worker
+        return results
 
     def host(self) -> str:
-        return socket.gethostname()
+        return this_host()
+
+
+def _actor_name() -> str:
+    """This Ray actor's name ("" outside one)."""
+    try:
+        return str(import_ray().get_runtime_context().get_actor_name() or "")
+    except Exception:  # noqa: BLE001 - not in a Ray worker
+        return ""
 
 
 class RayPool:
