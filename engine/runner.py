@@ -468,7 +468,13 @@ class Runner:
         if self.opts.executor == "ray" and lead.backend not in API_BACKENDS:
             from engine.models.ray_pool import RayPool
 
-            backend: Backend = RayPool(lead, peers, name=f"{self.run_id}:{'+'.join(group)}")
+            backend: Backend = RayPool(
+                lead,
+                peers,
+                name=f"{self.run_id}:{'+'.join(group)}",
+                run_id=self.run_id,
+                on_telemetry=self._on_worker_telemetry,
+            )
         else:
             backend = make_backend(lead, peers)
         eps = [p for cid in group for p in by_config[cid]]
@@ -651,6 +657,12 @@ class Runner:
         )
         with self._lock:
             self.journal.record(rec)
+        self.reporter.emit(sample)
+
+    def _on_worker_telemetry(self, sample: TelemetrySampled) -> None:
+        """A Ray worker node's sample (`host` = that node): an event in events.jsonl, which the cockpit
+        groups by host. Not a row of the run's telemetry table: that table has no host column and
+        holds the driver's machine alone."""
         self.reporter.emit(sample)
 
     def _check_stop(self) -> None:

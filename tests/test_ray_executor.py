@@ -8,6 +8,7 @@ address nobody answers at, a cluster too small for the replicas a config asks fo
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import socket
@@ -120,7 +121,8 @@ def test_ray_executor_matches_local_and_survives_a_killed_replica(
 
     watcher = threading.Thread(target=kill_one_replica, daemon=True)
     watcher.start()
-    opts = RunOptions(runs_dir=runs, ingest=False, limit=LIMIT, executor="ray", run_id=run_id)
+    # the driver's own sampler stays quiet: every TelemetrySampled event then comes from a worker
+    opts = RunOptions(runs_dir=runs, ingest=False, limit=LIMIT, executor="ray", run_id=run_id, telemetry_interval=3600)
     res = Runner(load_experiment(_experiment(tmp_path)), opts).run()
     watcher.join(5)
     assert killed and killed[0][1] < N, f"no replica was killed mid-run: {killed}"
@@ -137,6 +139,10 @@ def test_ray_executor_matches_local_and_survives_a_killed_replica(
     workers = {e["worker"] for e in finished}
     assert workers <= {f"{run_id}:smol-{i}@{socket.gethostname()}" for i in (1, 2, 3)}, workers
     assert len(workers) >= 2, f"one replica did all the work: {workers}"
+    # the workers' node telemetry reached the journal, deduped by host (this one-node cluster: one host)
+    samples = _events(runs, "TelemetrySampled")
+    assert samples and {s["host"] for s in samples} == {socket.gethostname()}, samples
+    assert all(s["run_id"] == run_id and s["ram_total_gb"] > 0 for s in samples)
     # the replicas are gone once the run is over
     assert not [a for a in ray.util.list_named_actors(all_namespaces=True) if a["name"].startswith(run_id)]
 
@@ -193,6 +199,49 @@ def test_ray_cluster_too_small_fails_before_the_journal(tmp_path: Path, cluster:
     with pytest.raises(BackendError, match=r"lacks resources for 'smol': 3 replica\(s\) x 1 CPU.*room for 2"):
         Runner(load_experiment(_experiment(tmp_path, replicas=3)), opts).run()
     assert jr.run_dirs(runs) == [] and not runs.exists()
+
+
+@pytest.mark.ray
+def test_ray_node_telemetry_asks_one_replica_per_host_and_dedupes(cluster: Any) -> None:
+    """Three replicas on two "nodes" (one machine standing in for both: the host each reports is set):
+    the first round asks all three and hands on one sample per host; later rounds ask one per host."""
+    from engine.models.ray_pool import _NodeTelemetry
+    from engine.telemetry import snapshot
+
+    class Node:
+        def __init__(self, host: str) -> None:
+            self.host = host
+
+        def telemetry(self, run_id: str) -> Any:
+            return dataclasses.replace(snapshot(run_id), host=self.host)
+
+    cls = cluster.remote(concurrency_groups={"telemetry": 1})(Node).options(num_cpus=0)
+    actors = [cls.remote("node-a"), cls.remote("node-a"), cls.remote("node-b")]
+    got: list[Any] = []
+    tel = _NodeTelemetry("r1", got.append, interval=3600)
+    tel.ask(actors)
+    assert len(tel.pending) == 3  # no host known yet: every replica is asked
+    tel.receive(timeout=60)
+    assert not tel.pending
+    assert sorted(s.host for s in got) == ["node-a", "node-b"] and {s.run_id for s in got} == {"r1"}
+    tel.ask(actors)  # not due yet: nothing asked
+    assert not tel.pending
+    tel.due = 0.0
+    tel.ask(actors)
+    assert sorted(tel.pending.values(), key=actors.index) == [actors[0], actors[2]]  # one per host
+    tel.receive(timeout=60)
+    assert len(got) == 2  # within half an interval of the last sample of each host: not handed on
+    cluster.kill(actors[0])  # a replica that died: forgotten, and its host asked of another one there
+    tel.due = 0.0
+    tel.ask(actors)
+    tel.receive(timeout=60)
+    assert actors[0] not in tel.host_of and not tel.pending
+    tel.due = 0.0
+    tel.ask(actors[1:])  # the pool has replaced the dead replica in its list by then
+    assert sorted(tel.pending.values(), key=actors.index) == [actors[1], actors[2]]
+    tel.receive(timeout=60)
+    for a in actors[1:]:
+        cluster.kill(a)
 
 
 def test_ray_missing_is_one_line_and_exit_2(tmp_path: Path) -> None:
