@@ -474,6 +474,7 @@ class Runner:
                 name=f"{self.run_id}:{'+'.join(group)}",
                 run_id=self.run_id,
                 on_telemetry=self._on_worker_telemetry,
+                stop=self._stop.is_set,  # a cancel does not wait for the chunks in flight
             )
         else:
             backend = make_backend(lead, peers)
@@ -505,6 +506,7 @@ class Runner:
                     if on_stored is not None:
                         on_stored(p)
                 self._check_stop()
+            self._check_stop()  # a backend that stops early on a cancel (the Ray pool) ends its results
         finally:
             close = getattr(results, "close", None)
             if close is not None:

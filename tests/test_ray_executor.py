@@ -29,7 +29,7 @@ from engine.store import journal as jr
 from tests.conftest import MINI, engine_cmd
 
 
-def _experiment(tmp: Path, replicas: int = 2, batch_size: int = 2) -> Path:
+def _experiment(tmp: Path, replicas: int = 2, batch_size: int = 2, max_tokens: int = 8) -> Path:
     text = f"""
 name = "rayx"
 seed = 0
@@ -44,13 +44,13 @@ model = "smollm2-135m-instruct"
 batch_size = {batch_size}
 replicas = {replicas}
 [configs.sampling]
-max_tokens = 8
+max_tokens = {max_tokens}
 
 [[judges]]
 id = "extractor"
 kind = "answer_line"
 """
-    p = tmp / f"rayx-{replicas}.toml"
+    p = tmp / f"rayx-{replicas}-{max_tokens}.toml"
     p.write_text(text)
     return p
 
@@ -190,6 +190,45 @@ def test_ray_driver_kill9_then_resume_gives_exact_counts(
     eps = _episodes(runs)
     assert len(eps) == N and len({e["episode_id"] for e in eps}) == N, "an episode was generated twice"
     assert {e["episode_id"]: (e["completion"], e["finish_reason"]) for e in eps} == local_completions
+
+
+@pytest.mark.slow
+@pytest.mark.ray
+def test_ray_cancel_does_not_wait_for_the_chunks_in_flight(tmp_path: Path, cluster: Any) -> None:
+    """A cancel (what SIGTERM calls) while the replica works on its first chunk (128 tokens: seconds)
+    ends the run at once: nothing journaled, cancelled, the replica gone. Waiting for the chunk
+    would have journaled its episodes first."""
+    ray = cluster
+    runs = tmp_path / "runs"
+    run_id = "rayx-cancel"
+    exp = load_experiment(_experiment(tmp_path, replicas=1, max_tokens=128))
+    # the driver's own sampler stays quiet: a TelemetrySampled event is the pool's, asked for in its
+    # wait loop once the chunks are submitted
+    opts = RunOptions(runs_dir=runs, ingest=False, limit=LIMIT, executor="ray", run_id=run_id, telemetry_interval=3600)
+    runner = Runner(exp, opts)
+    cancelled_at: list[float] = []
+
+    def cancel_once_chunks_are_in_flight() -> None:
+        deadline = time.time() + 300
+        while time.time() < deadline and not _events(runs, "TelemetrySampled"):
+            time.sleep(0.02)
+        cancelled_at.append(time.perf_counter())
+        runner.cancel()
+
+    watcher = threading.Thread(target=cancel_once_chunks_are_in_flight, daemon=True)
+    watcher.start()
+    res = runner.run()
+    stopped_after = time.perf_counter() - cancelled_at[0]
+    watcher.join(5)
+    assert res.status == "cancelled", res
+    assert _episodes(runs) == [], f"the run waited for a chunk ({stopped_after:.2f} s after the cancel)"
+    assert _events(runs, "RunCancelled")
+    deadline = time.time() + 60  # ray.kill is asynchronous: wait for the actor's end, however long
+    while time.time() < deadline and [
+        a for a in ray.util.list_named_actors(all_namespaces=True) if a["name"].startswith(run_id)
+    ]:
+        time.sleep(0.1)
+    assert not [a for a in ray.util.list_named_actors(all_namespaces=True) if a["name"].startswith(run_id)]
 
 
 @pytest.mark.ray

@@ -23,6 +23,8 @@ and API judges stay on the driver, which overlaps them with everything else (the
   `on_telemetry`, and the runner journals them as `TelemetrySampled` events whose `host` is the
   worker's node. On a one-machine cluster that host is the driver's own, so they look like the
   driver's samples (the same machine, read twice).
+- A stop (`stop()` true: the runner's cancel, SIGTERM) ends `generate` within `POLL_S`, chunks in
+  flight or a replica still loading its model; `close()` then kills the actors.
 - `close()` kills the actors. Ray ends a driver's actors when the driver dies, so `kill -9` of the
   driver loses at most the chunks in flight, and `engine resume` generates what is missing.
 
@@ -192,9 +194,11 @@ class RayPool:
         run_id: str = "",
         on_telemetry: Callable[[TelemetrySampled], None] | None = None,
         telemetry_interval: float = TELEMETRY_INTERVAL_S,
+        stop: Callable[[], bool] | None = None,
     ) -> None:
         ray = import_ray()
         self.spec = spec
+        self._stop = stop or (lambda: False)
         self._peers = dict(peers) if peers else None
         self._name = name
         has_gpus = any(n.get("GPU", 0) > 0 for n in _nodes())
@@ -227,14 +231,19 @@ class RayPool:
         return [list(requests[i : i + size]) for i in range(0, len(requests), size)]
 
     def _call(self, submit: Any) -> Any:
-        """One call on the first live replica, replacing replicas that died."""
+        """One call on the first live replica, replacing replicas that died; `_Stopped` when a stop
+        is asked while it waits (a replica may take minutes to load its model)."""
         ray = import_ray()
         from ray.exceptions import RayActorError
 
         while True:
             actor = self.actors[0]
+            ref = submit(actor)
+            while not ray.wait([ref], timeout=POLL_S)[0]:
+                if self._stop():
+                    raise _Stopped
             try:
-                return ray.get(submit(actor))
+                return ray.get(ref)
             except RayActorError as exc:
                 self._died(0, actor, exc)
 
@@ -259,10 +268,17 @@ class RayPool:
         ray = import_ray()
         from ray.exceptions import RayActorError
 
-        pending = deque(self._chunks(requests))
+        try:
+            pending = deque(self._chunks(requests))
+        except _Stopped:
+            return
         in_flight: dict[Any, tuple[int, Any, list[GenRequest]]] = {}
         load = [0] * len(self.actors)
-        while pending or in_flight:  # a stop (close) leaves chunks in flight: close() kills their actors
+        # a stop (asked, or the caller closing this generator) leaves chunks in flight: close() kills
+        # their actors
+        while pending or in_flight:
+            if self._stop():
+                return
             for idx in range(len(self.actors)):
                 while pending and load[idx] < IN_FLIGHT_PER_REPLICA:
                     chunk = pending.popleft()
@@ -291,6 +307,10 @@ class RayPool:
         for actor in self.actors:
             ray.kill(actor)
         self.actors = []
+
+
+class _Stopped(Exception):
+    """A stop was asked while the pool waited on a replica."""
 
 
 class _NodeTelemetry:
