@@ -469,7 +469,14 @@ class Runner:
         if self.opts.executor == "ray" and lead.backend not in API_BACKENDS:
             from engine.models.ray_pool import RayPool
 
-            backend: Backend = RayPool(lead, peers, name=f"{self.run_id}:{'+'.join(group)}")
+            backend: Backend = RayPool(
+                lead,
+                peers,
+                name=f"{self.run_id}:{'+'.join(group)}",
+                run_id=self.run_id,
+                on_telemetry=self._on_worker_telemetry,
+                stop=self._stop.is_set,  # a cancel does not wait for the chunks in flight
+            )
         else:
             backend = make_backend(lead, peers)
         eps = [p for cid in group for p in by_config[cid]]
@@ -500,6 +507,7 @@ class Runner:
                     if on_stored is not None:
                         on_stored(p)
                 self._check_stop()
+            self._check_stop()  # a backend that stops early on a cancel (the Ray pool) ends its results
         finally:
             close = getattr(results, "close", None)
             if close is not None:
@@ -652,6 +660,12 @@ class Runner:
         )
         with self._lock:
             self.journal.record(rec)
+        self.reporter.emit(sample)
+
+    def _on_worker_telemetry(self, sample: TelemetrySampled) -> None:
+        """A Ray worker node's sample (`host` = that node): an event in events.jsonl, which the cockpit
+        groups by host. Not a row of the run's telemetry table: that table has no host column and
+        holds the driver's machine alone."""
         self.reporter.emit(sample)
 
     def _check_stop(self) -> None:

@@ -8,6 +8,7 @@ address nobody answers at, a cluster too small for the replicas a config asks fo
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import socket
@@ -28,7 +29,7 @@ from engine.store import journal as jr
 from tests.conftest import MINI, engine_cmd
 
 
-def _experiment(tmp: Path, replicas: int = 2, batch_size: int = 2) -> Path:
+def _experiment(tmp: Path, replicas: int = 2, batch_size: int = 2, max_tokens: int = 8) -> Path:
     text = f"""
 name = "rayx"
 seed = 0
@@ -43,13 +44,13 @@ model = "smollm2-135m-instruct"
 batch_size = {batch_size}
 replicas = {replicas}
 [configs.sampling]
-max_tokens = 8
+max_tokens = {max_tokens}
 
 [[judges]]
 id = "extractor"
 kind = "answer_line"
 """
-    p = tmp / f"rayx-{replicas}.toml"
+    p = tmp / f"rayx-{replicas}-{max_tokens}.toml"
     p.write_text(text)
     return p
 
@@ -63,6 +64,10 @@ def _episodes(runs: Path) -> list[dict[str, Any]]:
     for d in jr.run_dirs(runs):
         out += list(jr.iter_records(d / "episodes.jsonl"))
     return out
+
+
+def _events(runs: Path, kind: str) -> list[dict[str, Any]]:
+    return [e for d in jr.run_dirs(runs) for e in jr.iter_records(d / "events.jsonl") if e["type"] == kind]
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +92,7 @@ def local_completions(tmp_path_factory: pytest.TempPathFactory, cluster: Any) ->
     assert res.returncode == 0, res.stderr[-2000:]
     eps = _episodes(runs)
     assert len(eps) == N
+    assert [e["worker"] for e in _events(runs, "EpisodeFinished")] == [""] * N  # generated in the driver
     return {e["episode_id"]: (e["completion"], e["finish_reason"]) for e in eps}
 
 
@@ -115,7 +121,8 @@ def test_ray_executor_matches_local_and_survives_a_killed_replica(
 
     watcher = threading.Thread(target=kill_one_replica, daemon=True)
     watcher.start()
-    opts = RunOptions(runs_dir=runs, ingest=False, limit=LIMIT, executor="ray", run_id=run_id)
+    # the driver's own sampler stays quiet: every TelemetrySampled event then comes from a worker
+    opts = RunOptions(runs_dir=runs, ingest=False, limit=LIMIT, executor="ray", run_id=run_id, telemetry_interval=3600)
     res = Runner(load_experiment(_experiment(tmp_path)), opts).run()
     watcher.join(5)
     assert killed and killed[0][1] < N, f"no replica was killed mid-run: {killed}"
@@ -126,6 +133,16 @@ def test_ray_executor_matches_local_and_survives_a_killed_replica(
     # identical to the local executor: the same ids, the same greedy completions
     assert {e["episode_id"]: (e["completion"], e["finish_reason"]) for e in eps} == local_completions
     assert sum(bool(c) for c, _ in local_completions.values()) >= N - 1
+    # each episode names the replica that generated it: "<actor name>@<node host>"
+    finished = _events(runs, "EpisodeFinished")
+    assert sorted(e["episode_id"] for e in finished) == sorted(ids)
+    workers = {e["worker"] for e in finished}
+    assert workers <= {f"{run_id}:smol-{i}@{socket.gethostname()}" for i in (1, 2, 3)}, workers
+    assert len(workers) >= 2, f"one replica did all the work: {workers}"
+    # the workers' node telemetry reached the journal, deduped by host (this one-node cluster: one host)
+    samples = _events(runs, "TelemetrySampled")
+    assert samples and {s["host"] for s in samples} == {socket.gethostname()}, samples
+    assert all(s["run_id"] == run_id and s["ram_total_gb"] > 0 for s in samples)
     # the replicas are gone once the run is over
     assert not [a for a in ray.util.list_named_actors(all_namespaces=True) if a["name"].startswith(run_id)]
 
@@ -175,6 +192,45 @@ def test_ray_driver_kill9_then_resume_gives_exact_counts(
     assert {e["episode_id"]: (e["completion"], e["finish_reason"]) for e in eps} == local_completions
 
 
+@pytest.mark.slow
+@pytest.mark.ray
+def test_ray_cancel_does_not_wait_for_the_chunks_in_flight(tmp_path: Path, cluster: Any) -> None:
+    """A cancel (what SIGTERM calls) while the replica works on its first chunk (128 tokens: seconds)
+    ends the run at once: nothing journaled, cancelled, the replica gone. Waiting for the chunk
+    would have journaled its episodes first."""
+    ray = cluster
+    runs = tmp_path / "runs"
+    run_id = "rayx-cancel"
+    exp = load_experiment(_experiment(tmp_path, replicas=1, max_tokens=128))
+    # the driver's own sampler stays quiet: a TelemetrySampled event is the pool's, asked for in its
+    # wait loop once the chunks are submitted
+    opts = RunOptions(runs_dir=runs, ingest=False, limit=LIMIT, executor="ray", run_id=run_id, telemetry_interval=3600)
+    runner = Runner(exp, opts)
+    cancelled_at: list[float] = []
+
+    def cancel_once_chunks_are_in_flight() -> None:
+        deadline = time.time() + 300
+        while time.time() < deadline and not _events(runs, "TelemetrySampled"):
+            time.sleep(0.02)
+        cancelled_at.append(time.perf_counter())
+        runner.cancel()
+
+    watcher = threading.Thread(target=cancel_once_chunks_are_in_flight, daemon=True)
+    watcher.start()
+    res = runner.run()
+    stopped_after = time.perf_counter() - cancelled_at[0]
+    watcher.join(5)
+    assert res.status == "cancelled", res
+    assert _episodes(runs) == [], f"the run waited for a chunk ({stopped_after:.2f} s after the cancel)"
+    assert _events(runs, "RunCancelled")
+    deadline = time.time() + 60  # ray.kill is asynchronous: wait for the actor's end, however long
+    while time.time() < deadline and [
+        a for a in ray.util.list_named_actors(all_namespaces=True) if a["name"].startswith(run_id)
+    ]:
+        time.sleep(0.1)
+    assert not [a for a in ray.util.list_named_actors(all_namespaces=True) if a["name"].startswith(run_id)]
+
+
 @pytest.mark.ray
 def test_ray_cluster_too_small_fails_before_the_journal(tmp_path: Path, cluster: Any) -> None:
     runs = tmp_path / "runs"
@@ -182,6 +238,49 @@ def test_ray_cluster_too_small_fails_before_the_journal(tmp_path: Path, cluster:
     with pytest.raises(BackendError, match=r"lacks resources for 'smol': 3 replica\(s\) x 1 CPU.*room for 2"):
         Runner(load_experiment(_experiment(tmp_path, replicas=3)), opts).run()
     assert jr.run_dirs(runs) == [] and not runs.exists()
+
+
+@pytest.mark.ray
+def test_ray_node_telemetry_asks_one_replica_per_host_and_dedupes(cluster: Any) -> None:
+    """Three replicas on two "nodes" (one machine standing in for both: the host each reports is set):
+    the first round asks all three and hands on one sample per host; later rounds ask one per host."""
+    from engine.models.ray_pool import _NodeTelemetry
+    from engine.telemetry import snapshot
+
+    class Node:
+        def __init__(self, host: str) -> None:
+            self.host = host
+
+        def telemetry(self, run_id: str) -> Any:
+            return dataclasses.replace(snapshot(run_id), host=self.host)
+
+    cls = cluster.remote(concurrency_groups={"telemetry": 1})(Node).options(num_cpus=0)
+    actors = [cls.remote("node-a"), cls.remote("node-a"), cls.remote("node-b")]
+    got: list[Any] = []
+    tel = _NodeTelemetry("r1", got.append, interval=3600)
+    tel.ask(actors)
+    assert len(tel.pending) == 3  # no host known yet: every replica is asked
+    tel.receive(timeout=60)
+    assert not tel.pending
+    assert sorted(s.host for s in got) == ["node-a", "node-b"] and {s.run_id for s in got} == {"r1"}
+    tel.ask(actors)  # not due yet: nothing asked
+    assert not tel.pending
+    tel.due = 0.0
+    tel.ask(actors)
+    assert sorted(tel.pending.values(), key=actors.index) == [actors[0], actors[2]]  # one per host
+    tel.receive(timeout=60)
+    assert len(got) == 2  # within half an interval of the last sample of each host: not handed on
+    cluster.kill(actors[0])  # a replica that died: forgotten, and its host asked of another one there
+    tel.due = 0.0
+    tel.ask(actors)
+    tel.receive(timeout=60)
+    assert actors[0] not in tel.host_of and not tel.pending
+    tel.due = 0.0
+    tel.ask(actors[1:])  # the pool has replaced the dead replica in its list by then
+    assert sorted(tel.pending.values(), key=actors.index) == [actors[1], actors[2]]
+    tel.receive(timeout=60)
+    for a in actors[1:]:
+        cluster.kill(a)
 
 
 def test_ray_missing_is_one_line_and_exit_2(tmp_path: Path) -> None:
