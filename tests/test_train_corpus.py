@@ -87,7 +87,7 @@ def test_offline_corpus_is_deterministic_valid_and_committed(tmp_path: Path) -> 
     tail.poll()
     prog = tail.progress()
     assert (prog.rows_kept, prog.teacher_answers) == (rb.rows, rb.candidates)
-    cells = [c.plain for c in RunsScreen._row(prog)[5:7]]
+    cells = [c.plain for c in RunsScreen._row(prog)[6:8]]  # episodes, judgments
     assert cells == [f"{rb.candidates:,}/{rb.candidates:,} answers", f"{rb.rows:,} rows kept"]
 
 
