@@ -25,6 +25,19 @@ def variant_config_id(base_id: str, variant: str) -> str:
     return f"{base_id}-sft-{variant}"[:128]
 
 
+def load_sweep(spec: SweepSpec) -> tuple[Any, Any, list[tuple[Any, Any]]]:
+    """(experiment, base config, [(variant, recipe)]): each variant's recipe checked against the base."""
+    from engine.config import load_experiment
+    from engine.train.student import check_base, default_base
+
+    exp = load_experiment(spec.experiment)
+    base = default_base(exp, spec.base_config)
+    recipes = [(v, load_recipe(spec.recipe, v.set)) for v in spec.variants]
+    for _, r in recipes:
+        check_base(r, base)
+    return exp, base, recipes
+
+
 def run_sweep(
     spec: SweepSpec,
     runs_dir: Path,
@@ -33,15 +46,10 @@ def run_sweep(
     limit: int | None = None,
     n_boot: int = 2000,
 ) -> dict[str, Any]:
-    from engine.config import load_experiment
     from engine.train.run import deterministic_run_id, train
-    from engine.train.student import check_base, default_base, sft_config, with_students
+    from engine.train.student import sft_config, with_students
 
-    exp = load_experiment(spec.experiment)
-    base = default_base(exp, spec.base_config)
-    recipes = [(v, load_recipe(spec.recipe, v.set)) for v in spec.variants]
-    for _, r in recipes:
-        check_base(r, base)
+    exp, base, recipes = load_sweep(spec)
     students = []
     trained: dict[str, dict[str, Any]] = {}
     for v, recipe in recipes:

@@ -24,7 +24,7 @@ from typing import Any
 
 from engine.events import LogMessage, Reporter
 from engine.models.base import BackendError
-from engine.train.specs import SweepSpec, load_recipe
+from engine.train.specs import SweepSpec
 
 
 def task_need(has_gpus: bool) -> dict[str, float]:
@@ -85,18 +85,14 @@ def run_sweep_ray(
     n_boot: int = 2000,
     address: str | None = None,
 ) -> dict[str, Any]:
-    from engine.config import load_experiment
     from engine.models import ray_pool
     from engine.signals import install_stop_handlers, restore_handlers
     from engine.train.run import deterministic_run_id
-    from engine.train.student import check_base, default_base, sft_config, with_students
-    from engine.train.sweep import evaluate_and_summarise, variant_config_id
+    from engine.train.student import sft_config, with_students
+    from engine.train.sweep import evaluate_and_summarise, load_sweep, variant_config_id
 
-    exp = load_experiment(spec.experiment)
-    base = default_base(exp, spec.base_config)
-    recipes = [(v, load_recipe(spec.recipe, v.set)) for v in spec.variants]
+    exp, base, recipes = load_sweep(spec)
     for _, r in recipes:
-        check_base(r, base)
         if not Path(r.corpus).is_file():
             raise FileNotFoundError(f"corpus {r.corpus} not found (engine corpus build makes one)")
     ray = ray_pool.import_ray()
