@@ -26,16 +26,13 @@ from engine.models.base import BackendError
 from engine.runner import Runner, RunOptions
 from engine.runs import run_status
 from engine.store import journal as jr
-from tests.conftest import MINI, engine_cmd
+from tests.conftest import engine_cmd, mini_head
 
 
 def _experiment(tmp: Path, replicas: int = 2, batch_size: int = 2, max_tokens: int = 8) -> Path:
-    text = f"""
-name = "rayx"
-seed = 0
-[holdout]
-skills = "{MINI / "skills.jsonl"}"
-tasks = "{MINI / "tasks.jsonl"}"
+    text = (
+        mini_head("rayx")
+        + f"""
 
 [[configs]]
 id = "smol"
@@ -50,6 +47,7 @@ max_tokens = {max_tokens}
 id = "extractor"
 kind = "answer_line"
 """
+    )
     p = tmp / f"rayx-{replicas}-{max_tokens}.toml"
     p.write_text(text)
     return p

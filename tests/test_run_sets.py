@@ -12,7 +12,7 @@ import pytest
 
 from engine.store import journal as jr
 from engine.store.db import Store
-from tests.conftest import MINI, engine_cmd
+from tests.conftest import engine_cmd, mini_head
 
 KEY_ENV = "SKC_TEST_SETS_KEY"
 
@@ -20,12 +20,8 @@ KEY_ENV = "SKC_TEST_SETS_KEY"
 def _experiment(tmp: Path, base_url: str) -> Path:
     p = tmp / "exp.toml"
     p.write_text(
-        f"""
-name = "sets"
-seed = 0
-[holdout]
-skills = "{MINI / "skills.jsonl"}"
-tasks = "{MINI / "tasks.jsonl"}"
+        mini_head("sets")
+        + f"""
 [[configs]]
 id = "api-student"
 backend = "openai"
