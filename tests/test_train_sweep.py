@@ -46,14 +46,9 @@ id = "a-again"
 """
 
 
-@pytest.mark.slow
-def test_sweep_trains_evaluates_and_summarises(tmp_path: Path) -> None:
-    from engine.events import ListReporter
-    from engine.store.db import Store
-    from engine.train.specs import load_sweep
-    from engine.train.sweep import run_sweep
-
-    recipe = tmp_path / "recipe.toml"
+def write_sweep(tmp: Path, sweep: str = SWEEP) -> Path:
+    """The demo recipe cut to 1 step on 2 corpus rows, the experiment and `sweep` in `tmp`: the sweep file."""
+    recipe = tmp / "recipe.toml"
     recipe.write_text(
         (ROOT / "data" / "recipes" / "demo.toml")
         .read_text()
@@ -63,9 +58,19 @@ def test_sweep_trains_evaluates_and_summarises(tmp_path: Path) -> None:
         .replace("[lora]", "max_steps = 1\n\n[lora]")
         .replace("last_layers = 10", "last_layers = 1")
     )
-    (tmp_path / "exp.toml").write_text(EXPERIMENT.format(suite=ROOT / "data" / "suite"))
-    (tmp_path / "sweep.toml").write_text(SWEEP.format(recipe=recipe))
-    spec = load_sweep(tmp_path / "sweep.toml")
+    (tmp / "exp.toml").write_text(EXPERIMENT.format(suite=ROOT / "data" / "suite"))
+    (tmp / "sweep.toml").write_text(sweep.format(recipe=recipe))
+    return tmp / "sweep.toml"
+
+
+@pytest.mark.slow
+def test_sweep_trains_evaluates_and_summarises(tmp_path: Path) -> None:
+    from engine.events import ListReporter
+    from engine.store.db import Store
+    from engine.train.specs import load_sweep
+    from engine.train.sweep import run_sweep
+
+    spec = load_sweep(write_sweep(tmp_path))
     runs = tmp_path / "runs"
     summary = run_sweep(spec, runs, ListReporter(), n_boot=100)
     assert summary["status"] == "finished"

@@ -22,7 +22,7 @@ from engine.runs import run_status
 from engine.store import journal as jr
 from engine.train.sweep_ray import check_task_fits
 from tests.conftest import engine_cmd
-from tests.test_train_sweep import EXPERIMENT, ROOT
+from tests.test_train_sweep import write_sweep
 
 SWEEP = """
 name = "r"
@@ -38,19 +38,7 @@ set = {{ lr = 1e-4, "lora.r" = 2 }}
 
 
 def _sweep_files(tmp: Path) -> Path:
-    recipe = tmp / "recipe.toml"
-    recipe.write_text(
-        (ROOT / "data" / "recipes" / "demo.toml")
-        .read_text()
-        .replace("../corpus/", f"{ROOT}/data/corpus/")
-        .replace("corpus_limit = 48", "corpus_limit = 2")
-        .replace("max_length = 512", "max_length = 416")
-        .replace("[lora]", "max_steps = 1\n\n[lora]")
-        .replace("last_layers = 10", "last_layers = 1")
-    )
-    (tmp / "exp.toml").write_text(EXPERIMENT.format(suite=ROOT / "data" / "suite"))
-    (tmp / "sweep.toml").write_text(SWEEP.format(recipe=recipe))
-    return tmp / "sweep.toml"
+    return write_sweep(tmp, SWEEP)
 
 
 def test_a_cluster_without_room_for_a_task_is_refused_naming_it() -> None:
