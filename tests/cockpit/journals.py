@@ -1,4 +1,4 @@
-"""Fixture run directories written the way `engine/runner.py` writes them: specs, episodes,
+"""Fixture run directories written the way `engine/runner/` writes them: specs, episodes,
 judgments, events (with fixed timestamps), telemetry, train steps. Fast and deterministic."""
 
 from __future__ import annotations

@@ -1,0 +1,362 @@
+"""The Runner: validate everything, plan, then generate and judge what is not journaled yet.
+
+Bad input raises before anything is written. Configs sharing one engine (vLLM: a base and its
+adapters) generate together, one group after another; deterministic judges score each episode as it
+arrives; LLM judges stream (the pipelined schedule, `engine.runner.schedule`) or follow generation.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from collections.abc import Iterable
+from pathlib import Path
+
+from engine.config import API_BACKENDS, ConfigSpec, Experiment, JudgeSpec
+from engine.events import (
+    LogMessage,
+    PhaseChanged,
+    Reporter,
+    RunCancelled,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    TeeReporter,
+    mark_journaled,
+)
+from engine.judges.base import Judge, JudgeItem, make_judge
+from engine.models.base import Backend, GenRequest, generation_groups, make_backend, preflight
+from engine.plan import PlannedEpisode, Selection, plan_episodes, select
+from engine.runner import files, schedule
+from engine.runner.options import RunOptions, RunResult
+from engine.runner.recorder import Recorder
+from engine.runner.workers import Cancelled, Workers
+from engine.signals import install_stop_handlers, restore_handlers
+from engine.store import journal as jr
+from engine.telemetry import TelemetrySampler
+
+
+class Runner:
+    def __init__(self, exp: Experiment, opts: RunOptions, reporter: Reporter | None = None) -> None:
+        self.exp = exp
+        self.opts = opts
+        self.run_id = opts.run_id or jr.new_run_id(exp.name if opts.kind == "eval" else f"{opts.kind}-{exp.name}")
+        self.run_dir = Path(opts.runs_dir) / self.run_id
+        self._outer = reporter
+        self.workers = Workers()
+        self._finish_reasons: dict[str, str | None] = {}  # episode id -> finish reason (judges see truncation)
+        self.result = RunResult(self.run_id, "running", run_dir=self.run_dir)
+
+    # -- public ----------------------------------------------------------------------------
+    def cancel(self) -> None:
+        self.workers.stop.set()
+
+    def run(self) -> RunResult:
+        """Validate everything first (bad input raises before anything is written), then run."""
+        configs = self._configs()
+        judges_specs = self._judge_specs()
+        sel = select(self.exp, self.opts.limit)
+        planned = plan_episodes(self.exp, sel, configs)
+        judges = [make_judge(s) for s in judges_specs]
+        if self.opts.generate:
+            preflight(configs)
+        preflight([s.model for s in judges_specs if s.model is not None])
+        joined_ray = self._join_executor(configs)  # an unreachable cluster or a shortfall raises here
+        try:
+            self.journal = jr.RunJournal(self.opts.runs_dir, self.run_id)
+            return self._run(configs, judges, sel, planned)
+        finally:
+            if joined_ray:
+                from engine.models.ray_pool import disconnect
+
+                disconnect()
+
+    def _run(
+        self, configs: list[ConfigSpec], judges: list[Judge], sel: Selection, planned: list[PlannedEpisode]
+    ) -> RunResult:
+        self.reporter: Reporter = TeeReporter(self.journal, self._outer) if self._outer is not None else self.journal
+        self.recorder = Recorder(self.journal, self.reporter, self.result)
+        t0 = time.time()
+        previous = install_stop_handlers(self.cancel)
+        sampler: TelemetrySampler | None = None
+        try:
+            files.write_specs(self.journal, self.exp, self.opts, configs, judges, sel)
+            todo, stored, done_jdg = self._start(t0, configs, judges, planned)
+            sampler = TelemetrySampler(self.run_id, self.recorder.telemetry, self.opts.telemetry_interval)
+            sampler.start()
+            self._generate_and_judge(todo, planned, stored, judges, done_jdg)
+            for j in judges:
+                j.close()
+            self._finish("finished", t0)
+        except Cancelled:
+            if self.workers.failure is not None:  # a background worker failed: that is the run's error
+                raise self.workers.failure from None
+            self._finish("cancelled", t0)
+        except Exception as exc:  # noqa: BLE001 - recorded as RunFailed, then re-raised for the CLI
+            self.result.error = f"{type(exc).__name__}: {exc}"
+            self.reporter.emit(RunFailed(self.run_id, error=self.result.error, detail=traceback.format_exc()[-4000:]))
+            self.result.status = "failed"
+            mark_journaled(exc, self.run_id, str(self.run_dir / "events.jsonl"))
+            raise
+        finally:
+            if sampler is not None:
+                sampler.stop()
+            restore_handlers(previous)
+            self.journal.close()
+            if self.opts.ingest:
+                self._ingest()
+        return self.result
+
+    def _start(
+        self, t0: float, configs: list[ConfigSpec], judges: list[Judge], planned: list[PlannedEpisode]
+    ) -> tuple[list[PlannedEpisode], dict[str, str], set[str]]:
+        """What is left to do (episodes to generate, completions stored, judgments done), announced
+        as `RunStarted` and in run.json."""
+        done_eps = jr.done_ids(self.opts.runs_dir, "episodes")
+        todo = [p for p in planned if p.episode_id not in done_eps] if self.opts.generate else []
+        stored = files.stored_episodes(self.opts.runs_dir, planned, done_eps, self._finish_reasons)
+        done_jdg = jr.done_ids(self.opts.runs_dir, "judgments")
+        applicable = [(p, j) for p in planned for j in judges if j.applies(p.task)]
+        files.write_run_info(self.journal, self.exp, self.opts, t0, len(planned), len(applicable))
+        self.reporter.emit(
+            RunStarted(
+                self.run_id,
+                kind=self.opts.kind,
+                experiment=self.exp.name,
+                total_episodes=len(planned) if self.opts.generate else len(stored),
+                total_judgments=len(applicable),
+                done_episodes=len(planned) - len(todo) if self.opts.generate else len(stored),
+                done_judgments=sum(1 for p, j in applicable if j.judgment_id(p.episode_id) in done_jdg),
+                configs=tuple(c.id for c in configs),
+                judges=tuple(j.id for j in judges),
+                pid=os.getpid(),
+                projected_cost_usd=_projected_cost(todo),
+            )
+        )
+        return todo, stored, done_jdg
+
+    def _generate_and_judge(
+        self,
+        todo: list[PlannedEpisode],
+        planned: list[PlannedEpisode],
+        stored: dict[str, str],
+        judges: list[Judge],
+        done_jdg: set[str],
+    ) -> None:
+        deterministic = [j for j in judges if j.kind != "llm"]
+        llm_judges = [j for j in judges if j.kind == "llm"]
+        # judge what is already stored with the cheap judges first
+        self.judge(deterministic, [p for p in planned if p.episode_id in stored], stored, done_jdg)
+        if self.opts.schedule == "sequential":
+            self._generate(todo, stored, deterministic, done_jdg)
+            rest = llm_judges
+        else:
+            streaming = [j for j in llm_judges if j.spec.model is not None and j.spec.model.backend in API_BACKENDS]
+            schedule.pipelined(self, todo, planned, stored, deterministic, streaming, done_jdg)
+            rest = [j for j in llm_judges if j not in streaming]
+        # LLM judges on local models share the machine with local generation: they start after it
+        self.judge(rest, [p for p in planned if p.episode_id in stored], stored, done_jdg)
+
+    # -- setup -------------------------------------------------------------------------------
+    def _join_executor(self, configs: list[ConfigSpec]) -> bool:
+        """With the ray executor: join the cluster and check it can hold each local generation group's
+        replicas. Returns whether this run joined (and so leaves at the end)."""
+        if self.opts.executor not in ("local", "ray"):
+            raise ValueError(f"--executor {self.opts.executor!r}: expected local or ray")
+        if self.opts.executor != "ray":
+            return False
+        from engine.models import ray_pool
+
+        ray_pool.import_ray()  # the one-line hint when Ray is missing
+        local = {c.id: c for c in configs if c.backend not in API_BACKENDS} if self.opts.generate else {}
+        groups = {" + ".join(g): local[g[0]] for g in generation_groups(local)}
+        joined = ray_pool.connect(self.opts.address)
+        try:
+            ray_pool.check_resources(groups)
+        except BaseException:
+            if joined:
+                ray_pool.disconnect()
+            raise
+        return joined
+
+    def _configs(self) -> list[ConfigSpec]:
+        if not self.opts.config_ids:
+            return list(self.exp.configs)
+        known = {c.id for c in self.exp.configs}
+        missing = [c for c in self.opts.config_ids if c not in known]
+        if missing:
+            raise ValueError(f"unknown config(s) {missing}; the experiment has {sorted(known)}")
+        return [c for c in self.exp.configs if c.id in self.opts.config_ids]
+
+    def _judge_specs(self) -> list[JudgeSpec]:
+        if self.opts.judge_ids is None:
+            return list(self.exp.judges)
+        known = {j.id for j in self.exp.judges}
+        missing = [j for j in self.opts.judge_ids if j not in known]
+        if missing:
+            raise ValueError(f"unknown judge(s) {missing}; the experiment has {sorted(known)}")
+        return [j for j in self.exp.judges if j.id in self.opts.judge_ids]
+
+    # -- generation ----------------------------------------------------------------------------
+    def _generate(
+        self, todo: list[PlannedEpisode], stored: dict[str, str], judges: list[Judge], done_jdg: set[str]
+    ) -> None:
+        by_config, specs = schedule.by_config(todo)
+        # configs sharing one engine (vLLM: a base and its adapters) are generated together
+        for group in generation_groups(specs):
+            self.generate_group(group, specs, by_config, stored, judges, done_jdg)
+
+    def generate_group(
+        self,
+        group: list[str],
+        specs: dict[str, ConfigSpec],
+        by_config: dict[str, list[PlannedEpisode]],
+        stored: dict[str, str],
+        judges: list[Judge],
+        done_jdg: set[str],
+        on_stored: schedule.OnStored | None = None,
+    ) -> None:
+        """Generate one group's episodes, judging each with `judges` as it arrives; `on_stored`
+        hands each stored episode on (to the streaming judges)."""
+        self.workers.check_stop()
+        lead = specs[group[0]]
+        label = " + ".join(group)
+        self.reporter.emit(PhaseChanged(self.run_id, phase="loading", detail=f"{label}: {lead.model}"))
+        peers = {cid: specs[cid] for cid in group}
+        if self.opts.executor == "ray" and lead.backend not in API_BACKENDS:
+            from engine.models.ray_pool import RayPool
+
+            backend: Backend = RayPool(
+                lead,
+                peers,
+                name=f"{self.run_id}:{'+'.join(group)}",
+                run_id=self.run_id,
+                on_telemetry=self.recorder.worker_telemetry,
+                stop=self.workers.stop.is_set,  # a cancel does not wait for the chunks in flight
+            )
+        else:
+            backend = make_backend(lead, peers)
+        eps = [p for cid in group for p in by_config[cid]]
+        self.reporter.emit(PhaseChanged(self.run_id, phase="generating", detail=label, total=len(eps)))
+        by_key = {p.episode_id: p for p in eps}
+        requests = [
+            GenRequest(
+                key=p.episode_id,
+                messages=p.messages,
+                max_tokens=p.config.sampling.max_tokens,
+                temperature=p.config.sampling.temperature,
+                top_p=p.config.sampling.top_p,
+                seed=p.seed,
+                stop=tuple(p.config.sampling.stop),
+                route=p.config.id,
+            )
+            for p in eps
+        ]
+        results = backend.generate(requests)
+        try:
+            for r in results:
+                p = by_key[r.key]
+                self.recorder.episode(p, r)
+                if r.ok:
+                    stored[p.episode_id] = r.text
+                    self._finish_reasons[p.episode_id] = r.finish_reason
+                    self.judge(judges, [p], stored, done_jdg)
+                    if on_stored is not None:
+                        on_stored(p)
+                self.workers.check_stop()
+            self.workers.check_stop()  # a backend that stops early on a cancel (the Ray pool) ends its results
+        finally:
+            close = getattr(results, "close", None)
+            if close is not None:
+                close()
+            backend.close()
+            if lead.backend in ("hf", "embedded"):
+                from engine.models.hf import release_models
+
+                release_models()
+
+    # -- judging ---------------------------------------------------------------------------------
+    def judge(
+        self,
+        judges: Iterable[Judge],
+        episodes: list[PlannedEpisode],
+        stored: dict[str, str],
+        done: set[str],
+        announce: bool = True,
+    ) -> None:
+        for judge in judges:
+            items: list[JudgeItem] = []
+            by_key: dict[str, PlannedEpisode] = {}
+            for p in episodes:
+                if p.episode_id not in stored or not judge.applies(p.task):
+                    continue
+                jid = judge.judgment_id(p.episode_id)
+                if jid in done:
+                    continue
+                items.append(
+                    JudgeItem(jid, p.episode_id, p.task, stored[p.episode_id], self._finish_reasons.get(p.episode_id))
+                )
+                by_key[jid] = p
+            if not items:
+                continue
+            self.workers.check_stop()
+            if judge.kind == "llm" and announce:
+                self.reporter.emit(PhaseChanged(self.run_id, phase="judging", detail=judge.id, total=len(items)))
+            verdicts = judge.judge(items)
+            try:
+                for v in verdicts:
+                    self.recorder.judgment(judge, by_key[v.key], v)
+                    if v.verdict != "error":
+                        done.add(v.key)
+                    if judge.kind == "llm":
+                        self.workers.check_stop()
+            finally:
+                close = getattr(verdicts, "close", None)
+                if close is not None:
+                    close()
+
+    # -- plumbing -----------------------------------------------------------------------------
+    def _finish(self, status: str, t0: float) -> None:
+        r = self.result
+        r.status = status
+        r.wall_s = time.time() - t0
+        if status == "cancelled":
+            self.reporter.emit(RunCancelled(self.run_id, reason="stopped by signal; resume with `engine resume`"))
+        else:
+            self.reporter.emit(
+                RunFinished(
+                    self.run_id,
+                    episodes=r.episodes,
+                    judgments=r.judgments,
+                    errors=r.errors,
+                    wall_s=r.wall_s,
+                    cost_usd=r.cost_usd,
+                )
+            )
+
+    def _ingest(self) -> None:
+        from engine.store.db import Store, StoreLocked
+
+        try:
+            with Store.open(self.opts.runs_dir, wait_s=3.0, fallback=None) as store:
+                store.ingest()
+        except StoreLocked:
+            self._log("info", "the store is held by another process (the cockpit?); it ingests this run's journal")
+
+    def _log(self, level: str, message: str) -> None:
+        try:
+            self.reporter.emit(LogMessage(self.run_id, level=level, message=message))
+        except (OSError, ValueError):  # the journal may be closed already
+            pass
+
+
+def _projected_cost(todo: list[PlannedEpisode]) -> float | None:
+    priced = [p for p in todo if p.config.price_in_per_mtok or p.config.price_out_per_mtok]
+    if not priced:
+        return None
+    est = 0.0
+    for p in priced:
+        chars = sum(len(m["content"]) for m in p.messages)
+        est += p.config.cost(chars // 4, p.config.sampling.max_tokens)
+    return est
