@@ -156,7 +156,8 @@ def overhead(args: argparse.Namespace, tmp: Path, address: str) -> dict[str, obj
 
 
 def api_scaling(args: argparse.Namespace) -> dict[str, object]:
-    from engine.models.ray_pool import RayPool, import_ray
+    from engine.models.ray_cluster import import_ray
+    from engine.models.ray_pool import RayPool
 
     ray = import_ray()
     server, base = start_server(args.latency)
@@ -222,7 +223,7 @@ def main() -> None:
     # before Ray starts: its workers inherit the environment (the key for b, torch's threads for a)
     os.environ["OMP_NUM_THREADS"] = str(args.threads)
     os.environ[KEY_ENV] = "sk-bench-ray"
-    from engine.models.ray_pool import import_ray
+    from engine.models.ray_cluster import import_ray
 
     ray = import_ray()
     ray.init(

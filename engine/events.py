@@ -69,6 +69,7 @@ class JudgmentRecorded(Event):
     verdict: str  # pass | fail | error
     cost_usd: float = 0.0
     latency_s: float = 0.0
+    worker: str = ""  # "" in the driver; under --executor ray, an LLM judge's replica ("<pool>-<n>@<host>")
 
 
 @dataclass(frozen=True)

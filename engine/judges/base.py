@@ -37,6 +37,7 @@ class Verdict:
     tokens_out: int = 0
     latency_s: float = 0.0
     cost_usd: float = 0.0
+    worker: str = ""  # an LLM judge on a Ray cluster: the replica that judged ("<pool>-<n>@<host>")
 
 
 class Judge(ABC):

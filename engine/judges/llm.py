@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from engine.config import ModelSpec
 from engine.data.schemas import Task
 from engine.judges.base import Judge, JudgeItem, Verdict, VerdictKind
 from engine.judges.robustness import escape_delimiters
@@ -78,6 +79,15 @@ class LLMJudge(Judge):
         super().__init__(spec)
         self._backend: Backend | None = None
         self._backend_lock = threading.Lock()
+        self._make_backend: Callable[[ModelSpec], Backend] = make_backend
+
+    def serve_with(self, factory: Callable[[ModelSpec], Backend]) -> None:
+        """Build the judge's backend with `factory` (`engine run --executor ray`: a pool of replica
+        actors on the cluster) instead of a backend in this process. Before the first verdict."""
+        with self._backend_lock:
+            if self._backend is not None:
+                raise RuntimeError(f"judge {self.id}: its backend is built already")
+            self._make_backend = factory
 
     @property
     def backend(self) -> Backend:
@@ -85,7 +95,7 @@ class LLMJudge(Judge):
         with self._backend_lock:
             if self._backend is None:
                 assert self.spec.model is not None
-                self._backend = make_backend(self.spec.model)
+                self._backend = self._make_backend(self.spec.model)
             return self._backend
 
     def judge(self, items: Sequence[JudgeItem]) -> Iterator[Verdict]:
@@ -128,6 +138,7 @@ class LLMJudge(Judge):
                 tokens_out=r.tokens_out,
                 latency_s=r.latency_s,
                 cost_usd=cost,
+                worker=r.worker,
             )
 
     def _by_logprob(self, requests: list[GenRequest]) -> Iterator[Verdict]:
@@ -150,6 +161,7 @@ class LLMJudge(Judge):
                 f"logprob judge: P(PASS)={share:.3f} of the PASS/FAIL mass ({p_pass + p_fail:.3f} of all)",
                 tokens_in=r.tokens_in,
                 latency_s=r.latency_s,
+                worker=r.worker,
             )
 
     def close(self) -> None:

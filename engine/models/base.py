@@ -62,6 +62,7 @@ class ChoiceResult:
     tokens_in: int = 0
     latency_s: float = 0.0
     error: str | None = None
+    worker: str = ""  # as GenResult.worker: the Ray replica that scored it ("" in this process)
 
 
 def render_chat(tokenizer: Any, messages: list[dict[str, str]], template_kwargs: dict[str, Any]) -> str:

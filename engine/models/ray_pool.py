@@ -1,12 +1,13 @@
 """Generation on a Ray cluster (`engine run --executor ray`): a Backend whose replicas are Ray actors.
 
-The runner uses a `RayPool` where it would build a local backend (embedded, hf, vLLM); API configs
-and API judges stay on the driver, which overlaps them with everything else (the pipelined run).
+The runner uses a `RayPool` where it would build a local backend (embedded, hf, vLLM): for each
+generation group, and for each LLM judge on a local model (`score_choices` too: logprob judging).
+API configs and API judges stay on the driver, which overlaps them with everything else (the
+pipelined run). Joining the cluster and its resources: `engine.models.ray_cluster`.
 
 - Each of a config's `replicas` is one actor that builds the ordinary backend inside its worker
-  (`make_backend`), so the model loads there, with the resources the config asks for: `num_gpus` =
-  vLLM's `tensor_parallel_size` (hf/embedded: one GPU when the cluster has any, unless
-  `device = "cpu"`), one CPU.
+  (`make_backend`), so the model loads there, with the resources the config asks for
+  (`ray_cluster.replica_need`).
 - The requests are cut into chunks and the chunks are the tasks: an hf/embedded chunk is one batch
   exactly as the local backend would form it (the first replica computes the partition), so greedy
   completions are identical to a local run's; other backends get chunks of `batch_size` or more.
@@ -35,115 +36,25 @@ from __future__ import annotations
 
 import math
 import os
-import socket
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import psutil
 
 from engine.events import TelemetrySampled
 from engine.host import this_host
-from engine.models.base import BackendError, GenRequest, GenResult, make_backend
+from engine.models.base import BackendError, ChoiceResult, GenRequest, GenResult, make_backend
+from engine.models.ray_cluster import WORKER_ENV, alive_nodes, import_ray, replica_need
 from engine.telemetry import snapshot
 
 if TYPE_CHECKING:
     from engine.config import ModelSpec
 
-RAY_HINT = "--executor ray needs Ray: pip install 'skill-cockpit[ray]' (or bash scripts/setup.sh)"
 IN_FLIGHT_PER_REPLICA = 2
 TELEMETRY_INTERVAL_S = 2.0  # one sample per node this often while a pool generates
 POLL_S = 0.25  # the driver's longest wait for a chunk before it looks at telemetry (and a stop) again
-# passed to the workers, so they find the embedded model's cache and stay offline as the driver does
-_ENV = ("SKILL_COCKPIT_CACHE", "HF_HOME", "HF_HUB_OFFLINE", "TRANSFORMERS_VERBOSITY", "TOKENIZERS_PARALLELISM")
-
-
-def import_ray() -> Any:
-    try:
-        import ray
-    except ImportError:
-        raise BackendError(RAY_HINT) from None
-    return ray
-
-
-def connect(address: str | None) -> bool:
-    """Join the cluster at `address` (None: Ray's default, a local one started here if none runs);
-    returns True when this call connected (the caller disconnects with `disconnect`). An address
-    that does not answer is a BackendError at once (Ray itself would retry for minutes)."""
-    ray = import_ray()
-    if ray.is_initialized():
-        return False
-    if address and address != "auto":
-        _check_reachable(address)
-    kwargs: dict[str, Any] = {"log_to_driver": False, "logging_level": "ERROR", "configure_logging": True}
-    if not address:
-        kwargs["include_dashboard"] = False
-    try:
-        ray.init(address=address, **kwargs)
-    except (ConnectionError, RuntimeError, ValueError) as exc:
-        raise BackendError(f"cannot join the Ray cluster at {address or 'a local Ray'}: {exc}") from None
-    return True
-
-
-def disconnect() -> None:
-    import_ray().shutdown()
-
-
-def _check_reachable(address: str) -> None:
-    hostport = address.removeprefix("ray://")
-    host, _, port = hostport.rpartition(":")
-    if not host or not port.isdigit():
-        raise BackendError(f"--address {address!r}: expected HOST:PORT (or ray://HOST:PORT, or auto)")
-    try:
-        socket.create_connection((host, int(port)), timeout=5).close()
-    except OSError as exc:
-        raise BackendError(f"--address {address}: no Ray cluster answers there ({exc.strerror or exc})") from None
-
-
-@dataclass(frozen=True)
-class Need:
-    """What one replica of a config asks of a node."""
-
-    num_cpus: float
-    num_gpus: float
-
-
-def replica_need(spec: ModelSpec, cluster_has_gpus: bool) -> Need:
-    if spec.backend == "vllm":
-        return Need(1.0, float(spec.tensor_parallel_size))
-    if spec.device.startswith("cuda") or (spec.device == "auto" and cluster_has_gpus):
-        return Need(1.0, 1.0)
-    return Need(1.0, 0.0)
-
-
-def _nodes() -> list[dict[str, float]]:
-    ray = import_ray()
-    return [dict(n.get("Resources", {})) for n in ray.nodes() if n.get("Alive")]
-
-
-def check_resources(groups: Mapping[str, ModelSpec]) -> None:
-    """Raise BackendError, naming the shortfall, when the cluster cannot hold a group's replicas at
-    once (groups run one after another, so each is checked on its own against the whole cluster)."""
-    nodes = _nodes()
-    has_gpus = any(n.get("GPU", 0) > 0 for n in nodes)
-    for label, spec in groups.items():
-        need = replica_need(spec, has_gpus)
-        fits = 0
-        for n in nodes:
-            per_node = math.floor(n.get("CPU", 0) / need.num_cpus) if need.num_cpus else 10**6
-            if need.num_gpus:
-                per_node = min(per_node, math.floor(n.get("GPU", 0) / need.num_gpus))
-            fits += per_node
-        if fits < spec.replicas:
-            have = "; ".join(f"{n.get('CPU', 0):g} CPU, {n.get('GPU', 0):g} GPU" for n in nodes) or "no nodes"
-            what = f"{need.num_gpus:g} GPU + {need.num_cpus:g} CPU" if need.num_gpus else f"{need.num_cpus:g} CPU"
-            why = " (tensor_parallel_size)" if spec.backend == "vllm" else ""
-            raise BackendError(
-                f"the Ray cluster lacks resources for '{label}': {spec.replicas} replica(s) x {what}{why} "
-                f"on one node each, room for {fits}; nodes: {have}"
-            )
 
 
 class Replica:
@@ -163,6 +74,16 @@ class Replica:
 
     def generate(self, requests: Sequence[GenRequest]) -> list[GenResult]:
         results = list(self.backend.generate(requests))
+        for r in results:
+            r.worker = self.worker
+        return results
+
+    def score_choices(self, requests: Sequence[GenRequest], choices: Sequence[str]) -> list[ChoiceResult]:
+        """Logprob judging (an LLM judge in logprob mode on a local model)."""
+        scorer = getattr(self.backend, "score_choices", None)
+        if scorer is None:
+            raise BackendError(f"backend '{self.backend.spec.backend}' cannot score choices")
+        results = list(scorer(requests, choices))
         for r in results:
             r.worker = self.worker
         return results
@@ -201,9 +122,9 @@ class RayPool:
         self._stop = stop or (lambda: False)
         self._peers = dict(peers) if peers else None
         self._name = name
-        has_gpus = any(n.get("GPU", 0) > 0 for n in _nodes())
+        has_gpus = any(n.get("GPU", 0) > 0 for n in alive_nodes())
         need = replica_need(spec, has_gpus)
-        env = {k: os.environ[k] for k in _ENV if k in os.environ}
+        env = {k: os.environ[k] for k in WORKER_ENV if k in os.environ}
         self._cls = ray.remote(concurrency_groups={"telemetry": 1})(Replica)
         self._options: dict[str, Any] = {
             "num_cpus": need.num_cpus,
@@ -263,6 +184,16 @@ class RayPool:
         self.actors[idx] = self._start()
 
     def generate(self, requests: Sequence[GenRequest]) -> Iterator[GenResult]:
+        return self._map(requests, lambda actor, chunk: actor.generate.remote(chunk))
+
+    def score_choices(self, requests: Sequence[GenRequest], choices: Sequence[str]) -> Iterator[ChoiceResult]:
+        """Logprob judging on the replicas (each scores its chunks as the backend would here)."""
+        wanted = list(choices)
+        return self._map(requests, lambda actor, chunk: actor.score_choices.remote(chunk, wanted))
+
+    def _map(self, requests: Sequence[GenRequest], submit: Callable[[Any, list[GenRequest]], Any]) -> Iterator[Any]:
+        """The chunks of `requests` over the replicas (`submit(actor, chunk)` -> a ref to a result
+        list), results streamed back as chunks finish; a dead replica's chunk goes to its stand-in."""
         if not requests:
             return
         ray = import_ray()
@@ -283,7 +214,7 @@ class RayPool:
                 while pending and load[idx] < IN_FLIGHT_PER_REPLICA:
                     chunk = pending.popleft()
                     actor = self.actors[idx]
-                    in_flight[actor.generate.remote(chunk)] = (idx, actor, chunk)
+                    in_flight[submit(actor, chunk)] = (idx, actor, chunk)
                     load[idx] += 1
             if self._telemetry is not None:
                 self._telemetry.ask(self.actors)
@@ -293,7 +224,7 @@ class RayPool:
                 idx, actor, chunk = in_flight.pop(ref)
                 load[idx] -= 1
                 try:
-                    results: list[GenResult] = ray.get(ref)
+                    results: list[Any] = ray.get(ref)
                 except RayActorError as exc:
                     self._died(idx, actor, exc)
                     pending.appendleft(chunk)

@@ -116,6 +116,7 @@ class Recorder:
                 verdict=v.verdict,
                 cost_usd=v.cost_usd,
                 latency_s=v.latency_s,
+                worker=v.worker,
             )
         )
 

@@ -28,7 +28,7 @@ from engine.events import (
 from engine.judges.base import Judge, JudgeItem, make_judge
 from engine.models.base import Backend, GenRequest, generation_groups, make_backend, preflight
 from engine.plan import PlannedEpisode, Selection, plan_episodes, select
-from engine.runner import files, schedule
+from engine.runner import cluster, files, schedule
 from engine.runner.options import RunOptions, RunResult
 from engine.runner.recorder import Recorder
 from engine.runner.workers import Cancelled, Workers
@@ -62,13 +62,13 @@ class Runner:
         if self.opts.generate:
             preflight(configs)
         preflight([s.model for s in judges_specs if s.model is not None])
-        joined_ray = self._join_executor(configs)  # an unreachable cluster or a shortfall raises here
+        joined_ray = cluster.join(self.opts, configs, judges_specs)  # no cluster there, a shortfall: raises
         try:
             self.journal = jr.RunJournal(self.opts.runs_dir, self.run_id)
             return self._run(configs, judges, sel, planned)
         finally:
             if joined_ray:
-                from engine.models.ray_pool import disconnect
+                from engine.models.ray_cluster import disconnect
 
                 disconnect()
 
@@ -86,8 +86,7 @@ class Runner:
             sampler = TelemetrySampler(self.run_id, self.recorder.telemetry, self.opts.telemetry_interval)
             sampler.start()
             self._generate_and_judge(todo, planned, stored, judges, done_jdg)
-            for j in judges:
-                j.close()
+            _close(judges)
             self._finish("finished", t0)
         except Cancelled:
             if self.workers.failure is not None:  # a background worker failed: that is the run's error
@@ -102,6 +101,7 @@ class Runner:
         finally:
             if sampler is not None:
                 sampler.stop()
+            _close(judges, quietly=True)  # after a failure or a cancel: a judge's pool holds actors
             restore_handlers(previous)
             self.journal.close()
             if self.opts.ingest:
@@ -148,38 +148,23 @@ class Runner:
         llm_judges = [j for j in judges if j.kind == "llm"]
         # judge what is already stored with the cheap judges first
         self.judge(deterministic, [p for p in planned if p.episode_id in stored], stored, done_jdg)
+        on_cluster: list[Judge] = []
+        if self.opts.executor == "ray":  # LLM judges on local models judge on the cluster
+            local = cluster.local_judges(llm_judges)
+            cluster.serve_judges(local, self.run_id, self.recorder.worker_telemetry, self.workers.stop.is_set)
+            on_cluster = list(local) if cluster.judges_fit_beside(todo, local) else []
         if self.opts.schedule == "sequential":
             self._generate(todo, stored, deterministic, done_jdg)
             rest = llm_judges
         else:
             streaming = [j for j in llm_judges if j.spec.model is not None and j.spec.model.backend in API_BACKENDS]
+            streaming += on_cluster
             schedule.pipelined(self, todo, planned, stored, deterministic, streaming, done_jdg)
             rest = [j for j in llm_judges if j not in streaming]
-        # LLM judges on local models share the machine with local generation: they start after it
+        # LLM judges on local models share the machine (or the cluster) with local generation: after it
         self.judge(rest, [p for p in planned if p.episode_id in stored], stored, done_jdg)
 
     # -- setup -------------------------------------------------------------------------------
-    def _join_executor(self, configs: list[ConfigSpec]) -> bool:
-        """With the ray executor: join the cluster and check it can hold each local generation group's
-        replicas. Returns whether this run joined (and so leaves at the end)."""
-        if self.opts.executor not in ("local", "ray"):
-            raise ValueError(f"--executor {self.opts.executor!r}: expected local or ray")
-        if self.opts.executor != "ray":
-            return False
-        from engine.models import ray_pool
-
-        ray_pool.import_ray()  # the one-line hint when Ray is missing
-        local = {c.id: c for c in configs if c.backend not in API_BACKENDS} if self.opts.generate else {}
-        groups = {" + ".join(g): local[g[0]] for g in generation_groups(local)}
-        joined = ray_pool.connect(self.opts.address)
-        try:
-            ray_pool.check_resources(groups)
-        except BaseException:
-            if joined:
-                ray_pool.disconnect()
-            raise
-        return joined
-
     def _configs(self) -> list[ConfigSpec]:
         if not self.opts.config_ids:
             return list(self.exp.configs)
@@ -360,3 +345,12 @@ def _projected_cost(todo: list[PlannedEpisode]) -> float | None:
         chars = sum(len(m["content"]) for m in p.messages)
         est += p.config.cost(chars // 4, p.config.sampling.max_tokens)
     return est
+
+
+def _close(judges: list[Judge], quietly: bool = False) -> None:
+    for j in judges:
+        try:
+            j.close()
+        except Exception:  # noqa: BLE001 - closing after the run's own error: that error is the one to report
+            if not quietly:
+                raise

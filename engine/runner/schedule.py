@@ -144,7 +144,10 @@ def _stream_judge(
     workers = steps.workers
     steps.reporter.emit(PhaseChanged(steps.run_id, phase="judging", detail=f"{judge.id} (as episodes arrive)"))
     in_flight: set[Future[None]] = set()
-    with ThreadPoolExecutor(max(1, model.concurrency), thread_name_prefix=f"judge-{judge.id}") as pool:
+    # an API judge has batches in flight up to its concurrency; a local model's pool (on a Ray
+    # cluster) one: it spreads each batch over its replicas itself
+    width = max(1, model.concurrency) if model.backend in API_BACKENDS else 1
+    with ThreadPoolExecutor(width, thread_name_prefix=f"judge-{judge.id}") as pool:
         try:
             while True:
                 ended = closing.is_set()  # read before draining: nothing is put after it is set

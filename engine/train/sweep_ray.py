@@ -85,7 +85,7 @@ def run_sweep_ray(
     n_boot: int = 2000,
     address: str | None = None,
 ) -> dict[str, Any]:
-    from engine.models import ray_pool
+    from engine.models import ray_cluster
     from engine.signals import install_stop_handlers, restore_handlers
     from engine.train.run import deterministic_run_id
     from engine.train.student import sft_config, with_students
@@ -95,11 +95,11 @@ def run_sweep_ray(
     for _, r in recipes:
         if not Path(r.corpus).is_file():
             raise FileNotFoundError(f"corpus {r.corpus} not found (engine corpus build makes one)")
-    ray = ray_pool.import_ray()
-    joined = ray_pool.connect(address)
+    ray = ray_cluster.import_ray()
+    joined = ray_cluster.connect(address)
     try:
-        need = check_task_fits(ray_pool._nodes())
-        env = {k: os.environ[k] for k in ray_pool._ENV if k in os.environ}
+        need = check_task_fits(ray_cluster.alive_nodes())
+        env = {k: os.environ[k] for k in ray_cluster.WORKER_ENV if k in os.environ}
         opts: dict[str, Any] = {**need, "max_retries": 0}
         if env:
             opts["runtime_env"] = {"env_vars": env}
@@ -133,7 +133,7 @@ def run_sweep_ray(
             restore_handlers(previous)
     finally:
         if joined:
-            ray_pool.disconnect()
+            ray_cluster.disconnect()
     if stop.is_set():
         return {"name": spec.name, "status": "cancelled", "variants": {}}
     trained: dict[str, dict[str, Any]] = {}
