@@ -141,6 +141,9 @@ def test_ray_executor_matches_local_and_survives_a_killed_replica(
     samples = _events(runs, "TelemetrySampled")
     assert samples and {s["host"] for s in samples} == {socket.gethostname()}, samples
     assert all(s["run_id"] == run_id and s["ram_total_gb"] > 0 for s in samples)
+    # and rows of the run's telemetry table, each naming its host
+    rows = {(r["t"], r["host"]) for r in jr.iter_records(runs / run_id / "telemetry.jsonl")}
+    assert {(s["t"], s["host"]) for s in samples} <= rows
     # the replicas are gone once the run is over
     assert not [a for a in ray.util.list_named_actors(all_namespaces=True) if a["name"].startswith(run_id)]
 

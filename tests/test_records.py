@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import get_type_hints
 
@@ -79,3 +80,24 @@ def test_an_unfinished_generation_is_not_done(tmp_path: Path) -> None:
     j.record(_episode(error="RateLimit"))
     j.close()
     assert jr.done_ids(tmp_path, "episodes") == set()
+
+
+def test_telemetry_rows_keep_their_host_and_old_lines_ingest_without_one(tmp_path: Path) -> None:
+    """Under --executor ray the driver journals each worker node's samples beside its own: one row
+    per (run, host, t), so two hosts sampled at the same instant are two rows; a line journaled
+    before the host column ingests with host NULL."""
+    from engine.events import TelemetrySampled
+    from engine.store.db import Store
+    from engine.store.records import TelemetryRecord
+
+    j = jr.RunJournal(tmp_path, "r1")
+    j.write_run_info({"run_id": "r1", "kind": "eval"})
+    for host in ("driver", "node-b"):
+        sample = TelemetrySampled("r1", cpu_pct=1.0, ram_used_gb=2.0, ram_total_gb=4.0, host=host)
+        j.record(TelemetryRecord.of(dataclasses.replace(sample, t=10.0)))
+    j.append("telemetry", {"run_id": "r1", "t": 5.0, "cpu_pct": 3.0, "ram_used_gb": 1.0, "ram_total_gb": 4.0})
+    j.close()
+    with Store.open(tmp_path, fallback=None) as store:
+        store.ingest()
+        rows = store.con.execute("SELECT t, host, cpu_pct FROM telemetry ORDER BY t, host").fetchall()
+    assert rows == [(5.0, None, 3.0), (10.0, "driver", 1.0), (10.0, "node-b", 1.0)]

@@ -21,8 +21,8 @@ pipelined run). Joining the cluster and its resources: `engine.models.ray_cluste
 - Each node the replicas run on is sampled about every 2 s while a pool generates (CPU, RAM, GPUs
   through NVML: `engine.telemetry.snapshot` run by one replica per host, in a concurrency group of
   its own, so a replica busy with a chunk answers at once); the samples, deduped by host, go to
-  `on_telemetry`, and the runner journals them as `TelemetrySampled` events whose `host` is the
-  worker's node. On a one-machine cluster that host is the driver's own, so they look like the
+  `on_telemetry`, and the runner journals them (telemetry rows and `TelemetrySampled` events)
+  with `host` = the worker's node. On a one-machine cluster that host is the driver's own, so they look like the
   driver's samples (the same machine, read twice).
 - A stop (`stop()` true: the runner's cancel, SIGTERM) ends `generate` within `POLL_S`, chunks in
   flight or a replica still loading its model; `close()` then kills the actors.

@@ -121,20 +121,8 @@ class Recorder:
         )
 
     def telemetry(self, sample: TelemetrySampled) -> None:
-        rec = TelemetryRecord(
-            run_id=self.run_id,
-            t=sample.t,
-            cpu_pct=sample.cpu_pct,
-            ram_used_gb=sample.ram_used_gb,
-            ram_total_gb=sample.ram_total_gb,
-            gpu_json=TelemetryRecord.gpus_json(sample.gpus),
-        )
+        """A machine sample: the driver's own, or a Ray worker node's (`host` = that node), a row of
+        the telemetry table and an event, which the cockpit groups by host."""
         with self._lock:
-            self.journal.record(rec)
-        self.reporter.emit(sample)
-
-    def worker_telemetry(self, sample: TelemetrySampled) -> None:
-        """A Ray worker node's sample (`host` = that node): an event in events.jsonl, which the cockpit
-        groups by host. Not a row of the run's telemetry table: that table has no host column and
-        holds the driver's machine alone."""
+            self.journal.record(TelemetryRecord.of(sample))
         self.reporter.emit(sample)

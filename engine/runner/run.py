@@ -151,7 +151,7 @@ class Runner:
         on_cluster: list[Judge] = []
         if self.opts.executor == "ray":  # LLM judges on local models judge on the cluster
             local = cluster.local_judges(llm_judges)
-            cluster.serve_judges(local, self.run_id, self.recorder.worker_telemetry, self.workers.stop.is_set)
+            cluster.serve_judges(local, self.run_id, self.recorder.telemetry, self.workers.stop.is_set)
             on_cluster = list(local) if cluster.judges_fit_beside(todo, local) else []
         if self.opts.schedule == "sequential":
             self._generate(todo, stored, deterministic, done_jdg)
@@ -217,7 +217,7 @@ class Runner:
                 peers,
                 name=f"{self.run_id}:{'+'.join(group)}",
                 run_id=self.run_id,
-                on_telemetry=self.recorder.worker_telemetry,
+                on_telemetry=self.recorder.telemetry,
                 stop=self.workers.stop.is_set,  # a cancel does not wait for the chunks in flight
             )
         else:

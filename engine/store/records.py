@@ -12,7 +12,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from engine.events import TelemetrySampled
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,7 +92,8 @@ class HumanJudgmentRecord(JudgmentRecord):
 
 @dataclass(frozen=True, kw_only=True)
 class TelemetryRecord(Record):
-    """One machine sample of a run (gpu_json: the per-GPU samples as a JSON list)."""
+    """One machine sample of a run (gpu_json: the per-GPU samples as a JSON list; host: the machine
+    sampled, the driver's or a Ray worker node's)."""
 
     table: ClassVar[str] = "telemetry"
     run_id: str
@@ -98,6 +102,19 @@ class TelemetryRecord(Record):
     ram_used_gb: float
     ram_total_gb: float
     gpu_json: str = "[]"
+    host: str | None = None
+
+    @classmethod
+    def of(cls, sample: TelemetrySampled) -> TelemetryRecord:
+        return cls(
+            run_id=sample.run_id,
+            t=sample.t,
+            cpu_pct=sample.cpu_pct,
+            ram_used_gb=sample.ram_used_gb,
+            ram_total_gb=sample.ram_total_gb,
+            gpu_json=cls.gpus_json(sample.gpus),
+            host=sample.host or None,
+        )
 
     @staticmethod
     def gpus_json(gpus: Sequence[Any]) -> str:

@@ -156,7 +156,9 @@ TABLES: dict[str, pa.Schema] = {
             ("created_at", pa.float64()),
         ]
     ),
-    # Machine samples taken by a run (gpu_json: list of per-GPU dicts, empty without NVML).
+    # Machine samples taken by a run (gpu_json: list of per-GPU dicts, empty without NVML), by host:
+    # the driver's, and under --executor ray each node its replicas run on (NULL: journaled before
+    # the column, the driver's).
     "telemetry": pa.schema(
         [
             ("run_id", pa.string()),
@@ -165,6 +167,7 @@ TABLES: dict[str, pa.Schema] = {
             ("ram_used_gb", pa.float64()),
             ("ram_total_gb", pa.float64()),
             ("gpu_json", pa.string()),
+            ("host", pa.string()),
         ]
     ),
     # Training steps logged by `engine train` (loss curve, throughput).
@@ -194,7 +197,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "episodes": ("episode_id",),
     "judgments": ("judgment_id",),
     "audits": ("audit_id", "episode_id"),
-    "telemetry": ("run_id", "t"),
+    "telemetry": ("run_id", "host", "t"),
     "train_steps": ("run_id", "step"),
 }
 
