@@ -86,6 +86,11 @@ def test_ray_sweep_reports_as_the_local_one(tmp_path: Path) -> None:
     # 3 configs x 2 tasks x 2 conditions, each generated once: the driver's eval run reuses them
     assert n_eps == 12
     assert kinds == ["eval"] * 4 + ["train"] * 2  # the base's, one per variant, the driver's
+    # the tasks' runs say where they ran (the cockpit's Runs column); the driver's eval run is local
+    executors = {d.name: jr.read_run_info(d).get("executor") for d in jr.run_dirs(runs)}
+    assert executors.pop(summary["eval_run"]) == "local"
+    assert set(executors.values()) == {"ray task"}, executors
+    assert len(executors) == 5, executors
 
 
 @pytest.mark.slow

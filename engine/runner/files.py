@@ -62,7 +62,7 @@ def write_run_info(
             "pid": os.getpid(),
             "total_episodes": total_eps,
             "total_judgments": total_jdg,
-            "executor": opts.executor,  # the cockpit's Runs column (options.json has it too)
+            "executor": opts.executor_label or opts.executor,  # the cockpit's Runs column
         }
     )
 

@@ -27,6 +27,9 @@ class RunOptions:
     # default). API calls stay in this process.
     executor: str = "local"
     address: str | None = None
+    # what run.json (and the cockpit's Runs column) calls the executor, when not `executor`: "ray task"
+    # for a run that is itself a task on a Ray cluster (a sweep's evaluation), generating where it runs
+    executor_label: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {

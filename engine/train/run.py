@@ -47,7 +47,7 @@ from engine.host import pid_alive
 from engine.runs import run_status
 from engine.signals import install_stop_handlers, restore_handlers
 from engine.store import journal as jr
-from engine.store.records import TrainStepRecord
+from engine.store.records import TelemetryRecord, TrainStepRecord
 from engine.train.specs import Recipe, recipe_from_dict
 from engine.train.student import canonical_adapter_config, servable_adapter, student_toml
 
@@ -120,17 +120,7 @@ class TrainSink:
 
     def telemetry(self, sample: TelemetrySampled) -> None:
         with self.lock:
-            self.journal.append(
-                "telemetry",
-                {
-                    "run_id": sample.run_id,
-                    "t": sample.t,
-                    "cpu_pct": sample.cpu_pct,
-                    "ram_used_gb": sample.ram_used_gb,
-                    "ram_total_gb": sample.ram_total_gb,
-                    "gpu_json": json.dumps([g.__dict__ for g in sample.gpus]),
-                },
-            )
+            self.journal.record(TelemetryRecord.of(sample))
             self.journal.emit(sample)
         if self.reporter is not None:
             self.reporter.emit(sample)
@@ -156,12 +146,20 @@ def deterministic_run_id(prefix: str, recipe: Recipe) -> str:
 
 
 class TrainRun:
-    def __init__(self, recipe: Recipe, runs_dir: Path, reporter: Reporter | None = None, run_id: str | None = None):
+    def __init__(
+        self,
+        recipe: Recipe,
+        runs_dir: Path,
+        reporter: Reporter | None = None,
+        run_id: str | None = None,
+        executor: str = "local",  # run.json's executor: "ray task" when a Ray sweep's task trains
+    ):
         self.recipe = recipe
         self.runs_dir = Path(runs_dir)
         self.run_id = run_id or jr.new_run_id(f"train-{recipe.name}")
         self.run_dir = self.runs_dir / self.run_id
         self.reporter = reporter
+        self.executor = executor
         self.stop = threading.Event()
 
     # -- public ---------------------------------------------------------------------------
@@ -281,6 +279,7 @@ class TrainRun:
                 "total_judgments": 0,
                 "base_model": self.recipe.base_model,
                 "recipe_fp": self.recipe.fingerprint(),
+                "executor": self.executor,
             }
         )
 
@@ -373,9 +372,14 @@ def _atomic_dir(target: Path, write: Any) -> None:
 
 
 def train(
-    recipe: Recipe, runs_dir: Path, reporter: Reporter | None = None, *, run_id: str | None = None
+    recipe: Recipe,
+    runs_dir: Path,
+    reporter: Reporter | None = None,
+    *,
+    run_id: str | None = None,
+    executor: str = "local",
 ) -> TrainResult:
-    return TrainRun(recipe, runs_dir, reporter, run_id).run()
+    return TrainRun(recipe, runs_dir, reporter, run_id, executor).run()
 
 
 def resume(runs_dir: Path, run_id: str, reporter: Reporter | None = None) -> TrainResult:

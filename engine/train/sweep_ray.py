@@ -26,6 +26,8 @@ from engine.events import LogMessage, Reporter
 from engine.models.base import BackendError
 from engine.train.specs import SweepSpec
 
+RAY_TASK = "ray task"  # the executor a task's run records (it trains or generates where the task runs)
+
 
 def task_need(has_gpus: bool) -> dict[str, float]:
     """What one training or evaluation task asks of a node."""
@@ -46,7 +48,7 @@ def check_task_fits(nodes: list[dict[str, float]]) -> dict[str, float]:
 def _train_task(recipe: Any, runs_dir: str, run_id: str) -> dict[str, Any]:
     from engine.train.run import train
 
-    res = train(recipe, Path(runs_dir), None, run_id=run_id)
+    res = train(recipe, Path(runs_dir), None, run_id=run_id, executor=RAY_TASK)
     return {
         "run_id": res.run_id,
         "status": res.status,
@@ -72,7 +74,10 @@ def _eval_task(exp: Any, config_ids: list[str], runs_dir: str, limit: int | None
         exp = with_students(exp, base, [student], name=exp.name)
         config_ids = [student.id]
     # no ingest: the store is one DuckDB file that one process at a time may write; the driver ingests
-    result = Runner(exp, RunOptions(runs_dir=Path(runs_dir), limit=limit, config_ids=config_ids, ingest=False)).run()
+    opts = RunOptions(
+        runs_dir=Path(runs_dir), limit=limit, config_ids=config_ids, ingest=False, executor_label=RAY_TASK
+    )
+    result = Runner(exp, opts).run()
     return {"status": result.status, "run_id": result.run_id, "error": result.error}
 
 
