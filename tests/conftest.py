@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -84,3 +85,13 @@ def by_skill(tasks: list[Task], skill_id: str) -> list[Task]:
     out = [t for t in tasks if t.skill_id == skill_id]
     assert len(out) == 15, skill_id
     return out
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Any]:
+    """One local Ray instance of 2 CPUs per test module (the Ray tests); its GCS address lets
+    subprocess drivers join it."""
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+    yield ray
+    ray.shutdown()

@@ -16,14 +16,6 @@ from tests.conftest import engine_cmd
 from tests.test_ray_executor import N, _episodes, _experiment
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Any:
-    ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
-    yield ray
-    ray.shutdown()
-
-
 def _actors(ray: Any, run_id: str) -> list[str]:
     """The run's live named replica actors (the driver's namespace is its own: look in all)."""
     return sorted(a["name"] for a in ray.util.list_named_actors(all_namespaces=True) if a["name"].startswith(run_id))

@@ -69,15 +69,6 @@ def _events(runs: Path, kind: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Any:
-    """One local Ray instance for the module; its GCS address lets subprocess drivers join it."""
-    ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
-    yield ray
-    ray.shutdown()
-
-
-@pytest.fixture(scope="module")
 def local_completions(tmp_path_factory: pytest.TempPathFactory, cluster: Any) -> dict[str, tuple[str, str]]:
     """The local executor's episodes on the same experiment: id -> (completion, finish reason).
 

@@ -74,14 +74,6 @@ def _verdicts(runs: Path) -> dict[str, tuple[str, str]]:
     return {j["judgment_id"]: (j["verdict"], j["rationale"]) for j in mine}
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Any:
-    ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
-    yield ray
-    ray.shutdown()
-
-
 def _ray_run(tmp: Path, replicas: int, run_id: str) -> Path:
     runs = tmp / "runs"
     opts = RunOptions(runs_dir=runs, ingest=False, limit=LIMIT, executor="ray", run_id=run_id, telemetry_interval=3600)
