@@ -45,7 +45,11 @@ class Runner:
         self.run_dir = Path(opts.runs_dir) / self.run_id
         self._outer = reporter
         self.workers = Workers()
-        self._finish_reasons: dict[str, str | None] = {}  # episode id -> finish reason (judges see truncation)
+        # what the run has, shared by the schedule's threads: the completions stored (this run's and
+        # other runs'), their finish reasons (judges see truncation), the judgment ids done
+        self.stored: dict[str, str] = {}
+        self.finish_reasons: dict[str, str | None] = {}
+        self.done_jdg: set[str] = set()
         self.result = RunResult(self.run_id, "running", run_dir=self.run_dir)
 
     # -- public ----------------------------------------------------------------------------
@@ -82,10 +86,10 @@ class Runner:
         sampler: TelemetrySampler | None = None
         try:
             files.write_specs(self.journal, self.exp, self.opts, configs, judges, sel)
-            todo, stored, done_jdg = self._start(t0, configs, judges, planned)
+            todo = self._start(t0, configs, judges, planned)
             sampler = TelemetrySampler(self.run_id, self.recorder.telemetry, self.opts.telemetry_interval)
             sampler.start()
-            self._generate_and_judge(todo, planned, stored, judges, done_jdg)
+            self._generate_and_judge(todo, planned, judges)
             _close(judges)
             self._finish("finished", t0)
         except Cancelled:
@@ -110,13 +114,13 @@ class Runner:
 
     def _start(
         self, t0: float, configs: list[ConfigSpec], judges: list[Judge], planned: list[PlannedEpisode]
-    ) -> tuple[list[PlannedEpisode], dict[str, str], set[str]]:
-        """What is left to do (episodes to generate, completions stored, judgments done), announced
-        as `RunStarted` and in run.json."""
+    ) -> list[PlannedEpisode]:
+        """The episodes left to generate; the completions stored and the judgments done are read
+        into the run's state. Announced as `RunStarted` and in run.json."""
         done_eps = jr.done_ids(self.opts.runs_dir, "episodes")
         todo = [p for p in planned if p.episode_id not in done_eps] if self.opts.generate else []
-        stored = files.stored_episodes(self.opts.runs_dir, planned, done_eps, self._finish_reasons)
-        done_jdg = jr.done_ids(self.opts.runs_dir, "judgments")
+        self.stored = stored = files.stored_episodes(self.opts.runs_dir, planned, done_eps, self.finish_reasons)
+        self.done_jdg = done_jdg = jr.done_ids(self.opts.runs_dir, "judgments")
         applicable = [(p, j) for p in planned for j in judges if j.applies(p.task)]
         files.write_run_info(self.journal, self.exp, self.opts, t0, len(planned), len(applicable))
         self.reporter.emit(
@@ -134,35 +138,33 @@ class Runner:
                 projected_cost_usd=_projected_cost(todo),
             )
         )
-        return todo, stored, done_jdg
+        return todo
 
     def _generate_and_judge(
         self,
         todo: list[PlannedEpisode],
         planned: list[PlannedEpisode],
-        stored: dict[str, str],
         judges: list[Judge],
-        done_jdg: set[str],
     ) -> None:
         deterministic = [j for j in judges if j.kind != "llm"]
         llm_judges = [j for j in judges if j.kind == "llm"]
         # judge what is already stored with the cheap judges first
-        self.judge(deterministic, [p for p in planned if p.episode_id in stored], stored, done_jdg)
+        self.judge(deterministic, [p for p in planned if p.episode_id in self.stored])
         on_cluster: list[Judge] = []
         if self.opts.executor == "ray":  # LLM judges on local models judge on the cluster
             local = cluster.local_judges(llm_judges)
             cluster.serve_judges(local, self.run_id, self.recorder.telemetry, self.workers.stop.is_set)
             on_cluster = list(local) if cluster.judges_fit_beside(todo, local) else []
         if self.opts.schedule == "sequential":
-            self._generate(todo, stored, deterministic, done_jdg)
+            self._generate(todo, deterministic)
             rest = llm_judges
         else:
             streaming = [j for j in llm_judges if j.spec.model is not None and j.spec.model.backend in API_BACKENDS]
             streaming += on_cluster
-            schedule.pipelined(self, todo, planned, stored, deterministic, streaming, done_jdg)
+            schedule.pipelined(self, todo, planned, deterministic, streaming)
             rest = [j for j in llm_judges if j not in streaming]
         # LLM judges on local models share the machine (or the cluster) with local generation: after it
-        self.judge(rest, [p for p in planned if p.episode_id in stored], stored, done_jdg)
+        self.judge(rest, [p for p in planned if p.episode_id in self.stored])
 
     # -- setup -------------------------------------------------------------------------------
     def _configs(self) -> list[ConfigSpec]:
@@ -184,27 +186,19 @@ class Runner:
         return [j for j in self.exp.judges if j.id in self.opts.judge_ids]
 
     # -- generation ----------------------------------------------------------------------------
-    def _generate(
-        self, todo: list[PlannedEpisode], stored: dict[str, str], judges: list[Judge], done_jdg: set[str]
-    ) -> None:
-        by_config, specs = schedule.by_config(todo)
+    def _generate(self, todo: list[PlannedEpisode], judges: list[Judge]) -> None:
+        work = schedule.Todo.of(todo)
         # configs sharing one engine (vLLM: a base and its adapters) are generated together
-        for group in generation_groups(specs):
-            self.generate_group(group, specs, by_config, stored, judges, done_jdg)
+        for group in generation_groups(work.specs):
+            self.generate_group(group, work, judges)
 
     def generate_group(
-        self,
-        group: list[str],
-        specs: dict[str, ConfigSpec],
-        by_config: dict[str, list[PlannedEpisode]],
-        stored: dict[str, str],
-        judges: list[Judge],
-        done_jdg: set[str],
-        on_stored: schedule.OnStored | None = None,
+        self, group: list[str], todo: schedule.Todo, judges: list[Judge], on_stored: schedule.OnStored | None = None
     ) -> None:
         """Generate one group's episodes, judging each with `judges` as it arrives; `on_stored`
         hands each stored episode on (to the streaming judges)."""
         self.workers.check_stop()
+        specs = todo.specs
         lead = specs[group[0]]
         label = " + ".join(group)
         self.reporter.emit(PhaseChanged(self.run_id, phase="loading", detail=f"{label}: {lead.model}"))
@@ -222,7 +216,7 @@ class Runner:
             )
         else:
             backend = make_backend(lead, peers)
-        eps = [p for cid in group for p in by_config[cid]]
+        eps = [p for cid in group for p in todo.by_config[cid]]
         self.reporter.emit(PhaseChanged(self.run_id, phase="generating", detail=label, total=len(eps)))
         by_key = {p.episode_id: p for p in eps}
         requests = [
@@ -244,9 +238,9 @@ class Runner:
                 p = by_key[r.key]
                 self.recorder.episode(p, r)
                 if r.ok:
-                    stored[p.episode_id] = r.text
-                    self._finish_reasons[p.episode_id] = r.finish_reason
-                    self.judge(judges, [p], stored, done_jdg)
+                    self.stored[p.episode_id] = r.text
+                    self.finish_reasons[p.episode_id] = r.finish_reason
+                    self.judge(judges, [p])
                     if on_stored is not None:
                         on_stored(p)
                 self.workers.check_stop()
@@ -262,14 +256,9 @@ class Runner:
                 release_models()
 
     # -- judging ---------------------------------------------------------------------------------
-    def judge(
-        self,
-        judges: Iterable[Judge],
-        episodes: list[PlannedEpisode],
-        stored: dict[str, str],
-        done: set[str],
-        announce: bool = True,
-    ) -> None:
+    def judge(self, judges: Iterable[Judge], episodes: list[PlannedEpisode], announce: bool = True) -> None:
+        """Score `episodes` (those stored and not judged yet) with each judge, recording each verdict."""
+        stored, done = self.stored, self.done_jdg
         for judge in judges:
             items: list[JudgeItem] = []
             by_key: dict[str, PlannedEpisode] = {}
@@ -280,7 +269,7 @@ class Runner:
                 if jid in done:
                     continue
                 items.append(
-                    JudgeItem(jid, p.episode_id, p.task, stored[p.episode_id], self._finish_reasons.get(p.episode_id))
+                    JudgeItem(jid, p.episode_id, p.task, stored[p.episode_id], self.finish_reasons.get(p.episode_id))
                 )
                 by_key[jid] = p
             if not items:

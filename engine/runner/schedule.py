@@ -16,6 +16,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from typing import Protocol
 
 from engine.config import API_BACKENDS, ConfigSpec
@@ -35,48 +36,42 @@ class Steps(Protocol):
     reporter: Reporter
     workers: Workers
 
+    stored: dict[str, str]  # episode id -> completion, of every episode stored so far
+
     def generate_group(
-        self,
-        group: list[str],
-        specs: dict[str, ConfigSpec],
-        by_config: dict[str, list[PlannedEpisode]],
-        stored: dict[str, str],
-        judges: list[Judge],
-        done_jdg: set[str],
-        on_stored: OnStored | None = None,
+        self, group: list[str], todo: Todo, judges: list[Judge], on_stored: OnStored | None = None
     ) -> None: ...
 
-    def judge(
-        self,
-        judges: Iterable[Judge],
-        episodes: list[PlannedEpisode],
-        stored: dict[str, str],
-        done: set[str],
-        announce: bool = True,
-    ) -> None: ...
+    def judge(self, judges: Iterable[Judge], episodes: list[PlannedEpisode], announce: bool = True) -> None: ...
 
 
-def by_config(todo: list[PlannedEpisode]) -> tuple[dict[str, list[PlannedEpisode]], dict[str, ConfigSpec]]:
-    """The episodes to generate per config, and each config's spec."""
-    out: dict[str, list[PlannedEpisode]] = defaultdict(list)
-    for p in todo:
-        out[p.config.id].append(p)
-    return out, {cid: eps[0].config for cid, eps in out.items()}
+@dataclass(frozen=True)
+class Todo:
+    """The episodes to generate, per config, and each config's spec."""
+
+    by_config: dict[str, list[PlannedEpisode]]
+    specs: dict[str, ConfigSpec]
+
+    @classmethod
+    def of(cls, todo: list[PlannedEpisode]) -> Todo:
+        out: dict[str, list[PlannedEpisode]] = defaultdict(list)
+        for p in todo:
+            out[p.config.id].append(p)
+        return cls(dict(out), {cid: eps[0].config for cid, eps in out.items()})
 
 
 def pipelined(
     steps: Steps,
     todo: list[PlannedEpisode],
     planned: list[PlannedEpisode],
-    stored: dict[str, str],
     deterministic: list[Judge],
     streaming: list[Judge],
-    done_jdg: set[str],
 ) -> None:
     """Generate `todo` (judging each episode with `deterministic` as it arrives) while every judge of
     `streaming` scores each stored episode of `planned` as it exists."""
     workers = steps.workers
-    eps_by_config, specs = by_config(todo)
+    work = Todo.of(todo)
+    specs = work.specs
     groups = generation_groups(specs)
     remote = [g for g in groups if specs[g[0]].backend in API_BACKENDS]
     local = [g for g in groups if g not in remote]
@@ -87,25 +82,22 @@ def pipelined(
             feed.put(p)
 
     for p in planned:  # stored before this run (or by an earlier attempt of it)
-        if p.episode_id in stored:
+        if p.episode_id in steps.stored:
             hand_on(p)
     closing = threading.Event()  # set when every episode has been generated: feeds drain and end
 
     def generate_groups(gs: list[list[str]]) -> None:
         for g in gs:
-            steps.generate_group(g, specs, eps_by_config, stored, deterministic, done_jdg, hand_on)
+            steps.generate_group(g, work, deterministic, hand_on)
 
     generators = [
         workers.spawn(f"gen-{'+'.join(c for g in gs for c in g)}", generate_groups, gs)
         for gs in _by_server(remote, specs)
     ]
-    judges = [
-        workers.spawn(f"judge-{j.id}", _stream_judge, steps, j, feeds[j.id], stored, done_jdg, closing)
-        for j in streaming
-    ]
+    judges = [workers.spawn(f"judge-{j.id}", _stream_judge, steps, j, feeds[j.id], closing) for j in streaming]
     try:
         for g in local:
-            steps.generate_group(g, specs, eps_by_config, stored, deterministic, done_jdg, hand_on)
+            steps.generate_group(g, work, deterministic, hand_on)
         workers.join(generators)
     except BaseException:
         workers.stop.set()  # the workers stop at their next check
@@ -134,8 +126,6 @@ def _stream_judge(
     steps: Steps,
     judge: Judge,
     feed: queue.SimpleQueue[PlannedEpisode],
-    stored: dict[str, str],
-    done_jdg: set[str],
     closing: threading.Event,
 ) -> None:
     """Score what arrives on `feed` until generation is over and the feed is empty."""
@@ -153,7 +143,7 @@ def _stream_judge(
                 ended = closing.is_set()  # read before draining: nothing is put after it is set
                 batch = _drain(feed)
                 if batch:
-                    in_flight.add(pool.submit(steps.judge, [judge], batch, stored, done_jdg, False))
+                    in_flight.add(pool.submit(steps.judge, [judge], batch, False))
                 finished = {f for f in in_flight if f.done()}
                 for f in finished:
                     f.result()  # a batch's error is this worker's error
