@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from engine.cli.common import RunsDir, fail, guard
+from engine.cli.common import RunsDir, bundled, fail, guard
 from engine.cli.common import runs_dir as runs_dir_of
 
 
@@ -19,7 +19,8 @@ def report(
     runs_dir: RunsDir = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output (same numbers).")] = False,
     experiment: Annotated[
-        Path | None, typer.Option("--experiment", "-e", help="Use this experiment's judge paths.")
+        Path | None,
+        typer.Option("--experiment", "-e", help="Use this experiment's judge paths.", callback=bundled),
     ] = None,
     path: Annotated[str | None, typer.Option("--path", help="Headline judge path.")] = None,
     config: Annotated[list[str] | None, typer.Option("--config", "-c", help="Only these config ids.")] = None,

@@ -32,7 +32,9 @@ def _stop(reporter: Any) -> None:
 
 @common.guard
 def corpus_build(
-    spec_file: Annotated[Path, typer.Argument(help="Corpus build file (TOML), e.g. data/corpus/demo.toml.")],
+    spec_file: Annotated[
+        Path, typer.Argument(help="Corpus build file (TOML), e.g. data/corpus/demo.toml.", callback=common.bundled)
+    ],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output JSONL (default: the file's `out`).")] = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N train tasks (stratified by skill).")] = None,
     fresh: Annotated[
@@ -69,12 +71,14 @@ def corpus_build(
 
 @common.guard
 def train_cmd(
-    recipe_file: Annotated[Path | None, typer.Argument(help="Recipe file (TOML), e.g. data/recipes/demo.toml.")] = None,
+    recipe_file: Annotated[
+        Path | None, typer.Argument(help="Recipe file (TOML), e.g. data/recipes/demo.toml.", callback=common.bundled)
+    ] = None,
     sets: Sets = None,
     lr: Annotated[float | None, typer.Option(help="Learning rate.")] = None,
     epochs: Annotated[float | None, typer.Option(help="Epochs over the corpus.")] = None,
     max_steps: Annotated[int | None, typer.Option(help="Optimizer steps (overrides epochs).")] = None,
-    corpus: Annotated[Path | None, typer.Option(help="Corpus JSONL.")] = None,
+    corpus: Annotated[Path | None, typer.Option(help="Corpus JSONL.", callback=common.bundled)] = None,
     corpus_limit: Annotated[int | None, typer.Option(help="Train on the first N corpus rows.")] = None,
     base_model: Annotated[str | None, typer.Option(help="embedded:NAME, a local model dir or a hub id.")] = None,
     run_id: Annotated[
@@ -158,7 +162,9 @@ def _print_train_result(result: TrainResult) -> None:
 
 @common.guard
 def sweep_cmd(
-    sweep_file: Annotated[Path, typer.Argument(help="Sweep file (TOML), e.g. data/sweeps/demo.toml.")],
+    sweep_file: Annotated[
+        Path, typer.Argument(help="Sweep file (TOML), e.g. data/sweeps/demo.toml.", callback=common.bundled)
+    ],
     limit: Annotated[int | None, typer.Option(help="Holdout tasks per evaluation.")] = None,
     boot: Annotated[int, typer.Option(help="Bootstrap resamples for the CIs.")] = 2000,
     runs_dir: RunsDir = None,
