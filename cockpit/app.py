@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState
 
 from cockpit import launcher
 from cockpit.commands import CockpitCommands
+from cockpit.control import control
 from cockpit.machine import Machine, Sampler
 from cockpit.messages import (
     Ingested,
@@ -192,24 +193,7 @@ class CockpitApp(App[int]):
     @work(thread=True, group="control", exit_on_error=False)
     def _control(self, op: str, arg: object) -> None:
         try:
-            if op == "launch":
-                assert isinstance(arg, launcher.LaunchRequest)
-                run_id, pid = launcher.launch(arg, self.runs_dir)
-                self.post_message(RunControlled(op, run_id, f"started run {run_id} (pid {pid})"))
-            elif op == "job":  # the launch form's other tabs: study, train, corpus, re-judge, sweep
-                from cockpit.forms import JobRequest
-                from cockpit.screens.jobs import start_job
-
-                assert isinstance(arg, JobRequest)
-                pid = start_job(arg, self.runs_dir)
-                name = arg.log_dir.rsplit("/", 1)[-1]
-                self.post_message(RunControlled("launch", name, f"started {arg.label} (pid {pid})"))
-            elif op == "cancel":
-                pid = launcher.cancel(self.runs_dir, str(arg))
-                self.post_message(RunControlled(op, str(arg), f"sent SIGTERM to run {arg} (pid {pid})"))
-            elif op == "resume":
-                pid = launcher.resume(self.runs_dir, str(arg))
-                self.post_message(RunControlled(op, str(arg), f"resuming run {arg} (pid {pid})"))
+            self.post_message(control(op, arg, self.runs_dir))
         except Exception as exc:  # noqa: BLE001 - a refused action is a message, not a crash
             self.post_message(WorkFailed(op, str(exc)))
 

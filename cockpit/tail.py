@@ -9,7 +9,6 @@ shows its own pace, not the wall clock's.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections import deque
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cockpit.run_progress import RunProgress, WorkerProgress
+from cockpit.train_tail import TrainTail, checkpoints
 from engine.events import (
     EpisodeFinished,
     JudgmentRecorded,
@@ -69,13 +69,7 @@ class RunTail:
     last_t: float | None = None
     _finish_times: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=50_000))
     _buckets: dict[int, list[float]] = field(default_factory=dict)  # throughput per BUCKET_S, kept as events arrive
-    _train: dict[int, float] = field(default_factory=dict)
-    _train_step: int = 0
-    _train_max: int = 0
-    _lr: dict[int, float] = field(default_factory=dict)
-    _step_t: dict[int, float] = field(default_factory=dict)
-    _train_tps: float | None = None
-    _gpu_mem: float | None = None
+    _training: TrainTail = field(default_factory=TrainTail)
     _verdicts: dict[str, int] = field(default_factory=dict)
     _judge_times: deque[float] = field(default_factory=lambda: deque(maxlen=50_000))
     _telemetry: TelemetrySampled | None = None
@@ -89,7 +83,7 @@ class RunTail:
     def poll(self) -> bool:
         """Read what was appended since the last poll; True when something new arrived."""
         changed = self._read("events", self._on_event_line)
-        changed |= self._read("train_steps", self._on_train_line)
+        changed |= self._read("train_steps", self._training.on_line)
         return changed
 
     def _read(self, name: str, handle: Callable[[bytes], None]) -> bool:
@@ -109,50 +103,6 @@ class RunTail:
                 handle(line)
         return True
 
-    def _on_train_line(self, line: bytes) -> None:
-        try:
-            rec = json.loads(line)
-        except (json.JSONDecodeError, RecursionError):
-            return
-        step = rec.get("step")
-        if isinstance(step, int):
-            self._train_step = max(self._train_step, step)
-            self._train_max = int(rec.get("max_steps") or self._train_max)
-            if rec.get("loss") is not None:
-                self._train[step] = float(rec["loss"])
-            self._step_extras(step, rec.get("t"), rec.get("lr"), rec.get("tokens_per_s"), rec.get("gpu_mem_gb"))
-
-    def _step_extras(self, step: int, t: object, lr: object, tps: object, mem: object) -> None:
-        if isinstance(t, int | float):
-            self._step_t[step] = float(t)
-        if isinstance(lr, int | float):
-            self._lr[step] = float(lr)
-        if isinstance(tps, int | float):
-            self._train_tps = float(tps)
-        if isinstance(mem, int | float):
-            self._gpu_mem = float(mem)
-
-    def _step_eta(self, running: bool) -> float | None:
-        """Seconds to the last step at the pace of the recent steps (this process's session)."""
-        if not running or not self._train_max or len(self._step_t) < 2:
-            return None
-        recent = sorted(self._step_t.items())[-20:]
-        (s0, t0), (s1, t1) = recent[0], recent[-1]
-        if s1 <= s0 or t1 <= t0:
-            return None
-        return max(0, self._train_max - s1) * (t1 - t0) / (s1 - s0)
-
-    def _checkpoints(self) -> tuple[int, int | None]:
-        steps = []
-        try:
-            for d in (self.run_dir / "checkpoints").iterdir():
-                tail = d.name.rpartition("-")[2]
-                if d.name.startswith("checkpoint-") and tail.isdigit():
-                    steps.append(int(tail))
-        except OSError:
-            pass
-        return len(steps), max(steps) if steps else None
-
     def _judge_rate(self, now: float, running: bool) -> float | None:
         times = self._judge_times
         if len(times) < 2:
@@ -170,70 +120,80 @@ class RunTail:
             return
         self.last_t = ev.t
         if isinstance(ev, EpisodeFinished):
-            s = self._session
-            s.new_episodes += 1
-            self.tokens_in += ev.tokens_in
-            self.tokens_out += ev.tokens_out
-            self.cost_usd += ev.cost_usd
-            if ev.error:
-                self.errors += 1
-            self._finish_times.append((ev.t, ev.tokens_out))
-            t0 = s.started_t if s.started_t is not None else ev.t
-            s.started_t = t0
-            b = self._buckets.setdefault(int((ev.t - t0) // BUCKET_S), [0.0, 0.0])
-            b[0] += 1
-            b[1] += ev.tokens_out
-            if ev.worker:
-                self._workers.setdefault(ev.worker, deque(maxlen=10_000)).append((ev.t, ev.tokens_out))
-                tot = self._worker_totals.setdefault(ev.worker, [0, 0])
-                tot[0] += 1
-                tot[1] += ev.tokens_out
+            self._on_episode(ev)
         elif isinstance(ev, JudgmentRecorded):
-            self._session.new_judgments += 1
-            self._verdicts[ev.verdict] = self._verdicts.get(ev.verdict, 0) + 1
-            self._judge_times.append(ev.t)
-            self.cost_usd += ev.cost_usd
-            if ev.verdict == "error":
-                self.errors += 1
+            self._on_judgment(ev)
         elif isinstance(ev, TelemetrySampled):
             self._telemetry = ev
             self._hosts[ev.host] = ev
         elif isinstance(ev, PhaseChanged):
             self.phase, self.phase_detail = ev.phase, ev.detail
         elif isinstance(ev, TrainStepLogged):
-            self._train_step = max(self._train_step, ev.step)
-            self._train_max = ev.max_steps or self._train_max
-            if ev.loss is not None:
-                self._train[ev.step] = ev.loss
-            self._step_extras(ev.step, ev.t, ev.lr, ev.tokens_per_s, ev.gpu_mem_gb)
+            self._training.on_step(ev)
         elif isinstance(ev, RunStarted):
-            self._started = ev
-            self._session = _Session(
-                done_episodes=ev.done_episodes,
-                done_judgments=ev.done_judgments,
-                total_episodes=ev.total_episodes,
-                total_judgments=ev.total_judgments,
-                started_t=ev.t,
-            )
-            self._terminal = None
-            self._error = None
-            self.phase, self.phase_detail = "starting", ""
-            self._finish_times.clear()
-            self._buckets.clear()
-            self._judge_times.clear()
-            self._step_t.clear()  # a resumed training's pace is its own
-            self._workers.clear()  # a resumed run's replicas are new ones
-            self._worker_totals.clear()
+            self._on_started(ev)
         elif isinstance(ev, RunFinished | RunFailed | RunCancelled):
-            self._terminal = type(ev).__name__
-            self._terminal_t = ev.t
-            self.phase = {"RunFinished": "finished", "RunFailed": "failed", "RunCancelled": "cancelled"}[self._terminal]
-            self.phase_detail = ""
-            if isinstance(ev, RunFailed):
-                self._error = ev.error
-                self.errors += 1
+            self._on_ended(ev)
         elif isinstance(ev, LogMessage):
             self._log.append(f"{ev.level}: {ev.message}")
+
+    def _on_episode(self, ev: EpisodeFinished) -> None:
+        """Counts, tokens, cost and errors; the throughput buckets and each worker's pace."""
+        s = self._session
+        s.new_episodes += 1
+        self.tokens_in += ev.tokens_in
+        self.tokens_out += ev.tokens_out
+        self.cost_usd += ev.cost_usd
+        if ev.error:
+            self.errors += 1
+        self._finish_times.append((ev.t, ev.tokens_out))
+        t0 = s.started_t if s.started_t is not None else ev.t
+        s.started_t = t0
+        b = self._buckets.setdefault(int((ev.t - t0) // BUCKET_S), [0.0, 0.0])
+        b[0] += 1
+        b[1] += ev.tokens_out
+        if ev.worker:
+            self._workers.setdefault(ev.worker, deque(maxlen=10_000)).append((ev.t, ev.tokens_out))
+            tot = self._worker_totals.setdefault(ev.worker, [0, 0])
+            tot[0] += 1
+            tot[1] += ev.tokens_out
+
+    def _on_judgment(self, ev: JudgmentRecorded) -> None:
+        self._session.new_judgments += 1
+        self._verdicts[ev.verdict] = self._verdicts.get(ev.verdict, 0) + 1
+        self._judge_times.append(ev.t)
+        self.cost_usd += ev.cost_usd
+        if ev.verdict == "error":
+            self.errors += 1
+
+    def _on_started(self, ev: RunStarted) -> None:
+        """A (re)started run: a new session, its paces measured afresh."""
+        self._started = ev
+        self._session = _Session(
+            done_episodes=ev.done_episodes,
+            done_judgments=ev.done_judgments,
+            total_episodes=ev.total_episodes,
+            total_judgments=ev.total_judgments,
+            started_t=ev.t,
+        )
+        self._terminal = None
+        self._error = None
+        self.phase, self.phase_detail = "starting", ""
+        self._finish_times.clear()
+        self._buckets.clear()
+        self._judge_times.clear()
+        self._training.step_t.clear()  # a resumed training's pace is its own
+        self._workers.clear()  # a resumed run's replicas are new ones
+        self._worker_totals.clear()
+
+    def _on_ended(self, ev: RunFinished | RunFailed | RunCancelled) -> None:
+        self._terminal = type(ev).__name__
+        self._terminal_t = ev.t
+        self.phase = {"RunFinished": "finished", "RunFailed": "failed", "RunCancelled": "cancelled"}[self._terminal]
+        self.phase_detail = ""
+        if isinstance(ev, RunFailed):
+            self._error = ev.error
+            self.errors += 1
 
     # -- summarising ---------------------------------------------------------------------------
     def _rates(self, now: float, running: bool) -> tuple[float | None, float | None]:
@@ -305,11 +265,10 @@ class RunTail:
         eps, toks = self._rates(now, running)
         done_e = s.done_episodes + s.new_episodes
         total_e = s.total_episodes or int(info.get("total_episodes") or 0)
-        eta = None
-        if running and eps and total_e > done_e:
-            eta = (total_e - done_e) / eps
+        eta = (total_e - done_e) / eps if running and eps and total_e > done_e else None
         started = self._started
-        ckpts, last_ckpt = self._checkpoints() if st.kind == "train" else (0, None)
+        ckpts, last_ckpt = checkpoints(self.run_dir) if st.kind == "train" else (0, None)
+        train = self._training
         hosts, own_tel = self._host_telemetry(st.host)
         return RunProgress(
             run_id=self.run_dir.name,
@@ -337,17 +296,17 @@ class RunTail:
             tokens_per_s=toks,
             eta_s=eta,
             throughput=self._series(),
-            train=tuple(sorted(self._train.items())),
-            train_step=self._train_step,
-            train_max_steps=self._train_max,
+            train=tuple(sorted(train.loss.items())),
+            train_step=train.step,
+            train_max_steps=train.max_steps,
             telemetry=own_tel,
             log=tuple(self._log),
             rows_kept=_int_or_none(info.get("rows_kept")),
             teacher_answers=_int_or_none(info.get("teacher_answers")),
-            train_lr=tuple(sorted(self._lr.items())),
-            train_tokens_per_s=self._train_tps,
-            train_eta_s=self._step_eta(running),
-            train_gpu_mem_gb=self._gpu_mem,
+            train_lr=tuple(sorted(train.lr.items())),
+            train_tokens_per_s=train.tokens_per_s,
+            train_eta_s=train.eta(running),
+            train_gpu_mem_gb=train.gpu_mem_gb,
             checkpoints=ckpts,
             last_checkpoint=last_ckpt,
             verdicts=tuple(sorted(self._verdicts.items())),

@@ -14,7 +14,8 @@ from engine.data.loader import load_corpus, load_tasks
 from engine.data.prompts import LeakageError, render_messages
 from engine.runs import run_status
 from engine.store.journal import run_dirs
-from engine.train.corpus import build_corpus, manifest_path
+from engine.train.corpus import build_corpus
+from engine.train.corpus_output import manifest_path
 from engine.train.specs import load_corpus_spec
 from engine.train.teachers import OfflineTeacher, TeacherAnswer, TeacherItem, render_worked
 

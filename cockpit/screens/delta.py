@@ -22,7 +22,7 @@ from cockpit.widgets.plots import DeltaBars, TrajectoryPlot
 from cockpit.widgets.table import NOT_FINDING, SafeTable, ci, fmt, greyed, marked
 
 if TYPE_CHECKING:
-    from engine.analysis.delta import Comparison
+    from engine.analysis.delta import Comparison, Delta
 
 SAME = "__same__"
 DELTA_COLS = (
@@ -101,6 +101,24 @@ class DeltaScreen(CockpitScreen):
         names = view.path_names
         if self.path not in names:
             self.path = view.headline if view.headline in names else (names[0] if names else None)
+        self._fill_pickers(view)
+        self.query_one("#delta-path-info", Static).update(self._path_info(view))
+        deltas = view.deltas(self.path)
+        with self.app.batch_update():
+            self.query_one(DeltaBars).set_data(
+                [(d.config, d.delta, d.ci_low, d.ci_high) for d in deltas],
+                title=f"procedural Δ on {safe.clean(self.path or '–', one_line=True)} (bars) with 95% CI",
+            )
+            self._plot_trajectory(view)
+            self.query_one("#delta-table", SafeTable).fill(DELTA_COLS, [(d.config, _delta_row(d)) for d in deltas])
+            sizes = {c.label: c.size_b for c in view.configs}
+            self.query_one("#lift-table", SafeTable).fill(LIFT_COLS, self._lift_rows(view, sizes))
+            self.query_one("#delta-warnings", Notes).lines = tuple(self._warnings(view))
+        self.loaded()
+
+    def _fill_pickers(self, view: ReportView) -> None:
+        """The judge path picker (headline and ineligible paths labelled) and the base-path picker."""
+        names = view.path_names
         path_picker = self.query_one("#delta-path", Picker)
         path_picker.set_options(
             [
@@ -116,6 +134,10 @@ class DeltaScreen(CockpitScreen):
             self.base_path = SAME
         base_picker.set_reactive(Picker.value, self.base_path)
         base_picker.refresh()
+
+    def _path_info(self, view: ReportView) -> Text:
+        """Which judge scores which tasks on the chosen path, whether it may be the headline, and why
+        the headline is what it is."""
         p = view.path(self.path)
         info = Text()
         if p is not None:
@@ -144,49 +166,16 @@ class DeltaScreen(CockpitScreen):
         if view.headline_reason:
             info.append("\n")
             info.append_text(safe.text(view.headline_reason, "bold" if view.headline else "bold yellow"))
-        self.query_one("#delta-path-info", Static).update(info)
-        deltas = view.deltas(self.path)
-        with self.app.batch_update():
-            self.query_one(DeltaBars).set_data(
-                [(d.config, d.delta, d.ci_low, d.ci_high) for d in deltas],
-                title=f"procedural Δ on {safe.clean(self.path or '–', one_line=True)} (bars) with 95% CI",
-            )
-            traj = view.trajectory(self.path)
-            lines = {
-                s: [(t.size_b, t.delta) for t in traj if t.series == s and t.size_b is not None and t.delta is not None]
-                for s in ("base", "sft")
-            }
-            frontier = [(t.config, t.delta) for t in traj if t.series == "frontier" and t.delta is not None]
-            self.query_one(TrajectoryPlot).set_data(lines, frontier, title="Δ by model size (base, SFT; ◆ frontier)")
-            self.query_one("#delta-table", SafeTable).fill(
-                DELTA_COLS,
-                [
-                    (
-                        d.config,
-                        greyed(
-                            d.finding,
-                            [
-                                d.config,
-                                fmt(d.n_tasks),
-                                fmt(d.pass_no_skill),
-                                fmt(d.pass_curated),
-                                marked(fmt(d.delta, signed=True), d.finding),
-                                ci(d.ci_low, d.ci_high),
-                                fmt(d.mcnemar_p, 4),
-                                fmt(d.discordant_no_skill_only),
-                                fmt(d.discordant_curated_only),
-                                fmt(d.errors),
-                                fmt(d.tasks_dropped),
-                            ],
-                        ),
-                    )
-                    for d in deltas
-                ],
-            )
-            sizes = {c.label: c.size_b for c in view.configs}
-            self.query_one("#lift-table", SafeTable).fill(LIFT_COLS, self._lift_rows(view, sizes))
-            self.query_one("#delta-warnings", Notes).lines = tuple(self._warnings(view))
-        self.loaded()
+        return info
+
+    def _plot_trajectory(self, view: ReportView) -> None:
+        traj = view.trajectory(self.path)
+        lines = {
+            s: [(t.size_b, t.delta) for t in traj if t.series == s and t.size_b is not None and t.delta is not None]
+            for s in ("base", "sft")
+        }
+        frontier = [(t.config, t.delta) for t in traj if t.series == "frontier" and t.delta is not None]
+        self.query_one(TrajectoryPlot).set_data(lines, frontier, title="Δ by model size (base, SFT; ◆ frontier)")
 
     def _lift_rows(self, view: ReportView, sizes: dict[str, float | None]) -> list[tuple[str, list[object]]]:
         rows: list[tuple[str, list[object]]] = []
@@ -240,3 +229,23 @@ class DeltaScreen(CockpitScreen):
             out.append(f"{NOT_FINDING} not a finding, shown greyed ({WHY} by construction): " + "; ".join(parts))
         out.extend(view.path_warnings(self.path))
         return out
+
+
+def _delta_row(d: Delta) -> list[object]:
+    """One config's Δ table row, greyed when it is not a finding."""
+    return greyed(
+        d.finding,
+        [
+            d.config,
+            fmt(d.n_tasks),
+            fmt(d.pass_no_skill),
+            fmt(d.pass_curated),
+            marked(fmt(d.delta, signed=True), d.finding),
+            ci(d.ci_low, d.ci_high),
+            fmt(d.mcnemar_p, 4),
+            fmt(d.discordant_no_skill_only),
+            fmt(d.discordant_curated_only),
+            fmt(d.errors),
+            fmt(d.tasks_dropped),
+        ],
+    )

@@ -23,8 +23,9 @@ from cockpit.widgets.picker import Picker
 from cockpit.widgets.table import SafeTable, ci, fmt
 
 if TYPE_CHECKING:
-    from engine.analysis.agreement import Agreement
-    from engine.analysis.human import Rate
+    from engine.analysis.agreement import Agreement, AgreementSummary
+    from engine.analysis.artifacts import FormatGap, FormatShare
+    from engine.analysis.human import CorrectedDelta, HumanBasis, JudgeAccuracy, Rate
 
 AGREE_COLS = (
     "config",
@@ -144,42 +145,13 @@ class JudgesScreen(CockpitScreen):
         picker.set_options(view.agreement_configs())
         self.config = picker.value
         rows = view.agreement(self.config)
-        self.query_one("#judges-summary", SafeTable).fill(
-            SUMMARY_COLS,
-            [
-                (
-                    f"{s.judge_a}|{s.judge_b}",
-                    [
-                        s.judge_a,
-                        s.judge_b,
-                        fmt(s.configs),
-                        fmt(s.n),
-                        fmt(s.kappa_pooled),
-                        fmt(s.kappa_min),
-                        fmt(s.pct_agreement_min, 3, pct=True),
-                        fmt(s.max_abs_delta_shift),
-                        safe.cell(", ".join(s.direction_flips) or "–", limit=40),
-                    ],
-                )
-                for s in view.agreement_summary()
-            ],
-        )
+        summary = [(f"{s.judge_a}|{s.judge_b}", _summary_row(s)) for s in view.agreement_summary()]
+        self.query_one("#judges-summary", SafeTable).fill(SUMMARY_COLS, summary)
         self.query_one("#judges-table", SafeTable).fill(AGREE_COLS, [self._agree_row(a) for a in rows])
         self.query_one("#format-table", SafeTable).fill(
             FORMAT_COLS,
             [
-                (
-                    f"{f.config}|{f.condition}",
-                    [
-                        f.config,
-                        f.condition,
-                        fmt(f.n),
-                        fmt(f.answer_line),
-                        fmt(f.share, 3, pct=True),
-                        fmt(f.generation_errors),
-                        Text(str(f.flagged), style="bold red" if f.flagged else "", justify="right"),
-                    ],
-                )
+                (f"{f.config}|{f.condition}", _format_row(f))
                 for f in view.format_shares()
                 if self.config in (None, f.config)
             ],
@@ -187,23 +159,7 @@ class JudgesScreen(CockpitScreen):
         self.query_one("#gap-table", SafeTable).fill(
             GAP_COLS,
             [
-                (
-                    f"{g.config}|{g.extractor}|{g.llm}",
-                    [
-                        g.config,
-                        g.extractor,
-                        g.llm,
-                        fmt(g.extractor_no_skill),
-                        fmt(g.extractor_curated),
-                        fmt(g.llm_no_skill),
-                        fmt(g.llm_curated),
-                        fmt(g.gap_no_skill, signed=True),
-                        fmt(g.gap_curated, signed=True),
-                        fmt(g.gap_diff, signed=True),
-                        fmt(g.delta_extractor, signed=True),
-                        fmt(g.delta_llm, signed=True),
-                    ],
-                )
+                (f"{g.config}|{g.extractor}|{g.llm}", _gap_row(g))
                 for g in view.format_gaps()
                 if self.config in (None, g.config, "*")
             ],
@@ -223,63 +179,14 @@ class JudgesScreen(CockpitScreen):
         self.loaded()
 
     def _render_human(self, view: ReportView) -> None:
-        basis = view.human_basis
-        judges = view.judge_accuracy()
-        source = None if basis is None else HUMAN_SOURCES.get(basis.source)
-        status = self.query_one("#human-status", Static)
-        if source is None:
-            status.update(
-                safe.join(
-                    ("no human verdicts yet", "bold yellow"),
-                    ("   `engine judge --audit N` draws a stratified sample; a walks it here", "dim"),
-                )
-            )
-        else:
-            status.update(
-                safe.join(
-                    ("judges against ", "bold"),
-                    (source, "bold cyan"),
-                    f"   {basis.used if basis else 0} episodes used of {basis.adjudicated if basis else 0} adjudicated"
-                    f" · {basis.sampled if basis else 0} in audit samples",
-                    ("   a: walk the audit sample · Wilson 95% CI · pass is positive", "dim"),
-                )
-            )
+        self.query_one("#human-status", Static).update(_human_status(view.human_basis))
         self.query_one("#human-table", SafeTable).fill(
-            HUMAN_COLS,
-            [
-                (
-                    a.judge,
-                    [
-                        a.judge,
-                        fmt(a.n),
-                        rate(a.precision),
-                        rate(a.recall),
-                        rate(a.specificity),
-                        rate(a.accuracy),
-                        fmt(a.errors),
-                    ],
-                )
-                for a in judges
-            ],
+            HUMAN_COLS, [(a.judge, _human_row(a)) for a in view.judge_accuracy()]
         )
         self.query_one("#corrected-table", SafeTable).fill(
             CORRECTED_COLS,
             [
-                (
-                    f"{c.config}|{c.path}",
-                    [
-                        c.config,
-                        c.path,
-                        fmt(c.delta, signed=True),
-                        fmt(c.corrected, signed=True),
-                        fmt(c.shift, signed=True),
-                        safe.cell(
-                            ", ".join(f"{j} {'–' if y is None else f'{y:.2f}'}" for j, y in c.youden.items()),
-                            limit=40,
-                        ),
-                        safe.cell(c.note or "", "dim", limit=60),
-                    ],
-                )
+                (f"{c.config}|{c.path}", _corrected_row(c))
                 for c in view.corrected_deltas()
                 if self.config in (None, c.config)
             ],
@@ -356,3 +263,92 @@ class JudgesScreen(CockpitScreen):
             self.app.push_screen(DisagreementsScreen(pairs[0][0], pairs[0][1], self.config))
         else:
             self.notify("no judge pair to compare yet", severity="warning")
+
+
+def _summary_row(s: AgreementSummary) -> list[Any]:
+    """One judge pair across configs: pooled and worst κ, worst agreement, the largest Δ shift."""
+    return [
+        s.judge_a,
+        s.judge_b,
+        fmt(s.configs),
+        fmt(s.n),
+        fmt(s.kappa_pooled),
+        fmt(s.kappa_min),
+        fmt(s.pct_agreement_min, 3, pct=True),
+        fmt(s.max_abs_delta_shift),
+        safe.cell(", ".join(s.direction_flips) or "–", limit=40),
+    ]
+
+
+def _format_row(f: FormatShare) -> list[Any]:
+    """ANSWER:-line compliance of one config and condition, flagged in red when it is low."""
+    return [
+        f.config,
+        f.condition,
+        fmt(f.n),
+        fmt(f.answer_line),
+        fmt(f.share, 3, pct=True),
+        fmt(f.generation_errors),
+        Text(str(f.flagged), style="bold red" if f.flagged else "", justify="right"),
+    ]
+
+
+def _gap_row(g: FormatGap) -> list[Any]:
+    """The format artifact: extractor against llm judge pass rates per condition, and the two Δ."""
+    return [
+        g.config,
+        g.extractor,
+        g.llm,
+        fmt(g.extractor_no_skill),
+        fmt(g.extractor_curated),
+        fmt(g.llm_no_skill),
+        fmt(g.llm_curated),
+        fmt(g.gap_no_skill, signed=True),
+        fmt(g.gap_curated, signed=True),
+        fmt(g.gap_diff, signed=True),
+        fmt(g.delta_extractor, signed=True),
+        fmt(g.delta_llm, signed=True),
+    ]
+
+
+def _human_status(basis: HumanBasis | None) -> Text:
+    """Which human verdicts the judges are measured against, and how many; or how to get some."""
+    source = None if basis is None else HUMAN_SOURCES.get(basis.source)
+    if source is None:
+        return safe.join(
+            ("no human verdicts yet", "bold yellow"),
+            ("   `engine judge --audit N` draws a stratified sample; a walks it here", "dim"),
+        )
+    return safe.join(
+        ("judges against ", "bold"),
+        (source, "bold cyan"),
+        f"   {basis.used if basis else 0} episodes used of {basis.adjudicated if basis else 0} adjudicated"
+        f" · {basis.sampled if basis else 0} in audit samples",
+        ("   a: walk the audit sample · Wilson 95% CI · pass is positive", "dim"),
+    )
+
+
+def _human_row(a: JudgeAccuracy) -> list[Any]:
+    return [
+        a.judge,
+        fmt(a.n),
+        rate(a.precision),
+        rate(a.recall),
+        rate(a.specificity),
+        rate(a.accuracy),
+        fmt(a.errors),
+    ]
+
+
+def _corrected_row(c: CorrectedDelta) -> list[Any]:
+    """A config's Δ on a path, corrected for its judges' measured errors (their Youden J)."""
+    youden = ", ".join(f"{j} {'–' if y is None else f'{y:.2f}'}" for j, y in c.youden.items())
+    return [
+        c.config,
+        c.path,
+        fmt(c.delta, signed=True),
+        fmt(c.corrected, signed=True),
+        fmt(c.shift, signed=True),
+        safe.cell(youden, limit=40),
+        safe.cell(c.note or "", "dim", limit=60),
+    ]

@@ -167,56 +167,12 @@ class RunsScreen(CockpitScreen):
 
     def render_runs(self) -> None:
         app = self.cockpit
-        rows: list[tuple[str, list[Any]]] = []
-        for p in app.pending:
-            status = "starting" if p.alive else "failed"
-            rows.append(
-                (
-                    p.run_id,
-                    [
-                        p.run_id,
-                        p.kind,
-                        "",
-                        "",
-                        Text(status, style=VERDICT_STYLE[status]),
-                        "",
-                        "",
-                        "",
-                        "",
-                        stamp(p.started_at),
-                        "",
-                        "",
-                        "",
-                    ],
-                )
-            )
+        rows: list[tuple[str, list[Any]]] = [(p.run_id, self._pending_row(p)) for p in app.pending]
         journal_ids = set()
         for r in sorted(app.runs, key=lambda r: r.started_at or 0.0, reverse=True):
             journal_ids.add(r.run_id)
             rows.append((r.run_id, self._row(r)))
-        for rid, kind, exp, status, started, finished, total_e, total_j in self._store_runs:
-            if rid in journal_ids:
-                continue
-            rows.append(
-                (
-                    rid,
-                    [
-                        rid,
-                        kind,
-                        "",
-                        exp,
-                        Text(str(status), style=VERDICT_STYLE.get(str(status), "")),
-                        "",
-                        fmt(total_e),
-                        fmt(total_j),
-                        "",
-                        stamp(started),
-                        stamp(finished),
-                        "",
-                        "",
-                    ],
-                )
-            )
+        rows += [(row[0], self._store_row(row)) for row in self._store_runs if row[0] not in journal_ids]
         table = self.query_one("#runs-table", SafeTable)
         table.fill(COLUMNS, rows)
         running = sum(1 for r in app.runs if r.status == "running")
@@ -230,6 +186,46 @@ class RunsScreen(CockpitScreen):
         )
         self._show_detail()
         self.loaded()
+
+    @staticmethod
+    def _pending_row(p: launcher.PendingLaunch) -> list[Any]:
+        """A launch whose run has not written its run.json yet: starting, or failed if its process died."""
+        status = "starting" if p.alive else "failed"
+        return [
+            p.run_id,
+            p.kind,
+            "",
+            "",
+            Text(status, style=VERDICT_STYLE[status]),
+            "",
+            "",
+            "",
+            "",
+            stamp(p.started_at),
+            "",
+            "",
+            "",
+        ]
+
+    @staticmethod
+    def _store_row(row: tuple[Any, ...]) -> list[Any]:
+        """A run the store knows that has no journal directory here: the store's columns only."""
+        rid, kind, exp, status, started, finished, total_e, total_j = row
+        return [
+            rid,
+            kind,
+            "",
+            exp,
+            Text(str(status), style=VERDICT_STYLE.get(str(status), "")),
+            "",
+            fmt(total_e),
+            fmt(total_j),
+            "",
+            stamp(started),
+            stamp(finished),
+            "",
+            "",
+        ]
 
     @staticmethod
     def _row(r: RunProgress) -> list[Any]:

@@ -135,8 +135,22 @@ def judge_accuracy(
 ) -> tuple[list[JudgeAccuracy], HumanBasis]:
     """Per machine judge: confusion against the human verdicts (see the module docstring)."""
     humans = _human_judges(con)
-    hp = ", ".join("?" for _ in humans)
     cfg_ids = sorted({c.config_id for c in inp.configs}) if configs else None
+    basis, use = _human_basis(con, humans, cfg_ids, warnings)
+    if not use:
+        return [], basis
+    acc = _confusions(con, humans, use, inp)
+    order = {j.label: i for i, j in enumerate(inp.judges)}
+    return [_accuracy(lab, acc[lab]) for lab in sorted(acc, key=lambda x: (order.get(x, 99), x))], basis
+
+
+def _human_basis(
+    con: Any, humans: list[str], cfg_ids: list[str] | None, warnings: list[str]
+) -> tuple[HumanBasis, set[str]]:
+    """Which human verdicts the judges are measured against, and those episodes: the audit samples'
+    when there are audits (hand-picked verdicts outside them are left out), else all of them; either
+    way the choice is a warning."""
+    hp = ", ".join("?" for _ in humans)
     cfg_clause = f" AND h.config_id IN ({', '.join('?' for _ in cfg_ids)})" if cfg_ids else ""
     params: list[Any] = [*humans, *(cfg_ids or [])]
     adjudicated = {
@@ -167,9 +181,12 @@ def judge_accuracy(
                 f"judge error rates use all {len(adjudicated)} human verdicts, which were not drawn as a sample "
                 "(run `engine judge --audit N` for a stratified one): they may not represent the store"
             )
-    basis = HumanBasis(source, audits, len(adjudicated), len(use), len(sampled))
-    if not use:
-        return [], basis
+    return HumanBasis(source, audits, len(adjudicated), len(use), len(sampled)), use
+
+
+def _confusions(con: Any, humans: list[str], use: set[str], inp: Inputs) -> dict[str, list[int]]:
+    """Per judge label, its verdicts against the human ones on the episodes used: tp fp fn tn errors."""
+    hp = ", ".join("?" for _ in humans)
     rows = con.execute(
         f"SELECT j.judge_id, coalesce(j.judge_fp, ''), j.verdict, h.verdict FROM judgments h "
         f"JOIN judgments j ON j.episode_id = h.episode_id AND j.judge_id NOT IN ({hp}) "
@@ -186,27 +203,26 @@ def judge_accuracy(
             c[4] += 1
         else:
             c[{("pass", "pass"): 0, ("pass", "fail"): 1, ("fail", "pass"): 2, ("fail", "fail"): 3}[(v, h)]] += 1
-    order = {j.label: i for i, j in enumerate(inp.judges)}
-    out = []
-    for lab in sorted(acc, key=lambda x: (order.get(x, 99), x)):
-        tp, fp, fn, tn, err = acc[lab]
-        n = tp + fp + fn + tn
-        out.append(
-            JudgeAccuracy(
-                lab,
-                n,
-                tp,
-                fp,
-                fn,
-                tn,
-                err,
-                wilson(tp, tp + fp),
-                wilson(tp, tp + fn),
-                wilson(tn, tn + fp),
-                wilson(tp + tn, n),
-            )
-        )
-    return out, basis
+    return acc
+
+
+def _accuracy(label: str, counts: list[int]) -> JudgeAccuracy:
+    """Precision, recall, specificity and accuracy with Wilson CIs (pass is positive)."""
+    tp, fp, fn, tn, err = counts
+    n = tp + fp + fn + tn
+    return JudgeAccuracy(
+        label,
+        n,
+        tp,
+        fp,
+        fn,
+        tn,
+        err,
+        wilson(tp, tp + fp),
+        wilson(tp, tp + fn),
+        wilson(tn, tn + fp),
+        wilson(tp + tn, n),
+    )
 
 
 def corrected_rate(observed: float, se: float, sp: float) -> tuple[float, bool]:

@@ -148,9 +148,25 @@ def _configs(con: Any, frames: Sequence[Frame], configs: Sequence[str] | None, w
 
 
 def load(con: Any, *, run_ids: Sequence[str] | None = None, configs: Sequence[str] | None = None) -> Inputs:
-    fresh = agg.freshness(con)
     where = _config_filter(configs)
     warnings: list[str] = []
+    rel, source = _relations(con, run_ids, warnings)
+    task, pair, fmt = (_fetch(con, f"SELECT {', '.join(agg.COLUMNS[t])} FROM {rel[t]} AS r{where}") for t in agg.TABLES)
+
+    infos = _configs(con, (task, fmt), configs, warnings)
+    cidx = {(c.config_id, c.config_fp): i for i, c in enumerate(infos)}
+    for f in (task, pair, fmt):
+        f.num["cfg"] = _index(f, "config_id", "config_fp", cidx)
+    task, pair, fmt = (f.take(f.num["cfg"] >= 0) if configs else f for f in (task, pair, fmt))
+    judges = _judges(con, task, pair, warnings)
+    return Inputs(task, pair, fmt, infos, judges, source, warnings)
+
+
+def _relations(con: Any, run_ids: Sequence[str] | None, warnings: list[str]) -> tuple[dict[str, str], str]:
+    """What to read each analysis table from: the stored aggregate when it is fresh and every run is
+    wanted, else the same SQL over the raw tables (restricted to the runs' episodes); and which it was
+    (aggregates, direct or mixed)."""
+    fresh = agg.freshness(con)
     if run_ids:
         runs = ", ".join(_q(r) for r in run_ids)
         sel = (
@@ -172,18 +188,15 @@ def load(con: Any, *, run_ids: Sequence[str] | None = None, configs: Sequence[st
         "analysis_pair": "analysis_pair" if fresh["judgments"] else f"({agg.pair_sql(jsrc)})",
         "analysis_format": "analysis_format" if fresh["episodes"] else f"({agg.format_sql(esrc)})",
     }
-    task, pair, fmt = (_fetch(con, f"SELECT {', '.join(agg.COLUMNS[t])} FROM {rel[t]} AS r{where}") for t in agg.TABLES)
     source = {(True, True): "aggregates", (False, False): "direct"}.get(
         (fresh["judgments"], fresh["episodes"]), "mixed"
     )
+    return rel, source
 
-    infos = _configs(con, (task, fmt), configs, warnings)
-    cidx = {(c.config_id, c.config_fp): i for i, c in enumerate(infos)}
-    for f in (task, pair, fmt):
-        f.num["cfg"] = _index(f, "config_id", "config_fp", cidx)
-    task, pair, fmt = (f.take(f.num["cfg"] >= 0) if configs else f for f in (task, pair, fmt))
 
-    # judges: identity is (judge_id, judge_fp); kinds from the judges table
+def _judges(con: Any, task: Frame, pair: Frame, warnings: list[str]) -> list[JudgeInfo]:
+    """The judges present, identified by (judge_id, judge_fp) with kinds from the judges table; indexes
+    them into `task` and `pair`, each pair oriented so that judge a is the more deterministic one."""
     kinds: dict[str, str] = {}
     for jid, jfp, kind in con.execute("SELECT judge_id, coalesce(judge_fp, ''), kind FROM judges").fetchall():
         kinds[f"{jid}\0{jfp}"] = kind
@@ -209,4 +222,4 @@ def load(con: Any, *, run_ids: Sequence[str] | None = None, configs: Sequence[st
     for jid in multi:
         labels = ", ".join(j.label for j in judges if j.judge_id == jid)
         warnings.append(f"judge '{jid}' has several fingerprints ({labels}); they are treated as separate judges")
-    return Inputs(task, pair, fmt, infos, judges, source, warnings)
+    return judges

@@ -11,7 +11,13 @@ import numpy as np
 from engine.analysis.agreement import Agreement, AgreementSummary, agreement
 from engine.analysis.artifacts import FormatGap, FormatShare, flag_warnings, format_gaps, format_shares
 from engine.analysis.delta import Comparison, Delta, compare, deltas, paired, with_cis
-from engine.analysis.eligibility import PathEligibility, constant_judges, eligibility, pick_headline
+from engine.analysis.eligibility import (
+    HeadlineChoice,
+    PathEligibility,
+    constant_judges,
+    eligibility,
+    pick_headline,
+)
 from engine.analysis.human import CorrectedDelta, HumanBasis, JudgeAccuracy, corrected_deltas, judge_accuracy
 from engine.analysis.inputs import ConfigInfo, Inputs, load
 from engine.analysis.passrates import PassRate, pass_rates
@@ -219,6 +225,36 @@ def _constant_judges(rates: list[PassRate], warnings: list[str], min_items: int 
             )
 
 
+def _effects(
+    inp: Inputs,
+    jpaths: list[JudgePath],
+    requested: str | None,
+    explicit_request: bool,
+    warnings: list[str],
+    *,
+    n_boot: int,
+    seed: int,
+) -> tuple[list[Delta], list[Comparison], list[PathEligibility], HeadlineChoice]:
+    """Procedural Δ per path and config (not a finding where a judge gives one verdict throughout), the
+    headline among the eligible paths, the SFT lifts, and the bootstrap CIs of both."""
+    ds = deltas(inp, jpaths)
+    constant = constant_judges(inp, jpaths)
+    not_findings: dict[tuple[str, str], list[str]] = {}
+    for c in constant:
+        not_findings.setdefault((c.path, c.config), []).append(c.describe())
+    for d in ds:
+        why = not_findings.get((d.path, d.config))
+        if why:
+            d.finding, d.caveat = False, "; ".join(why)
+    elig = eligibility(jpaths, constant, {d.path for d in ds if d.n_tasks})
+    choice = pick_headline(jpaths, elig, requested, explicit_request=explicit_request)
+    if choice.requested is not None and choice.path != choice.requested:
+        warnings.append(choice.reason)
+    lifts = _lifts(inp, ds, jpaths, warnings)
+    with_cis([*ds, *lifts], n_boot=n_boot, seed=seed)
+    return ds, lifts, elig, choice
+
+
 def build_report(
     con: Any,
     *,
@@ -245,22 +281,8 @@ def build_report(
     jpaths = from_specs(paths, inp.judges, warnings) if paths else derive_paths(inp.judges)
     requested = choose_headline(jpaths, headline, explicit)  # raises on a name that is not a path
     rates = pass_rates(inp)
-    ds = deltas(inp, jpaths)
-    constant = constant_judges(inp, jpaths)
-    not_findings: dict[tuple[str, str], list[str]] = {}
-    for c in constant:
-        not_findings.setdefault((c.path, c.config), []).append(c.describe())
-    for d in ds:
-        why = not_findings.get((d.path, d.config))
-        if why:
-            d.finding, d.caveat = False, "; ".join(why)
-    elig = eligibility(jpaths, constant, {d.path for d in ds if d.n_tasks})
-    choice = pick_headline(jpaths, elig, requested, explicit_request=headline is not None)
+    ds, lifts, elig, choice = _effects(inp, jpaths, requested, headline is not None, warnings, n_boot=n_boot, seed=seed)
     head = choice.path
-    if choice.requested is not None and choice.path != choice.requested:
-        warnings.append(choice.reason)
-    lifts = _lifts(inp, ds, jpaths, warnings)
-    with_cis([*ds, *lifts], n_boot=n_boot, seed=seed)
     agree, summary = agreement(inp, warnings)
     shares = format_shares(inp)
     gaps = format_gaps(inp, warnings)

@@ -3,7 +3,7 @@
     run.py      run, resume, cancel, judge; ingest, runs      report.py  report, export
     demo.py     demo                                          data.py    data validate | build-suite
     train.py    corpus build, train, sweep                    study.py   study
-    common.py   option types, one-line errors, the runs directory, the progress reporter
+    common.py   option types, bundled file arguments, one-line errors, the runs directory, the reporter
 
 Heavy imports (torch, transformers, SDKs, the analysis) happen inside the commands, so
 `engine --help` stays instant.

@@ -1,5 +1,6 @@
-"""What every `engine` command group shares: option types, one-line errors, the runs directory and
-the progress reporter. Only typer is imported at module level.
+"""What every `engine` command group shares: option types, file arguments that may name bundled
+data, one-line errors, the runs directory and the progress reporter. Only typer is imported at
+module level.
 """
 
 from __future__ import annotations
@@ -33,6 +34,18 @@ Sets = Annotated[
     list[str] | None,
     typer.Option("--set", "-s", help="Override a field: KEY=VALUE (TOML value, dotted keys: lora.r=8). Repeatable."),
 ]
+
+
+def bundled(path: Path | None) -> Path | None:
+    """The callback of every file argument that may name a bundled file: typed as the README writes
+    it (`data/experiments/demo.toml`) in any directory, it is found in the checkout or in the installed
+    package's bundled data (`engine.paths.locate`). A path that exists from here, or that is found
+    nowhere, comes back unchanged (the loader's error then names it as typed)."""
+    if path is None:
+        return None
+    from engine.paths import locate
+
+    return locate(path)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

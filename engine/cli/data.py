@@ -7,16 +7,20 @@ from typing import Annotated, Any
 
 import typer
 
-from engine.cli.common import fail, guard
+from engine.cli.common import bundled, fail, guard
 
 
 @guard
 def data_validate(
-    file: Annotated[Path, typer.Argument(help="A skills/tasks/corpus .jsonl file or an experiment .toml.")],
+    file: Annotated[
+        Path, typer.Argument(help="A skills/tasks/corpus .jsonl file or an experiment .toml.", callback=bundled)
+    ],
     kind: Annotated[
         str | None, typer.Option(help="skills | tasks | corpus | experiment (default: from the name)")
     ] = None,
-    skills: Annotated[Path | None, typer.Option(help="Skills file to check task skill ids against.")] = None,
+    skills: Annotated[
+        Path | None, typer.Option(help="Skills file to check task skill ids against.", callback=bundled)
+    ] = None,
 ) -> None:
     """Validate a data file; errors name the file, the line and the field."""
     from engine.data import loader

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from engine.cli.common import RunsDir, fail, guard
+from engine.cli.common import RunsDir, bundled, fail, guard
 from engine.cli.common import runs_dir as runs_dir_of
 
 
@@ -19,7 +19,8 @@ def report(
     runs_dir: RunsDir = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output (same numbers).")] = False,
     experiment: Annotated[
-        Path | None, typer.Option("--experiment", "-e", help="Use this experiment's judge paths.")
+        Path | None,
+        typer.Option("--experiment", "-e", help="Use this experiment's judge paths.", callback=bundled),
     ] = None,
     path: Annotated[str | None, typer.Option("--path", help="Headline judge path.")] = None,
     config: Annotated[list[str] | None, typer.Option("--config", "-c", help="Only these config ids.")] = None,
@@ -55,18 +56,29 @@ def report(
             rep.warnings.append("the store file is held by another process: this report was built from the journals")
         paper = _paper(store.con, rep, exp, rd) if out is not None else None
     if paper is not None and out is not None:
-        from engine.paper import write_report
-
-        written = write_report(paper, out)
-        typer.echo(
-            f"wrote {written.out}: report.md, report.json, {written.count('.tex', 'tables')} tables (.tex, .csv), "
-            f"{written.count('.png', 'figures')} figures (.png, .svg, .csv) in {written.seconds:.1f}s",
-            err=as_json,  # with --json, stdout holds the JSON alone
-        )
-        for note in paper.notes:
-            typer.echo(f"note: {note.replace('`', '')}", err=as_json)
+        _write_paper(paper, out, quiet_stdout=as_json)
         if not as_json:
             return
+    _print_report(rep, as_json)
+
+
+def _write_paper(paper: Any, out: Path, *, quiet_stdout: bool) -> None:
+    """The paper report into `out`, and a line saying what was written (on stderr when stdout holds
+    the JSON alone)."""
+    from engine.paper import write_report
+
+    written = write_report(paper, out)
+    typer.echo(
+        f"wrote {written.out}: report.md, report.json, {written.count('.tex', 'tables')} tables (.tex, .csv), "
+        f"{written.count('.png', 'figures')} figures (.png, .svg, .csv) in {written.seconds:.1f}s",
+        err=quiet_stdout,
+    )
+    for note in paper.notes:
+        typer.echo(f"note: {note.replace('`', '')}", err=quiet_stdout)
+
+
+def _print_report(rep: Any, as_json: bool) -> None:
+    """The report on stdout: JSON, or rich tables (wide ones when stdout is a file or a pipe)."""
     if as_json:
         typer.echo(json.dumps(rep.to_dict(), indent=1, default=str))
         return

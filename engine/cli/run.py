@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from engine.cli.common import Address, Events, Executor, RunsDir, Sets, fail, guard
+from engine.cli.common import Address, Events, Executor, RunsDir, Sets, bundled, fail, guard
 from engine.cli.common import reporter as make_reporter
 from engine.cli.common import runs_dir as runs_dir_of
 
@@ -45,7 +45,7 @@ def _execute(exp: Experiment, opts: RunOptions, events: str) -> RunResult:
 
 @guard
 def run(
-    experiment: Annotated[Path, typer.Argument(help="Experiment file (TOML).")],
+    experiment: Annotated[Path, typer.Argument(help="Experiment file (TOML).", callback=bundled)],
     limit: Annotated[int | None, typer.Option(help="Only the first N holdout tasks (stratified by skill).")] = None,
     runs_dir: RunsDir = None,
     config: Annotated[list[str] | None, typer.Option("--config", "-c", help="Only these config ids.")] = None,
@@ -124,7 +124,8 @@ def cancel(run_id: str, runs_dir: RunsDir = None) -> None:
 @guard
 def judge(
     experiment: Annotated[
-        Path | None, typer.Argument(help="Experiment file naming the configs and judges (optional with --audit).")
+        Path | None,
+        typer.Argument(help="Experiment file naming the configs and judges (optional with --audit).", callback=bundled),
     ] = None,
     judge: Annotated[list[str] | None, typer.Option("--judge", "-j", help="Only these judge ids.")] = None,
     config: Annotated[list[str] | None, typer.Option("--config", "-c", help="Only these config ids.")] = None,

@@ -20,10 +20,17 @@ def register(app: typer.Typer) -> None:
     @app.command("study")
     @common.guard
     def study_cmd(
-        experiment: Annotated[Path | None, typer.Argument(help="Experiment file (TOML).")] = None,
-        recipe: Annotated[Path | None, typer.Option("--recipe", "-r", help="Recipe file (TOML).")] = None,
+        experiment: Annotated[
+            Path | None, typer.Argument(help="Experiment file (TOML).", callback=common.bundled)
+        ] = None,
+        recipe: Annotated[
+            Path | None, typer.Option("--recipe", "-r", help="Recipe file (TOML).", callback=common.bundled)
+        ] = None,
         corpus: Annotated[
-            Path | None, typer.Option("--corpus", help="Corpus spec (TOML) to build the recipe's corpus from.")
+            Path | None,
+            typer.Option(
+                "--corpus", help="Corpus spec (TOML) to build the recipe's corpus from.", callback=common.bundled
+            ),
         ] = None,
         sets: Sets = None,
         limit: Annotated[int | None, typer.Option(help="Holdout tasks per evaluation.")] = None,

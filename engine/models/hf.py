@@ -129,22 +129,12 @@ class HFBackend:
 
     def _generate_batch(self, batch: list[tuple[GenRequest, str, int]]) -> list[GenResult]:
         import torch
-        from transformers import GenerationConfig, StoppingCriteriaList
+        from transformers import StoppingCriteriaList
 
         first = batch[0][0]
-        max_new = max(r.max_tokens for r, _, _ in batch)
-        sample = first.temperature > 0
         eos_ids = self._eos_ids()
-        gc = GenerationConfig(
-            max_new_tokens=max_new,
-            do_sample=sample,
-            temperature=first.temperature if sample else None,
-            top_p=first.top_p if sample else None,
-            top_k=None,
-            pad_token_id=self.tok.pad_token_id,
-            eos_token_id=eos_ids,
-        )
-        if sample and first.seed is not None:
+        gc = self._generation_config(batch, eos_ids)
+        if first.temperature > 0 and first.seed is not None:
             torch.manual_seed(first.seed)
         clock = _step_clock()
         t0 = time.perf_counter()
@@ -154,46 +144,60 @@ class HFBackend:
                 out = self.model.generate(**enc, generation_config=gc, stopping_criteria=StoppingCriteriaList([clock]))
         except (RuntimeError, ValueError) as exc:  # e.g. CUDA OOM: the batch is recorded as failed
             dt = time.perf_counter() - t0
+            error = f"{type(exc).__name__}: {exc}"
             return [
-                GenResult(
-                    r.key,
-                    "",
-                    latency_s=dt,
-                    latency_kind="batch",
-                    finish_reason="error",
-                    error=f"{type(exc).__name__}: {exc}",
-                )
+                GenResult(r.key, "", latency_s=dt, latency_kind="batch", finish_reason="error", error=error)
                 for r, _, _ in batch
             ]
         dt = time.perf_counter() - t0
         prompt_len = enc["input_ids"].shape[1]
-        results = []
-        for row, (r, _, n_in) in enumerate(batch):
-            new = out[row, prompt_len:].tolist()
-            n_out, finish = len(new), "length"
-            for i, tid in enumerate(new):
-                if tid in eos_ids:
-                    n_out, finish = i, "stop"
-                    break
-            n_out = min(n_out, r.max_tokens)
-            text = self.tok.decode(new[:n_out], skip_special_tokens=True)
-            text, stopped = _apply_stop(text, r.stop)
-            # this request's own latency: batch start to the step that produced its last token
-            # (its EOS when it stopped); the whole batch's when the clock missed steps
-            last = n_out if finish == "stop" else n_out - 1
-            done_at = clock.times[last] if 0 <= last < len(clock.times) else None
-            results.append(
-                GenResult(
-                    r.key,
-                    text,
-                    tokens_in=n_in,
-                    tokens_out=n_out,
-                    latency_s=dt if done_at is None else done_at - t0,
-                    latency_kind="batch" if done_at is None else "request",
-                    finish_reason="stop" if stopped else finish,
-                )
-            )
-        return results
+        return [
+            self._result(r, n_in, out[row, prompt_len:].tolist(), eos_ids, clock.times, t0, dt)
+            for row, (r, _, n_in) in enumerate(batch)
+        ]
+
+    def _generation_config(self, batch: list[tuple[GenRequest, str, int]], eos_ids: list[int]) -> Any:
+        """One batch's settings: the first request's sampling (a batch shares it), the longest budget."""
+        from transformers import GenerationConfig
+
+        first = batch[0][0]
+        sample = first.temperature > 0
+        return GenerationConfig(
+            max_new_tokens=max(r.max_tokens for r, _, _ in batch),
+            do_sample=sample,
+            temperature=first.temperature if sample else None,
+            top_p=first.top_p if sample else None,
+            top_k=None,
+            pad_token_id=self.tok.pad_token_id,
+            eos_token_id=eos_ids,
+        )
+
+    def _result(
+        self, r: GenRequest, n_in: int, new: list[int], eos_ids: list[int], times: list[float], t0: float, dt: float
+    ) -> GenResult:
+        """One request's completion from its row of new tokens: cut at its EOS, its own token budget
+        and its stop strings."""
+        n_out, finish = len(new), "length"
+        for i, tid in enumerate(new):
+            if tid in eos_ids:
+                n_out, finish = i, "stop"
+                break
+        n_out = min(n_out, r.max_tokens)
+        text = self.tok.decode(new[:n_out], skip_special_tokens=True)
+        text, stopped = _apply_stop(text, r.stop)
+        # this request's own latency: batch start to the step that produced its last token
+        # (its EOS when it stopped); the whole batch's when the clock missed steps
+        last = n_out if finish == "stop" else n_out - 1
+        done_at = times[last] if 0 <= last < len(times) else None
+        return GenResult(
+            r.key,
+            text,
+            tokens_in=n_in,
+            tokens_out=n_out,
+            latency_s=dt if done_at is None else done_at - t0,
+            latency_kind="batch" if done_at is None else "request",
+            finish_reason="stop" if stopped else finish,
+        )
 
     def _eos_ids(self) -> list[int]:
         ids = self.model.generation_config.eos_token_id

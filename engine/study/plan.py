@@ -68,8 +68,6 @@ def plan_study(
 
     Writes nothing."""
     from engine.runner import RunOptions
-    from engine.train.specs import load_corpus_spec, load_recipe
-    from engine.train.student import check_base
 
     rd = Path(runs_dir).resolve()
     exp_path = Path(experiment).resolve()
@@ -93,38 +91,7 @@ def plan_study(
     if sft:
         if recipe is None:
             raise ValueError("--recipe: a study with SFT needs a recipe file")
-        bases = base_configs(exp)
-        _check_base_paths(exp, bases)
-        recipe_path = Path(recipe).resolve()
-        first = load_recipe(recipe_path, sets)  # a wrong-typed override fails here, naming the field
-        corpus = Path(first.corpus)
-        needs = ["base-eval"]
-        if corpus_spec is not None:
-            spec_path = Path(corpus_spec).resolve()
-            _check_teacher(spec_path)
-            spec = load_corpus_spec(spec_path)
-            corpus = Path(corpus_out).resolve() if corpus_out else Path(spec.out)
-            if not corpus.exists():
-                args = ["corpus", "build", str(spec_path), "--out", str(corpus), "--runs-dir", str(rd)]
-                jobs.append(Job("corpus", "corpus", [], args=args, output=str(corpus)))
-                needs = ["base-eval", "corpus"]
-        elif not corpus.exists():
-            raise DataError(
-                str(recipe_path), None, "corpus", f"{corpus} does not exist; give a corpus spec to build it"
-            )
-        trains = []
-        for c in bases:
-            model = f"embedded:{c.model}" if c.backend == "embedded" else c.model
-            r = load_recipe(recipe_path, {**(sets or {}), "base_model": model, "corpus": str(corpus)})
-            check_base(r, c)
-            run_id = f"sft-{r.name}-{c.id}-{_hash(r.model_dump(mode='json'))}"
-            args = ["train", str(recipe_path), "--run-id", run_id, "--runs-dir", str(rd)]
-            args += ["--base-model", model, "--corpus", str(corpus)]
-            for k, v in (sets or {}).items():
-                args += ["--set", f"{k}={json.dumps(v)}"]
-            jobs.append(Job(f"train-{c.id}", "train", list(needs), args=args, run_id=run_id, base=c.id))
-            trains.append(f"train-{c.id}")
-        jobs.append(Job("sft-eval", "eval", ["base-eval", *trains], run_id=f"{study_id}-sft"))
+        jobs += _sft_jobs(exp, rd, Path(recipe).resolve(), sets, corpus_spec, corpus_out, study_id)
     if report:
         out = rd / STUDIES / study_id / REPORT_FILE
         args = ["report", "--experiment", str(exp_path), "--runs-dir", str(rd)]
@@ -134,6 +101,69 @@ def plan_study(
     study = Study(study_id, str(rd), str(exp_path), str(recipe) if recipe else None, limit, full, jobs, exp_json)
     check_conflicts(study)
     return study
+
+
+def _sft_jobs(
+    exp: Experiment,
+    rd: Path,
+    recipe_path: Path,
+    sets: dict[str, Any] | None,
+    corpus_spec: str | Path | None,
+    corpus_out: str | Path | None,
+    study_id: str,
+) -> list[Job]:
+    """The SFT part of the chain: the corpus build (when it has to be built), one training per base
+    size, then the evaluation of the trained adapters."""
+    from engine.train.specs import load_recipe
+
+    bases = base_configs(exp)
+    _check_base_paths(exp, bases)
+    first = load_recipe(recipe_path, sets)  # a wrong-typed override fails here, naming the field
+    corpus = Path(first.corpus)
+    needs = ["base-eval"]
+    jobs: list[Job] = []
+    if corpus_spec is not None:
+        corpus, build = _corpus_job(Path(corpus_spec).resolve(), corpus_out, rd)
+        if build is not None:
+            jobs.append(build)
+            needs = ["base-eval", "corpus"]
+    elif not corpus.exists():
+        raise DataError(str(recipe_path), None, "corpus", f"{corpus} does not exist; give a corpus spec to build it")
+    trains = [_train_job(c, recipe_path, sets, corpus, rd, needs) for c in bases]
+    jobs += trains
+    jobs.append(Job("sft-eval", "eval", ["base-eval", *(t.id for t in trains)], run_id=f"{study_id}-sft"))
+    return jobs
+
+
+def _corpus_job(spec_path: Path, corpus_out: str | Path | None, rd: Path) -> tuple[Path, Job | None]:
+    """The corpus the trainings read, and the job that builds it (None when the file exists)."""
+    from engine.train.specs import load_corpus_spec
+
+    _check_teacher(spec_path)
+    spec = load_corpus_spec(spec_path)
+    corpus = Path(corpus_out).resolve() if corpus_out else Path(spec.out)
+    if corpus.exists():
+        return corpus, None
+    args = ["corpus", "build", str(spec_path), "--out", str(corpus), "--runs-dir", str(rd)]
+    return corpus, Job("corpus", "corpus", [], args=args, output=str(corpus))
+
+
+def _train_job(
+    c: ConfigSpec, recipe_path: Path, sets: dict[str, Any] | None, corpus: Path, rd: Path, needs: list[str]
+) -> Job:
+    """One base size's training: the recipe on this base model and corpus, its run id from the recipe."""
+    from engine.train.specs import load_recipe
+    from engine.train.student import check_base
+
+    model = f"embedded:{c.model}" if c.backend == "embedded" else c.model
+    r = load_recipe(recipe_path, {**(sets or {}), "base_model": model, "corpus": str(corpus)})
+    check_base(r, c)
+    run_id = f"sft-{r.name}-{c.id}-{_hash(r.model_dump(mode='json'))}"
+    args = ["train", str(recipe_path), "--run-id", run_id, "--runs-dir", str(rd)]
+    args += ["--base-model", model, "--corpus", str(corpus)]
+    for k, v in (sets or {}).items():
+        args += ["--set", f"{k}={json.dumps(v)}"]
+    return Job(f"train-{c.id}", "train", list(needs), args=args, run_id=run_id, base=c.id)
 
 
 def check_conflicts(study: Study) -> None:

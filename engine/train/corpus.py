@@ -26,16 +26,12 @@ keep them.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import time
-from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from engine.data.loader import load_corpus, load_skills, load_tasks
+from engine.data.loader import load_skills, load_tasks
 from engine.data.prompts import render_messages
 from engine.data.schemas import CorpusRow, Skill, Task, canonical_hash
 from engine.events import (
@@ -50,32 +46,13 @@ from engine.events import (
     TeeReporter,
 )
 from engine.train.answers import AnswerStore, answers_path
+from engine.train.corpus_output import CorpusResult, write_corpus, write_manifest
 from engine.train.leakage import check_corpus_leakage
 from engine.train.specs import CorpusSpec
 from engine.train.teachers import Teacher, TeacherAnswer, TeacherItem, make_teacher
 
-
-@dataclass
-class CorpusResult:
-    path: Path
-    rows: int = 0
-    candidates: int = 0
-    failed: int = 0  # a judge failed the answer
-    skipped: Counter[str] = field(default_factory=Counter)  # no judge applies / teacher error / judge error
-    sha256: str = ""
-    cost_usd: float = 0.0  # spent by this build
-    wall_s: float = 0.0
-    run_id: str | None = None
-    reused: int = 0  # teacher answers taken from the answer store instead of asked again
-    reused_cost_usd: float = 0.0  # what those answers cost when they were bought
-
-    def summary(self) -> str:
-        skipped = ", ".join(f"{n} {why}" for why, n in sorted(self.skipped.items())) or "none"
-        reused = f"; {self.reused} answers reused (${self.reused_cost_usd:.4f} not spent again)" if self.reused else ""
-        return (
-            f"{self.rows} rows kept of {self.candidates} teacher answers; {self.failed} failed a judge; "
-            f"skipped: {skipped}{reused}"
-        )
+if TYPE_CHECKING:
+    from engine.store.journal import RunJournal
 
 
 def select_train(spec: CorpusSpec) -> tuple[dict[str, Skill], list[Task]]:
@@ -112,38 +89,12 @@ def build_corpus(
     t0 = time.time()
     out = Path(spec.out)
     result = CorpusResult(out)
-    journal = None
-    if runs_dir is not None:
-        result.run_id = jr.new_run_id(f"corpus-{spec.name}")
-        journal = jr.RunJournal(runs_dir, result.run_id)
-        journal.write_run_info(
-            {
-                "run_id": result.run_id,
-                "kind": "corpus",
-                "experiment": spec.name,
-                "experiment_path": spec.source,
-                "started_at": t0,
-                "pid": os.getpid(),
-                "total_episodes": 0,
-                "total_judgments": 0,
-                "out": str(out),
-            }
-        )
+    journal = _open_journal(spec, runs_dir, result, t0) if runs_dir is not None else None
     rep: Reporter = TeeReporter(journal, reporter)
     run_id = result.run_id or f"corpus-{spec.name}"
     try:
         skills, train = select_train(spec)
-        items = [
-            TeacherItem(
-                key=_row_id(task, k, spec.samples),
-                task=task,
-                skill=skills[task.skill_id],
-                sample=k,
-                messages=render_messages(task, skills[task.skill_id], "curated"),
-            )
-            for task in train
-            for k in range(spec.samples)
-        ]
+        items = _teacher_items(spec, skills, train)
         rep.emit(
             RunStarted(
                 run_id,
@@ -158,8 +109,8 @@ def build_corpus(
         rows = _generate_and_judge(spec, items, rep, run_id, result, teacher)
         if not rows:
             raise ValueError(f"no corpus row passed the judges ({result.summary()}); nothing written")
-        _write_atomic(out, rows, result)
-        _write_manifest(spec, out, result)
+        write_corpus(out, rows, result)
+        write_manifest(spec, out, result)
         if journal is not None:  # what the build did, for the run list: rows kept of the teacher's answers
             info = jr.read_run_info(journal.dir)
             journal.write_run_info(
@@ -177,6 +128,43 @@ def build_corpus(
     return result
 
 
+def _open_journal(spec: CorpusSpec, runs_dir: Path, result: CorpusResult, t0: float) -> RunJournal:
+    """The build as a journal run (kind corpus) under `runs_dir`; sets `result.run_id`."""
+    from engine.store import journal as jr
+
+    result.run_id = jr.new_run_id(f"corpus-{spec.name}")
+    journal = jr.RunJournal(runs_dir, result.run_id)
+    journal.write_run_info(
+        {
+            "run_id": result.run_id,
+            "kind": "corpus",
+            "experiment": spec.name,
+            "experiment_path": spec.source,
+            "started_at": t0,
+            "pid": os.getpid(),
+            "total_episodes": 0,
+            "total_judgments": 0,
+            "out": str(result.path),
+        }
+    )
+    return journal
+
+
+def _teacher_items(spec: CorpusSpec, skills: dict[str, Skill], train: list[Task]) -> list[TeacherItem]:
+    """One teacher question per selected train task and sample, in the curated condition."""
+    return [
+        TeacherItem(
+            key=_row_id(task, k, spec.samples),
+            task=task,
+            skill=skills[task.skill_id],
+            sample=k,
+            messages=render_messages(task, skills[task.skill_id], "curated"),
+        )
+        for task in train
+        for k in range(spec.samples)
+    ]
+
+
 def _row_id(task: Task, k: int, samples: int) -> str:
     return task.id if samples == 1 else f"{task.id}.s{k}"
 
@@ -189,34 +177,28 @@ def _generate_and_judge(
     result: CorpusResult,
     teacher: Teacher | None,
 ) -> list[CorpusRow]:
-    from engine.judges.base import JudgeItem, make_judge
-
     own = teacher is None
     teacher = teacher or make_teacher(spec.teacher, spec.solutions)
+    try:
+        answers = _ask_teacher(spec, teacher, items, rep, run_id, result)
+    finally:
+        if own:
+            teacher.close()
+    verdicts = _judge_answers(spec, items, answers, rep, run_id)
+    return _passing_rows(items, answers, verdicts, teacher.name, result)
+
+
+def _ask_teacher(
+    spec: CorpusSpec, teacher: Teacher, items: list[TeacherItem], rep: Reporter, run_id: str, result: CorpusResult
+) -> dict[str, TeacherAnswer]:
+    """Every item's answer: from the answer store when a model teacher gave it before, else asked now
+    (and stored as it arrives). Each answer is an `EpisodeFinished`, costing 0 when reused."""
     rep.emit(PhaseChanged(run_id, phase="generating", detail=f"teacher {teacher.name}", total=len(items)))
     by_key = {i.key: i for i in items}
     answers: dict[str, TeacherAnswer] = {}
     store = None
     if teacher.name != "offline":
         store = AnswerStore(answers_path(Path(spec.out)), teacher.fingerprint(), reuse=spec.reuse_answers)
-
-    def finished(a: TeacherAnswer, item: TeacherItem, cost: float) -> None:
-        rep.emit(
-            EpisodeFinished(
-                run_id,
-                episode_id=a.key,
-                config_id=teacher.name,
-                task_id=item.task.id,
-                condition="curated",
-                sample=item.sample,
-                tokens_in=a.tokens_in,
-                tokens_out=a.tokens_out,
-                latency_s=0.0,
-                cost_usd=cost,
-                error=a.error,
-            )
-        )
-
     try:
         to_ask = items
         if store is not None and store.stored:
@@ -229,7 +211,7 @@ def _generate_and_judge(
                 answers[item.key] = cached
                 result.reused += 1
                 result.reused_cost_usd += cached.cost_usd
-                finished(cached, item, 0.0)  # paid for by an earlier build
+                rep.emit(_answered(run_id, teacher.name, cached, item, 0.0))  # paid for by an earlier build
             rep.emit(
                 LogMessage(
                     run_id,
@@ -245,12 +227,36 @@ def _generate_and_judge(
                 result.cost_usd += a.cost_usd
                 if store is not None:
                     store.put(item, a)
-                finished(a, item, a.cost_usd)
+                rep.emit(_answered(run_id, teacher.name, a, item, a.cost_usd))
     finally:
         if store is not None:
             store.close()
-        if own:
-            teacher.close()
+    return answers
+
+
+def _answered(run_id: str, teacher: str, a: TeacherAnswer, item: TeacherItem, cost: float) -> EpisodeFinished:
+    return EpisodeFinished(
+        run_id,
+        episode_id=a.key,
+        config_id=teacher,
+        task_id=item.task.id,
+        condition="curated",
+        sample=item.sample,
+        tokens_in=a.tokens_in,
+        tokens_out=a.tokens_out,
+        latency_s=0.0,
+        cost_usd=cost,
+        error=a.error,
+    )
+
+
+def _judge_answers(
+    spec: CorpusSpec, items: list[TeacherItem], answers: dict[str, TeacherAnswer], rep: Reporter, run_id: str
+) -> dict[str, dict[str, str]]:
+    """Each answer's verdicts by judge id, from every judge that applies to its task and route."""
+    from engine.judges.base import JudgeItem, make_judge
+
+    by_key = {i.key: i for i in items}
     judges = [make_judge(s) for s in spec.judges]
     verdicts: dict[str, dict[str, str]] = {k: {} for k in answers}
     rep.emit(PhaseChanged(run_id, phase="judging", detail=", ".join(j.id for j in judges)))
@@ -270,8 +276,20 @@ def _generate_and_judge(
     finally:
         for j in judges:
             j.close()
+    return verdicts
+
+
+def _passing_rows(
+    items: list[TeacherItem],
+    answers: dict[str, TeacherAnswer],
+    verdicts: dict[str, dict[str, str]],
+    teacher: str,
+    result: CorpusResult,
+) -> list[CorpusRow]:
+    """The rows to keep, in selection order (deterministic output): an answer that at least one judge
+    applies to and every applying judge passed. The rest are counted in `result`."""
     rows: list[CorpusRow] = []
-    for item in items:  # selection order: deterministic output
+    for item in items:
         answer = answers.get(item.key)
         if answer is None or answer.error is not None or not answer.text.strip():
             result.skipped["teacher gave no answer"] += 1
@@ -287,7 +305,7 @@ def _generate_and_judge(
         if any(x != "pass" for x in got.values()):
             result.failed += 1
             continue
-        rows.append(_row(item, answer.text, teacher.name, got))
+        rows.append(_row(item, answer.text, teacher, got))
     return rows
 
 
@@ -304,59 +322,3 @@ def _row(item: TeacherItem, answer: str, teacher: str, verdicts: dict[str, Any])
             "content_hash": canonical_hash({"task": item.task.content_hash, "messages": messages}),
         }
     )
-
-
-def dumps_row(row: CorpusRow) -> str:
-    return json.dumps(row.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":"))
-
-
-def _write_atomic(out: Path, rows: list[CorpusRow], result: CorpusResult) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    data = "".join(dumps_row(r) + "\n" for r in rows).encode("utf-8")
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        load_corpus(tmp)  # the file validates like every other data file before it replaces anything
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
-    result.rows = len(rows)
-    result.sha256 = hashlib.sha256(data).hexdigest()
-
-
-def _file_hash(path: str | None) -> str | None:
-    if not path:
-        return None
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
-
-
-def manifest_path(out: Path) -> Path:
-    return out.with_name(out.stem + ".manifest.json")
-
-
-def _write_manifest(spec: CorpusSpec, out: Path, result: CorpusResult) -> None:
-    manifest = {
-        "name": spec.name,
-        "corpus": out.name,
-        "rows": result.rows,
-        "sha256": result.sha256,
-        "teacher": spec.teacher_name,
-        "judges": [j.model_dump(mode="json", exclude_none=True) for j in spec.judges],
-        "candidates": result.candidates,
-        "failed": result.failed,
-        "skipped": dict(sorted(result.skipped.items())),
-        "inputs": {
-            "skills": _file_hash(spec.skills),
-            "tasks": _file_hash(spec.tasks),
-            "solutions": _file_hash(spec.solutions),
-        },
-        "limit": spec.limit,
-        "samples": spec.samples,
-    }
-    path = manifest_path(out)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)

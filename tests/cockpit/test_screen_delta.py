@@ -1,0 +1,99 @@
+"""Pilot tests: the Δ screen (panels, judge paths, the discrimination guard) on fixture journals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from cockpit.screens.delta import DeltaScreen
+from cockpit.widgets.picker import Picker
+from cockpit.widgets.table import SafeTable
+from tests.cockpit.conftest import SIZE, make_app, ready, settle
+from tests.cockpit.screen_text import screen_text
+
+
+async def test_delta_panels_paths_and_guard(fixture_runs: Path) -> None:
+    app = make_app(fixture_runs)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        scr = app.screen
+        assert isinstance(scr, DeltaScreen)
+        assert scr.path == "llm-only"
+        text = screen_text(app)
+        assert "q2b-sft" in text
+        assert "lift" in text
+        assert "parameters (B)" in text
+        await pilot.press("p")
+        await settle(pilot)
+        assert scr.path == "bench"
+        scr.query_one("#delta-base-path", Picker).value = "llm-only"  # SFT on bench, base on llm-only
+        await settle(pilot)
+        text = screen_text(app)
+        assert "refused" in text
+        assert "refusing to compare" in text
+
+
+def _add_constant_judge(runs: Path) -> None:
+    """A judge run whose llm judge 'yes-man' passes every episode, and a path that uses it."""
+    from engine.store import journal as jr
+
+    src = runs / "20250101-000000-study-a1b2"
+    j = jr.RunJournal(runs, "20250103-000000-judge-yes-0001")
+    j.write_run_info({"run_id": j.run_id, "kind": "judge", "experiment": "study", "started_at": 1735862400.0})
+    j.write_specs(
+        "judges",
+        [
+            {
+                "judge_id": "yes-man",
+                "judge_fp": "jfp-yes",
+                "kind": "llm",
+                "backend": None,
+                "model": None,
+                "spec_json": "{}",
+            }
+        ],
+    )
+    for r in jr.iter_records(src / "judgments.jsonl"):
+        if r["judge_id"] == "claude":
+            j.append(
+                "judgments",
+                {
+                    **r,
+                    "judgment_id": r["judgment_id"] + "-yes",
+                    "judge_id": "yes-man",
+                    "judge_fp": "jfp-yes",
+                    "verdict": "pass",
+                    "run_id": j.run_id,
+                },
+            )
+    j.close()
+    (j.dir / "experiment.json").write_text(
+        json.dumps({"name": "study", "paths": [{"name": "yes", "answer_line": "yes-man", "llm": "yes-man"}]})
+    )
+
+
+async def test_delta_greys_a_non_discriminating_path(fixture_runs: Path) -> None:
+    _add_constant_judge(fixture_runs)
+    app = make_app(fixture_runs)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        scr = app.screen
+        assert isinstance(scr, DeltaScreen)
+        assert scr.path == "llm-only"  # the requested headline is eligible
+        assert app.report is not None
+        assert not app.report.eligible("yes")
+        scr.query_one("#delta-path", Picker).value = "yes"
+        await settle(pilot)
+        text = screen_text(app)
+        assert "† not eligible as the headline: judge yes-man gave 'pass' on all" in text
+        assert "headline path 'llm-only' (requested)" in text
+        table = scr.query_one("#delta-table", SafeTable)
+        deltas = [table.get_row_at(i)[4].plain for i in range(table.row_count)]
+        assert len(deltas) == 5, deltas
+        assert all(d == "+0.000 †" for d in deltas), deltas
+        assert "+0.000 †" in text
+        assert "† not a finding, shown greyed" in text
