@@ -202,36 +202,11 @@ class Runner:
         lead = specs[group[0]]
         label = " + ".join(group)
         self.reporter.emit(PhaseChanged(self.run_id, phase="loading", detail=f"{label}: {lead.model}"))
-        peers = {cid: specs[cid] for cid in group}
-        if self.opts.executor == "ray" and lead.backend not in API_BACKENDS:
-            from engine.models.ray_pool import RayPool
-
-            backend: Backend = RayPool(
-                lead,
-                peers,
-                name=f"{self.run_id}:{'+'.join(group)}",
-                run_id=self.run_id,
-                on_telemetry=self.recorder.telemetry,
-                stop=self.workers.stop.is_set,  # a cancel does not wait for the chunks in flight
-            )
-        else:
-            backend = make_backend(lead, peers)
+        backend = self._backend(group, specs)
         eps = [p for cid in group for p in todo.by_config[cid]]
         self.reporter.emit(PhaseChanged(self.run_id, phase="generating", detail=label, total=len(eps)))
         by_key = {p.episode_id: p for p in eps}
-        requests = [
-            GenRequest(
-                key=p.episode_id,
-                messages=p.messages,
-                max_tokens=p.config.sampling.max_tokens,
-                temperature=p.config.sampling.temperature,
-                top_p=p.config.sampling.top_p,
-                seed=p.seed,
-                stop=tuple(p.config.sampling.stop),
-                route=p.config.id,
-            )
-            for p in eps
-        ]
+        requests = [_request(p) for p in eps]
         results = backend.generate(requests)
         try:
             for r in results:
@@ -254,6 +229,24 @@ class Runner:
                 from engine.models.hf import release_models
 
                 release_models()
+
+    def _backend(self, group: list[str], specs: dict[str, ConfigSpec]) -> Backend:
+        """The group's engine: in this process, or (`--executor ray`, a local model) a pool of
+        replica actors on the cluster."""
+        lead = specs[group[0]]
+        peers = {cid: specs[cid] for cid in group}
+        if self.opts.executor == "ray" and lead.backend not in API_BACKENDS:
+            from engine.models.ray_pool import RayPool
+
+            return RayPool(
+                lead,
+                peers,
+                name=f"{self.run_id}:{'+'.join(group)}",
+                run_id=self.run_id,
+                on_telemetry=self.recorder.telemetry,
+                stop=self.workers.stop.is_set,  # a cancel does not wait for the chunks in flight
+            )
+        return make_backend(lead, peers)
 
     # -- judging ---------------------------------------------------------------------------------
     def judge(self, judges: Iterable[Judge], episodes: list[PlannedEpisode], announce: bool = True) -> None:
@@ -343,3 +336,17 @@ def _close(judges: list[Judge], quietly: bool = False) -> None:
         except Exception:  # noqa: BLE001 - closing after the run's own error: that error is the one to report
             if not quietly:
                 raise
+
+
+def _request(p: PlannedEpisode) -> GenRequest:
+    s = p.config.sampling
+    return GenRequest(
+        key=p.episode_id,
+        messages=p.messages,
+        max_tokens=s.max_tokens,
+        temperature=s.temperature,
+        top_p=s.top_p,
+        seed=p.seed,
+        stop=tuple(s.stop),
+        route=p.config.id,
+    )

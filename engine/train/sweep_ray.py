@@ -93,8 +93,8 @@ def run_sweep_ray(
     from engine.models import ray_cluster
     from engine.signals import install_stop_handlers, restore_handlers
     from engine.train.run import deterministic_run_id
-    from engine.train.student import sft_config, with_students
-    from engine.train.sweep import evaluate_and_summarise, load_sweep, variant_config_id
+    from engine.train.student import with_students
+    from engine.train.sweep import load_sweep, variant_config_id
 
     exp, base, recipes = load_sweep(spec)
     for _, r in recipes:
@@ -103,11 +103,7 @@ def run_sweep_ray(
     ray = ray_cluster.import_ray()
     joined = ray_cluster.connect(address)
     try:
-        need = check_task_fits(ray_cluster.alive_nodes())
-        env = {k: os.environ[k] for k in ray_cluster.WORKER_ENV if k in os.environ}
-        opts: dict[str, Any] = {**need, "max_retries": 0}
-        if env:
-            opts["runtime_env"] = {"env_vars": env}
+        opts = _task_options(check_task_fits(ray_cluster.alive_nodes()))
         train_fn = ray.remote(_train_task).options(**opts)
         eval_fn = ray.remote(_eval_task).options(**opts)
         rd = str(Path(runs_dir).resolve())
@@ -141,10 +137,42 @@ def run_sweep_ray(
             ray_cluster.disconnect()
     if stop.is_set():
         return {"name": spec.name, "status": "cancelled", "variants": {}}
+    trains = [outcomes[refs.index(tr)] for tr in train_refs]
+    return _summarise(spec, exp, base, recipes, trains, outcomes, runs_dir, reporter, limit, n_boot)
+
+
+def _task_options(need: dict[str, float]) -> dict[str, Any]:
+    """Ray options of a training or evaluation task: its resources, no retry (a task's run resumes
+    on the next sweep instead), the driver's cache and offline settings."""
+    from engine.models.ray_cluster import WORKER_ENV
+
+    opts: dict[str, Any] = {**need, "max_retries": 0}
+    env = {k: os.environ[k] for k in WORKER_ENV if k in os.environ}
+    if env:
+        opts["runtime_env"] = {"env_vars": env}
+    return opts
+
+
+def _summarise(
+    spec: SweepSpec,
+    exp: Any,
+    base: Any,
+    recipes: list[Any],
+    trains: list[dict[str, Any]],
+    outcomes: list[dict[str, Any]],
+    runs_dir: Path,
+    reporter: Reporter | None,
+    limit: int | None,
+    n_boot: int,
+) -> dict[str, Any]:
+    """The local sweep's summary from the tasks' outcomes (`trains`: the trainings', in recipe order),
+    or the first failure."""
+    from engine.train.student import sft_config, with_students
+    from engine.train.sweep import evaluate_and_summarise, variant_config_id
+
     trained: dict[str, dict[str, Any]] = {}
     students = []
-    for (v, _), tr in zip(recipes, train_refs, strict=True):
-        res = outcomes[refs.index(tr)]
+    for (v, _), res in zip(recipes, trains, strict=True):
         trained[v.id] = {k: res[k] for k in ("run_id", "status", "steps", "loss_start", "loss_end")} | {"set": v.set}
         if res["status"] not in ("finished", "skipped") or res["adapter"] is None:
             return {"name": spec.name, "status": res["status"], "error": res.get("error"), "variants": trained}
