@@ -14,7 +14,8 @@ from engine.judges.base import JudgeItem
 from engine.judges.llm import LLMJudge
 from engine.models.api import backoff_s, describe, retry_after_s
 from engine.models.base import BackendError, GenRequest, GenResult, make_backend
-from tests.servers.fault_server import FAIL_TEXT, PASS_TEXT, REFUSAL_TEXT, FaultServer, count_tokens
+from tests.servers.fault_server import FaultServer
+from tests.servers.wire import FAIL_TEXT, PASS_TEXT, REFUSAL_TEXT, count_tokens
 
 pytestmark = [pytest.mark.server, pytest.mark.timeout(60)]
 BACKENDS = ["openai", "anthropic"]
