@@ -9,13 +9,15 @@ from engine.events import TelemetrySampled
 
 @dataclass(frozen=True)
 class WorkerProgress:
-    """One generation worker of a run (`--executor ray`: "<actor>@<node host>", untrusted text)."""
+    """One worker of a run (`--executor ray`: "<actor>@<node host>", untrusted text): a replica that
+    generates episodes, or one of an LLM judge's pool, which records judgments."""
 
     worker: str
     episodes: int
     tokens_out: int
     tokens_per_s: float | None
     last_t: float
+    judgments: int = 0
 
 
 @dataclass(frozen=True)

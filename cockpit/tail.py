@@ -75,7 +75,8 @@ class RunTail:
     _telemetry: TelemetrySampled | None = None
     _hosts: dict[str, TelemetrySampled] = field(default_factory=dict)
     _workers: dict[str, deque[tuple[float, int]]] = field(default_factory=dict)
-    _worker_totals: dict[str, list[int]] = field(default_factory=dict)  # worker -> [episodes, tokens out]
+    # worker -> [episodes, tokens out, judgments] (a Ray replica of a config, or of an LLM judge)
+    _worker_totals: dict[str, list[int]] = field(default_factory=dict)
     _executor: str | None = None
     _log: deque[str] = field(default_factory=lambda: deque(maxlen=50))
 
@@ -154,7 +155,7 @@ class RunTail:
         b[1] += ev.tokens_out
         if ev.worker:
             self._workers.setdefault(ev.worker, deque(maxlen=10_000)).append((ev.t, ev.tokens_out))
-            tot = self._worker_totals.setdefault(ev.worker, [0, 0])
+            tot = self._worker_totals.setdefault(ev.worker, [0, 0, 0])
             tot[0] += 1
             tot[1] += ev.tokens_out
 
@@ -165,6 +166,9 @@ class RunTail:
         self.cost_usd += ev.cost_usd
         if ev.verdict == "error":
             self.errors += 1
+        if ev.worker:  # an LLM judge's replica on a Ray cluster
+            self._workers.setdefault(ev.worker, deque(maxlen=10_000)).append((ev.t, 0))
+            self._worker_totals.setdefault(ev.worker, [0, 0, 0])[2] += 1
 
     def _on_started(self, ev: RunStarted) -> None:
         """A (re)started run: a new session, its paces measured afresh."""
@@ -221,8 +225,9 @@ class RunTail:
             lo = max(self._session.started_t or times[0][0], end - WINDOW_S)
             span = end - lo
             tok = sum(k for t, k in times if t >= lo)
-            n, total = self._worker_totals[name]
-            out.append(WorkerProgress(name, n, total, tok / span if span > 0.5 else None, times[-1][0]))
+            n, total, judged = self._worker_totals[name]
+            tps = tok / span if span > 0.5 and n else None  # a judge's replica generates no episode
+            out.append(WorkerProgress(name, n, total, tps, times[-1][0], judgments=judged))
         return tuple(sorted(out, key=lambda w: w.worker))
 
     def _host_telemetry(self, own_host: str | None) -> tuple[tuple[TelemetrySampled, ...], TelemetrySampled | None]:

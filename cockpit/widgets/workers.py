@@ -1,4 +1,5 @@
-"""The Live screen's cluster panel: a run's generation workers and each host's telemetry.
+"""The Live screen's cluster panel: a run's workers (generation replicas, LLM judges' replicas:
+episodes, tokens/s, judgments) and each host's telemetry.
 
 Shown for a run whose episodes name their worker (`--executor ray`: "<actor>@<node host>") or whose
 journal holds readings of more than one host. Worker and host names come from journals written on
@@ -49,14 +50,16 @@ def render_cluster(p: RunProgress, now: float | None = None) -> Text:
         out.append_text(
             safe.join((f"workers ({len(p.workers)})", "bold"), ("  executor ", "dim"), (p.executor, "cyan"))
         )
-        out.append(f"\n  {'worker':<{NAME_W}} {'episodes':>9} {'tokens/s':>9} {'last':>7}\n", style="dim")
+        out.append(f"\n  {'worker':<{NAME_W}} {'episodes':>9} {'tokens/s':>9} {'judged':>7} {'last':>7}\n", style="dim")
         for w in p.workers[:SHOWN]:
             out.append("  ")
             out.append_text(_name(w.worker))
-            out.append(f" {w.episodes:>9,} {_num(w.tokens_per_s, '9.1f'):>9} {_ago(now - w.last_t):>7}\n")
+            tps = _num(w.tokens_per_s, "9.1f")
+            out.append(f" {w.episodes:>9,} {tps:>9} {w.judgments:>7,} {_ago(now - w.last_t):>7}\n")
         if len(p.workers) > SHOWN:
             out.append(f"  + {len(p.workers) - SHOWN} more workers\n", style="dim")
-        out.append(f"  {'all':<{NAME_W}} {sum(w.episodes for w in p.workers):>9,} {total_tps:>9.1f}\n", style="dim")
+        n_eps, n_judged = sum(w.episodes for w in p.workers), sum(w.judgments for w in p.workers)
+        out.append(f"  {'all':<{NAME_W}} {n_eps:>9,} {total_tps:>9.1f} {n_judged:>7,}\n", style="dim")
     if p.hosts:
         out.append_text(
             safe.join((f"hosts ({len(p.hosts)})", "bold"), ("  latest reading of each; ▸ the run's own", "dim"))

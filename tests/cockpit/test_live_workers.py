@@ -1,5 +1,6 @@
 """A run on a Ray cluster in the cockpit: the Runs screen names each run's executor; Live shows the
-run's workers (episodes, tokens/s each) and every host's latest telemetry, the run's own host first.
+run's workers (episodes, tokens/s, judgments each: generation replicas and an LLM judge's replica)
+and every host's latest telemetry, the run's own host first.
 Worker and host names come from other machines' journals: shown literally, never as markup."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from pathlib import Path
 from cockpit.screens.live import LiveScreen
 from cockpit.screens.runs import RunsScreen
 from cockpit.tail import RunTail
-from engine.events import EpisodeFinished, GpuSample, RunFinished, RunStarted, TelemetrySampled
+from engine.events import EpisodeFinished, GpuSample, JudgmentRecorded, RunFinished, RunStarted, TelemetrySampled
 from engine.host import this_host
 from engine.store import journal as jr
 from tests.cockpit.conftest import SIZE, make_app, ready, settle, wait_for
@@ -26,6 +27,7 @@ WORKERS = {  # worker -> (episodes at 1 s steps, tokens out each)
     "rayx:smol-2@node-b": (5, 40),
     f"rayx:smol-3@{EVIL}": (2, 10),
 }
+JUDGE_WORKER = "rayx:judge-llm-1@node-a"  # an LLM judge's replica: it judges, generates no episode
 
 
 def _tel(host: str, cpu: float, t: float, gpus: tuple[GpuSample, ...] = ()) -> TelemetrySampled:
@@ -51,6 +53,13 @@ def write_ray_run(runs: Path) -> None:
                     tokens_in=10, tokens_out=toks, latency_s=1.0, cost_usd=0.0, worker=worker, t=T0 + (i + 1) * step,
                 )
             )  # fmt: skip
+    for i in range(3):
+        j.emit(
+            JudgmentRecorded(
+                RAY_RUN, episode_id=f"e{i + 1}", judge_id="llm", verdict="pass", worker=JUDGE_WORKER, t=T0 + 9 + i / 10
+            )
+        )
+    j.emit(JudgmentRecorded(RAY_RUN, episode_id="e1", judge_id="extractor", verdict="pass", t=T0 + 9))  # the driver
     gpu = (GpuSample(0, "H200", 87.0, 40.5, 141.0, 60.0, 300.0),)
     # the workers' nodes first and last: the run's own host is listed first all the same
     j.emit(_tel("node-b", 90.0, T0 + 9, gpu))
@@ -68,12 +77,14 @@ def test_tail_counts_each_worker_and_keeps_each_hosts_latest_reading(tmp_path: P
     tail.poll()
     p = tail.progress()
     assert p.executor == "ray"
-    got = {w.worker: (w.episodes, w.tokens_out, w.tokens_per_s) for w in p.workers}
-    # a finished run: each worker's rate over its own last 30 s, from the run's start
+    got = {w.worker: (w.episodes, w.tokens_out, w.tokens_per_s, w.judgments) for w in p.workers}
+    # a finished run: each worker's rate over its own last 30 s, from the run's start; the judge's
+    # replica has judgments and no rate
     assert got == {
-        "rayx:smol-1@node-a": (10, 500, 50.0),
-        "rayx:smol-2@node-b": (5, 200, 20.0),
-        f"rayx:smol-3@{EVIL}": (2, 20, 2.0),
+        "rayx:smol-1@node-a": (10, 500, 50.0, 0),
+        "rayx:smol-2@node-b": (5, 200, 20.0, 0),
+        f"rayx:smol-3@{EVIL}": (2, 20, 2.0, 0),
+        JUDGE_WORKER: (0, 0, None, 3),
     }
     assert [(h.host, h.cpu_pct) for h in p.hosts] == [
         (this_host(), 12.0),
@@ -102,12 +113,13 @@ async def test_runs_and_live_show_the_cluster_literally(fixture_runs: Path) -> N
         assert any("20250101-010000-train-sft-c3d4" in ln and " local " in ln for ln in lines)
 
         app.select_run(RAY_RUN, show_live=True)
-        await wait_for(pilot, lambda: isinstance(app.screen, LiveScreen) and "workers (3)" in screen_text(app))
+        await wait_for(pilot, lambda: isinstance(app.screen, LiveScreen) and "workers (4)" in screen_text(app))
         await settle(pilot)
         text = screen_text(app)
-        rows = {ln.split()[1]: ln.split()[2:] for ln in text.splitlines() if "rayx:smol-" in ln}
-        assert rows["rayx:smol-1@node-a"][:2] == ["10", "50.0"]
-        assert rows["rayx:smol-2@node-b"][:2] == ["5", "20.0"]
+        rows = {ln.split()[1]: ln.split()[2:] for ln in text.splitlines() if "rayx:smol-" in ln or "rayx:judge" in ln}
+        assert rows["rayx:smol-1@node-a"][:3] == ["10", "50.0", "0"]
+        assert rows["rayx:smol-2@node-b"][:3] == ["5", "20.0", "0"]
+        assert rows[JUDGE_WORKER][:3] == ["0", "–", "3"]
         host_lines = [ln for ln in text.splitlines() if "%" in ln and "/24" in ln]
         assert "▸ " + this_host() in host_lines[0]  # the run's own host first, marked
         assert "node-a" in host_lines[2] and "66.0%" in host_lines[2] and "0: 87% 40.5/141 GB" in host_lines[2]
