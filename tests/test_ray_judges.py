@@ -130,3 +130,27 @@ def test_ray_local_judge_streams_when_the_cluster_holds_it_beside_generation(tmp
     episodes = {e["episode_id"] for e in _records(runs, "episodes")}
     assert {j["episode_id"] for j in _records(runs, "judgments") if j["judge_id"] == JUDGE} == episodes
     _judged_on_the_cluster(runs, run_id, cluster)
+
+
+@pytest.mark.slow
+@pytest.mark.ray
+def test_engine_judge_with_ray_rejudges_stored_episodes_on_the_cluster(tmp_path: Path, cluster: Any) -> None:
+    """`engine judge EXP --executor ray`: episodes generated (and judged by the extractor) before,
+    then the local LLM judge alone, on the cluster, from the CLI."""
+    runs = tmp_path / "runs"
+    exp = _experiment(tmp_path, 1)
+    opts = RunOptions(runs_dir=runs, ingest=False, limit=LIMIT, executor="ray", judge_ids=["extractor"])
+    first = Runner(load_experiment(exp), opts).run()
+    assert first.status == "finished", first
+    assert first.episodes == N, first
+    assert _verdicts(runs) == {}
+    address = cluster.get_runtime_context().gcs_address
+    cmd = engine_cmd("judge", str(exp), "--runs-dir", str(runs), "--limit", str(LIMIT), "--judge", JUDGE)
+    cmd += ["--executor", "ray", "--address", address, "--events", "none"]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert len(_verdicts(runs)) == N
+    judge_runs = [d for d in jr.run_dirs(runs) if jr.read_run_info(d).get("kind") == "judge"]
+    assert len(judge_runs) == 1
+    assert jr.read_run_info(judge_runs[0])["executor"] == "ray"
+    _judged_on_the_cluster(runs, judge_runs[0].name, cluster)

@@ -22,8 +22,8 @@ Executor = Annotated[
     str,
     typer.Option(
         "--executor",
-        help="Where local models generate: local (this process) or ray (replica actors on a Ray cluster; "
-        "the 'ray' extra). API configs and judges run here either way.",
+        help="Where local models generate and LLM judges on local models judge: local (this process) or ray "
+        "(replica actors on a Ray cluster; the 'ray' extra). API configs and judges run here either way.",
     ),
 ]
 Address = Annotated[

@@ -140,9 +140,13 @@ def judge(
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the --audit sample.")] = 0,
     runs_dir: RunsDir = None,
+    executor: Executor = "local",
+    address: Address = None,
     events: Events = "rich",
 ) -> None:
-    """Re-score stored episodes with (more) judges, without generating anything; or draw an audit sample."""
+    """Re-score stored episodes with (more) judges, without generating anything; or draw an audit sample.
+
+    `--executor ray`: LLM judges on local models judge on the Ray cluster (a pool of replicas each)."""
     from engine.config import load_experiment
     from engine.runner import RunOptions
 
@@ -153,7 +157,14 @@ def judge(
         fail("engine judge needs an experiment file (or --audit N)")
     exp = load_experiment(experiment)
     opts = RunOptions(
-        runs_dir=runs_dir_of(runs_dir), limit=limit, config_ids=config, judge_ids=judge, kind="judge", generate=False
+        runs_dir=runs_dir_of(runs_dir),
+        limit=limit,
+        config_ids=config,
+        judge_ids=judge,
+        kind="judge",
+        generate=False,
+        executor=executor,
+        address=address,
     )
     _execute(exp, opts, events)
 
