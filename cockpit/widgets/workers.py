@@ -2,7 +2,8 @@
 episodes, tokens/s, judgments) and each host's telemetry.
 
 Shown for a run whose episodes name their worker (`--executor ray`: "<actor>@<node host>") or whose
-journal holds readings of more than one host. Worker and host names come from journals written on
+journal holds readings of more than one host. A worker's actor name starts with its run's id, which
+the panel leaves out ("smol-1@node-a", "judge-llm-1@node-b"). Worker and host names come from journals written on
 other machines: untrusted text, shown literally on one line (cockpit.safe), never as markup.
 """
 
@@ -53,7 +54,7 @@ def render_cluster(p: RunProgress, now: float | None = None) -> Text:
         out.append(f"\n  {'worker':<{NAME_W}} {'episodes':>9} {'tokens/s':>9} {'judged':>7} {'last':>7}\n", style="dim")
         for w in p.workers[:SHOWN]:
             out.append("  ")
-            out.append_text(_name(w.worker))
+            out.append_text(_name(w.worker.removeprefix(f"{p.run_id}:")))  # the header names the run
             tps = _num(w.tokens_per_s, "9.1f")
             out.append(f" {w.episodes:>9,} {tps:>9} {w.judgments:>7,} {_ago(now - w.last_t):>7}\n")
         if len(p.workers) > SHOWN:

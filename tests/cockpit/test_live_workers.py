@@ -135,3 +135,19 @@ async def test_live_of_a_local_run_shows_no_cluster_panel(fixture_runs: Path) ->
         await settle(pilot)
         assert not app.screen.query_one("#live-cluster").display
         assert "workers (" not in screen_text(app)
+
+
+def test_the_panel_names_workers_without_their_run_id() -> None:
+    """Actor names start with the run id (`<run>:smol-1`, `<run>:judge-llm-1`): long enough to cut the
+    part that says which pool and which node. The panel's header names the run; rows leave it out."""
+    from cockpit.run_progress import RunProgress, WorkerProgress
+    from cockpit.widgets.workers import render_cluster
+
+    workers = (
+        WorkerProgress(f"{RAY_RUN}:judge-smol-judge-1@node-b", 0, 0, None, T0, judgments=12),
+        WorkerProgress(f"{RAY_RUN}:smol-1@node-a", 12, 400, 13.8, T0),
+    )
+    text = render_cluster(RunProgress(RAY_RUN, workers=workers), now=T0 + 5).plain
+    assert "judge-smol-judge-1@node-b" in text
+    assert "smol-1@node-a" in text
+    assert RAY_RUN not in text
