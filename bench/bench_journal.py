@@ -34,7 +34,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import engine.runner as runner_mod  # noqa: E402
+import engine.runner.run as runner_mod  # noqa: E402  (the module whose make_backend a run calls)
 from engine.config import ModelSpec, load_experiment  # noqa: E402
 from engine.models.base import GenRequest, GenResult  # noqa: E402
 from engine.runner import Runner, RunOptions  # noqa: E402
