@@ -8,11 +8,13 @@ No Textual here: the Pilot tests drive the form, the unit tests drive these.
 
 from __future__ import annotations
 
+import importlib.util
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cockpit.launcher import executor_args
 from engine.data.loader import DataError
 
 # the common overrides of the Train tab: recipe fields, by their dotted name in the recipe schema
@@ -264,6 +266,54 @@ def check_sweep(sweep: str, limit: str, runs_dir: Path) -> Checked:
     return Checked(JobRequest("sweep", tuple(args), _stamp("sweep"), f"sweep {s.name}"), preview)
 
 
+# ---------------------------------------------------------------------------------- executor
+
+EXECUTORS = ("local", "ray")
+ADDRESS_PLACEHOLDER = "local Ray (or HOST:PORT, ray://HOST:PORT, auto)"
+
+
+def ray_installed() -> bool:
+    """Whether Ray is importable here (the launched engine runs on this interpreter); never imports it."""
+    try:
+        return importlib.util.find_spec("ray") is not None
+    except (ImportError, ValueError):  # a broken or blocked `ray` entry in sys.modules
+        return False
+
+
+def check_executor(executor: str, address: str) -> tuple[str, str | None]:
+    """A launch's executor and address (None: a local Ray), or a FieldError naming the wrong one."""
+    from engine.models.ray_cluster import RAY_HINT, address_error  # light: Ray is imported only to connect
+
+    ex = executor.strip() or "local"
+    if ex not in EXECUTORS:
+        raise FieldError("executor", f"{ex!r}: local or ray")
+    addr = address.strip() or None
+    if addr is not None:
+        if ex != "ray":
+            raise FieldError("address", "--address needs executor ray")
+        error = address_error(addr)
+        if error:
+            raise FieldError("address", error)
+    if ex == "ray" and not ray_installed():
+        raise FieldError("executor", RAY_HINT)
+    return ex, addr
+
+
+def placement(executor: str, address: str | None) -> str:
+    """Where local models generate and LLM judges on local models judge, in words."""
+    if executor != "ray":
+        return "here, in the engine process"
+    return "on the Ray cluster" + (f" at {address}" if address else " (a local Ray)")
+
+
+def where_judges_run(executor: str, address: str | None, local_judges: list[str] | None = None) -> str:
+    """The preview line saying where LLM judges on local models judge (API judges judge here either way)."""
+    if local_judges is not None and not local_judges:
+        return "LLM judges on local models: none chosen (every judge runs here)"
+    names = f" ({', '.join(local_judges)})" if local_judges else ""
+    return f"LLM judges on local models{names}: {placement(executor, address)}"
+
+
 # ---------------------------------------------------------------------------------- re-judge
 
 
@@ -304,12 +354,19 @@ def project_judging(exp: Any, judges: list[str], configs: list[str], runs_dir: P
 
 
 def check_judge(
-    experiment: str, judges: list[str], configs: list[str], limit: str, runs_dir: Path
+    experiment: str,
+    judges: list[str],
+    configs: list[str],
+    limit: str,
+    runs_dir: Path,
+    executor: str = "local",
+    address: str = "",
 ) -> tuple[Checked, JudgeProjection]:
-    from engine.config import load_experiment
+    from engine.config import API_BACKENDS, load_experiment
 
     path = _path(experiment, "experiment")
     n = _int(limit, "limit")
+    ex, addr = check_executor(executor, address)
     try:
         exp = load_experiment(path)
     except DataError as exc:
@@ -326,9 +383,12 @@ def check_judge(
         args += ["--config", c]
     if n is not None:
         args += ["--limit", str(n)]
+    args += executor_args(ex, addr)
     preview = [f"{proj.episodes} stored episodes of {', '.join(configs)}"]
     preview += [f"  {j}: {m} judgments missing" for j, m in proj.missing.items()]
     preview.append(
         "projected API cost: " + (f"${proj.cost_usd:.4f}" if proj.cost_usd is not None else "none (no priced judge)")
     )
+    local = [j.id for j in exp.judges if j.id in judges and j.model is not None and j.model.backend not in API_BACKENDS]
+    preview.append(where_judges_run(ex, addr, local))
     return Checked(JobRequest("judge", tuple(args), _stamp("judge"), f"re-judge {exp.name}"), preview), proj

@@ -36,6 +36,8 @@ class LaunchRequest:
     judges: list[str] = field(default_factory=list)
     limit: int | None = None
     samples: int | None = None
+    executor: str = "local"  # local | ray: where local models generate and LLM judges on local models judge
+    address: str | None = None  # executor ray: the cluster (None: a local Ray)
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,13 @@ def new_run_id(experiment_name: str) -> str:
     return jr.new_run_id(experiment_name)
 
 
+def executor_args(executor: str, address: str | None) -> list[str]:
+    """`--executor ray [--address X]`; nothing for the local executor (the engine's default)."""
+    if executor != "ray":
+        return []
+    return ["--executor", "ray", *(["--address", address] if address else [])]
+
+
 def build_command(req: LaunchRequest, runs_dir: Path, run_id: str) -> list[str]:
     args = ["run", str(req.experiment), "--run-id", run_id, "--events", "none", "--runs-dir", str(runs_dir)]
     for c in req.configs:
@@ -93,6 +102,7 @@ def build_command(req: LaunchRequest, runs_dir: Path, run_id: str) -> list[str]:
         args += ["--limit", str(req.limit)]
     if req.samples is not None:
         args += ["--samples", str(req.samples)]
+    args += executor_args(req.executor, req.address)
     return engine_command(*args)
 
 

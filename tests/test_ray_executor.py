@@ -309,3 +309,12 @@ def test_ray_unreachable_address_fails_before_the_journal(tmp_path: Path) -> Non
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and f"--address 127.0.0.1:{port}: no Ray cluster answers there" in lines[0], lines
     assert not runs.exists()
+
+
+def test_address_form_is_checked_without_ray_or_network() -> None:
+    from engine.models.ray_cluster import address_error
+
+    for good in ("auto", "10.0.0.5:6379", "head-node:6379", "ray://head:10001", "[::1]:6379"):
+        assert address_error(good) is None, good
+    for bad in ("head", ":6379", "head:", "head:port", "head:0", "head:70000", "ray://", "http://head:6379", "a b:1"):
+        assert address_error(bad) == f"--address {bad!r}: expected HOST:PORT (or ray://HOST:PORT, or auto)", bad

@@ -16,7 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import Button, Checkbox, Input, Label, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from cockpit import forms, launcher, safe
 
@@ -37,6 +37,7 @@ class JobForm(VerticalScroll, can_focus=False):  # tab goes from field to field,
     kind = ""
     title = ""
     FIELDS: tuple[tuple[str, str, str], ...] = ()  # (field, label, placeholder)
+    CHOICES: dict[str, tuple[str, ...]] = {}  # fields picked from a list (a Select, the first the default)
 
     def __init__(self, runs_dir: Path) -> None:
         super().__init__(id=f"form-{self.kind}", classes="job-form")
@@ -49,7 +50,17 @@ class JobForm(VerticalScroll, can_focus=False):  # tab goes from field to field,
         for name, label, placeholder in self.FIELDS:
             with Horizontal(classes="form-row"):
                 yield Label(label, classes="form-label")
-                yield Input(placeholder=placeholder, id=field_id(self.kind, name), compact=True)
+                if name in self.CHOICES:
+                    options = self.CHOICES[name]
+                    yield Select[str](
+                        [(o, o) for o in options],
+                        value=options[0],
+                        allow_blank=False,
+                        compact=True,
+                        id=field_id(self.kind, name),
+                    )
+                else:
+                    yield Input(placeholder=placeholder, id=field_id(self.kind, name), compact=True)
             yield Static(id=field_id(self.kind, name) + "-error", classes="form-error")
         yield from self.compose_extra()
         yield Static(id=f"{self.kind}-preview", classes="form-preview")
@@ -61,11 +72,18 @@ class JobForm(VerticalScroll, can_focus=False):  # tab goes from field to field,
         yield from ()
 
     def values(self) -> dict[str, Any]:
-        return {name: self.query_one("#" + field_id(self.kind, name), Input).value for name, _, _ in self.FIELDS}
+        out: dict[str, Any] = {}
+        for name, _, _ in self.FIELDS:
+            widget = self.query_one("#" + field_id(self.kind, name))
+            assert isinstance(widget, Input | Select)
+            out[name] = widget.value if isinstance(widget.value, str) else ""
+        return out
 
     def set_values(self, **values: str) -> None:
         for name, value in values.items():
-            self.query_one("#" + field_id(self.kind, name), Input).value = value
+            widget = self.query_one("#" + field_id(self.kind, name))
+            assert isinstance(widget, Input | Select)
+            widget.value = value
 
     def check(self, values: dict[str, Any]) -> forms.Checked:  # runs in a worker thread
         raise NotImplementedError
@@ -167,7 +185,10 @@ class JudgeForm(JobForm):
         ("judges", "judges", "judge ids, comma-separated (empty: all of the experiment's)"),
         ("configs", "configs", "config ids, comma-separated (empty: all of the experiment's)"),
         ("limit", "task limit", "all"),
+        ("executor", "executor", ""),
+        ("address", "address", forms.ADDRESS_PLACEHOLDER),
     )
+    CHOICES = {"executor": forms.EXECUTORS}
 
     def check(self, values: dict[str, Any]) -> forms.Checked:
         from engine.config import load_experiment
@@ -183,7 +204,15 @@ class JudgeForm(JobForm):
                 raise forms.FieldError("experiment", str(exc)) from None
             judges = judges or [j.id for j in exp.judges]
             configs = configs or [c.id for c in exp.configs]
-        checked, _ = forms.check_judge(values["experiment"], judges, configs, values["limit"], self.runs_dir)
+        checked, _ = forms.check_judge(
+            values["experiment"],
+            judges,
+            configs,
+            values["limit"],
+            self.runs_dir,
+            executor=values["executor"],
+            address=values["address"],
+        )
         return checked
 
 

@@ -1,7 +1,8 @@
 """Launch form, one tab per job kind. Eval: pick an experiment file, tick configs, conditions and
-judges, set a task limit and samples, start. The other tabs (Run the study, Train, Corpus build,
-Re-judge, Sweep) are `cockpit.screens.jobs` forms. Parsing happens in workers; every job starts as a
-detached child process."""
+judges, set a task limit and samples, pick the executor (local, or ray with a cluster address),
+start. The other tabs (Run the study, Train, Corpus build, Re-judge, Sweep) are
+`cockpit.screens.jobs` forms. Parsing happens in workers; every job starts as a detached child
+process."""
 
 from __future__ import annotations
 
@@ -64,6 +65,13 @@ class LaunchScreen(ModalScreen[launcher.LaunchRequest | forms.JobRequest | None]
                         yield Input(placeholder="all", id="launch-limit", type="integer")
                         yield Label("samples")
                         yield Input(placeholder="1", id="launch-samples", type="integer")
+                    with Horizontal(id="launch-cluster"):
+                        yield Label("executor")
+                        yield Select[str](
+                            [(e, e) for e in forms.EXECUTORS], value="local", allow_blank=False, id="launch-executor"
+                        )
+                        yield Label("address")
+                        yield Input(placeholder=forms.ADDRESS_PLACEHOLDER, id="launch-address")
                     yield Static(id="launch-error")
                     with Horizontal(id="launch-buttons"):
                         yield Button("Start", variant="primary", id="launch-start", disabled=True)
@@ -128,9 +136,7 @@ class LaunchScreen(ModalScreen[launcher.LaunchRequest | forms.JobRequest | None]
             return
         c = msg.choice
         err.update("")
-        self.query_one("#launch-info", Static).update(
-            safe.join((c.name, "bold"), "  ", (c.description, "dim"), f"\n{launcher.display_path(c.path)}")
-        )
+        self._show_info()
         for sid, items in (
             ("#launch-configs", c.configs),
             ("#launch-conditions", c.conditions),
@@ -140,6 +146,28 @@ class LaunchScreen(ModalScreen[launcher.LaunchRequest | forms.JobRequest | None]
         self.query_one("#launch-limit", Input).value = str(c.limit) if c.limit else ""
         self.query_one("#launch-samples", Input).value = str(c.samples)
         start.disabled = False
+
+    @on(Select.Changed, "#launch-executor")
+    @on(Input.Changed, "#launch-address")
+    def _show_info(self) -> None:
+        """The experiment's name, description and file, and where its local models would run."""
+        c = self.choice
+        if c is None:
+            return
+        executor = self.query_one("#launch-executor", Select).value
+        address = self.query_one("#launch-address", Input).value.strip() or None
+        where = "every model and judge runs here, in the engine process"
+        if executor == "ray":
+            where = f"local models and LLM judges on local models: {forms.placement('ray', address)}; API ones: here"
+        self.query_one("#launch-info", Static).update(
+            safe.join(
+                (c.name, "bold"),
+                "  ",
+                (c.description, "dim"),
+                f"\n{launcher.display_path(c.path)}",
+                (f"\n{where}", "dim"),
+            )
+        )
 
     def request(self) -> launcher.LaunchRequest | str:
         """The request the form describes, or what is wrong with it."""
@@ -163,6 +191,13 @@ class LaunchScreen(ModalScreen[launcher.LaunchRequest | forms.JobRequest | None]
             return "task limit and samples are whole numbers"
         if (limit is not None and limit < 1) or (samples is not None and not 1 <= samples <= 100):
             return "task limit ≥ 1, samples between 1 and 100"
+        executor = self.query_one("#launch-executor", Select).value
+        try:
+            ex, address = forms.check_executor(
+                executor if isinstance(executor, str) else "local", self.query_one("#launch-address", Input).value
+            )
+        except forms.FieldError as exc:
+            return exc.message
         return launcher.LaunchRequest(
             experiment=self.choice.path,
             configs=configs if len(configs) < len(self.choice.configs) else [],
@@ -170,6 +205,8 @@ class LaunchScreen(ModalScreen[launcher.LaunchRequest | forms.JobRequest | None]
             judges=judges if len(judges) < len(self.choice.judges) else [],
             limit=limit,
             samples=samples if samples != self.choice.samples else None,
+            executor=ex,
+            address=address,
         )
 
     def action_start(self) -> None:

@@ -56,11 +56,27 @@ def disconnect() -> None:
     import_ray().shutdown()
 
 
+def address_error(address: str) -> str | None:
+    """What is wrong with the form of an `--address` (None: HOST:PORT, ray://HOST:PORT or auto).
+    Light (no Ray, no network): the cockpit's launch form checks its field with it."""
+    if address == "auto":
+        return None
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if (
+        not host
+        or any(c.isspace() or c in "/@" for c in host)
+        or not (port.isascii() and port.isdigit())
+        or not 0 < int(port) < 65536
+    ):
+        return f"--address {address!r}: expected HOST:PORT (or ray://HOST:PORT, or auto)"
+    return None
+
+
 def _check_reachable(address: str) -> None:
-    hostport = address.removeprefix("ray://")
-    host, _, port = hostport.rpartition(":")
-    if not host or not port.isdigit():
-        raise BackendError(f"--address {address!r}: expected HOST:PORT (or ray://HOST:PORT, or auto)")
+    error = address_error(address)
+    if error:
+        raise BackendError(error)
+    host, _, port = address.removeprefix("ray://").rpartition(":")
     try:
         socket.create_connection((host, int(port)), timeout=5).close()
     except OSError as exc:

@@ -3,9 +3,11 @@ nothing; a good form dismisses with the exact `engine` command it built."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.widgets import Static
 
 from cockpit import forms
@@ -165,3 +167,38 @@ async def test_corpus_sweep_and_rejudge_forms(fixture_runs: Path, tmp_path: Path
         screen.dismiss = LaunchScreen.dismiss.__get__(screen)  # type: ignore[method-assign]
         await pilot.press("escape")
         assert isinstance(app.screen, RunsScreen)
+
+
+async def test_rejudge_form_starts_on_ray_and_shows_executor_errors_under_their_field(
+    fixture_runs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    demo = DATA / "experiments" / "demo.toml"  # smollm2-judge: an LLM judge on a local model
+    app = make_app(fixture_runs)
+    results: list[Any] = []
+    async with app.run_test(size=SIZE) as pilot:
+        screen, form = await open_tab(pilot, "judge")
+        screen.dismiss = results.append  # type: ignore[method-assign]
+        assert form.values()["executor"] == "local"
+        form.set_values(experiment=str(demo), address="head:6379")
+        await check(pilot, form, start=True)
+        assert "address: --address needs executor ray" in error_under(form, "address")
+        assert not results
+        form.set_values(executor="ray", address="head")
+        await check(pilot, form, start=True)
+        assert "expected HOST:PORT (or ray://HOST:PORT, or auto)" in error_under(form, "address")
+        assert not results
+        with monkeypatch.context() as m:
+            m.setitem(sys.modules, "ray", None)  # as when Ray is not installed
+            form.set_values(address="")
+            await check(pilot, form, start=True)
+        assert "pip install 'skill-cockpit[ray]'" in error_under(form, "executor")
+        assert error_under(form, "address") == ""
+        assert not results
+        form.set_values(address="ray://head:10001")
+        await check(pilot, form)
+        text = screen_text(app)
+        assert "--executor ray --address ray://head:10001" in text
+        assert "LLM judges on local models (smollm2-judge): on the Ray cluster at ray://head:10001" in text
+        await check(pilot, form, start=True)
+        assert results[-1].kind == "judge"
+        assert results[-1].args == ("judge", str(demo.resolve()), "--executor", "ray", "--address", "ray://head:10001")

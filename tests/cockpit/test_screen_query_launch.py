@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from textual.widgets import TextArea
+from textual.widgets import Input, Select, TextArea
 
+from cockpit import launcher
 from cockpit.screens.launch import LaunchScreen
 from cockpit.screens.runs import RunsScreen
 from tests.cockpit.conftest import SIZE, make_app, ready, settle, wait_for
@@ -69,3 +71,48 @@ async def test_launch_form_parses_and_validates(fixture_runs: Path, mini_experim
         assert "file not found" in screen_text(app)
         await pilot.press("escape")
         assert isinstance(app.screen, RunsScreen)
+
+
+async def test_launch_form_starts_on_ray_with_an_address(fixture_runs: Path, mini_experiment: Path) -> None:
+    app = make_app(fixture_runs)
+    results: list[Any] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, LaunchScreen))
+        form = app.screen
+        form.dismiss = results.append  # type: ignore[method-assign]
+        form.query_one("#launch-path", Input).value = str(mini_experiment)
+        form.query_one("#launch-path").focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: form.choice is not None and form.choice.name == "mini")
+        await settle(pilot)
+        local = form.request()
+        assert isinstance(local, launcher.LaunchRequest)
+        assert (local.executor, local.address) == ("local", None)
+        assert "every model and judge runs here" in screen_text(app)
+        address = form.query_one("#launch-address", Input)
+        address.value = "head:6379"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "--address needs executor ray" in screen_text(app)
+        assert not results
+        executor = form.query_one("#launch-executor", Select)
+        executor.focus()
+        await pilot.press("enter", "down", "enter")  # open the list, pick ray
+        await wait_for(pilot, lambda: executor.value == "ray")
+        address.value = "head"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "expected HOST:PORT (or ray://HOST:PORT, or auto)" in screen_text(app)
+        assert not results
+        address.value = "head:6379"
+        await settle(pilot)
+        assert "on the Ray cluster at head:6379" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: bool(results))
+        req = results[0]
+        assert isinstance(req, launcher.LaunchRequest)
+        assert (req.experiment, req.executor, req.address) == (mini_experiment, "ray", "head:6379")
+        cmd = launcher.build_command(req, fixture_runs, "rid")
+        assert cmd[-4:] == ["--executor", "ray", "--address", "head:6379"]
