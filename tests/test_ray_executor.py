@@ -232,6 +232,19 @@ def test_ray_cluster_too_small_fails_before_the_journal(tmp_path: Path, cluster:
     assert jr.run_dirs(runs) == [] and not runs.exists()
 
 
+def _wait_dead(ray: Any, actor: Any) -> None:
+    from ray.exceptions import RayActorError
+
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            ray.get(actor.telemetry.remote("probe"), timeout=30)
+        except RayActorError:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the killed actor still answers")
+
+
 @pytest.mark.ray
 def test_ray_node_telemetry_asks_one_replica_per_host_and_dedupes(cluster: Any) -> None:
     """Three replicas on two "nodes" (one machine standing in for both: the host each reports is set):
@@ -263,6 +276,7 @@ def test_ray_node_telemetry_asks_one_replica_per_host_and_dedupes(cluster: Any) 
     tel.receive(timeout=60)
     assert len(got) == 2  # within half an interval of the last sample of each host: not handed on
     cluster.kill(actors[0])  # a replica that died: forgotten, and its host asked of another one there
+    _wait_dead(cluster, actors[0])  # ray.kill returns before the actor is gone
     tel.due = 0.0
     tel.ask(actors)
     tel.receive(timeout=60)
