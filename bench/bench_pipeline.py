@@ -49,10 +49,13 @@ def start_server(latency: float) -> tuple[subprocess.Popen[str], str]:
     return proc, f"http://127.0.0.1:{int(proc.stdout.readline())}"
 
 
-def experiment(tmp: Path, base: str, args: argparse.Namespace) -> Path:
-    text = f"""
-name = "bench-pipeline"
+def smol_head(name: str, args: argparse.Namespace, samples: int = 1) -> str:
+    """An experiment on the mini suite opening with the embedded SmolLM2 config `smol` (the benches
+    that time the embedded model: this one and bench_ray.py)."""
+    return f"""
+name = "{name}"
 seed = 0
+samples = {samples}
 [holdout]
 skills = "{MINI / "skills.jsonl"}"
 tasks = "{MINI / "tasks.jsonl"}"
@@ -64,7 +67,13 @@ model = "smollm2-135m-instruct"
 batch_size = {args.batch_size}
 [configs.sampling]
 max_tokens = {args.max_tokens}
+"""
 
+
+def experiment(tmp: Path, base: str, args: argparse.Namespace) -> Path:
+    text = (
+        smol_head("bench-pipeline", args)
+        + f"""
 [[configs]]
 id = "api"
 backend = "openai"
@@ -83,6 +92,7 @@ model = "toy-judge"
 api_key_env = "SKC_BENCH_KEY"
 concurrency = {args.judge_concurrency}
 """
+    )
     p = tmp / "bench.toml"
     p.write_text(text)
     return p

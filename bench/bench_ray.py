@@ -40,36 +40,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_pipeline import start_server  # noqa: E402
+from bench.bench_pipeline import smol_head, start_server  # noqa: E402
 from engine.config import ModelSpec, load_experiment  # noqa: E402
 from engine.models.base import GenRequest  # noqa: E402
 
 TARGET = 0.9
-MINI = ROOT / "tests" / "fixtures" / "mini"
 KEY_ENV = "SKC_BENCH_KEY"
 
 
 def experiment(tmp: Path, args: argparse.Namespace) -> Path:
-    text = f"""
-name = "bench-ray"
-seed = 0
-samples = 2
-[holdout]
-skills = "{MINI / "skills.jsonl"}"
-tasks = "{MINI / "tasks.jsonl"}"
-
-[[configs]]
-id = "smol"
-backend = "embedded"
-model = "smollm2-135m-instruct"
-batch_size = {args.batch_size}
-[configs.sampling]
-max_tokens = {args.max_tokens}
-
+    text = (
+        smol_head("bench-ray", args, samples=2)
+        + """
 [[judges]]
 id = "extractor"
 kind = "answer_line"
 """
+    )
     p = tmp / "bench-ray.toml"
     p.write_text(text)
     return p
