@@ -154,8 +154,7 @@ class RunTail:
         b[0] += 1
         b[1] += ev.tokens_out
         if ev.worker:
-            self._workers.setdefault(ev.worker, deque(maxlen=10_000)).append((ev.t, ev.tokens_out))
-            tot = self._worker_totals.setdefault(ev.worker, [0, 0, 0])
+            tot = self._worker(ev.worker, ev.t, ev.tokens_out)
             tot[0] += 1
             tot[1] += ev.tokens_out
 
@@ -167,8 +166,12 @@ class RunTail:
         if ev.verdict == "error":
             self.errors += 1
         if ev.worker:  # an LLM judge's replica on a Ray cluster
-            self._workers.setdefault(ev.worker, deque(maxlen=10_000)).append((ev.t, 0))
-            self._worker_totals.setdefault(ev.worker, [0, 0, 0])[2] += 1
+            self._worker(ev.worker, ev.t, 0)[2] += 1
+
+    def _worker(self, name: str, t: float, tokens_out: int) -> list[int]:
+        """Note a worker's activity at `t` (its pace); its totals [episodes, tokens out, judgments]."""
+        self._workers.setdefault(name, deque(maxlen=10_000)).append((t, tokens_out))
+        return self._worker_totals.setdefault(name, [0, 0, 0])
 
     def _on_started(self, ev: RunStarted) -> None:
         """A (re)started run: a new session, its paces measured afresh."""
