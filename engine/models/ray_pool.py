@@ -39,7 +39,7 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import psutil
 
@@ -54,6 +54,7 @@ if TYPE_CHECKING:
 
 IN_FLIGHT_PER_REPLICA = 2
 TELEMETRY_INTERVAL_S = 2.0  # one sample per node this often while a pool generates
+_R = TypeVar("_R", GenResult, ChoiceResult)
 POLL_S = 0.25  # the driver's longest wait for a chunk before it looks at telemetry (and a stop) again
 
 
@@ -73,17 +74,17 @@ class Replica:
         return None if batch_keys is None else batch_keys(requests)
 
     def generate(self, requests: Sequence[GenRequest]) -> list[GenResult]:
-        results = list(self.backend.generate(requests))
-        for r in results:
-            r.worker = self.worker
-        return results
+        return self._named(list(self.backend.generate(requests)))
 
     def score_choices(self, requests: Sequence[GenRequest], choices: Sequence[str]) -> list[ChoiceResult]:
         """Logprob judging (an LLM judge in logprob mode on a local model)."""
         scorer = getattr(self.backend, "score_choices", None)
         if scorer is None:
             raise BackendError(f"backend '{self.backend.spec.backend}' cannot score choices")
-        results = list(scorer(requests, choices))
+        return self._named(list(scorer(requests, choices)))
+
+    def _named(self, results: list[_R]) -> list[_R]:
+        """The results, each naming this replica as its worker."""
         for r in results:
             r.worker = self.worker
         return results
