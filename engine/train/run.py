@@ -168,8 +168,7 @@ class TrainRun:
 
     def run(self) -> TrainResult:
         t0 = time.time()
-        if not Path(self.recipe.corpus).is_file():
-            raise FileNotFoundError(f"corpus {self.recipe.corpus} not found (engine corpus build makes one)")
+        require_corpus(self.recipe)
         existing = self._check_existing()
         if existing is not None:
             return existing
@@ -369,6 +368,12 @@ def _atomic_dir(target: Path, write: Any) -> None:
         shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def require_corpus(recipe: Recipe) -> None:
+    """FileNotFoundError when the recipe's corpus file is missing (before a training starts)."""
+    if not Path(recipe.corpus).is_file():
+        raise FileNotFoundError(f"corpus {recipe.corpus} not found (engine corpus build makes one)")
 
 
 def train(

@@ -92,14 +92,13 @@ def run_sweep_ray(
 ) -> dict[str, Any]:
     from engine.models import ray_cluster
     from engine.signals import install_stop_handlers, restore_handlers
-    from engine.train.run import deterministic_run_id
+    from engine.train.run import deterministic_run_id, require_corpus
     from engine.train.student import with_students
     from engine.train.sweep import load_sweep, variant_config_id
 
     exp, base, recipes = load_sweep(spec)
     for _, r in recipes:
-        if not Path(r.corpus).is_file():
-            raise FileNotFoundError(f"corpus {r.corpus} not found (engine corpus build makes one)")
+        require_corpus(r)
     ray = ray_cluster.import_ray()
     joined = ray_cluster.connect(address)
     try:
