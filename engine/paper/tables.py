@@ -10,6 +10,7 @@ from __future__ import annotations
 from engine.analysis.report import Report
 from engine.paper.facts import StudyFacts
 from engine.paper.model import Column, Row, Stat, Table, code
+from engine.paper.roles import roles_text
 from engine.paper.validity import Validity
 
 
@@ -68,7 +69,8 @@ def delta_table(rep: Report, val: Validity, *, all_paths: bool = False) -> Table
         "delta_paths" if all_paths else "delta",
         "Procedural Δ on every judge path" if all_paths else f"Procedural Δ per config (path {code(rep.headline)})",
         "Pass rates are means over tasks of the non-error verdicts; errors are excluded, never failed. "
-        "McNemar: exact, over (task, sample) pairs. Dropped: tasks without a non-error verdict in one condition.",
+        "McNemar: exact, over (task, sample) pairs. Dropped: tasks without a non-error verdict in one condition."
+        + (" " + roles_text(rep) if all_paths else ""),
         [
             *([Column("path", "path")] if all_paths else []),
             Column("config", "config"),
@@ -102,7 +104,8 @@ def lift_table(rep: Report, val: Validity, *, all_paths: bool = False) -> Table:
     t = Table(
         "lift_paths" if all_paths else "lift",
         "SFT lift on every judge path" if all_paths else f"SFT lift (path {code(rep.headline)})",
-        "Lift = Δ(SFT) − Δ(base), both on the same judge path, on the tasks both cover; paired bootstrap CI.",
+        "Lift = Δ(SFT) − Δ(base), both on the same judge path, on the tasks both cover; paired bootstrap CI."
+        + (" " + roles_text(rep) if all_paths else ""),
         [
             *([Column("path", "path")] if all_paths else []),
             Column("sft", "SFT config"),
