@@ -72,7 +72,7 @@ def _lift_finding(lf: Comparison, c: ConfigInfo | None, val: Validity) -> Findin
 
 def _headline(rep: Report, val: Validity) -> list[Finding]:
     p = next((x for x in rep.paths if x.name == rep.headline), None)
-    why = getattr(rep, "headline_reason", "")  # set when the analysis chooses among eligible paths
+    why = getattr(rep, "headline_reason", "")  # the headline rule: the pre-registered path or none
     if p is None:
         text = f"No headline: {escape(why)}." if why else "No judge path could be formed from the judges present."
         roles = f" {roles_text(rep)}" if rep.paths else ""
