@@ -26,10 +26,12 @@ n = (z_{1−α/2}√D + z_{1−β}√(D − δ²))² / δ² inverts to power = �
 The exact test's power (lower: the test is conservative) comes from `simulate`.
 
 The simulation (`simulate`) resamples tasks from a table of per-task outcome patterns (the pilot's,
-or the four 2x2 cells of the stated rates), tilted to the target effect by exponential tilting
-(Efron 1981, "Nonparametric standard errors and confidence intervals", Can. J. Stat. 9:139-158:
-weights ∝ exp(θ d_i), θ solving Σ w_i d_i = δ; the nearest distribution on the pilot's support in
-Kullback-Leibler divergence), and counts rejections of the paired z-test and of exact McNemar.
+or the four 2x2 cells of the stated rates) with replacement (a task-level bootstrap, the task the
+unit as in `engine.analysis.stats.paired_ci`), shifted to the target effect by reweighting the tasks
+whose conditions differ (`shift`): their share stays the pilot's, the balance between the two
+directions moves to the target. With one sample this is the fixed-discordance model of the closed
+form (p01 = (D + δ)/2, p10 = (D − δ)/2); an exponential tilt (Efron 1981) would raise the discordance
+with δ. It counts rejections of the paired z-test and of exact McNemar.
 """
 
 from __future__ import annotations
@@ -155,30 +157,25 @@ def tasks_needed_assumed(assumed: Assumed, kind: str, delta: float, k: int, alph
 # ---------------------------------------------------------------- simulation
 
 
-def tilt(d: np.ndarray, base: np.ndarray, target: float) -> np.ndarray:
-    """Weights ∝ base · exp(θ d) with Σ w d = target (Efron 1981, exponential tilting), by bisection."""
-    lo_d, hi_d = float(d[base > 0].min()), float(d[base > 0].max())
-    if not lo_d < target < hi_d:
+def shift(d: np.ndarray, base: np.ndarray, target: float) -> np.ndarray:
+    """Weights with Σ w d = target: the tasks with d > 0 scaled by a, those with d < 0 by b, where
+    a P₊ + b P₋ = P₊ + P₋ (the mass of tasks whose conditions differ is kept, the rest untouched) and
+    a S₊ − b S₋ = target (P± the mass, S± the mass-weighted |d| of each side)."""
+    w = np.asarray(base, float) / np.sum(base)
+    pos, neg = d > 0, d < 0
+    pp, pn = float(w[pos].sum()), float(w[neg].sum())
+    sp, sn = float(w[pos] @ d[pos]), float(-(w[neg] @ d[neg]))
+    det = pp * sn + pn * sp
+    a = ((pp + pn) * sn + target * pn) / det if det > 0 else -1.0
+    b = ((pp + pn) * sp - target * pp) / det if det > 0 else -1.0
+    if a < 0 or b < 0:
+        lo = -(pp + pn) * sn / pn if pn > 0 else float(w @ d)
+        hi = (pp + pn) * sp / pp if pp > 0 else float(w @ d)
         raise ValueError(
             f"an effect of {target:+.3f} is outside what the pilot's per-task outcomes can show "
-            f"({lo_d:+.3f} .. {hi_d:+.3f}): the pilot needs discordant tasks in that direction"
+            f"({lo:+.3f} .. {hi:+.3f}): the pilot needs tasks whose conditions differ in both directions"
         )
-    logb = np.log(np.where(base > 0, base, 1e-300))
-
-    def weights(theta: float) -> np.ndarray:
-        x = logb + theta * d
-        w = np.exp(x - x.max()) * (base > 0)
-        return w / w.sum()
-
-    lo, hi = -1.0, 1.0
-    while float(weights(lo) @ d) > target:
-        lo *= 2
-    while float(weights(hi) @ d) < target:
-        hi *= 2
-    for _ in range(80):
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if float(weights(mid) @ d) < target else (lo, mid)
-    return weights((lo + hi) / 2)
+    return np.where(pos, a * w, np.where(neg, b * w, w))
 
 
 @dataclass(frozen=True)
@@ -202,16 +199,23 @@ def simulate(
     seed: int = 0,
 ) -> SimPower:
     """Power by simulation: draw n tasks from the rows of `rates` (per-task pass rates, columns as
-    `contrast`) with probabilities `weights` tilted to mean difference `target` (None: as given); a task's
-    outcomes are its pilot outcomes when k == k_pilot, else k Bernoulli draws per column at its rates.
+    `contrast`) with probabilities `weights` shifted to mean difference `target` (None: as given); a task's
+    outcomes are its pilot outcomes, so k must equal k_pilot unless every pilot task's outcomes are all
+    equal (greedy decoding: k samples repeat them). Re-drawing k samples at a task's pilot rates would
+    count the pilot's own sampling noise as between-task variance (ω² too large by σ²_w/k_pilot).
     The paired z-test rejects when |mean| / (sd / √n) > z_{1−α/2}; exact McNemar (Δ with one sample)
     when 2·Binom(min(b, c); b + c, ½) ≤ α, as statsmodels' `mcnemar(exact=True)` computes it."""
     from scipy.special import bdtr
 
+    if k != k_pilot and np.any((rates > 0) & (rates < 1)):
+        raise ValueError(
+            f"the simulation resamples the pilot's outcomes: it needs the pilot's {k_pilot} sample(s) per task "
+            f"(planned: {k}); the closed form covers other sample counts"
+        )
     d = rates @ contrast
     w = np.asarray(weights, float) / np.sum(weights)
     if target is not None:
-        w = tilt(d, w, target)
+        w = shift(d, w, target)
     rng = np.random.default_rng(seed)
     z = _N.inv_cdf(1 - alpha / 2)
     reject_z = reject_m = 0
@@ -219,7 +223,7 @@ def simulate(
     for start in range(0, sims, 500):
         m = min(500, sims - start)
         idx = rng.choice(len(d), size=(m, n), p=w)
-        x = rates[idx] if k == k_pilot else rng.binomial(k, rates[idx]) / k
+        x = rates[idx]  # k samples of a task with all-equal outcomes have the same mean
         diff = x @ contrast
         mean, sd = diff.mean(1), diff.std(1, ddof=1)
         with np.errstate(divide="ignore", invalid="ignore"):

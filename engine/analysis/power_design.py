@@ -222,7 +222,7 @@ def pilot_rows(
     design: Design, pilot: Pilot, effect: float | None, within: float, *, sims: int = 2000, seed: int = 0
 ) -> list[Row]:
     """One row per pilot series: ω² from the pilot's per-task differences, MDE at the planned tasks and
-    samples, and the simulated power of the pilot's outcomes tilted to the MDE and to `effect`."""
+    samples, and the simulated power of the pilot's outcomes shifted to the MDE and to `effect`."""
     a, p, n, k = design.alpha, design.power, design.n_tasks, design.samples
     rows = []
     for s in pilot.series:

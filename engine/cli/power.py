@@ -165,7 +165,7 @@ def _lines(out: dict, rows: list[Any]) -> list[str]:
         ]
     else:
         lines.append(
-            f"pilot: per-task outcomes on path '{out['pilot_path']}', resampled by task, tilted to each effect"
+            f"pilot: per-task outcomes on path '{out['pilot_path']}', resampled by task, shifted to each effect"
         )
     lines.append("")
     for r in rows:
