@@ -49,7 +49,8 @@ class Row:
     source: str  # assumed | pilot
     omega2: float  # per-task difference variance at the planned samples
     mde: float
-    mde_bonferroni: float  # at α / (number of Δs, or of lifts)
+    mde_bonferroni: float  # at α / family (the number of Δs, or of lifts)
+    family: int = 1
     sim_at_mde: pw.SimPower | None = None
     path: str | None = None
     n_pilot: int | None = None
@@ -96,9 +97,12 @@ def assumed_rows(
             omega2=assumed.omega2(kind, m, k),
             mde=m,
             mde_bonferroni=pw.mde_assumed(assumed, kind, n, k, a / _n_family(design, kind), p),
+            family=_n_family(design, kind),
         )
         simulable = (k == 1 or assumed.within == 0) and (kind == "delta" or assumed.corr == 0)
         row.sim_at_mde = _sim_assumed(assumed, kind, m, n, a, sims, seed) if simulable else None
+        if not simulable:
+            row.note = "not simulated: the stated rates give one-sample outcomes (samples > 1 with w > 0, or ρ ≠ 0)"
         if effect is not None:
             row.effect = effect
             row.power_at_effect = pw.power_z(effect, assumed.omega2(kind, effect, k), n, a)
@@ -230,7 +234,7 @@ def pilot_rows(
         m = pw.mde(om, n, a, p)
         fam = sum(1 for x in pilot.series if x.kind == s.kind)
         est = float(s.diffs.mean())
-        row = Row(s.kind, s.label, "pilot", om, m, pw.mde(om, n, a / max(1, fam), p), path=s.path)
+        row = Row(s.kind, s.label, "pilot", om, m, pw.mde(om, n, a / max(1, fam), p), family=fam, path=s.path)
         row.n_pilot, row.k_pilot, row.estimate = len(s.diffs), s.k, est
         row.sim_at_mde = _sim_pilot(s, m if est >= 0 else -m, n, k, a, sims, seed, row)
         if effect is not None:
