@@ -239,3 +239,8 @@ def test_cli_pilot_from_the_store_uses_the_variance_of_per_task_differences(runs
             assert rows[cid]["omega2"] == pytest.approx(var, rel=1e-9)
             assert rows[cid]["mde"] == pytest.approx(doc["z"] * math.sqrt(var / 200), rel=1e-9)
             assert rows[cid]["sim_at_mde"]["mcnemar_exact"] is not None
+    by_run = CliRunner().invoke(
+        app, ["power", str(PAPER), "--pilot", "paper-eval", "--runs-dir", str(runs_dir), "--json", "--sims", "300"]
+    )
+    assert by_run.exit_code == 0, by_run.output
+    assert [r["omega2"] for r in json.loads(by_run.output)["rows"]] == [r["omega2"] for r in doc["rows"]]

@@ -188,7 +188,7 @@ def load_pilot(
     ds = deltas(inp, chosen) if chosen else []
     if not any(d.n_tasks for d in ds):
         derived = derive_paths(inp.judges)
-        name = choose_headline(derived, None, False)
+        name = choose_headline(derived, headline if headline in {p.name for p in derived} else None, False)
         if name is None:
             raise ValueError("the pilot has no judged episodes (run `engine run` and `engine judge` first)")
         if chosen:
@@ -236,6 +236,10 @@ def pilot_rows(
         est = float(s.diffs.mean())
         row = Row(s.kind, s.label, "pilot", om, m, pw.mde(om, n, a / max(1, fam), p), family=fam, path=s.path)
         row.n_pilot, row.k_pilot, row.estimate = len(s.diffs), s.k, est
+        if om == 0:
+            row.note = (
+                "the pilot's per-task differences are all equal (no discordant task): its MDE is 0 by construction"
+            )
         row.sim_at_mde = _sim_pilot(s, m if est >= 0 else -m, n, k, a, sims, seed, row)
         if effect is not None:
             row.effect = effect
