@@ -72,6 +72,51 @@ class Row:
         return d
 
 
+def design_of(
+    exp: Any,
+    *,
+    tasks: int | None = None,
+    samples: int | None = None,
+    limit: int | None = None,
+    alpha: float = 0.05,
+    power: float = 0.8,
+) -> Design:
+    """The planned design of an `engine.config.Experiment`: its holdout selection's tasks (under `limit`,
+    as `engine run --limit`; or `tasks`), samples, configs, conditions and SFT configs whose base is in
+    the file."""
+    if not {"no_skill", "curated"} <= set(exp.conditions):
+        raise ValueError(f"{exp.source}: conditions: Δ needs both no_skill and curated, got {exp.conditions}")
+    if tasks is None:
+        from engine.plan import select
+
+        tasks = len(select(exp, limit).tasks)
+    ids = {c.id for c in exp.configs}
+    return Design(
+        n_tasks=tasks,
+        samples=samples or exp.samples,
+        n_configs=len(exp.configs),
+        n_conditions=len(exp.conditions),
+        n_lifts=sum(1 for c in exp.configs if c.base in ids),
+        greedy=all(c.sampling.temperature == 0 for c in exp.configs),
+        alpha=alpha,
+        power=power,
+    )
+
+
+def summary(design: Design, assumed: pw.Assumed | None = None) -> str:
+    """The closed-form MDE in two lines (the cockpit's launch form): no simulation, no store."""
+    a = assumed or pw.Assumed(within=0.0 if design.greedy else 0.5)
+    n, k = design.n_tasks, design.samples
+    parts = [f"MDE |Δ| {pw.mde_assumed(a, 'delta', n, k, design.alpha, design.power):.3f}"]
+    if design.n_lifts:
+        parts.append(f"|lift| {pw.mde_assumed(a, 'lift', n, k, design.alpha, design.power):.3f}")
+    return (
+        f"power: {', '.join(parts)} at {n} tasks x {k} sample(s), two-sided α {design.alpha:g}, "
+        f"power {design.power:g}\nassumed: no_skill pass {a.p_no_skill:g}, discordance {a.discordance:g}, "
+        f"within-task share {a.within:g}; `engine power` takes a pilot"
+    )
+
+
 def sample_steps(design: Design, within: float) -> list[int]:
     """The samples per task to show: the planned one, and 1/2/4/8 when samples reduce the variance."""
     return [design.samples] if within == 0 else sorted({design.samples, *SAMPLE_STEPS})

@@ -56,7 +56,7 @@ def power(
     _check(effect, tasks, samples, sims)
     pw.check_levels(alpha, power)
     exp = load_experiment(experiment)
-    design = _design(exp, tasks, samples, alpha, power)
+    design = pd.design_of(exp, tasks=tasks, samples=samples, alpha=alpha, power=power)
     w = within if within is not None else (0.0 if design.greedy else 0.5)
     assumed = pw.Assumed(p_no_skill, discordance, w, corr)
     if pilot or store:
@@ -89,28 +89,6 @@ def _check(effect: float | None, tasks: int | None, samples: int | None, sims: i
         common.fail(f"--samples must be in 1..100, got {samples}")
     if sims < 100:
         common.fail(f"--sims must be at least 100, got {sims}")
-
-
-def _design(exp: Any, tasks: int | None, samples: int | None, alpha: float, power: float) -> Any:
-    from engine.analysis.power_design import Design
-
-    if not {"no_skill", "curated"} <= set(exp.conditions):
-        raise ValueError(f"{exp.source}: conditions: Δ needs both no_skill and curated, got {exp.conditions}")
-    if tasks is None:
-        from engine.plan import select
-
-        tasks = len(select(exp).tasks)
-    ids = {c.id for c in exp.configs}
-    return Design(
-        n_tasks=tasks,
-        samples=samples or exp.samples,
-        n_configs=len(exp.configs),
-        n_conditions=len(exp.conditions),
-        n_lifts=sum(1 for c in exp.configs if c.base in ids),
-        greedy=all(c.sampling.temperature == 0 for c in exp.configs),
-        alpha=alpha,
-        power=power,
-    )
 
 
 def _payload(
