@@ -10,6 +10,7 @@ import pytest
 
 from engine.analysis import build_report
 from engine.analysis.human import confusion
+from engine.paper.correction import correction_threat
 from engine.store import audit as audits
 from engine.store import human
 from engine.store.db import Store
@@ -129,3 +130,6 @@ def test_each_condition_is_corrected_with_its_own_error_rates(tmp_path: Path) ->
     cells = {(e.condition, e.config): e for e in rep.error_rates if e.judge == "extractor"}
     assert cells[("curated", "m0")].sensitivity.value == pytest.approx(0.7)
     assert cells[("no_skill", None)].sensitivity.value == pytest.approx(0.9)
+    threat = correction_threat(rep)  # the paper says so, with the report's numbers
+    assert threat is not None
+    assert any(x.startswith("Judge `extractor` errs differently by condition: sensitivity 90% [") for x in threat.items)
