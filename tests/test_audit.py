@@ -183,6 +183,16 @@ def test_judges_against_human_verdicts_and_corrected_delta(runs: Path) -> None:
     assert cd.shift == pytest.approx(cd.corrected - d.delta)  # type: ignore[operator]
     assert cd.ci_low is None or cd.ci_low <= cd.corrected <= cd.ci_high  # type: ignore[operator]
     assert cd.ppi is not None
+    # a path with two judges: each judge's tasks corrected by its own per-condition rates, task-weighted
+    d = rep.delta("q2b", "bench:claude")
+    cd = next(x for x in rep.corrected if (x.config, x.path) == ("q2b", "bench:claude"))
+    llm = np.array([t == "units-h1" for t in d.task_ids])  # the fixture's one llm-scored task
+    total = 0.0
+    for judge, m in (("extractor", ~llm), ("claude", llm)):
+        ns, cu = rates[(judge, "no_skill")], rates[(judge, "curated")]
+        total += (rg(float(np.mean(d.rates_curated[m])), cu) - rg(float(np.mean(d.rates_no_skill[m])), ns)) * m.sum()
+    assert cd.corrected == pytest.approx(total / len(d.task_ids))
+    assert set(cd.youden) == {"extractor", "claude"}
     out = CliRunner().invoke(app, ["report", "--runs-dir", str(runs), "--boot", "50"], terminal_width=220).output
     assert "Judges against human verdicts (the audit sample" in out
     assert "Δ corrected for each judge" in out

@@ -91,3 +91,27 @@ def test_corrected_delta_is_unbiased_and_covers_under_condition_dependent_errors
     # coverage: nominal 0.95; with 200 replicates the MC standard error is ≈ 0.015, so ≥ 0.90 is > 3 se below
     assert s["rg_cov"].mean() >= 0.90
     assert s["ppi_cov"].mean() >= 0.90
+
+
+def test_bootstrap_ci_matches_the_delta_method_of_lee_et_al() -> None:
+    """Independent check of the RG bootstrap: on a large sample its standard error agrees with the
+    delta-method variance of a corrected rate (Lee et al. 2025, arXiv 2511.21140, which carries the test
+    set and the calibration set: Var θ̂ ≈ [p(1−p)/n + (1−θ)² Sp(1−Sp)/m0 + θ² Se(1−Se)/m1] / J²), summed
+    over the two conditions (independent here)."""
+    rng = np.random.default_rng(7)
+    d, sample = _replicate(rng, n_tasks=3000, n_audit=1200)
+    rates = error_rates(sample, ["j"])
+    (c,) = corrected_deltas([d], [JudgePath("p", "j", None)], sample, rates, {}, n_boot=2000, seed=1)
+    var = 0.0
+    for cond, obs in (("no_skill", d.rates_no_skill), ("curated", d.rates_curated)):
+        e = next(r for r in rates if r.condition == cond and r.config is None)
+        se, sp, p = e.sensitivity.value, e.specificity.value, float(obs.mean())
+        assert se is not None and sp is not None and e.sensitivity.n_eff and e.specificity.n_eff
+        theta = (p + sp - 1) / (se + sp - 1)
+        m1, m0 = e.sensitivity.n_eff, e.specificity.n_eff
+        v = p * (1 - p) / obs.size + (1 - theta) ** 2 * sp * (1 - sp) / m0 + theta**2 * se * (1 - se) / m1
+        var += v / (se + sp - 1) ** 2
+    assert c.ci_low is not None and c.ci_high is not None
+    boot_se = (c.ci_high - c.ci_low) / (2 * 1.959964)
+    print(f"bootstrap se {boot_se:.4f}; delta-method se {np.sqrt(var):.4f}")
+    assert 0.85 < boot_se / np.sqrt(var) < 1.15
