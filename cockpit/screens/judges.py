@@ -331,7 +331,7 @@ def _human_status(basis: HumanBasis | None) -> Text:
         (source, "bold cyan"),
         f"   {basis.used if basis else 0} episodes used of {basis.adjudicated if basis else 0} adjudicated"
         f" · {basis.sampled if basis else 0} in audit samples",
-        ("   a: walk the audit sample · Wilson 95% CI · pass is positive", "dim"),
+        ("   a: walk the audit sample · HT-weighted · Kish–Wilson 95% CI · pass is positive", "dim"),
     )
 
 

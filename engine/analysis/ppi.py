@@ -17,7 +17,8 @@ W_h = N_h / Σ N_h their population shares (the Horvitz–Thompson / stratified 
 Cochran 1977 §5.2). Unbiased whatever the judge's errors, condition-dependent ones included: no
 Se/Sp model and no pooling over configs or conditions, only this cell's human verdicts.
 Δ̂ = θ̂_curated − θ̂_no_skill with a 95% interval Δ̂ ± t_{0.975, m−2}·√V (m the fewer labelled
-items of the two conditions: a small-sample allowance for λ and the strata; normal for large m), V =
+items of the two conditions: a small-sample allowance for λ and the strata; normal for large m;
+none below m = 3; clipped to [−1, 1], where Δ lies), V =
 
     Var_tasks(λ_cu f_cu,t − λ_ns f_ns,t) / T + Σ_c [ S²_r,c / T + Σ_h W_h² (1 − n_h/N_h) s²_h / n_h ]
 
@@ -147,5 +148,9 @@ def ppi_delta(d: Delta, judge: dict[str, str], fams: np.ndarray, sample: AuditSa
     note: str | None = None
     if min(ns.n, cu.n) < 10:
         note = f"few human verdicts in this config's cells ({ns.n} no_skill, {cu.n} curated): a wide, approximate CI"
-    q = float(student_t.ppf(0.975, max(1, min(ns.n, cu.n) - 2)))
-    return PpiDelta(float(value), float(value - q * se), float(value + q * se), se, labelled, lam, note)
+    if min(ns.n, cu.n) < 3:
+        why = f"{min(ns.n, cu.n)} human verdicts in one condition of this config: no PPI interval"
+        return PpiDelta(float(value), None, None, se, labelled, lam, why)
+    q = float(student_t.ppf(0.975, min(ns.n, cu.n) - 2))
+    low, high = max(-1.0, value - q * se), min(1.0, value + q * se)  # Δ lies in [−1, 1]
+    return PpiDelta(float(value), float(low), float(high), se, labelled, lam, note)
