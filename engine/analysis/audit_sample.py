@@ -97,7 +97,9 @@ class AuditSample:
         return int(self.human.size)
 
     def weights_to_dict(self) -> dict[str, object]:
-        """The HT weights used, per stratum: size N_h, adjudicated n_h, weight N_h / n_h."""
+        """The HT weights used, per stratum: size N_h, adjudicated n_h, weight N_h / n_h ({} without a sample)."""
+        if not self.n:
+            return {}
         counts = np.bincount(self.stratum, minlength=len(self.strata)) if self.n else np.zeros(len(self.strata))
         return {
             "method": "horvitz-thompson" if self.source == "audit" else "equal",

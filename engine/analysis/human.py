@@ -87,6 +87,10 @@ class HumanBasis:
 
 MIN_CELL = 20  # human verdicts a config × condition cell needs for its own error rates
 MIN_CLASS = 5  # ... with at least this many human passes and as many human fails
+RATES_RULE = (
+    f"per condition pooled over configs (config null); a config x condition cell has its own rates only with "
+    f">= {MIN_CELL} human verdicts, >= {MIN_CLASS} of each class; Rogan-Gladen uses the cell's when present"
+)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ import numpy as np
 
 from engine.analysis.agreement import Agreement, AgreementSummary, agreement
 from engine.analysis.artifacts import FormatGap, FormatShare, flag_warnings, format_gaps, format_shares
-from engine.analysis.audit_sample import AuditSample
 from engine.analysis.correction import CorrectedDelta, corrected_deltas, task_families
 from engine.analysis.delta import Comparison, Delta, compare, deltas, paired, with_cis
 from engine.analysis.eligibility import (
@@ -20,15 +19,7 @@ from engine.analysis.eligibility import (
     eligibility,
     pick_headline,
 )
-from engine.analysis.human import (
-    MIN_CELL,
-    MIN_CLASS,
-    ErrorRates,
-    HumanBasis,
-    JudgeAccuracy,
-    error_rates,
-    judge_accuracy_sample,
-)
+from engine.analysis.human import RATES_RULE, ErrorRates, HumanBasis, JudgeAccuracy, error_rates, judge_accuracy_sample
 from engine.analysis.inputs import ConfigInfo, Inputs, load
 from engine.analysis.passrates import PassRate, pass_rates
 from engine.analysis.paths import JudgePath, choose_headline, derive_paths, from_specs
@@ -138,7 +129,7 @@ class Report:
                 "judges": [a.to_dict() for a in self.judge_accuracy],
                 "corrected_deltas": [c.to_dict() for c in self.corrected],
                 "error_rates": [e.to_dict() for e in self.error_rates],
-                "error_rates_rule": _RATES_RULE,
+                "error_rates_rule": RATES_RULE,
                 "weights": self.audit_weights or None,
             },
             "warnings": list(self.warnings),
@@ -331,15 +322,5 @@ def build_report(
         human_basis=basis,
         corrected=corrected,
         error_rates=judge_rates,
-        audit_weights=_weights(sample),
+        audit_weights=sample.weights_to_dict(),
     )
-
-
-_RATES_RULE = (
-    f"per condition pooled over configs (config null); a config x condition cell has its own rates only with "
-    f">= {MIN_CELL} human verdicts, >= {MIN_CLASS} of each class; Rogan-Gladen uses the cell's when present"
-)
-
-
-def _weights(sample: AuditSample) -> dict[str, Any]:
-    return sample.weights_to_dict() if sample.n else {}
