@@ -61,16 +61,16 @@ class ReportView:
     def judge_accuracy(self) -> list[JudgeAccuracy]:
         return list(self.report.judge_accuracy)
 
+    def error_rates(self) -> list[ErrorRates]:
+        """Each judge's error rates per condition (and per config × condition where the audit allows)."""
+        return list(self.report.error_rates)
+
     @property
     def human_basis(self) -> HumanBasis | None:
         return self.report.human_basis
 
     def corrected_deltas(self) -> list[CorrectedDelta]:
         return list(self.report.corrected)
-
-    def error_rates(self) -> list[ErrorRates]:
-        """Each judge's error rates per condition (and per config × condition where the audit allows)."""
-        return list(self.report.error_rates)
 
     @property
     def paths(self) -> list[JudgePath]:

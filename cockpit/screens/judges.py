@@ -1,6 +1,6 @@
 """Judges: per config and judge pair, Cohen's κ with CI, % agreement, the confusion matrix and the
 headline-Δ shift; the format-compliance table; each judge against the human verdicts (precision,
-recall, accuracy, HT-weighted, per condition, and Δ corrected for its measured errors); the disagreement browser
+recall, accuracy with Wilson CIs, and Δ corrected for its measured errors); the disagreement browser
 (enter or d on a row) and the audit walk (a)."""
 
 from __future__ import annotations
