@@ -10,7 +10,6 @@ from rich.table import Table
 from rich.text import Text
 
 from engine.analysis.eligibility import WHY, caveat_parts
-from engine.analysis.render_correction import correction_tables
 from engine.analysis.report import Report
 from engine.untrusted import show
 
@@ -295,6 +294,8 @@ def _human(r: Report) -> list[Table]:
     )
     for a in r.judge_accuracy:
         _row(t, a.judge, a.n, _rate(a.precision), _rate(a.recall), _rate(a.specificity), _rate(a.accuracy), a.errors)
+    from engine.analysis.render_correction import correction_tables  # a local import: fewer merge conflicts
+
     return [t, *correction_tables(r)]
 
 
