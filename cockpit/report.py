@@ -19,9 +19,10 @@ from engine.store import journal as jr
 if TYPE_CHECKING:  # the analysis loads in the worker, not at start-up
     from engine.analysis.agreement import Agreement, AgreementSummary
     from engine.analysis.artifacts import FormatGap, FormatShare
+    from engine.analysis.correction import CorrectedDelta
     from engine.analysis.delta import Comparison, Delta
     from engine.analysis.eligibility import PathEligibility
-    from engine.analysis.human import CorrectedDelta, HumanBasis, JudgeAccuracy
+    from engine.analysis.human import ErrorRates, HumanBasis, JudgeAccuracy
     from engine.analysis.inputs import ConfigInfo
     from engine.analysis.paths import JudgePath
     from engine.analysis.report import Report, TrajectoryPoint
@@ -59,6 +60,10 @@ class ReportView:
 
     def judge_accuracy(self) -> list[JudgeAccuracy]:
         return list(self.report.judge_accuracy)
+
+    def error_rates(self) -> list[ErrorRates]:
+        """Each judge's error rates per condition (and per config × condition where the audit allows)."""
+        return list(self.report.error_rates)
 
     @property
     def human_basis(self) -> HumanBasis | None:

@@ -18,6 +18,14 @@ from cockpit import safe
 from cockpit.report import ReportView
 from cockpit.screens.base import CockpitScreen, ms
 from cockpit.screens.disagreements import DisagreementsScreen
+from cockpit.screens.judges_rates import (
+    CORRECTED_CAPTION,
+    CORRECTED_COLS,
+    RATES_CAPTION,
+    RATES_COLS,
+    corrected_row,
+    rates_rows,
+)
 from cockpit.widgets.panels import Notes
 from cockpit.widgets.picker import Picker
 from cockpit.widgets.table import SafeTable, ci, fmt
@@ -25,7 +33,8 @@ from cockpit.widgets.table import SafeTable, ci, fmt
 if TYPE_CHECKING:
     from engine.analysis.agreement import Agreement, AgreementSummary
     from engine.analysis.artifacts import FormatGap, FormatShare
-    from engine.analysis.human import CorrectedDelta, HumanBasis, JudgeAccuracy, Rate
+    from engine.analysis.audit_sample import Rate
+    from engine.analysis.human import HumanBasis, JudgeAccuracy
 
 AGREE_COLS = (
     "config",
@@ -56,7 +65,6 @@ SUMMARY_COLS = (
 )
 FORMAT_COLS = ("config", "condition", "completions", "ANSWER: line", "share", "gen errors", "aimed at judge")
 HUMAN_COLS = ("judge", "n", "precision", "recall", "specificity", "accuracy", "judge errors")
-CORRECTED_COLS = ("config", "path", "Δ", "Δ corrected", "shift", "Se + Sp − 1", "note")
 GAP_COLS = (
     "config",
     "extractor",
@@ -115,11 +123,9 @@ class JudgesScreen(CockpitScreen):
             with TabPane("Human", id="tab-human"):
                 yield Static(id="human-status")
                 yield SafeTable(id="human-table", classes="short")
-                yield Static(
-                    "Δ corrected for each judge's measured errors (Rogan–Gladen: each task's Δ / (Se + Sp − 1) "
-                    "of its judge)",
-                    classes="caption",
-                )
+                yield Static(RATES_CAPTION, classes="caption")
+                yield SafeTable(id="rates-table", classes="short")
+                yield Static(CORRECTED_CAPTION, classes="caption")
                 yield SafeTable(id="corrected-table", classes="short")
         yield Notes("warnings", id="judges-warnings")
 
@@ -183,10 +189,11 @@ class JudgesScreen(CockpitScreen):
         self.query_one("#human-table", SafeTable).fill(
             HUMAN_COLS, [(a.judge, _human_row(a)) for a in view.judge_accuracy()]
         )
+        self.query_one("#rates-table", SafeTable).fill(RATES_COLS, rates_rows(view.error_rates(), self.config))
         self.query_one("#corrected-table", SafeTable).fill(
             CORRECTED_COLS,
             [
-                (f"{c.config}|{c.path}", _corrected_row(c))
+                (f"{c.config}|{c.path}", corrected_row(c))
                 for c in view.corrected_deltas()
                 if self.config in (None, c.config)
             ],
@@ -324,7 +331,7 @@ def _human_status(basis: HumanBasis | None) -> Text:
         (source, "bold cyan"),
         f"   {basis.used if basis else 0} episodes used of {basis.adjudicated if basis else 0} adjudicated"
         f" · {basis.sampled if basis else 0} in audit samples",
-        ("   a: walk the audit sample · Wilson 95% CI · pass is positive", "dim"),
+        ("   a: walk the audit sample · HT-weighted · Kish–Wilson 95% CI · pass is positive", "dim"),
     )
 
 
@@ -337,18 +344,4 @@ def _human_row(a: JudgeAccuracy) -> list[Any]:
         rate(a.specificity),
         rate(a.accuracy),
         fmt(a.errors),
-    ]
-
-
-def _corrected_row(c: CorrectedDelta) -> list[Any]:
-    """A config's Δ on a path, corrected for its judges' measured errors (their Youden J)."""
-    youden = ", ".join(f"{j} {'–' if y is None else f'{y:.2f}'}" for j, y in c.youden.items())
-    return [
-        c.config,
-        c.path,
-        fmt(c.delta, signed=True),
-        fmt(c.corrected, signed=True),
-        fmt(c.shift, signed=True),
-        safe.cell(youden, limit=40),
-        safe.cell(c.note or "", "dim", limit=60),
     ]

@@ -288,21 +288,15 @@ def _human(r: Report) -> list[Table]:
     b = r.human_basis
     where = "the audit sample" if b is not None and b.source == "audit" else "all human verdicts (no audit sample)"
     t = _table(
-        f"Judges against human verdicts ({where}; Wilson 95% CI; pass is positive)",
+        f"Judges against human verdicts ({where}; HT-weighted, Kish–Wilson 95% CI; pass is positive)",
         ["judge", "n", "precision", "recall", "specificity", "accuracy", "judge errors"],
         1,
     )
     for a in r.judge_accuracy:
         _row(t, a.judge, a.n, _rate(a.precision), _rate(a.recall), _rate(a.specificity), _rate(a.accuracy), a.errors)
-    c = _table(
-        "Δ corrected for each judge's measured errors (Rogan–Gladen: Δ / (Se + Sp − 1) per task's judge)",
-        ["config", "path", "Δ", "Δ corrected", "shift", "Se + Sp − 1", "note"],
-        2,
-    )
-    for x in r.corrected:
-        js = ", ".join(f"{j} {'—' if y is None else f'{y:.2f}'}" for j, y in x.youden.items())
-        _row(c, x.config, x.path, _signed(x.delta), _signed(x.corrected), _signed(x.shift), js, x.note or "")
-    return [t, c]
+    from engine.analysis.render_correction import correction_tables  # a local import: fewer merge conflicts
+
+    return [t, *correction_tables(r)]
 
 
 def _trajectory(r: Report) -> Table:

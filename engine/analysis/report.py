@@ -10,6 +10,7 @@ import numpy as np
 
 from engine.analysis.agreement import Agreement, AgreementSummary, agreement
 from engine.analysis.artifacts import FormatGap, FormatShare, flag_warnings, format_gaps, format_shares
+from engine.analysis.correction import CorrectedDelta, corrected_deltas, task_families
 from engine.analysis.delta import Comparison, Delta, compare, deltas, paired, with_cis
 from engine.analysis.eligibility import (
     HeadlineChoice,
@@ -18,7 +19,7 @@ from engine.analysis.eligibility import (
     eligibility,
     pick_headline,
 )
-from engine.analysis.human import CorrectedDelta, HumanBasis, JudgeAccuracy, corrected_deltas, judge_accuracy
+from engine.analysis.human import RATES_RULE, ErrorRates, HumanBasis, JudgeAccuracy, error_rates, judge_accuracy_sample
 from engine.analysis.inputs import ConfigInfo, Inputs, load
 from engine.analysis.passrates import PassRate, pass_rates
 from engine.analysis.paths import JudgePath, choose_headline, derive_paths, from_specs
@@ -62,6 +63,8 @@ class Report:
     judge_accuracy: list[JudgeAccuracy] = field(default_factory=list)  # each judge against the human verdicts
     human_basis: HumanBasis | None = None  # which human verdicts those rates use
     corrected: list[CorrectedDelta] = field(default_factory=list)  # Δ corrected for measured judge errors
+    error_rates: list[ErrorRates] = field(default_factory=list)  # per judge x condition (x config where allowed)
+    audit_weights: dict[str, Any] = field(default_factory=dict)  # the HT weights the rates use
 
     def trajectory_on(self, path: str | None) -> list[TrajectoryPoint]:
         """The Δ trajectory on any path (`trajectory` is the headline's)."""
@@ -125,6 +128,9 @@ class Report:
                 "basis": self.human_basis.to_dict() if self.human_basis else None,
                 "judges": [a.to_dict() for a in self.judge_accuracy],
                 "corrected_deltas": [c.to_dict() for c in self.corrected],
+                "error_rates": [e.to_dict() for e in self.error_rates],
+                "error_rates_rule": RATES_RULE,
+                "weights": self.audit_weights or None,
             },
             "warnings": list(self.warnings),
         }
@@ -290,8 +296,9 @@ def build_report(
     _error_warnings(rates, shares, warnings)
     flag_warnings(shares, warnings)
     _constant_judges(rates, warnings)
-    accuracy, basis = judge_accuracy(con, inp, warnings, configs=configs)
-    corrected = corrected_deltas(ds, jpaths, accuracy, inp)
+    accuracy, basis, sample = judge_accuracy_sample(con, inp, warnings, configs=configs)
+    judge_rates = error_rates(sample, [a.judge for a in accuracy])
+    corrected = corrected_deltas(ds, jpaths, sample, judge_rates, task_families(inp), n_boot=n_boot, seed=seed)
     if not jpaths and inp.judges:
         warnings.append("no judge path could be formed from the judges present; Δ is not reported")
     return Report(
@@ -314,4 +321,6 @@ def build_report(
         judge_accuracy=accuracy,
         human_basis=basis,
         corrected=corrected,
+        error_rates=judge_rates,
+        audit_weights=sample.weights_to_dict(),
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from engine.analysis.delta import PathMismatchError, paired
 from engine.analysis.report import Report
+from engine.paper.correction import correction_threat
 from engine.paper.facts import StudyFacts
 from engine.paper.model import Threat, code, escape
 from engine.paper.validity import MIN_ITEMS, Validity
@@ -185,6 +186,7 @@ def build_threats(rep: Report, facts: StudyFacts, val: Validity) -> list[Threat]
         "coverage": _coverage(rep, facts),
         "tokens": _tokens(facts),
         "human": _human(facts),
+        "correction": correction_threat(rep),
         "format": _format(rep),
     }
     out = [t for t in found.values() if t is not None]
