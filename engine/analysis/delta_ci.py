@@ -29,38 +29,48 @@ from engine.analysis.intervals import mover, tango
 from engine.analysis.stats import _num, paired_ci
 
 
-def _counts(d: np.ndarray) -> tuple[float, float, int]:
-    """(b, c, n) of a series of per-task differences: its positive and negative parts' sums."""
-    d = np.asarray(d, dtype=float)
-    return float(np.clip(d, 0, None).sum()), float(np.clip(-d, 0, None).sum()), int(d.size)
+def score_rows(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Tango's interval for the mean of each row of per-task differences in [−1, 1] (rows x tasks):
+    b and c are the sums of the positive and negative parts, n the number of tasks."""
+    d = np.atleast_2d(np.asarray(d, dtype=float))
+    b, c = np.clip(d, 0, None).sum(axis=1), np.clip(-d, 0, None).sum(axis=1)
+    return tango(b, c, np.full(d.shape[0], float(d.shape[1])))
+
+
+def corr_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Pearson's r of each row pair, 0 where a row is constant, shrunk by (n − 1)/(n + 1)."""
+    x, y = np.atleast_2d(np.asarray(x, dtype=float)), np.atleast_2d(np.asarray(y, dtype=float))
+    n = x.shape[1]
+    xc, yc = x - x.mean(axis=1, keepdims=True), y - y.mean(axis=1, keepdims=True)
+    sxx, syy, sxy = (xc * xc).sum(axis=1), (yc * yc).sum(axis=1), (xc * yc).sum(axis=1)
+    ok = (sxx > 1e-12) & (syy > 1e-12) & (n >= 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.where(ok, sxy / np.sqrt(sxx * syy), 0.0)
+    return np.clip(r, -1.0, 1.0) * (n - 1) / (n + 1)
+
+
+def mover_rows(da: np.ndarray, db: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """MOVER interval for mean(da) − mean(db) per row, from the two rows' Tango intervals."""
+    da, db = np.atleast_2d(np.asarray(da, dtype=float)), np.atleast_2d(np.asarray(db, dtype=float))
+    la, ua = score_rows(da)
+    lb, ub = score_rows(db)
+    return mover(da.mean(axis=1), la, ua, db.mean(axis=1), lb, ub, corr_rows(da, db))
 
 
 def score_ci(d: np.ndarray) -> tuple[float | None, float | None]:
-    """Tango's interval for the mean of a series of per-task differences in [−1, 1]."""
-    b, c, n = _counts(d)
-    if n == 0:
+    """`score_rows` for one series."""
+    if np.asarray(d).size == 0:
         return None, None
-    lo, hi = tango(np.array([b]), np.array([c]), np.array([n]))
+    lo, hi = score_rows(d)
     return _num(lo[0]), _num(hi[0])
 
 
-def _corr(x: np.ndarray, y: np.ndarray) -> float:
-    n = x.size
-    if n < 2 or np.all(x == x[0]) or np.all(y == y[0]):
-        return 0.0
-    r = float(np.corrcoef(x, y)[0, 1])
-    return r * (n - 1) / (n + 1) if np.isfinite(r) else 0.0
-
-
 def mover_ci(da: np.ndarray, db: np.ndarray) -> tuple[float | None, float | None]:
-    """MOVER interval for mean(da) − mean(db) from the two series' Tango intervals."""
-    da, db = np.asarray(da, dtype=float), np.asarray(db, dtype=float)
-    if da.size == 0:
+    """`mover_rows` for one pair of series."""
+    if np.asarray(da).size == 0:
         return None, None
-    la, ua = score_ci(da)
-    lb, ub = score_ci(db)
-    lo, hi = mover(da.mean(), la, ua, db.mean(), lb, ub, _corr(da, db))  # type: ignore[arg-type]
-    return _num(lo), _num(hi)
+    lo, hi = mover_rows(da, db)
+    return _num(lo[0]), _num(hi[0])
 
 
 def _degenerate(d: np.ndarray) -> bool:
