@@ -21,6 +21,7 @@ says nothing about agreement): κ and its CI are None, and `undefined_reason` sa
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -47,6 +48,17 @@ def kappa_2x2(n11: np.ndarray, n10: np.ndarray, n01: np.ndarray, n00: np.ndarray
     return np.where(ok, k, np.nan)
 
 
+def kappa_scalar(cells: tuple[int, int, int, int]) -> float | None:
+    """`kappa_2x2` of one table in plain Python (a report calls it a few times per agreement row)."""
+    n11, n10, n01, n00 = cells
+    n = n11 + n10 + n01 + n00
+    if n == 0 or n11 + n10 in (0, n) or n11 + n01 in (0, n):
+        return None
+    pa, pb = (n11 + n10) / n, (n11 + n01) / n
+    pe = pa * pb + (1 - pa) * (1 - pb)
+    return ((n11 + n00) / n - pe) / (1 - pe)
+
+
 def undefined_reason(judge_a: str, judge_b: str, cells: tuple[int, int, int, int]) -> str | None:
     """Why κ is undefined for a 2x2 (rows: judge a), or None when it is defined."""
     n11, n10, n01, n00 = cells
@@ -60,11 +72,31 @@ def undefined_reason(judge_a: str, judge_b: str, cells: tuple[int, int, int, int
     return "; ".join(parts) or None
 
 
+@lru_cache(maxsize=8)
 def _weights(n_boot: int, seed: int, t: int) -> np.ndarray:
-    """B x t resampling counts (each row sums to t), from a stream of (seed, t)."""
+    """B x t resampling counts (each row sums to t), from a stream of (seed, t); read-only, cached
+    (a cockpit rebuilds the report often). float32 is exact here: every sum the matrix product forms
+    is an integer count far below 2**24."""
     rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, t, 0x6B])
     idx = rng.integers(0, t, size=(n_boot, t)) + (np.arange(n_boot) * t)[:, None]
-    return np.bincount(idx.ravel(), minlength=n_boot * t).reshape(n_boot, t).astype(float)
+    w = np.bincount(idx.ravel(), minlength=n_boot * t).reshape(n_boot, t).astype(np.float32)
+    w.flags.writeable = False
+    return w
+
+
+def _quantiles(k: np.ndarray, qs: tuple[float, ...]) -> np.ndarray:
+    """np.nanquantile(k, qs, axis=0) (its default linear method) without its per-column loop."""
+    s = np.sort(k, axis=0)  # NaN last
+    m = np.isfinite(k).sum(axis=0)
+    cols = np.arange(k.shape[1])
+    out = np.empty((len(qs), k.shape[1]))
+    for i, q in enumerate(qs):
+        pos = q * (m - 1)
+        lo = np.floor(pos).astype(np.int64)
+        hi = np.minimum(lo + 1, m - 1)
+        frac = pos - lo
+        out[i] = s[lo, cols] + frac * (s[hi, cols] - s[lo, cols])
+    return out
 
 
 def cluster_boot(per_task: dict[str, np.ndarray], *, n_boot: int, seed: int) -> dict[str, np.ndarray]:
@@ -85,14 +117,14 @@ def cluster_boot(per_task: dict[str, np.ndarray], *, n_boot: int, seed: int) -> 
     for t in np.unique(n_present[n_present > 0]).tolist():
         groups = np.flatnonzero(n_present == t)
         # each group's present tasks, in task order, as a t x (8 x groups) block
-        block = np.stack([stack[g][present[g]] for g in groups], axis=1).reshape(t, -1)
-        sums = (_weights(n_boot, seed, t) @ block).reshape(n_boot, len(groups), 8)
+        block = np.stack([stack[g][present[g]] for g in groups], axis=1).reshape(t, -1).astype(np.float32)
+        sums = (_weights(n_boot, seed, t) @ block).astype(float).reshape(n_boot, len(groups), 8)
         ns, cu = sums[..., :4], sums[..., 4:]
         for suffix, tab in (("", ns + cu), ("_ns", ns), ("_cu", cu)):
             k = kappa_2x2(*np.moveaxis(tab, -1, 0))  # B x groups
             defined = np.isfinite(k).any(axis=0)
             if defined.any():
-                q = np.nanquantile(k[:, defined], [0.025, 0.975], axis=0)
+                q = _quantiles(k[:, defined], (0.025, 0.975))
                 out["low" + suffix][groups[defined]] = q[0]
                 out["high" + suffix][groups[defined]] = q[1]
     return out
@@ -103,8 +135,7 @@ def interval(
 ) -> tuple[float | None, float | None, str | None]:
     """(low, high, method) for one table: the bootstrap limits (asymptotic ones with fewer than
     MIN_BOOT_TASKS tasks), Wilson's where those have no width."""
-    k = kappa_2x2(*cells)
-    if not np.isfinite(k):
+    if kappa_scalar(cells) is None:
         return None, None, None
     if tasks >= MIN_BOOT_TASKS and np.isfinite(low) and np.isfinite(high) and high - low > 1e-9:
         return _num(low), _num(high), BOOT_METHOD
@@ -126,7 +157,6 @@ def by_condition(
     out: dict[str, dict[str, object]] = {}
     for cond, suffix in (("no_skill", "ns"), ("curated", "cu")):
         cells = tuple(int(n[f"{c}_{suffix}"][i]) for c in CELLS)
-        k = kappa_2x2(*cells)
         lo, hi, method = interval(
             cells,  # type: ignore[arg-type]
             boot[f"low_{suffix}"][i],
@@ -135,7 +165,7 @@ def by_condition(
         )
         out[cond] = {
             "n": sum(cells),
-            "kappa": _num(k),
+            "kappa": kappa_scalar(cells),  # type: ignore[arg-type]
             "kappa_low": lo,
             "kappa_high": hi,
             "kappa_ci_method": method,
