@@ -142,12 +142,12 @@ def interval(
     n11, n10, n01, n00 = cells
     asym = cohens_kappa([[n11, n10], [n01, n00]])
     if tasks < MIN_BOOT_TASKS and asym.low is not None and asym.high is not None and asym.high - asym.low > 1e-9:
-        return asym.low, asym.high, ASYMPTOTIC_METHOD
+        return max(-1.0, asym.low), min(1.0, asym.high), ASYMPTOTIC_METHOD  # κ lies in [−1, 1]
     n = n11 + n10 + n01 + n00
     pa, pb = (n11 + n10) / n, (n11 + n01) / n
     pe = pa * pb + (1 - pa) * (1 - pb)
-    lo, hi = wilson(np.array(n11 + n00), np.array(n))
-    return _num(max(-1.0, (lo - pe) / (1 - pe))), _num(min(1.0, (hi - pe) / (1 - pe))), WILSON_METHOD
+    lo, hi = (float(x) for x in wilson(np.array(n11 + n00), np.array(n)))
+    return max(-1.0, (lo - pe) / (1 - pe)), min(1.0, (hi - pe) / (1 - pe)), WILSON_METHOD
 
 
 def by_condition(
