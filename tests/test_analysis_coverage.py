@@ -2,7 +2,7 @@
 prints the full table at 20,000 replicates a cell).
 
 Monte Carlo tolerance: 4,000 replicates a cell give a standard error of √(0.95·0.05/4000) = 0.0034 on a
-coverage near 0.95. The bench's coverages are ≥ 0.945 (Δ) and ≥ 0.950 (lift), ≥ 4 SE above 0.93, so an
+coverage near 0.95. The bench's coverages are ≥ 0.949 (Δ) and ≥ 0.953 (lift), ≥ 5 SE above 0.93, so an
 observed coverage under 0.93 here means the interval is broken, not bad luck (the seed is fixed anyway).
 """
 
