@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from engine.analysis.eligibility import WHY, caveat_parts
+from engine.analysis.render_methods import kappa_caption, kappa_cells, methods_line
 from engine.analysis.report import Report
 from engine.untrusted import show
 
@@ -126,7 +127,7 @@ def _deltas(r: Report) -> list[Table]:
                     _pct(d.pass_curated),
                     _marked(_signed(d.delta), d.finding),
                     _ci(d.ci_low, d.ci_high),
-                    _p(d.mcnemar_p),
+                    _p(d.mcnemar_p) + ("" if d.mcnemar_midp is None else f" (mid-p {_p(d.mcnemar_midp)})"),
                     disc,
                     d.errors,
                 ),
@@ -185,6 +186,7 @@ def _agreement(r: Report) -> list[Table]:
         "agree",
         "κ",
         "κ 95% CI",
+        "κ ns / cu",
         "++ / +− / −+ / −−",
         "Δ a",
         "Δ b",
@@ -199,13 +201,15 @@ def _agreement(r: Report) -> list[Table]:
             a.config,
             a.n,
             _pct(a.pct_agreement, 2),
-            "—" if a.kappa is None else f"{a.kappa:.3f}",
-            "—" if a.kappa_low is None else f"[{a.kappa_low:.3f}, {a.kappa_high:.3f}]",
+            *kappa_cells(a),
             f"{conf[0][0]} / {conf[0][1]} / {conf[1][0]} / {conf[1][1]}",
             _signed(a.delta_a),
             _signed(a.delta_b),
             _signed(a.delta_shift),
         )
+    why = kappa_caption(r.agreement)
+    if why:
+        t.caption, t.caption_justify = literal(why, "yellow"), "left"
     s = _table(
         "Judge validation summary",
         ["judges", "configs", "κ pooled", "κ min", "agree min", "max |Δ shift|", "Δ sign flips"],
@@ -324,6 +328,7 @@ def render_report(report: Report, console: Console) -> None:
     head.append(f"  (source: {report.meta.get('source', '?')}, bootstrap: {report.meta.get('n_boot')} resamples)")
     console.print(head)
     console.print(literal(report.headline_reason, "bold" if report.headline else "bold yellow"))
+    console.print(literal(methods_line(report), "dim"))
     sections: list[Table] = [_paths(report), _pass_rates(report), *_deltas(report)]
     if report.lifts:
         sections.append(_lifts(report))

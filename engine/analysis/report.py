@@ -289,7 +289,7 @@ def build_report(
     rates = pass_rates(inp)
     ds, lifts, elig, choice = _effects(inp, jpaths, requested, headline is not None, warnings, n_boot=n_boot, seed=seed)
     head = choice.path
-    agree, summary = agreement(inp, warnings)
+    agree, summary = agreement(inp, warnings, n_boot=n_boot, seed=seed)
     shares = format_shares(inp)
     gaps = format_gaps(inp, warnings)
     _path_warnings(inp, jpaths, ds, warnings)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from engine.analysis.report import Report
 from engine.paper.facts import StudyFacts
+from engine.paper.methods import ci_words
 from engine.paper.model import Column, Row, Stat, Table, code
 from engine.paper.validity import Validity
 
@@ -33,7 +34,7 @@ def headline_table(rep: Report, val: Validity) -> Table:
         "headline",
         f"Procedural Δ and SFT lift by model size (path {code(path)})",
         "Δ = pass(curated) − pass(no skill), paired by task; lift = Δ(SFT) − Δ(base) on the tasks both cover. "
-        "95% bootstrap CIs over tasks.",
+        f"95% {ci_words([*rep.deltas, *rep.lifts])}.",
         [
             Column("size", "size"),
             Column("base", "base config"),
@@ -102,7 +103,8 @@ def lift_table(rep: Report, val: Validity, *, all_paths: bool = False) -> Table:
     t = Table(
         "lift_paths" if all_paths else "lift",
         "SFT lift on every judge path" if all_paths else f"SFT lift (path {code(rep.headline)})",
-        "Lift = Δ(SFT) − Δ(base), both on the same judge path, on the tasks both cover; paired bootstrap CI.",
+        "Lift = Δ(SFT) − Δ(base), both on the same judge path, on the tasks both cover; paired 95% "
+        f"{ci_words(rep.lifts)}.",
         [
             *([Column("path", "path")] if all_paths else []),
             Column("sft", "SFT config"),
@@ -125,7 +127,8 @@ def kappa_table(rep: Report, val: Validity) -> Table:
     t = Table(
         "kappa",
         "Judge agreement per config",
-        "Cohen's κ with its asymptotic 95% CI and % agreement on the episodes both judges scored non-error; "
+        "Cohen's κ with its 95% CI (bootstrap over tasks) and % agreement on the episodes both judges scored "
+        "non-error; "
         "Δ shift = Δ by judge B − Δ by judge A on the same episodes.",
         [
             Column("judge_a", "judge A"),
