@@ -41,6 +41,7 @@ class Delta:
     n_pairs: int = 0
     errors: int = 0  # error verdicts in the path's scope, excluded
     tasks_dropped: int = 0  # tasks without a non-error verdict in one condition
+    abstentions: int = 0  # abstain verdicts in the path's scope, excluded and counted apart from errors
     partial: bool = False
     # False when a judge of the path gives one verdict on all of this config's items it scores
     # (engine.analysis.eligibility): shown greyed and marked, never as a finding; caveat says why
@@ -68,6 +69,7 @@ class Delta:
             "n_pairs": self.n_pairs,
             "errors": self.errors,
             "tasks_dropped": self.tasks_dropped,
+            "abstentions": self.abstentions,
             "partial": self.partial,
             "finding": self.finding,
             "caveat": self.caveat,
@@ -152,6 +154,7 @@ def deltas(inp: Inputs, paths: Sequence[JudgePath]) -> list[Delta]:
                     n_pairs=pp + pf + fp + ff,
                     errors=int(num["ns_err"].sum() + num["cu_err"].sum()),
                     tasks_dropped=int((~ok).sum()),
+                    abstentions=int(num["ns_abs"].sum() + num["cu_abs"].sum()),
                     partial=p.partial,
                     route=p.route,
                     task_ids=tasks[t.codes["task_id"][r_all[ok]]],

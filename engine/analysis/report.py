@@ -10,6 +10,7 @@ import numpy as np
 
 from engine.analysis.agreement import Agreement, AgreementSummary, agreement
 from engine.analysis.artifacts import FormatGap, FormatShare, flag_warnings, format_gaps, format_shares
+from engine.analysis.coverage import JudgeCoverage, abstention_warnings, judge_coverage
 from engine.analysis.delta import Comparison, Delta, compare, deltas, paired, with_cis
 from engine.analysis.eligibility import (
     HeadlineChoice,
@@ -62,6 +63,7 @@ class Report:
     judge_accuracy: list[JudgeAccuracy] = field(default_factory=list)  # each judge against the human verdicts
     human_basis: HumanBasis | None = None  # which human verdicts those rates use
     corrected: list[CorrectedDelta] = field(default_factory=list)  # Δ corrected for measured judge errors
+    coverage: list[JudgeCoverage] = field(default_factory=list)  # per config x judge: decided, abstained, errors
 
     def trajectory_on(self, path: str | None) -> list[TrajectoryPoint]:
         """The Δ trajectory on any path (`trajectory` is the headline's)."""
@@ -112,6 +114,7 @@ class Report:
             ],
             "configs": [asdict(c) for c in self.configs],
             "pass_rates": [r.to_dict() for r in self.pass_rates],
+            "judge_coverage": [c.to_dict() for c in self.coverage],
             "deltas": [d.to_dict() for d in self.deltas],
             "lifts": [c.to_dict() for c in self.lifts],
             "agreement": [a.to_dict() for a in self.agreement],
@@ -288,6 +291,7 @@ def build_report(
     gaps = format_gaps(inp, warnings)
     _path_warnings(inp, jpaths, ds, warnings)
     _error_warnings(rates, shares, warnings)
+    abstention_warnings(rates, warnings)
     flag_warnings(shares, warnings)
     _constant_judges(rates, warnings)
     accuracy, basis = judge_accuracy(con, inp, warnings, configs=configs)
@@ -314,4 +318,5 @@ def build_report(
         judge_accuracy=accuracy,
         human_basis=basis,
         corrected=corrected,
+        coverage=judge_coverage(rates),
     )
