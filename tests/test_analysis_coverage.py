@@ -67,6 +67,7 @@ def test_report_json_shows_abstentions_and_coverage(synth: duckdb.DuckDBPyConnec
     assert {c["judge"] for c in out["judge_coverage"] if c["coverage"] < 1} == {"lenient"}
     lenient = [d for d in out["deltas"] if d["path"] == "lenient"]
     assert lenient and all(d["abstentions"] > 0 for d in lenient)
+    assert all(d["delta_low_bound"] < d["delta"] < d["delta_high_bound"] for d in lenient if not d["tasks_dropped"])
     claude = [d for d in out["deltas"] if d["path"] == "llm:claude"]
     assert claude and all(d["abstentions"] == 0 and d["errors"] > 0 for d in claude)
     errs = next(w for w in out["warnings"] if w.startswith("error verdicts are excluded"))
