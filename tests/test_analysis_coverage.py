@@ -77,3 +77,36 @@ def test_report_json_shows_abstentions_and_coverage(synth: duckdb.DuckDBPyConnec
     assert f"lenient {n_err}," in errs  # errors not inflated by the abstentions
     assert f"lenient {n_abs} (coverage " in abst
     assert "claude" not in abst
+
+
+def test_terminal_report_shows_coverage_and_bounds(synth: duckdb.DuckDBPyConnection) -> None:
+    from rich.console import Console
+
+    from engine.analysis.render import render_report
+
+    console = Console(width=200, record=True)
+    render_report(build_report(synth, n_boot=50), console)
+    text = console.export_text()
+    assert "Judge coverage (abstain: the judge could not tell" in text
+    lenient = next(line for line in text.splitlines() if "│ q2b " in line and "│ lenient " in line and "%" in line)
+    assert "100.0%" not in lenient  # the coverage row of an abstaining judge
+    assert "Bounds of Δ over the excluded verdicts" in text
+    assert "abstained" in text
+
+
+def test_terminal_report_without_exclusions_has_neither_table() -> None:
+    con = duckdb.connect()
+    for s in ddl():
+        con.execute(s)
+    make_synthetic_store(
+        con, 600, judges=[{"id": "claude", "kind": "llm", "flip": 0.04}], n_tasks=10, seed=1, episode_error_rate=0.0
+    )
+    from rich.console import Console
+
+    from engine.analysis.render import render_report
+
+    console = Console(width=200, record=True)
+    render_report(build_report(con, n_boot=50), console)
+    text = console.export_text()
+    assert "Procedural Δ" in text
+    assert "Judge coverage" not in text and "Bounds of Δ" not in text

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from engine.analysis.eligibility import WHY, caveat_parts
+from engine.analysis.render_coverage import coverage_tables
 from engine.analysis.report import Report
 from engine.untrusted import show
 
@@ -331,6 +332,7 @@ def render_report(report: Report, console: Console) -> None:
     console.print(head)
     console.print(literal(report.headline_reason, "bold" if report.headline else "bold yellow"))
     sections: list[Table] = [_paths(report), _pass_rates(report), *_deltas(report)]
+    sections.extend(coverage_tables(report))  # only rows where a judge abstained / a Δ excluded verdicts
     if report.lifts:
         sections.append(_lifts(report))
     if report.agreement:
