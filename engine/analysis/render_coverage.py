@@ -41,7 +41,7 @@ def coverage_table(r: Report) -> Table:
     if not any(c.abstentions for c in r.coverage):
         return t
     for c in r.coverage:
-        cells = (c.config, c.judge, c.decided, c.abstentions, c.errors)
+        cells: tuple[object, ...] = (c.config, c.judge, c.decided, c.abstentions, c.errors)
         cells += (_pct(c.coverage), _pct(c.coverage_no_skill), _pct(c.coverage_curated))
         t.add_row(*(_cell(x) for x in cells))
     return t
@@ -58,7 +58,8 @@ def bounds_table(r: Report) -> Table:
     order = sorted(r.paths, key=lambda p: p.name != r.headline)
     for p in order:
         for d in (d for d in r.deltas if d.path == p.name and d.delta_low_bound is not None):
-            cells = (d.config, d.path, d.n_tasks, _signed(d.delta), d.errors, d.abstentions, d.tasks_dropped)
+            cells: tuple[object, ...] = (d.config, d.path, d.n_tasks, _signed(d.delta), d.errors, d.abstentions)
+            cells += (d.tasks_dropped,)
             cells += (_signed(d.delta_low_bound), _signed(d.delta_high_bound))
             t.add_row(*(_cell(x) for x in cells))
     return t
