@@ -19,6 +19,7 @@ from engine.store import journal as jr
 if TYPE_CHECKING:  # the analysis loads in the worker, not at start-up
     from engine.analysis.agreement import Agreement, AgreementSummary
     from engine.analysis.artifacts import FormatGap, FormatShare
+    from engine.analysis.coverage import JudgeCoverage
     from engine.analysis.delta import Comparison, Delta
     from engine.analysis.eligibility import PathEligibility
     from engine.analysis.human import CorrectedDelta, HumanBasis, JudgeAccuracy
@@ -66,6 +67,10 @@ class ReportView:
 
     def corrected_deltas(self) -> list[CorrectedDelta]:
         return list(self.report.corrected)
+
+    def judge_coverage(self) -> list[JudgeCoverage]:
+        """Per config and judge: decided, abstained, errors, coverage (the engine's)."""
+        return list(self.report.coverage)
 
     @property
     def paths(self) -> list[JudgePath]:
