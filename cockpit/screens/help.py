@@ -43,7 +43,7 @@ KEYS = [
             ("b", "side by side: base vs SFT"),
             ("[ ]", "previous / next page"),
             ("x", "clear filters"),
-            ("verdicts", "one mark per judge (legend above the table): ✓ pass ✗ fail ! error · none"),
+            ("verdicts", "one mark per judge (legend above the table): ✓ pass ✗ fail ! error ? abstain · none"),
             ("t", "switch to the flips list"),
             ("m (side by side)", "switch between the two comparisons"),
         ],
