@@ -76,7 +76,7 @@ def _paths(r: Report) -> Table:
 
 def _pass_rates(r: Report) -> Table:
     t = _table(
-        "Pass rates (non-error verdicts; errors apart)",
+        "Pass rates (pass/fail verdicts; errors and abstentions apart)",
         ["config", "judge", "no_skill", "curated", "errors"],
         2,
     )

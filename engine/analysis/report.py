@@ -195,7 +195,7 @@ def _path_warnings(inp: Inputs, paths: list[JudgePath], ds: list[Delta], warning
         dropped = [f"{d.config} ({d.tasks_dropped})" for d in ds if d.path == p.name and d.tasks_dropped]
         if dropped:
             warnings.append(
-                f"path '{p.name}': tasks left out of Δ for lack of a non-error verdict in one condition: "
+                f"path '{p.name}': tasks left out of Δ for lack of a pass/fail verdict in one condition: "
                 + ", ".join(dropped)
             )
 

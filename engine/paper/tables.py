@@ -67,8 +67,9 @@ def delta_table(rep: Report, val: Validity, *, all_paths: bool = False) -> Table
     t = Table(
         "delta_paths" if all_paths else "delta",
         "Procedural Δ on every judge path" if all_paths else f"Procedural Δ per config (path {code(rep.headline)})",
-        "Pass rates are means over tasks of the non-error verdicts; errors are excluded, never failed. "
-        "McNemar: exact, over (task, sample) pairs. Dropped: tasks without a non-error verdict in one condition.",
+        "Pass rates are means over tasks of the pass/fail verdicts; errors and abstentions are excluded, never "
+        "failed. McNemar: exact, over (task, sample) pairs. Dropped: tasks without a pass/fail verdict in one "
+        "condition.",
         [
             *([Column("path", "path")] if all_paths else []),
             Column("config", "config"),
@@ -173,7 +174,7 @@ def pass_rate_table(rep: Report) -> Table:
     t = Table(
         "pass_rates",
         "Pass rates per config, judge and condition",
-        "Non-error verdicts; errors and abstentions (the judge could not tell) are counted apart and never as "
+        "Pass/fail verdicts; errors and abstentions (the judge could not tell) are counted apart and never as "
         "fails. Coverage = decided / (decided + abstained).",
         [
             Column("config", "config"),

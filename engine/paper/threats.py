@@ -88,7 +88,7 @@ def _dropped(rep: Report) -> Threat | None:
     for d in (d for d in rep.deltas if d.path == rep.headline):
         parts = []
         if d.tasks_dropped:
-            parts.append(f"{d.tasks_dropped} tasks dropped from Δ (no non-error verdict in one condition)")
+            parts.append(f"{d.tasks_dropped} tasks dropped from Δ (no pass/fail verdict in one condition)")
         if d.errors:
             parts.append(f"{d.errors} error verdicts excluded")
         if d.abstentions:
