@@ -63,7 +63,11 @@ class Report:
     judge_accuracy: list[JudgeAccuracy] = field(default_factory=list)  # each judge against the human verdicts
     human_basis: HumanBasis | None = None  # which human verdicts those rates use
     corrected: list[CorrectedDelta] = field(default_factory=list)  # Δ corrected for measured judge errors
-    coverage: list[JudgeCoverage] = field(default_factory=list)  # per config x judge: decided, abstained, errors
+
+    @property
+    def coverage(self) -> list[JudgeCoverage]:
+        """Per config x judge: decided, abstained, errors, coverage (from the pass rates)."""
+        return judge_coverage(self.pass_rates)
 
     def trajectory_on(self, path: str | None) -> list[TrajectoryPoint]:
         """The Δ trajectory on any path (`trajectory` is the headline's)."""
@@ -207,6 +211,7 @@ def _error_warnings(rates: list[PassRate], shares: list[FormatShare], warnings: 
     listed = ", ".join(f"{j} {n}" for j, n in errs.items() if n)
     if listed:
         warnings.append(f"error verdicts are excluded from every rate, never counted as fail: {listed}")
+    abstention_warnings(rates, warnings)
     gen = sum(s.generation_errors for s in shares)
     if gen:
         warnings.append(f"{gen} episodes failed to generate; their verdicts are errors and are excluded")
@@ -291,7 +296,6 @@ def build_report(
     gaps = format_gaps(inp, warnings)
     _path_warnings(inp, jpaths, ds, warnings)
     _error_warnings(rates, shares, warnings)
-    abstention_warnings(rates, warnings)
     flag_warnings(shares, warnings)
     _constant_judges(rates, warnings)
     accuracy, basis = judge_accuracy(con, inp, warnings, configs=configs)
@@ -318,5 +322,4 @@ def build_report(
         judge_accuracy=accuracy,
         human_basis=basis,
         corrected=corrected,
-        coverage=judge_coverage(rates),
     )
