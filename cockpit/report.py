@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # the analysis loads in the worker, not at start-up
     from engine.analysis.agreement import Agreement, AgreementSummary
     from engine.analysis.artifacts import FormatGap, FormatShare
     from engine.analysis.correction import CorrectedDelta
+    from engine.analysis.coverage import JudgeCoverage
     from engine.analysis.delta import Comparison, Delta
     from engine.analysis.eligibility import PathEligibility
     from engine.analysis.human import ErrorRates, HumanBasis, JudgeAccuracy
@@ -71,6 +72,10 @@ class ReportView:
 
     def corrected_deltas(self) -> list[CorrectedDelta]:
         return list(self.report.corrected)
+
+    def judge_coverage(self) -> list[JudgeCoverage]:
+        """Per config and judge: decided, abstained, errors, coverage (the engine's)."""
+        return list(self.report.coverage)
 
     @property
     def paths(self) -> list[JudgePath]:

@@ -1,7 +1,7 @@
 """Judges: per config and judge pair, Cohen's κ with CI, % agreement, the confusion matrix and the
 headline-Δ shift; the format-compliance table; each judge against the human verdicts (precision,
-recall, accuracy with Wilson CIs, and Δ corrected for its measured errors); the disagreement browser
-(enter or d on a row) and the audit walk (a)."""
+recall, accuracy with Wilson CIs, and Δ corrected for its measured errors); each judge's coverage
+(abstentions apart from errors); the disagreement browser (enter or d on a row) and the audit walk (a)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from textual.widgets import Static, TabbedContent, TabPane
 from cockpit import safe
 from cockpit.report import ReportView
 from cockpit.screens.base import CockpitScreen, ms
+from cockpit.screens.coverage import COVERAGE_COLS, coverage_rows, coverage_status
 from cockpit.screens.disagreements import DisagreementsScreen
 from cockpit.screens.judges_rates import (
     CORRECTED_CAPTION,
@@ -81,7 +82,12 @@ GAP_COLS = (
 )
 
 
-TAB_FOCUS = {"tab-agreement": "#judges-table", "tab-format": "#format-table", "tab-human": "#human-table"}
+TAB_FOCUS = {
+    "tab-agreement": "#judges-table",
+    "tab-format": "#format-table",
+    "tab-human": "#human-table",
+    "tab-coverage": "#coverage-table",
+}
 
 
 HUMAN_SOURCES = {"audit": "the audit sample", "all": "all human verdicts (not a drawn sample)"}
@@ -99,7 +105,7 @@ class JudgesScreen(CockpitScreen):
     BINDINGS = [
         Binding("d", "disagreements", "Disagreements"),
         Binding("a", "audit", "Audit walk"),
-        Binding("t", "toggle_tab", "Agreement/Format/Human"),
+        Binding("t", "toggle_tab", "Next tab"),
         Binding("ctrl+e", "export", "Export report", priority=True),
     ]
 
@@ -127,6 +133,9 @@ class JudgesScreen(CockpitScreen):
                 yield SafeTable(id="rates-table", classes="short")
                 yield Static(CORRECTED_CAPTION, classes="caption")
                 yield SafeTable(id="corrected-table", classes="short")
+            with TabPane("Coverage", id="tab-coverage"):
+                yield Static(id="coverage-status")
+                yield SafeTable(id="coverage-table")
         yield Notes("warnings", id="judges-warnings")
 
     def on_mount(self) -> None:
@@ -171,6 +180,10 @@ class JudgesScreen(CockpitScreen):
             ],
         )
         self._render_human(view)
+        self.query_one("#coverage-status", Static).update(coverage_status(view.judge_coverage()))
+        self.query_one("#coverage-table", SafeTable).fill(
+            COVERAGE_COLS, coverage_rows(view.judge_coverage(), self.config)
+        )
         n_h = len(view.human_episodes)
         self.query_one("#judges-status", Static).update(
             safe.join(
@@ -239,7 +252,7 @@ class JudgesScreen(CockpitScreen):
 
     def action_toggle_tab(self) -> None:
         tabs = self.query_one("#judges-tabs", TabbedContent)
-        order = ["tab-agreement", "tab-format", "tab-human"]
+        order = ["tab-agreement", "tab-format", "tab-human", "tab-coverage"]
         tabs.active = order[(order.index(tabs.active) + 1) % len(order)] if tabs.active in order else order[0]
         # focus follows the tab: a focused widget in a hidden pane would switch it right back
         self.query_one(TAB_FOCUS[tabs.active], SafeTable).focus()

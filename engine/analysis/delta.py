@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine.analysis import delta_ci
+from engine.analysis.bounds import excluded_bounds
 from engine.analysis.inputs import Inputs
 from engine.analysis.intervals import durkalski, mcnemar_midp
 from engine.analysis.paths import JudgePath
@@ -50,6 +51,11 @@ class Delta:
     n_pairs: int = 0
     errors: int = 0  # error verdicts in the path's scope, excluded
     tasks_dropped: int = 0  # tasks without a non-error verdict in one condition
+    abstentions: int = 0  # abstain verdicts in the path's scope, excluded and counted apart from errors
+    # Δ with every excluded verdict (error or abstain) counted no_skill pass / curated fail (low) and the
+    # opposite (high), dropped tasks back in; None when nothing was excluded (engine.analysis.bounds)
+    delta_low_bound: float | None = None
+    delta_high_bound: float | None = None
     partial: bool = False
     # False when a judge of the path gives one verdict on all of this config's items it scores
     # (engine.analysis.eligibility): shown greyed and marked, never as a finding; caveat says why
@@ -80,6 +86,9 @@ class Delta:
             "n_pairs": self.n_pairs,
             "errors": self.errors,
             "tasks_dropped": self.tasks_dropped,
+            "abstentions": self.abstentions,
+            "delta_low_bound": self.delta_low_bound,
+            "delta_high_bound": self.delta_high_bound,
             "partial": self.partial,
             "finding": self.finding,
             "caveat": self.caveat,
@@ -167,6 +176,7 @@ def deltas(inp: Inputs, paths: Sequence[JudgePath]) -> list[Delta]:
             pp, pf, fp, ff = (int(num[k].sum()) for k in ("pp", "pf", "fp", "ff"))
             single = bool(ok.any()) and bool(np.all(num["ns_n"][ok] == 1) and np.all(num["cu_n"][ok] == 1))
             mp, midp, method = _mcnemar(num, single)
+            low, high = excluded_bounds(num)
             out.append(
                 Delta(
                     config=c.label,
@@ -184,6 +194,9 @@ def deltas(inp: Inputs, paths: Sequence[JudgePath]) -> list[Delta]:
                     n_pairs=pp + pf + fp + ff,
                     errors=int(num["ns_err"].sum() + num["cu_err"].sum()),
                     tasks_dropped=int((~ok).sum()),
+                    abstentions=int(num["ns_abs"].sum() + num["cu_abs"].sum()),
+                    delta_low_bound=low,
+                    delta_high_bound=high,
                     partial=p.partial,
                     route=p.route,
                     task_ids=tasks[t.codes["task_id"][r_all[ok]]],

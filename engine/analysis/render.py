@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from engine.analysis.eligibility import WHY, caveat_parts
+from engine.analysis.render_coverage import coverage_tables
 from engine.analysis.render_methods import kappa_caption, kappa_cells, methods_line
 from engine.analysis.report import Report
 from engine.untrusted import show
@@ -76,7 +77,7 @@ def _paths(r: Report) -> Table:
 
 def _pass_rates(r: Report) -> Table:
     t = _table(
-        "Pass rates (non-error verdicts; errors apart)",
+        "Pass rates (pass/fail verdicts; errors and abstentions apart)",
         ["config", "judge", "no_skill", "curated", "errors"],
         2,
     )
@@ -330,6 +331,7 @@ def render_report(report: Report, console: Console) -> None:
     console.print(literal(report.headline_reason, "bold" if report.headline else "bold yellow"))
     console.print(literal(methods_line(report), "dim"))
     sections: list[Table] = [_paths(report), _pass_rates(report), *_deltas(report)]
+    sections.extend(coverage_tables(report))  # only rows where a judge abstained / a Δ excluded verdicts
     if report.lifts:
         sections.append(_lifts(report))
     if report.agreement:

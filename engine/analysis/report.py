@@ -11,6 +11,7 @@ import numpy as np
 from engine.analysis.agreement import Agreement, AgreementSummary, agreement
 from engine.analysis.artifacts import FormatGap, FormatShare, flag_warnings, format_gaps, format_shares
 from engine.analysis.correction import CorrectedDelta, corrected_deltas, task_families
+from engine.analysis.coverage import JudgeCoverage, abstention_warnings, judge_coverage
 from engine.analysis.delta import Comparison, Delta, compare, deltas, paired, with_cis
 from engine.analysis.eligibility import (
     HeadlineChoice,
@@ -66,6 +67,11 @@ class Report:
     error_rates: list[ErrorRates] = field(default_factory=list)  # per judge x condition (x config where allowed)
     audit_weights: dict[str, Any] = field(default_factory=dict)  # the HT weights the rates use
 
+    @property
+    def coverage(self) -> list[JudgeCoverage]:
+        """Per config x judge: decided, abstained, errors, coverage (from the pass rates)."""
+        return judge_coverage(self.pass_rates)
+
     def trajectory_on(self, path: str | None) -> list[TrajectoryPoint]:
         """The Δ trajectory on any path (`trajectory` is the headline's)."""
         return trajectory(self.configs, self.deltas, path)
@@ -115,6 +121,7 @@ class Report:
             ],
             "configs": [asdict(c) for c in self.configs],
             "pass_rates": [r.to_dict() for r in self.pass_rates],
+            "judge_coverage": [c.to_dict() for c in self.coverage],
             "deltas": [d.to_dict() for d in self.deltas],
             "lifts": [c.to_dict() for c in self.lifts],
             "agreement": [a.to_dict() for a in self.agreement],
@@ -198,7 +205,7 @@ def _path_warnings(inp: Inputs, paths: list[JudgePath], ds: list[Delta], warning
         dropped = [f"{d.config} ({d.tasks_dropped})" for d in ds if d.path == p.name and d.tasks_dropped]
         if dropped:
             warnings.append(
-                f"path '{p.name}': tasks left out of Δ for lack of a non-error verdict in one condition: "
+                f"path '{p.name}': tasks left out of Δ for lack of a pass/fail verdict in one condition: "
                 + ", ".join(dropped)
             )
 
@@ -210,6 +217,7 @@ def _error_warnings(rates: list[PassRate], shares: list[FormatShare], warnings: 
     listed = ", ".join(f"{j} {n}" for j, n in errs.items() if n)
     if listed:
         warnings.append(f"error verdicts are excluded from every rate, never counted as fail: {listed}")
+    abstention_warnings(rates, warnings)
     gen = sum(s.generation_errors for s in shares)
     if gen:
         warnings.append(f"{gen} episodes failed to generate; their verdicts are errors and are excluded")
