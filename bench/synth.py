@@ -10,7 +10,9 @@ The generative model mirrors what the analysis must survive:
   curated completions put their answer on such a line less often (the format artifact);
 - a lenient `final_answer` judge and one or more `llm` judges see the answer with some noise;
 - deterministic judges skip llm-scored tasks; a few generations fail (every verdict is `error`) and
-  a few LLM judgments fail on their own (`error`, never `fail`).
+  a few LLM judgments fail on their own (`error`, never `fail`);
+- a judge with `abstain` (a probability, or a pair (no_skill, curated)) abstains on that share of
+  the episodes it would otherwise decide (verdict `abstain`, "cannot tell").
 """
 
 from __future__ import annotations
@@ -181,6 +183,9 @@ def synth_tables(
             ok &= has_line[sel]
         err = ep_error[sel] | (rng.random(m) < j.get("error", 0.0))
         verdict = np.where(err, 2, np.where(ok, 0, 1))
+        if j.get("abstain"):  # drawn only when asked for: the other judges' streams stay as they were
+            share = np.broadcast_to(np.asarray(j["abstain"], float), (2,))[cond[sel]]
+            verdict = np.where(~err & (rng.random(m) < share), 3, verdict)
         run = "synth-eval" if j["kind"] != "llm" else f"synth-judge-{j['id']}"
         parts.append(
             _records(
@@ -197,8 +202,8 @@ def synth_tables(
                     "condition": episodes["condition"].take(sel),
                     "sample": sample[sel],
                     "scoring": _take(["answer_line", "llm"], is_llm_task[task[sel]].astype(int)),
-                    "verdict": _take(["pass", "fail", "error"], verdict),
-                    "rationale": _take(["matches gold", "does not match gold", "judge error"], verdict),
+                    "verdict": _take(["pass", "fail", "error", "abstain"], verdict),
+                    "rationale": _take(["matches gold", "does not match gold", "judge error", "cannot tell"], verdict),
                     "extracted": _take(["41", "42"], correct[sel].astype(int)),
                     "tokens_in": np.zeros(m, np.int64),
                     "tokens_out": np.zeros(m, np.int64),

@@ -14,7 +14,7 @@ from typing import Any
 
 PAGE = 100
 CONDITIONS = ("no_skill", "curated")
-VERDICTS = ("pass", "fail", "error")
+VERDICTS = ("pass", "fail", "error", "abstain")
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the analysis loads in the worker, not at start-up
     from engine.analysis.agreement import Agreement, AgreementSummary
     from engine.analysis.artifacts import FormatGap, FormatShare
+    from engine.analysis.correction import CorrectedDelta
+    from engine.analysis.coverage import JudgeCoverage
     from engine.analysis.delta import Comparison, Delta
     from engine.analysis.eligibility import PathEligibility
-    from engine.analysis.human import CorrectedDelta, HumanBasis, JudgeAccuracy
+    from engine.analysis.human import ErrorRates, HumanBasis, JudgeAccuracy
     from engine.analysis.inputs import ConfigInfo
     from engine.analysis.paths import JudgePath
     from engine.analysis.report import Report, TrajectoryPoint
@@ -56,12 +58,20 @@ class ReportView:
     def judge_accuracy(self) -> list[JudgeAccuracy]:
         return list(self.report.judge_accuracy)
 
+    def error_rates(self) -> list[ErrorRates]:
+        """Each judge's error rates per condition (and per config × condition where the audit allows)."""
+        return list(self.report.error_rates)
+
     @property
     def human_basis(self) -> HumanBasis | None:
         return self.report.human_basis
 
     def corrected_deltas(self) -> list[CorrectedDelta]:
         return list(self.report.corrected)
+
+    def judge_coverage(self) -> list[JudgeCoverage]:
+        """Per config and judge: decided, abstained, errors, coverage (the engine's)."""
+        return list(self.report.coverage)
 
     @property
     def paths(self) -> list[JudgePath]:

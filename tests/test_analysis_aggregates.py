@@ -1,5 +1,6 @@
 """The ingest-time aggregates give the same report as a direct computation from the raw tables,
-through full rebuilds, incremental refreshes, error rows replaced by successes, and stale stores."""
+through full rebuilds, incremental refreshes, error rows replaced by successes, and stale stores;
+with a judge that abstains (verdict `abstain`, counted apart from errors)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from engine.store.schema import ddl  # noqa: E402
 
 JUDGES = [
     {"id": "extractor", "kind": "answer_line", "flip": 0.01, "error": 0.01},
-    {"id": "lenient", "kind": "final_answer", "flip": 0.05, "error": 0.0},
+    {"id": "lenient", "kind": "final_answer", "flip": 0.05, "error": 0.0, "abstain": (0.04, 0.12)},
     {"id": "claude", "kind": "llm", "flip": 0.04, "error": 0.03},
     {"id": "gpt", "kind": "llm", "flip": 0.06, "error": 0.03},
 ]
@@ -85,6 +86,15 @@ def test_aggregates_equal_direct_computation() -> None:
     assert {p.name for p in agg.paths} >= {"bench:claude", "llm:claude", "llm:gpt", "lenient:gpt"}
     assert any(a.judge_a == "claude" and a.judge_b == "gpt" for a in agg.agreement)
     same(report(con), normal(direct.to_dict()))
+    # the abstentions are in both, apart from the errors: pass rates, coverage, Δ and its bounds
+    n_err, n_abs = con.execute(
+        "SELECT count_if(verdict = 'error'), count_if(verdict = 'abstain') FROM judgments"
+    ).fetchall()[0]
+    assert n_abs > 0
+    assert sum(r.abstentions for r in agg.pass_rates) == n_abs
+    assert sum(r.errors for r in agg.pass_rates) == n_err  # not inflated by the abstentions
+    assert any(c.coverage is not None and c.coverage < 1 for c in agg.coverage)
+    assert any(d.abstentions and d.delta_low_bound is not None for d in agg.deltas)
 
 
 @pytest.mark.parametrize("share", [1.0, 0.25])  # 1.0: every batch recomputes its keys, never rebuilds

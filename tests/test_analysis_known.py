@@ -133,7 +133,11 @@ def test_delta_known_values(con: duckdb.DuckDBPyConnection) -> None:
     assert d.pass_curated == pytest.approx(2.5 / 3)
     # (task, sample) pairs: pp=2, no_skill-only=1, curated-only=2, one pair lost to an error
     assert (d.discordant_no_skill_only, d.discordant_curated_only, d.n_pairs, d.errors) == (1, 2, 5, 1)
-    assert d.mcnemar_p == pytest.approx(1.0)
+    # two samples per task: McNemar clustered by task (Durkalski 2003); per-task no_skill-only minus
+    # curated-only: t1 0 − 1, t2 0 − 1, t3 1 − 0, so X² = (−1)² / 3 (the unclustered exact p was 1.0)
+    assert d.mcnemar_method == "durkalski-clustered" and d.mcnemar_midp is None
+    assert d.mcnemar_p == pytest.approx(0.5637028616507731)  # scipy.stats.chi2.sf(1 / 3, 1)
+    assert d.ci_method == "bootstrap-task"
     assert d.ci_low <= d.delta <= d.ci_high
     assert r.delta("b", "bench:L").delta == pytest.approx(-1 / 6)
     s = r.delta("s", "llm:L")
@@ -141,7 +145,10 @@ def test_delta_known_values(con: duckdb.DuckDBPyConnection) -> None:
     assert s.delta == pytest.approx(1.0)
     assert r.delta("s", "bench:L").delta == pytest.approx(0.75)
     assert r.delta("f", "llm:L").delta == pytest.approx(0.0)
-    assert (r.delta("f", "llm:L").ci_low, r.delta("f", "llm:L").ci_high) == (0.0, 0.0)
+    # every task's difference is 0: nothing to bootstrap, so Tango's interval over the 3 tasks, never [0, 0]
+    f = r.delta("f", "llm:L")
+    assert f.ci_method == "tango-tasks"
+    assert f.ci_low == pytest.approx(-f.ci_high) and f.ci_high > 0.4
 
 
 def test_lift_on_intersection_with_coverage_warning(con: duckdb.DuckDBPyConnection) -> None:

@@ -130,6 +130,14 @@ def test_judges_against_human_verdicts_and_corrected_delta(runs: Path) -> None:
         human.adjudicate(store.con, runs, outside, "pass")
         store.ingest()
         rep = build_report(store.con, n_boot=100)
+        size = dict(store.query("SELECT episode_id, stratum_size FROM audits"))
+        stratum = dict(store.query("SELECT episode_id, stratum FROM audits"))
+        per = {s: sum(1 for e in truth if stratum[e] == s) for s in set(stratum.values())}
+        w = {e: size[e] / per[stratum[e]] for e in truth}
+        verdicts = {
+            j: dict(store.query("SELECT episode_id, verdict FROM judgments WHERE judge_id = ?", [j]))
+            for j in ("extractor", "lenient", "claude")
+        }
         # the expected confusion of each judge, straight from the store
         expect = {}
         for judge in ("extractor", "lenient", "claude"):
@@ -150,27 +158,41 @@ def test_judges_against_human_verdicts_and_corrected_delta(runs: Path) -> None:
     for judge, c in expect.items():
         a = acc[judge]
         assert (a.tp, a.fp, a.fn, a.tn) == (c["tp"], c["fp"], c["fn"], c["tn"]), judge
-        assert a.precision.value == pytest.approx(c["tp"] / (c["tp"] + c["fp"]))
-        assert a.recall.value == pytest.approx(c["tp"] / (c["tp"] + c["fn"]))
-        assert a.accuracy == wilson(c["tp"] + c["tn"], sum(c.values()))
+        # each item weighs its stratum's size over the adjudicated items of the stratum (Horvitz–Thompson)
+        pairs = [(w[eid], verdicts[judge].get(eid), h) for eid, h in truth.items()]
+        pairs = [(x, v, h) for x, v, h in pairs if v in ("pass", "fail")]
+        prec = sum(x for x, v, h in pairs if v == h == "pass") / sum(x for x, v, _ in pairs if v == "pass")
+        rec = sum(x for x, v, h in pairs if v == h == "pass") / sum(x for x, _, h in pairs if h == "pass")
+        assert a.precision.value == pytest.approx(prec)
+        assert a.recall.value == pytest.approx(rec)
         assert a.precision.low <= a.precision.value <= a.precision.high  # type: ignore[operator]
     assert acc["claude"].accuracy.k == 45  # wrong on every fourth of the 60
-    # the corrected Δ: each task's difference divided by the Youden J of its judge
+    # the corrected Δ: each condition's mean pass rate by its own condition's Se and Sp (Rogan–Gladen)
+    rates = {(e.judge, e.condition): e for e in rep.error_rates if e.config is None}
     d = rep.delta("q2b", "llm:claude")
     cd = next(x for x in rep.corrected if (x.config, x.path) == ("q2b", "llm:claude"))
-    j = acc["claude"].youden
-    assert j is not None
-    assert j > 0
-    assert cd.youden == {"claude": j}
-    assert cd.corrected == pytest.approx(float(np.mean(d.diffs / j)))
+
+    def rg(obs: float, e: object) -> float:
+        se, sp = e.sensitivity.value, e.specificity.value  # type: ignore[attr-defined]
+        return min(1.0, max(0.0, (obs + sp - 1) / (se + sp - 1)))
+
+    ns, cu = rates[("claude", "no_skill")], rates[("claude", "curated")]
+    assert cd.youden == {"claude": {"no_skill": ns.youden, "curated": cu.youden}}
+    expect_c = rg(float(np.mean(d.rates_curated)), cu) - rg(float(np.mean(d.rates_no_skill)), ns)
+    assert cd.corrected == pytest.approx(expect_c)
     assert cd.shift == pytest.approx(cd.corrected - d.delta)  # type: ignore[operator]
-    # a path with two judges: each task's difference by the J of the judge that scores it
+    assert cd.ci_low is None or cd.ci_low <= cd.corrected <= cd.ci_high  # type: ignore[operator]
+    assert cd.ppi is not None
+    # a path with two judges: each judge's tasks corrected by its own per-condition rates, task-weighted
     d = rep.delta("q2b", "bench:claude")
     cd = next(x for x in rep.corrected if (x.config, x.path) == ("q2b", "bench:claude"))
-    jx = acc["extractor"].youden
-    llm_tasks = {"units-h1"}  # the fixture's one llm-scored task
-    factors = np.array([j if t in llm_tasks else jx for t in d.task_ids])
-    assert cd.corrected == pytest.approx(float(np.mean(d.diffs / factors)))
+    llm = np.array([t == "units-h1" for t in d.task_ids])  # the fixture's one llm-scored task
+    total = 0.0
+    for judge, m in (("extractor", ~llm), ("claude", llm)):
+        ns, cu = rates[(judge, "no_skill")], rates[(judge, "curated")]
+        total += (rg(float(np.mean(d.rates_curated[m])), cu) - rg(float(np.mean(d.rates_no_skill[m])), ns)) * m.sum()
+    assert cd.corrected == pytest.approx(total / len(d.task_ids))
+    assert set(cd.youden) == {"extractor", "claude"}
     out = CliRunner().invoke(app, ["report", "--runs-dir", str(runs), "--boot", "50"], terminal_width=220).output
     assert "Judges against human verdicts (the audit sample" in out
     assert "Δ corrected for each judge" in out
@@ -179,6 +201,11 @@ def test_judges_against_human_verdicts_and_corrected_delta(runs: Path) -> None:
     assert data["basis"]["source"] == "audit"
     assert len(data["judges"]) == 3
     assert {"precision", "recall", "accuracy", "youden_j"} <= set(data["judges"][0])
+    assert data["weights"]["method"] == "horvitz-thompson"
+    assert {r["condition"] for r in data["error_rates"]} == {"no_skill", "curated"}
+    c0 = next(c for c in data["corrected_deltas"] if (c["config"], c["path"]) == ("q2b", "llm:claude"))
+    assert c0["rogan_gladen"]["value"] == pytest.approx(expect_c)
+    assert set(c0["ppi"]) >= {"value", "ci_low", "ci_high", "method"}
 
 
 def test_without_an_audit_all_human_verdicts_are_used_with_a_warning(runs: Path) -> None:
@@ -200,7 +227,7 @@ def test_without_an_audit_all_human_verdicts_are_used_with_a_warning(runs: Path)
 
 
 def test_rogan_gladen_known_values() -> None:
-    from engine.analysis.human import corrected_rate
+    from engine.analysis.correction import corrected_rate
 
     # a judge with Se 0.9, Sp 0.8 sees 0.9 * 0.5 + 0.2 * 0.5 = 0.55 when the true rate is 0.5
     assert corrected_rate(0.55, 0.9, 0.8) == (pytest.approx(0.5), False)

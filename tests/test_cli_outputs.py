@@ -119,3 +119,34 @@ def test_runs_lists_status(runs_dir: Path) -> None:
     assert res.exit_code == 0
     rows = json.loads(res.output)
     assert [(r["run_id"], r["status"]) for r in rows] == [("r1", "interrupted")]  # no lifecycle events, no live pid
+
+
+def test_report_json_shows_abstentions_coverage_and_delta_bounds(runs_dir: Path) -> None:
+    """The llm judge abstains on t4 curated and errs on t3 no_skill. Its Δ rests on t1 and t2 (1.0);
+    the bounds bring t3 and t4 back: low (ns excluded → pass, cu excluded → fail) = (1 + 1 + 0 + 0) / 4,
+    high = (1 + 1 + 1 + 1) / 4."""
+    _write_run(runs_dir)
+    path = runs_dir / "r1" / "judgments.jsonl"
+    recs = [json.loads(x) for x in path.read_text().splitlines()]
+    for r in recs:
+        r["verdict"] = {"t4-curated-llm": "abstain", "t3-no_skill-llm": "error"}.get(r["judgment_id"], r["verdict"])
+    path.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    res = CliRunner().invoke(app, ["report", "--runs-dir", str(runs_dir), "--json", "--boot", "50"])
+    assert res.exit_code == 0, res.output
+    rep = json.loads(res.output)
+    rates = {(p["judge"], p["condition"]): p for p in rep["pass_rates"]}
+    cu, ns = rates[("llm", "curated")], rates[("llm", "no_skill")]
+    assert (cu["n"], cu["abstentions"], cu["errors"], cu["coverage"]) == (3, 1, 0, 0.75)
+    assert (ns["n"], ns["abstentions"], ns["errors"], ns["coverage"]) == (3, 0, 1, 1.0)
+    cov = next(c for c in rep["judge_coverage"] if c["judge"] == "llm")
+    assert (cov["decided"], cov["abstentions"], cov["errors"], cov["coverage"]) == (6, 1, 1, 6 / 7)
+    llm = next(d for d in rep["deltas"] if d["path"].startswith("llm"))
+    assert (llm["delta"], llm["n_tasks"], llm["tasks_dropped"], llm["errors"], llm["abstentions"]) == (1.0, 2, 2, 1, 1)
+    assert (llm["delta_low_bound"], llm["delta_high_bound"]) == (0.5, 1.0)
+    bench = next(d for d in rep["deltas"] if d["path"].startswith("bench"))
+    assert (bench["abstentions"], bench["delta_low_bound"], bench["delta_high_bound"]) == (0, None, None)
+    assert any(
+        w.startswith("abstentions (the judge could not tell)") and "llm 1 (coverage 85.7%)" in w
+        for w in rep["warnings"]
+    )
+    assert any(w.startswith("error verdicts are excluded") and "llm 1" in w for w in rep["warnings"])

@@ -233,3 +233,49 @@ def test_store_made_before_flags_is_migrated_and_its_aggregates_rebuilt(runs_dir
         rep = build_report(store.con, n_boot=10)
         assert rep.meta["source"] == "aggregates"
         assert not any("stale" in w for w in rep.warnings), rep.warnings
+
+
+def _judgment(jid: str, eid: str, verdict: str, run_id: str = "r1") -> dict:
+    keys = {"config_id": "c", "config_fp": "fp", "task_id": "t", "skill_id": "s", "condition": "no_skill"}
+    return keys | {
+        "judgment_id": jid,
+        "episode_id": eid,
+        "judge_id": "lenient",
+        "judge_fp": "jfp",
+        "sample": 0,
+        "scoring": "answer_line",
+        "verdict": verdict,
+        "rationale": verdict,
+        "extracted": None,
+        "run_id": run_id,
+        "created_at": time.time(),
+    }
+
+
+def test_abstentions_are_stored_counted_apart_and_rebuild_an_older_aggregate(runs_dir: Path) -> None:
+    """`abstain` is a verdict (a later one does not replace it; it replaces an error, as a success does),
+    and a store whose analysis_task was built before abstentions were counted is rebuilt on opening."""
+    j = _journal(runs_dir, "r1")
+    for i in range(4):
+        j.append("episodes", _episode(f"e{i}", "r1"))
+    for i, v in enumerate(("pass", "abstain", "error", "error")):
+        j.append("judgments", _judgment(f"j{i}", f"e{i}", v))
+    j.append("judgments", _judgment("j1", "e1", "pass"))  # a rerun: the abstention stays
+    j.append("judgments", _judgment("j3", "e3", "abstain"))  # the rules settle a failed judgment
+    j.close()
+    counts = "SELECT ns_n, ns_pass, ns_err, ns_abs FROM analysis_task"
+    with Store.open(runs_dir) as store:
+        store.ingest()
+        assert store.query("SELECT judgment_id, verdict FROM judgments ORDER BY 1") == [
+            ("j0", "pass"),
+            ("j1", "abstain"),
+            ("j2", "error"),
+            ("j3", "abstain"),
+        ]
+        assert store.query(counts) == [(1, 1, 1, 2)]
+        store.con.execute("ALTER TABLE analysis_task DROP COLUMN ns_abs")  # what aggregates version 2 made
+        store.con.execute("ALTER TABLE analysis_task DROP COLUMN cu_abs")
+        store.con.execute("UPDATE analysis_task SET ns_err = 3")  # version 2 counted abstentions as errors
+        store.con.execute("UPDATE analysis_meta SET value = '2' WHERE key = 'version'")
+    with Store.open(runs_dir) as store:
+        assert store.query(counts) == [(1, 1, 1, 2)]

@@ -16,6 +16,7 @@ from textual.widgets import Static
 from cockpit import safe
 from cockpit.report import ReportView
 from cockpit.screens.base import CockpitScreen, ms
+from cockpit.screens.coverage import BOUND_COLS, BOUNDS_NOTE, bound_cells, bounded
 from cockpit.widgets.panels import Notes
 from cockpit.widgets.picker import Picker
 from cockpit.widgets.plots import DeltaBars, TrajectoryPlot
@@ -110,7 +111,8 @@ class DeltaScreen(CockpitScreen):
                 title=f"procedural Δ on {safe.clean(self.path or '–', one_line=True)} (bars) with 95% CI",
             )
             self._plot_trajectory(view)
-            self.query_one("#delta-table", SafeTable).fill(DELTA_COLS, [(d.config, _delta_row(d)) for d in deltas])
+            cols, extra = (DELTA_COLS + BOUND_COLS, True) if bounded(deltas) else (DELTA_COLS, False)
+            self.query_one("#delta-table", SafeTable).fill(cols, [(d.config, _delta_row(d, extra)) for d in deltas])
             sizes = {c.label: c.size_b for c in view.configs}
             self.query_one("#lift-table", SafeTable).fill(LIFT_COLS, self._lift_rows(view, sizes))
             self.query_one("#delta-warnings", Notes).lines = tuple(self._warnings(view))
@@ -226,6 +228,8 @@ class DeltaScreen(CockpitScreen):
         if parts:
             out.append(f"{NOT_FINDING} not a finding, shown greyed ({WHY} by construction): " + "; ".join(parts))
         out.extend(caveat_parts([d.caveat for d in view.deltas(self.path) if d.finding and d.caveat]))
+        if bounded(view.deltas(self.path)):
+            out.append(BOUNDS_NOTE)
         out.extend(view.path_warnings(self.path))
         return out
 
@@ -235,8 +239,9 @@ def _exploratory(eligible: bool) -> str:
     return " (exploratory)" if eligible else " (exploratory, not eligible)"
 
 
-def _delta_row(d: Delta) -> list[object]:
-    """One config's Δ table row, greyed when it is not a finding."""
+def _delta_row(d: Delta, bounds: bool = False) -> list[object]:
+    """One config's Δ table row, greyed when it is not a finding; `bounds`: with its abstentions and
+    the bounds of Δ over the excluded verdicts."""
     return greyed(
         d.finding,
         [
@@ -251,5 +256,6 @@ def _delta_row(d: Delta) -> list[object]:
             fmt(d.discordant_curated_only),
             fmt(d.errors),
             fmt(d.tasks_dropped),
+            *(bound_cells(d) if bounds else []),
         ],
     )

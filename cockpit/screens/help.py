@@ -43,7 +43,7 @@ KEYS = [
             ("b", "side by side: base vs SFT"),
             ("[ ]", "previous / next page"),
             ("x", "clear filters"),
-            ("verdicts", "one mark per judge (legend above the table): ✓ pass ✗ fail ! error · none"),
+            ("verdicts", "one mark per judge (legend above the table): ✓ pass ✗ fail ! error ? abstain · none"),
             ("t", "switch to the flips list"),
             ("m (side by side)", "switch between the two comparisons"),
         ],
@@ -52,7 +52,7 @@ KEYS = [
         "Judges",
         [
             ("enter / d", "disagreement browser for the highlighted config × judge pair"),
-            ("t", "agreement → format compliance → judges against human verdicts"),
+            ("t", "agreement → format compliance → judges against human verdicts → coverage (abstentions)"),
             ("p / f (browser)", "adjudicate: human pass / fail + optional note; again to revise"),
             ("a", "audit walk: the `engine judge --audit N` sample, blind; p / f, n next open, v show judges"),
             ("ctrl+e", "write the paper report (Markdown, LaTeX, CSV, figures) into runs/reports/<time>/"),

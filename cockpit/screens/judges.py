@@ -1,7 +1,7 @@
 """Judges: per config and judge pair, Cohen's κ with CI, % agreement, the confusion matrix and the
 headline-Δ shift; the format-compliance table; each judge against the human verdicts (precision,
-recall, accuracy with Wilson CIs, and Δ corrected for its measured errors); the disagreement browser
-(enter or d on a row) and the audit walk (a)."""
+recall, accuracy with Wilson CIs, and Δ corrected for its measured errors); each judge's coverage
+(abstentions apart from errors); the disagreement browser (enter or d on a row) and the audit walk (a)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,16 @@ from textual.widgets import Static, TabbedContent, TabPane
 from cockpit import safe
 from cockpit.report import ReportView
 from cockpit.screens.base import CockpitScreen, ms
+from cockpit.screens.coverage import COVERAGE_COLS, coverage_rows, coverage_status
 from cockpit.screens.disagreements import DisagreementsScreen
+from cockpit.screens.judges_rates import (
+    CORRECTED_CAPTION,
+    CORRECTED_COLS,
+    RATES_CAPTION,
+    RATES_COLS,
+    corrected_row,
+    rates_rows,
+)
 from cockpit.widgets.panels import Notes
 from cockpit.widgets.picker import Picker
 from cockpit.widgets.table import SafeTable, ci, fmt
@@ -25,7 +34,8 @@ from cockpit.widgets.table import SafeTable, ci, fmt
 if TYPE_CHECKING:
     from engine.analysis.agreement import Agreement, AgreementSummary
     from engine.analysis.artifacts import FormatGap, FormatShare
-    from engine.analysis.human import CorrectedDelta, HumanBasis, JudgeAccuracy, Rate
+    from engine.analysis.audit_sample import Rate
+    from engine.analysis.human import HumanBasis, JudgeAccuracy
 
 AGREE_COLS = (
     "config",
@@ -56,7 +66,6 @@ SUMMARY_COLS = (
 )
 FORMAT_COLS = ("config", "condition", "completions", "ANSWER: line", "share", "gen errors", "aimed at judge")
 HUMAN_COLS = ("judge", "n", "precision", "recall", "specificity", "accuracy", "judge errors")
-CORRECTED_COLS = ("config", "path", "Δ", "Δ corrected", "shift", "Se + Sp − 1", "note")
 GAP_COLS = (
     "config",
     "extractor",
@@ -73,7 +82,12 @@ GAP_COLS = (
 )
 
 
-TAB_FOCUS = {"tab-agreement": "#judges-table", "tab-format": "#format-table", "tab-human": "#human-table"}
+TAB_FOCUS = {
+    "tab-agreement": "#judges-table",
+    "tab-format": "#format-table",
+    "tab-human": "#human-table",
+    "tab-coverage": "#coverage-table",
+}
 
 
 HUMAN_SOURCES = {"audit": "the audit sample", "all": "all human verdicts (not a drawn sample)"}
@@ -91,7 +105,7 @@ class JudgesScreen(CockpitScreen):
     BINDINGS = [
         Binding("d", "disagreements", "Disagreements"),
         Binding("a", "audit", "Audit walk"),
-        Binding("t", "toggle_tab", "Agreement/Format/Human"),
+        Binding("t", "toggle_tab", "Next tab"),
         Binding("ctrl+e", "export", "Export report", priority=True),
     ]
 
@@ -115,12 +129,13 @@ class JudgesScreen(CockpitScreen):
             with TabPane("Human", id="tab-human"):
                 yield Static(id="human-status")
                 yield SafeTable(id="human-table", classes="short")
-                yield Static(
-                    "Δ corrected for each judge's measured errors (Rogan–Gladen: each task's Δ / (Se + Sp − 1) "
-                    "of its judge)",
-                    classes="caption",
-                )
+                yield Static(RATES_CAPTION, classes="caption")
+                yield SafeTable(id="rates-table", classes="short")
+                yield Static(CORRECTED_CAPTION, classes="caption")
                 yield SafeTable(id="corrected-table", classes="short")
+            with TabPane("Coverage", id="tab-coverage"):
+                yield Static(id="coverage-status")
+                yield SafeTable(id="coverage-table")
         yield Notes("warnings", id="judges-warnings")
 
     def on_mount(self) -> None:
@@ -165,6 +180,10 @@ class JudgesScreen(CockpitScreen):
             ],
         )
         self._render_human(view)
+        self.query_one("#coverage-status", Static).update(coverage_status(view.judge_coverage()))
+        self.query_one("#coverage-table", SafeTable).fill(
+            COVERAGE_COLS, coverage_rows(view.judge_coverage(), self.config)
+        )
         n_h = len(view.human_episodes)
         self.query_one("#judges-status", Static).update(
             safe.join(
@@ -183,10 +202,11 @@ class JudgesScreen(CockpitScreen):
         self.query_one("#human-table", SafeTable).fill(
             HUMAN_COLS, [(a.judge, _human_row(a)) for a in view.judge_accuracy()]
         )
+        self.query_one("#rates-table", SafeTable).fill(RATES_COLS, rates_rows(view.error_rates(), self.config))
         self.query_one("#corrected-table", SafeTable).fill(
             CORRECTED_COLS,
             [
-                (f"{c.config}|{c.path}", _corrected_row(c))
+                (f"{c.config}|{c.path}", corrected_row(c))
                 for c in view.corrected_deltas()
                 if self.config in (None, c.config)
             ],
@@ -232,7 +252,7 @@ class JudgesScreen(CockpitScreen):
 
     def action_toggle_tab(self) -> None:
         tabs = self.query_one("#judges-tabs", TabbedContent)
-        order = ["tab-agreement", "tab-format", "tab-human"]
+        order = ["tab-agreement", "tab-format", "tab-human", "tab-coverage"]
         tabs.active = order[(order.index(tabs.active) + 1) % len(order)] if tabs.active in order else order[0]
         # focus follows the tab: a focused widget in a hidden pane would switch it right back
         self.query_one(TAB_FOCUS[tabs.active], SafeTable).focus()
@@ -324,7 +344,7 @@ def _human_status(basis: HumanBasis | None) -> Text:
         (source, "bold cyan"),
         f"   {basis.used if basis else 0} episodes used of {basis.adjudicated if basis else 0} adjudicated"
         f" · {basis.sampled if basis else 0} in audit samples",
-        ("   a: walk the audit sample · Wilson 95% CI · pass is positive", "dim"),
+        ("   a: walk the audit sample · HT-weighted · Kish–Wilson 95% CI · pass is positive", "dim"),
     )
 
 
@@ -337,18 +357,4 @@ def _human_row(a: JudgeAccuracy) -> list[Any]:
         rate(a.specificity),
         rate(a.accuracy),
         fmt(a.errors),
-    ]
-
-
-def _corrected_row(c: CorrectedDelta) -> list[Any]:
-    """A config's Δ on a path, corrected for its judges' measured errors (their Youden J)."""
-    youden = ", ".join(f"{j} {'–' if y is None else f'{y:.2f}'}" for j, y in c.youden.items())
-    return [
-        c.config,
-        c.path,
-        fmt(c.delta, signed=True),
-        fmt(c.corrected, signed=True),
-        fmt(c.shift, signed=True),
-        safe.cell(youden, limit=40),
-        safe.cell(c.note or "", "dim", limit=60),
     ]

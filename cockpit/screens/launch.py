@@ -30,6 +30,12 @@ class ExperimentParsed(Message):
 
 
 @dataclass
+class PowerComputed(Message):
+    text: str
+    error: bool = False
+
+
+@dataclass
 class ExperimentsFound(Message):
     paths: list[Path]
 
@@ -50,6 +56,7 @@ class LaunchScreen(ModalScreen[launcher.LaunchRequest | forms.JobRequest | None]
                     yield Select[str]([], prompt="experiment file…", id="launch-known")
                     yield Input(placeholder="…or type a path to an experiment .toml and press enter", id="launch-path")
                     yield Static(id="launch-info")
+                    yield Static(id="launch-power")
                     with Horizontal(id="launch-lists"):
                         with VerticalScroll():
                             yield Label("configs")
@@ -132,6 +139,7 @@ class LaunchScreen(ModalScreen[launcher.LaunchRequest | forms.JobRequest | None]
         if msg.choice is None:
             err.update(safe.text(msg.error or "cannot read the experiment", "red"))
             self.query_one("#launch-info", Static).update("")
+            self.query_one("#launch-power", Static).update("")
             start.disabled = True
             return
         c = msg.choice
@@ -146,6 +154,32 @@ class LaunchScreen(ModalScreen[launcher.LaunchRequest | forms.JobRequest | None]
         self.query_one("#launch-limit", Input).value = str(c.limit) if c.limit else ""
         self.query_one("#launch-samples", Input).value = str(c.samples)
         start.disabled = False
+        self._power_of_form()
+
+    @on(Input.Changed, "#launch-limit")
+    @on(Input.Changed, "#launch-samples")
+    def _power_of_form(self) -> None:
+        if self.choice is None:
+            return
+        limit, samples = (self.query_one(i, Input).value.strip() for i in ("#launch-limit", "#launch-samples"))
+        if not (limit.isdigit() or not limit) or not (samples.isdigit() or not samples):
+            return
+        self._power(self.choice.path, int(limit) if limit else None, int(samples) if samples else None)
+
+    @work(thread=True, exclusive=True, group="launch-power", exit_on_error=False)
+    def _power(self, path: Path, limit: int | None, samples: int | None) -> None:
+        """The design's minimum detectable Δ and lift before Start (closed form, `engine power`)."""
+        from engine.analysis.power_design import design_of, summary
+        from engine.config import load_experiment
+
+        try:
+            design = design_of(load_experiment(path), limit=limit or None, samples=samples or None)
+            self.post_message(PowerComputed(summary(design)))
+        except Exception as exc:  # noqa: BLE001 - a design without both conditions has no Δ
+            self.post_message(PowerComputed(f"power: {exc}", error=True))
+
+    def on_power_computed(self, msg: PowerComputed) -> None:
+        self.query_one("#launch-power", Static).update(safe.text(msg.text, "yellow" if msg.error else "dim"))
 
     @on(Select.Changed, "#launch-executor")
     @on(Input.Changed, "#launch-address")

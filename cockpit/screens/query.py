@@ -19,7 +19,7 @@ from cockpit.widgets.table import SafeTable, value
 EXAMPLE = (
     "-- read-only SQL over the store (tables: ? for help). ctrl+r or f5 runs, escape leaves the editor\n"
     "SELECT config_id, condition, judge_id, count(*) AS n, avg((verdict = 'pass')::INT) AS pass_rate\n"
-    "FROM judgments WHERE verdict <> 'error' GROUP BY ALL ORDER BY ALL"
+    "FROM judgments WHERE verdict IN ('pass', 'fail') GROUP BY ALL ORDER BY ALL"
 )
 
 

@@ -68,6 +68,7 @@ VERDICT_STYLE = {
     "pass": "green",
     "fail": "red",
     "error": "yellow",
+    "abstain": "cyan",
     "running": "cyan",
     "finished": "green",
     "failed": "red",
@@ -77,11 +78,12 @@ VERDICT_STYLE = {
 }
 
 
-MARKS = {"pass": ("✓", "green"), "fail": ("✗", "red"), "error": ("!", "bold yellow")}
+MARKS = {"pass": ("✓", "green"), "fail": ("✗", "red"), "error": ("!", "bold yellow"), "abstain": ("?", "bold cyan")}
 
 
 def marks(verdicts: dict[str, str] | None, judges: list[str]) -> Text:
-    """One compact mark per judge, in `judges` order: ✓ pass, ✗ fail, ! error, · not judged (… loading)."""
+    """One compact mark per judge, in `judges` order: ✓ pass, ✗ fail, ! error, ? abstain, · not judged
+    (… loading)."""
     if verdicts is None:
         return Text("…", style="dim")
     t = Text(end="")

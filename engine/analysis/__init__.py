@@ -13,6 +13,8 @@ Where things are computed:
 - `eligibility.py` the one "constant judge" rule and threshold; blind (on evidence), floor/ceiling, unverified
 - `headline.py`    the headline: the pre-registered path or none; every other path exploratory
 - `preregistration.py` the paths and headline_path the runs' experiments declare
+- `power.py`       power and minimum detectable effect (closed form, pilot simulation);
+                   `power_design.py`: a design's MDE rows from stated rates or a pilot (`engine power`)
 - `report.py`      `build_report` / `Report`; `render.py`: rich tables for `engine report`
 """
 

@@ -1,6 +1,10 @@
 """Judge agreement: Cohen's κ with CI, % agreement, 2x2 confusion and the Δ shift between judges,
 per config x judge pair, on the episodes both judges scored non-error; and the disagreement browser.
 
+κ's CI is a bootstrap clustered by task, beside the asymptotic one; κ per condition beside the
+pooled κ; κ undefined (with the reason) when a judge gives one verdict throughout
+(`engine.analysis.kappa_boot`).
+
 Pairs are oriented by judge kind (answer_line, final_answer, llm, human): judge_a is the more
 deterministic one, and the confusion's rows are judge_a pass/fail, its columns judge_b pass/fail.
 """
@@ -12,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.analysis import kappa_boot
 from engine.analysis.inputs import Inputs
 from engine.analysis.passrates import CONDITIONS
 from engine.analysis.stats import cohens_kappa
@@ -38,6 +43,12 @@ class Agreement:
     delta_a: float | None
     delta_b: float | None
     delta_shift: float | None  # delta_b − delta_a on the same episodes
+    kappa_ci_method: str | None = None  # bootstrap-task-percentile | wilson-agreement (kappa_boot)
+    kappa_undefined: str | None = None  # why κ is None, e.g. "judge X gave 'pass' on all 40 items"
+    kappa_asymptotic_low: float | None = None  # Fleiss-Cohen-Everitt, episodes as independent items
+    kappa_asymptotic_high: float | None = None
+    # no_skill / curated -> n, kappa, kappa_low, kappa_high, kappa_ci_method, kappa_undefined
+    kappa_by_condition: dict[str, dict[str, object]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -70,9 +81,10 @@ class PairStats:
     n_tasks: np.ndarray
     delta_a: np.ndarray  # NaN without tasks
     delta_b: np.ndarray
+    cells: dict[str, np.ndarray] | None = None  # "n11_ns", ..., "n00_cu": (group, task) counts
 
 
-def pair_stats(inp: Inputs, mask: np.ndarray | None = None, *, pooled: bool = False) -> PairStats:
+def pair_stats(inp: Inputs, mask: np.ndarray | None = None, *, pooled: bool = False, cells: bool = False) -> PairStats:
     """Vectorised over all groups: κ inputs, pass rates and the Δ each judge sees on shared episodes."""
     p = inp.pair
     sel = np.ones(p.n, dtype=bool) if mask is None else mask
@@ -92,10 +104,14 @@ def pair_stats(inp: Inputs, mask: np.ndarray | None = None, *, pooled: bool = Fa
     task_key = g * T + rank[p.codes["task_id"][sel]]
     n: dict[str, np.ndarray] = {}
     per_task: dict[str, np.ndarray] = {}
+    task_cells: dict[str, np.ndarray] = {}
     for c, suffix in zip(CONDITIONS, ("ns", "cu"), strict=True):
         m = cond == p.code("condition", c)
         for k in ("n11", "n10", "n01", "n00"):
             n[f"{k}_{suffix}"] = np.bincount(g[m], weights=num[k][m], minlength=G).astype(np.int64)
+            if cells:
+                w = np.bincount(task_key[m], weights=num[k][m], minlength=G * T)
+                task_cells[f"{k}_{suffix}"] = w.reshape(G, T)
         for k, w in (("n", tot), ("a", num["n11"] + num["n10"]), ("b", num["n11"] + num["n01"])):
             per_task[f"{k}_{suffix}"] = np.bincount(task_key[m], weights=w[m], minlength=G * T).reshape(G, T)
     ok = (per_task["n_ns"] > 0) & (per_task["n_cu"] > 0)
@@ -105,17 +121,27 @@ def pair_stats(inp: Inputs, mask: np.ndarray | None = None, *, pooled: bool = Fa
         db = np.where(ok, per_task["b_cu"] / per_task["n_cu"] - per_task["b_ns"] / per_task["n_ns"], 0.0)
         da, db = da.sum(1) / k, db.sum(1) / k
     keys = [(-1 if pooled else x // (J * J), x // J % J, x % J) for x in ukeys.tolist()]
-    return PairStats(keys, n, k, da, db)
+    return PairStats(keys, n, k, da, db, task_cells or None)
 
 
 def _f(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
 
 
-def _agreement_row(cfg: str, a: str, b: str, st: PairStats, i: int) -> Agreement:
+def _agreement_row(
+    cfg: str, a: str, b: str, st: PairStats, i: int, boot: dict[str, np.ndarray] | None = None
+) -> Agreement:
     n11, n10, n01, n00 = (int(st.n[f"{k}_ns"][i] + st.n[f"{k}_cu"][i]) for k in ("n11", "n10", "n01", "n00"))
     n = n11 + n10 + n01 + n00
+    why = kappa_boot.undefined_reason(a, b, (n11, n10, n01, n00))
     kap = cohens_kappa([[n11, n10], [n01, n00]])
+    if why is not None:
+        kap = type(kap)(None, None, None)
+    low, high, method = kap.low, kap.high, "asymptotic" if kap.kappa is not None else None
+    if boot is not None and why is None:
+        low, high, method = kappa_boot.interval(
+            (n11, n10, n01, n00), boot["low"][i], boot["high"][i], int(boot["tasks"][i])
+        )
     da, db = _f(st.delta_a[i]), _f(st.delta_b[i])
     return Agreement(
         config=cfg,
@@ -125,8 +151,8 @@ def _agreement_row(cfg: str, a: str, b: str, st: PairStats, i: int) -> Agreement
         agree=n11 + n00,
         pct_agreement=(n11 + n00) / n if n else None,
         kappa=kap.kappa,
-        kappa_low=kap.low,
-        kappa_high=kap.high,
+        kappa_low=low,
+        kappa_high=high,
         confusion=[[n11, n10], [n01, n00]],
         pass_rate_a=(n11 + n10) / n if n else None,
         pass_rate_b=(n11 + n01) / n if n else None,
@@ -134,14 +160,23 @@ def _agreement_row(cfg: str, a: str, b: str, st: PairStats, i: int) -> Agreement
         delta_a=da,
         delta_b=db,
         delta_shift=db - da if da is not None and db is not None else None,
+        kappa_ci_method=method,
+        kappa_undefined=why,
+        kappa_asymptotic_low=kap.low,
+        kappa_asymptotic_high=kap.high,
+        kappa_by_condition={} if boot is None else kappa_boot.by_condition(a, b, st.n, boot, i),
     )
 
 
-def agreement(inp: Inputs, warnings: list[str]) -> tuple[list[Agreement], list[AgreementSummary]]:
-    """Per config x judge pair rows (config order within each pair) and one summary per pair."""
+def agreement(
+    inp: Inputs, warnings: list[str], *, n_boot: int = 2000, seed: int = 0
+) -> tuple[list[Agreement], list[AgreementSummary]]:
+    """Per config x judge pair rows (config order within each pair) and one summary per pair; each row's
+    κ CI is the task-clustered bootstrap (n_boot resamples), pooled and per condition."""
     jl = [j.label for j in inp.judges]
-    st = pair_stats(inp)
-    rows = [_agreement_row(inp.configs[c].label, jl[a], jl[b], st, i) for i, (c, a, b) in enumerate(st.keys)]
+    st = pair_stats(inp, cells=True)
+    boot = kappa_boot.cluster_boot(st.cells, n_boot=n_boot, seed=seed) if st.cells else None
+    rows = [_agreement_row(inp.configs[c].label, jl[a], jl[b], st, i, boot) for i, (c, a, b) in enumerate(st.keys)]
     rows.sort(key=lambda r: (jl.index(r.judge_a), jl.index(r.judge_b)))  # stable: config order kept
     few: dict[tuple[str, str], list[str]] = {}
     for r in rows:

@@ -3,8 +3,11 @@
 Δ for a config on a path: per task, the pass rate of each condition is the mean over samples of
 its non-error verdicts (by the judge the path assigns to the task's scoring family); Δ is the mean
 over tasks of curated − no_skill, on the tasks where both conditions have a non-error verdict.
-The CI is a bootstrap over tasks (the two conditions of a task are one unit); McNemar pairs the
-two conditions of each (task, sample). Errors are excluded and counted, never failed.
+The CI (`engine.analysis.delta_ci`): with one sample per task and condition, Tango's score interval
+for paired proportions (the lift: MOVER of two of them); with more, a bootstrap over tasks (the two
+conditions of a task are one unit). McNemar: with one sample, the exact test on the (task, sample)
+pairs and its mid-p beside it; with more, the test clustered by task (Durkalski et al. 2003), since
+the samples of a task are not independent pairs. Errors are excluded and counted, never failed.
 
 The matched-path guard: `compare` (and `lift`) refuse numbers from different judge paths.
 """
@@ -16,9 +19,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from engine.analysis import delta_ci
+from engine.analysis.bounds import excluded_bounds
 from engine.analysis.inputs import Inputs
+from engine.analysis.intervals import durkalski, mcnemar_midp
 from engine.analysis.paths import JudgePath
-from engine.analysis.stats import mcnemar_exact, paired_ci
+from engine.analysis.stats import mcnemar_exact
 
 
 class PathMismatchError(ValueError):
@@ -36,11 +42,20 @@ class Delta:
     ci_low: float | None = None
     ci_high: float | None = None
     mcnemar_p: float | None = None
+    mcnemar_midp: float | None = None  # one sample per task only (Fagerland et al. 2013)
+    mcnemar_method: str | None = None  # exact | durkalski-clustered
+    ci_method: str | None = None  # tango-score | bootstrap-task | tango-tasks (engine.analysis.delta_ci)
+    single_sample: bool = False  # every task has one non-error verdict per condition
     discordant_no_skill_only: int = 0  # (task, sample) pairs: no_skill pass, curated fail
     discordant_curated_only: int = 0  # curated pass, no_skill fail
     n_pairs: int = 0
     errors: int = 0  # error verdicts in the path's scope, excluded
     tasks_dropped: int = 0  # tasks without a non-error verdict in one condition
+    abstentions: int = 0  # abstain verdicts in the path's scope, excluded and counted apart from errors
+    # Δ with every excluded verdict (error or abstain) counted no_skill pass / curated fail (low) and the
+    # opposite (high), dropped tasks back in; None when nothing was excluded (engine.analysis.bounds)
+    delta_low_bound: float | None = None
+    delta_high_bound: float | None = None
     partial: bool = False
     # False when a judge of the path gives one verdict on all of this config's items it scores
     # (engine.analysis.eligibility): shown greyed and marked, never as a finding; caveat says why
@@ -63,11 +78,17 @@ class Delta:
             "ci_low": self.ci_low,
             "ci_high": self.ci_high,
             "mcnemar_p": self.mcnemar_p,
+            "mcnemar_midp": self.mcnemar_midp,
+            "mcnemar_method": self.mcnemar_method,
+            "ci_method": self.ci_method,
             "discordant_no_skill_only": self.discordant_no_skill_only,
             "discordant_curated_only": self.discordant_curated_only,
             "n_pairs": self.n_pairs,
             "errors": self.errors,
             "tasks_dropped": self.tasks_dropped,
+            "abstentions": self.abstentions,
+            "delta_low_bound": self.delta_low_bound,
+            "delta_high_bound": self.delta_high_bound,
             "partial": self.partial,
             "finding": self.finding,
             "caveat": self.caveat,
@@ -88,7 +109,11 @@ class Comparison:
     warnings: list[str] = field(default_factory=list)
     finding: bool = True  # False when either Δ is not a finding (see Delta.finding)
     caveat: str | None = None
+    ci_method: str | None = None  # mover-tango | bootstrap-task | mover-tango-tasks
+    single_sample: bool = False
     diffs: np.ndarray = field(default_factory=lambda: np.array([]), repr=False)
+    diffs_a: np.ndarray = field(default_factory=lambda: np.array([]), repr=False)  # per common task
+    diffs_b: np.ndarray = field(default_factory=lambda: np.array([]), repr=False)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -101,9 +126,20 @@ class Comparison:
             "lift": self.diff,
             "ci_low": self.ci_low,
             "ci_high": self.ci_high,
+            "ci_method": self.ci_method,
             "finding": self.finding,
             "caveat": self.caveat,
         }
+
+
+def _mcnemar(num: dict[str, np.ndarray], single: bool) -> tuple[float | None, float | None, str | None]:
+    """(p, mid-p, method): exact and mid-p on the pairs with one sample, else clustered by task."""
+    pp, pf, fp, ff = (int(num[k].sum()) for k in ("pp", "pf", "fp", "ff"))
+    if pp + pf + fp + ff == 0:
+        return None, None, None
+    if single:
+        return mcnemar_exact([[pp, pf], [fp, ff]]), mcnemar_midp(pf, fp), "exact"
+    return durkalski(num["pf"], num["fp"]), None, "durkalski-clustered"
 
 
 def _mean(x: np.ndarray) -> float | None:
@@ -138,6 +174,9 @@ def deltas(inp: Inputs, paths: Sequence[JudgePath]) -> list[Delta]:
             ns = num["ns_pass"][ok] / num["ns_n"][ok]
             cu = num["cu_pass"][ok] / num["cu_n"][ok]
             pp, pf, fp, ff = (int(num[k].sum()) for k in ("pp", "pf", "fp", "ff"))
+            single = bool(ok.any()) and bool(np.all(num["ns_n"][ok] == 1) and np.all(num["cu_n"][ok] == 1))
+            mp, midp, method = _mcnemar(num, single)
+            low, high = excluded_bounds(num)
             out.append(
                 Delta(
                     config=c.label,
@@ -146,12 +185,18 @@ def deltas(inp: Inputs, paths: Sequence[JudgePath]) -> list[Delta]:
                     pass_no_skill=_mean(ns),
                     pass_curated=_mean(cu),
                     delta=_mean(cu - ns),
-                    mcnemar_p=mcnemar_exact([[pp, pf], [fp, ff]]),
+                    mcnemar_p=mp,
+                    mcnemar_midp=midp,
+                    mcnemar_method=method,
+                    single_sample=single,
                     discordant_no_skill_only=pf,
                     discordant_curated_only=fp,
                     n_pairs=pp + pf + fp + ff,
                     errors=int(num["ns_err"].sum() + num["cu_err"].sum()),
                     tasks_dropped=int((~ok).sum()),
+                    abstentions=int(num["ns_abs"].sum() + num["cu_abs"].sum()),
+                    delta_low_bound=low,
+                    delta_high_bound=high,
                     partial=p.partial,
                     route=p.route,
                     task_ids=tasks[t.codes["task_id"][r_all[ok]]],
@@ -198,19 +243,21 @@ def paired(a: Delta, b: Delta) -> Comparison:
         warnings=warns,
         finding=a.finding and b.finding,
         caveat="; ".join(caveats) or None,
+        single_sample=a.single_sample and b.single_sample,
         diffs=da - db,
+        diffs_a=da,
+        diffs_b=db,
     )
 
 
 def with_cis(items: Sequence[Delta | Comparison], *, n_boot: int, seed: int) -> None:
-    """Fill ci_low/ci_high of each item in place, bootstrapping all series in as few calls as possible."""
-    cis = paired_ci([it.diffs for it in items], n_boot=n_boot, seed=seed)
-    for it, (lo, hi) in zip(items, cis, strict=True):
-        it.ci_low, it.ci_high = lo, hi
+    """Fill ci_low/ci_high/ci_method of each item in place (`engine.analysis.delta_ci`): score
+    intervals with one sample per task, else the task bootstrap, all series in as few calls as possible."""
+    delta_ci.fill(items, n_boot=n_boot, seed=seed)
 
 
 def compare(a: Delta, b: Delta, *, n_boot: int = 2000, seed: int = 0, warnings: list[str] | None = None) -> Comparison:
-    """Δ(a) − Δ(b) on one judge path, with a paired bootstrap CI over the tasks both cover.
+    """Δ(a) − Δ(b) on one judge path, with a paired CI over the tasks both cover (see `with_cis`).
 
     Raises PathMismatchError when a and b come from different judge paths. A coverage difference
     restricts the comparison to the intersection and adds a warning (to `warnings` when given).

@@ -1,29 +1,25 @@
-"""Judges measured against people: each judge's precision, recall and accuracy against the human
-verdicts, with Wilson 95% CIs and n, and how Δ would move if its measured error rates were corrected.
+"""Judges measured against people: each judge's precision, recall, specificity and accuracy against
+the human verdicts, pooled and per condition (and per config × condition where the audit allows),
+with 95% CIs and n. The correction of Δ for these rates lives in `engine.analysis.correction`.
 
 Which human verdicts count: when an audit sample exists (`engine judge --audit N`), the verdicts on
-audit-sampled episodes only. The audit is stratified in proportion to its strata, so those episodes
-stand for the store, and the rates estimate each judge's rates there. Adjudications made elsewhere
-(the disagreement browser: episodes picked because judges disagree) are not a random sample;
-they are counted but left out of the rates. Without any audit, all human verdicts are used and the
-report warns that they may not be representative.
+audit-sampled episodes only, each weighted by the Horvitz–Thompson weight of its stratum (stratum
+size ÷ adjudicated draws in it, `engine.analysis.audit_sample`): the audit over-samples the rare
+"judges disagree" strata, and unweighted counts would stand for the sample, not the store.
+Adjudications made elsewhere (the disagreement browser: episodes picked because judges disagree)
+are not a random sample; they are counted but left out of the rates. Without any audit, all human
+verdicts are used with equal weights and the report warns that they may not be representative.
 
 Per judge (machine judges only; the human verdict is the truth, `pass` the positive class):
 precision = TP / (TP + FP), recall (sensitivity) = TP / (TP + FN), specificity = TN / (TN + FP),
-accuracy = (TP + TN) / n, each a proportion with a Wilson score 95% interval. Judge errors are not
+accuracy = (TP + TN) / n, each a weighted proportion (Σ w over the cell ÷ Σ w over the domain) with
+the Kish–Wilson 95% interval; tp/fp/fn/tn are the raw counts. Judge errors and abstentions are not
 verdicts: they are counted apart.
 
-The correction (Rogan & Gladen 1978, the standard misclassification correction of a prevalence): a
-judge with sensitivity Se and specificity Sp turns a true pass rate p into the observed
-p_obs = Se·p + (1 − Sp)(1 − p), so p = (p_obs + Sp − 1) / (Se + Sp − 1). Δ is a difference of two
-pass rates scored by the same judge, so each task's curated − no_skill difference is divided by
-Youden's J = Se + Sp − 1 of the judge that scores it, and the corrected Δ is the mean over tasks.
-In practice each condition's mean pass rate over the tasks of one judge is corrected and clipped to
-[0, 1] (a small J would otherwise push it outside), then Δ is the task-weighted difference; without
-clipping both are the same number. It assumes the judge errs at the same rates in both conditions
-and in every config (pooled rates), and is undefined when J ≤ 0 (a judge no better than chance) or
-when Se or Sp was not measured. It says how far a Δ would move under the measured errors, not a new
-estimate with its own CI.
+Per condition: the same rates on the condition's items (pooled over configs). Per config ×
+condition: only where the cell holds at least MIN_CELL human verdicts on the judge's items, with at
+least MIN_CLASS human passes and MIN_CLASS human fails (else its sensitivity or specificity rests on
+a handful of items); cells below that use their condition's rates, pooled over configs, and say so.
 """
 
 from __future__ import annotations
@@ -34,34 +30,20 @@ from typing import Any
 
 import numpy as np
 
-from engine.analysis.delta import Delta
+from engine.analysis.audit_sample import AuditSample, Rate, empty_sample, load_sample, weighted_rate
 from engine.analysis.inputs import Inputs
-from engine.analysis.paths import JudgePath
 
 HUMAN_KINDS = ("human",)
 
 
-@dataclass(frozen=True)
-class Rate:
-    """A proportion k / n with its Wilson score 95% interval (None when n = 0)."""
-
-    k: int
-    n: int
-    value: float | None
-    low: float | None
-    high: float | None
-
-    def to_dict(self) -> dict[str, object]:
-        return asdict(self)
-
-
 def wilson(k: int, n: int) -> Rate:
+    """k / n with Wilson's score 95% interval (statsmodels), n_eff = n."""
     if n <= 0:
-        return Rate(k, n, None, None, None)
+        return Rate(k, n, None, None, None, None)
     from statsmodels.stats.proportion import proportion_confint
 
     low, high = proportion_confint(k, n, alpha=0.05, method="wilson")
-    return Rate(k, n, k / n, float(low), float(high))
+    return Rate(k, n, k / n, float(low), float(high), float(n))
 
 
 @dataclass(frozen=True)
@@ -103,18 +85,37 @@ class HumanBasis:
         return asdict(self)
 
 
+MIN_CELL = 20  # human verdicts a config × condition cell needs for its own error rates
+MIN_CLASS = 5  # ... with at least this many human passes and as many human fails
+RATES_RULE = (
+    f"per condition pooled over configs (config null); a config x condition cell has its own rates only with "
+    f">= {MIN_CELL} human verdicts, >= {MIN_CLASS} of each class; Rogan-Gladen uses the cell's when present"
+)
+
+
 @dataclass(frozen=True)
-class CorrectedDelta:
-    config: str
-    path: str
-    delta: float | None
-    corrected: float | None
-    shift: float | None  # corrected − delta
-    youden: dict[str, float | None]  # judge label -> J used (None: not measured)
-    note: str | None = None  # why there is no corrected value
+class ErrorRates:
+    """One judge's error rates on one condition (config None: pooled over configs) or one
+    config × condition cell (only where it meets MIN_CELL / MIN_CLASS)."""
+
+    judge: str
+    condition: str
+    config: str | None
+    n: int  # human verdicts on the judge's (non-excluded) items of the cell
+    positives: int  # of them, human passes
+    negatives: int
+    sensitivity: Rate
+    specificity: Rate
+    precision: Rate
+    accuracy: Rate
+
+    @property
+    def youden(self) -> float | None:
+        se, sp = self.sensitivity.value, self.specificity.value
+        return None if se is None or sp is None else se + sp - 1.0
 
     def to_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return asdict(self) | {"youden_j": self.youden}
 
 
 def _human_judges(con: Any) -> list[str]:
@@ -133,15 +134,24 @@ def _has_audits(con: Any) -> bool:
 def judge_accuracy(
     con: Any, inp: Inputs, warnings: list[str], *, configs: Sequence[str] | None = None
 ) -> tuple[list[JudgeAccuracy], HumanBasis]:
-    """Per machine judge: confusion against the human verdicts (see the module docstring)."""
+    """Per machine judge: weighted confusion against the human verdicts (see the module docstring)."""
+    acc, basis, _ = judge_accuracy_sample(con, inp, warnings, configs=configs)
+    return acc, basis
+
+
+def judge_accuracy_sample(
+    con: Any, inp: Inputs, warnings: list[str], *, configs: Sequence[str] | None = None
+) -> tuple[list[JudgeAccuracy], HumanBasis, AuditSample]:
+    """`judge_accuracy` and the weighted sample it rests on (for per-condition rates and corrections)."""
     humans = _human_judges(con)
     cfg_ids = sorted({c.config_id for c in inp.configs}) if configs else None
     basis, use = _human_basis(con, humans, cfg_ids, warnings)
     if not use:
-        return [], basis
-    acc = _confusions(con, humans, use, inp)
+        return [], basis, empty_sample()
+    sample = load_sample(con, humans, use, basis.source, inp)
     order = {j.label: i for i, j in enumerate(inp.judges)}
-    return [_accuracy(lab, acc[lab]) for lab in sorted(acc, key=lambda x: (order.get(x, 99), x))], basis
+    labels = sorted(set(sample.verdicts) | set(sample.errors), key=lambda x: (order.get(x, 99), x))
+    return [_accuracy(lab, sample) for lab in labels], basis, sample
 
 
 def _human_basis(
@@ -184,116 +194,64 @@ def _human_basis(
     return HumanBasis(source, audits, len(adjudicated), len(use), len(sampled)), use
 
 
-def _confusions(con: Any, humans: list[str], use: set[str], inp: Inputs) -> dict[str, list[int]]:
-    """Per judge label, its verdicts against the human ones on the episodes used: tp fp fn tn errors."""
-    hp = ", ".join("?" for _ in humans)
-    rows = con.execute(
-        f"SELECT j.judge_id, coalesce(j.judge_fp, ''), j.verdict, h.verdict FROM judgments h "
-        f"JOIN judgments j ON j.episode_id = h.episode_id AND j.judge_id NOT IN ({hp}) "
-        f"WHERE h.judge_id IN ({hp}) AND h.verdict IN ('pass', 'fail') "
-        "AND h.episode_id IN (SELECT unnest(?::VARCHAR[]))",
-        [*humans, *humans, sorted(use)],
-    ).fetchall()
-    label = {(j.judge_id, j.judge_fp or ""): j.label for j in inp.judges}
-    acc: dict[str, list[int]] = {}
-    for jid, jfp, v, h in rows:
-        lab = label.get((jid, jfp), jid)
-        c = acc.setdefault(lab, [0, 0, 0, 0, 0])  # tp fp fn tn errors
-        if v not in ("pass", "fail"):
-            c[4] += 1
-        else:
-            c[{("pass", "pass"): 0, ("pass", "fail"): 1, ("fail", "pass"): 2, ("fail", "fail"): 3}[(v, h)]] += 1
-    return acc
-
-
-def _accuracy(label: str, counts: list[int]) -> JudgeAccuracy:
-    """Precision, recall, specificity and accuracy with Wilson CIs (pass is positive)."""
-    tp, fp, fn, tn, err = counts
-    n = tp + fp + fn + tn
-    return JudgeAccuracy(
-        label,
-        n,
-        tp,
-        fp,
-        fn,
-        tn,
-        err,
-        wilson(tp, tp + fp),
-        wilson(tp, tp + fn),
-        wilson(tn, tn + fp),
-        wilson(tp + tn, n),
+def confusion(
+    human: np.ndarray, machine: np.ndarray, w: np.ndarray
+) -> tuple[tuple[int, int, int, int], Rate, Rate, Rate, Rate]:
+    """Raw (tp, fp, fn, tn) and the weighted precision, recall, specificity and accuracy of machine
+    verdicts (1 / 0 / nan: excluded) against human ones (1 / 0), pass positive."""
+    ok = ~np.isnan(machine)
+    h, m, w = human[ok], machine[ok] == 1, w[ok]
+    hp = h == 1
+    counts = (int((m & hp).sum()), int((m & ~hp).sum()), int((~m & hp).sum()), int((~m & ~hp).sum()))
+    return (
+        counts,
+        weighted_rate(hp[m], w[m]),
+        weighted_rate(m[hp], w[hp]),
+        weighted_rate(~m[~hp], w[~hp]),
+        weighted_rate(m == hp, w),
     )
 
 
-def corrected_rate(observed: float, se: float, sp: float) -> tuple[float, bool]:
-    """Rogan–Gladen: the true pass rate behind an observed one, clipped to [0, 1] (and whether it was)."""
-    p = (observed + sp - 1.0) / (se + sp - 1.0)
-    return min(1.0, max(0.0, p)), not 0.0 <= p <= 1.0
+def _accuracy(label: str, sample: AuditSample) -> JudgeAccuracy:
+    """Precision, recall, specificity and accuracy on the whole sample (pass is positive)."""
+    v = sample.verdicts.get(label, np.full(sample.n, np.nan))
+    (tp, fp, fn, tn), prec, rec, spec, acc = confusion(sample.human, v, sample.weight)
+    return JudgeAccuracy(label, tp + fp + fn + tn, tp, fp, fn, tn, sample.errors.get(label, 0), prec, rec, spec, acc)
 
 
-def corrected_deltas(
-    deltas: Sequence[Delta], paths: Sequence[JudgePath], accuracy: Sequence[JudgeAccuracy], inp: Inputs
-) -> list[CorrectedDelta]:
-    """Δ per path x config corrected for the measured error rates of the judges the path uses.
+def _cell(judge: str, cond: str, config: str | None, sample: AuditSample, mask: np.ndarray) -> ErrorRates:
+    v = sample.verdicts.get(judge, np.full(sample.n, np.nan))
+    (tp, fp, fn, tn), prec, rec, spec, acc = confusion(sample.human[mask], v[mask], sample.weight[mask])
+    return ErrorRates(judge, cond, config, tp + fp + fn + tn, tp + fn, fp + tn, rec, spec, prec, acc)
 
-    Per scoring family of the path (each has its own judge): the mean pass rate of each condition over
-    the family's tasks is corrected (Rogan–Gladen, clipped to [0, 1]); Δ is the task-weighted mean of
-    the families' corrected curated − no_skill. Without clipping this is the mean over tasks of each
-    task's difference divided by its judge's Youden J."""
-    if not accuracy:
-        return []
-    by_judge = {a.judge: a for a in accuracy}
-    fam_of_task = _task_families(inp)
-    by_path = {p.name: p for p in paths}
-    out = []
-    for d in deltas:
-        p = by_path.get(d.path)
-        if p is None or d.delta is None or not d.diffs.size:
-            continue
-        used = {fam: str(p.judge_for(fam)) for fam in ("answer_line", "llm") if p.judge_for(fam)}
-        youden = {j: (by_judge[j].youden if j in by_judge else None) for j in used.values()}
-        fams = np.array([fam_of_task.get(str(t), "answer_line") for t in d.task_ids], dtype=object)
-        present = {str(f) for f in fams.tolist()}
-        needed = {used[f] for f in present if f in used}
-        missing = sorted(j for j in needed if youden.get(j) is None)
-        bad = sorted(j for j in needed if (youden.get(j) or 0.0) <= 0 and j not in missing)
-        note = None
-        if missing:
-            note = "not measured against human verdicts (sensitivity or specificity unknown): " + ", ".join(missing)
-        elif bad:
-            note = "no better than chance against human verdicts (Se + Sp − 1 ≤ 0): " + ", ".join(bad)
-        corrected = None
-        if note is None:
-            total, clipped = 0.0, False
-            for f in present:
-                a = by_judge[used[f]]
-                m = fams == f
-                se, sp = float(a.recall.value or 0.0), float(a.specificity.value or 0.0)
-                ns, c1 = corrected_rate(float(np.mean(d.rates_no_skill[m])), se, sp)
-                cu, c2 = corrected_rate(float(np.mean(d.rates_curated[m])), se, sp)
-                total += (cu - ns) * int(m.sum())
-                clipped = clipped or c1 or c2
-            corrected = total / len(fams)
-            if clipped:
-                note = "a corrected pass rate fell outside [0, 1] and was clipped: the error rates are uncertain"
-        out.append(
-            CorrectedDelta(
-                d.config,
-                d.path,
-                d.delta,
-                corrected,
-                None if corrected is None else corrected - d.delta,
-                youden,
-                note,
-            )
-        )
+
+def error_rates(sample: AuditSample, judges: Sequence[str]) -> list[ErrorRates]:
+    """Per judge: its rates per condition (pooled over configs), then per config × condition for the
+    cells that meet MIN_CELL / MIN_CLASS (module docstring)."""
+    out: list[ErrorRates] = []
+    if not sample.n:
+        return out
+    conds = sorted({str(c) for c in sample.condition.tolist()}, key=lambda c: (c != "no_skill", c))
+    configs = list(dict.fromkeys(str(c) for c in sample.config.tolist()))
+    for j in judges:
+        for c in conds:
+            out.append(_cell(j, c, None, sample, sample.condition == c))
+        for k in configs:
+            for c in conds:
+                r = _cell(j, c, k, sample, (sample.condition == c) & (sample.config == k))
+                if r.n >= MIN_CELL and min(r.positives, r.negatives) >= MIN_CLASS:
+                    out.append(r)
     return out
 
 
-def _task_families(inp: Inputs) -> dict[str, str]:
-    t = inp.task
-    if t.n == 0:
-        return {}
-    ids = t.strings("task_id")
-    fams = t.strings("scoring")
-    return {str(i): str(f) for i, f in zip(ids.tolist(), fams.tolist(), strict=True)}
+def rates_for(rates: Sequence[ErrorRates], judge: str, condition: str, config: str) -> ErrorRates | None:
+    """The rates that correct `judge` on one config × condition: the cell's own when it met the
+    minimum, else its condition's (pooled over configs); None when the condition was not audited."""
+    pooled = None
+    for r in rates:
+        if r.judge == judge and r.condition == condition:
+            if r.config == config:
+                return r
+            if r.config is None:
+                pooled = r
+    return pooled

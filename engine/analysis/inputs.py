@@ -202,7 +202,7 @@ def _judges(con: Any, task: Frame, pair: Frame, warnings: list[str]) -> list[Jud
         kinds[f"{jid}\0{jfp}"] = kind
         kinds.setdefault(jid, kind)
     combos, inv = _combos(task, "judge_id", "judge_fp") if task.n else ([], np.zeros(0, np.int64))
-    tot = task.num["ns_n"] + task.num["ns_err"] + task.num["cu_n"] + task.num["cu_err"] if task.n else np.zeros(0)
+    tot = sum(task.num[c] for c in ("ns_n", "ns_err", "ns_abs", "cu_n", "cu_err", "cu_abs")) if task.n else np.zeros(0)
     counts = np.bincount(inv, weights=tot, minlength=len(combos)) if task.n else np.zeros(0)
     judges = judge_labels([(j, f, int(n)) for (j, f), n in zip(combos, counts.tolist(), strict=True)], kinds)
     jidx = {(j.judge_id, j.judge_fp or ""): i for i, j in enumerate(judges)}

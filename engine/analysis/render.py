@@ -10,6 +10,8 @@ from rich.table import Table
 from rich.text import Text
 
 from engine.analysis.eligibility import WHY, caveat_parts
+from engine.analysis.render_coverage import coverage_tables
+from engine.analysis.render_methods import kappa_caption, kappa_cells, methods_line
 from engine.analysis.report import Report
 from engine.untrusted import show
 
@@ -75,7 +77,7 @@ def _paths(r: Report) -> Table:
 
 def _pass_rates(r: Report) -> Table:
     t = _table(
-        "Pass rates (non-error verdicts; errors apart)",
+        "Pass rates (pass/fail verdicts; errors and abstentions apart)",
         ["config", "judge", "no_skill", "curated", "errors"],
         2,
     )
@@ -126,7 +128,7 @@ def _deltas(r: Report) -> list[Table]:
                     _pct(d.pass_curated),
                     _marked(_signed(d.delta), d.finding),
                     _ci(d.ci_low, d.ci_high),
-                    _p(d.mcnemar_p),
+                    _p(d.mcnemar_p) + ("" if d.mcnemar_midp is None else f" (mid-p {_p(d.mcnemar_midp)})"),
                     disc,
                     d.errors,
                 ),
@@ -195,6 +197,7 @@ def _agreement(r: Report) -> list[Table]:
         "agree",
         "κ",
         "κ 95% CI",
+        "κ ns / cu",
         "++ / +− / −+ / −−",
         "Δ a",
         "Δ b",
@@ -209,13 +212,15 @@ def _agreement(r: Report) -> list[Table]:
             a.config,
             a.n,
             _pct(a.pct_agreement, 2),
-            "—" if a.kappa is None else f"{a.kappa:.3f}",
-            "—" if a.kappa_low is None else f"[{a.kappa_low:.3f}, {a.kappa_high:.3f}]",
+            *kappa_cells(a),
             f"{conf[0][0]} / {conf[0][1]} / {conf[1][0]} / {conf[1][1]}",
             _signed(a.delta_a),
             _signed(a.delta_b),
             _signed(a.delta_shift),
         )
+    why = kappa_caption(r.agreement)
+    if why:
+        t.caption, t.caption_justify = literal(why, "yellow"), "left"
     s = _table(
         "Judge validation summary",
         ["judges", "configs", "κ pooled", "κ min", "agree min", "max |Δ shift|", "Δ sign flips"],
@@ -298,21 +303,15 @@ def _human(r: Report) -> list[Table]:
     b = r.human_basis
     where = "the audit sample" if b is not None and b.source == "audit" else "all human verdicts (no audit sample)"
     t = _table(
-        f"Judges against human verdicts ({where}; Wilson 95% CI; pass is positive)",
+        f"Judges against human verdicts ({where}; HT-weighted, Kish–Wilson 95% CI; pass is positive)",
         ["judge", "n", "precision", "recall", "specificity", "accuracy", "judge errors"],
         1,
     )
     for a in r.judge_accuracy:
         _row(t, a.judge, a.n, _rate(a.precision), _rate(a.recall), _rate(a.specificity), _rate(a.accuracy), a.errors)
-    c = _table(
-        "Δ corrected for each judge's measured errors (Rogan–Gladen: Δ / (Se + Sp − 1) per task's judge)",
-        ["config", "path", "Δ", "Δ corrected", "shift", "Se + Sp − 1", "note"],
-        2,
-    )
-    for x in r.corrected:
-        js = ", ".join(f"{j} {'—' if y is None else f'{y:.2f}'}" for j, y in x.youden.items())
-        _row(c, x.config, x.path, _signed(x.delta), _signed(x.corrected), _signed(x.shift), js, x.note or "")
-    return [t, c]
+    from engine.analysis.render_correction import correction_tables  # a local import: fewer merge conflicts
+
+    return [t, *correction_tables(r)]
 
 
 def _trajectory(r: Report) -> Table:
@@ -340,7 +339,9 @@ def render_report(report: Report, console: Console) -> None:
     head.append(f"  (source: {report.meta.get('source', '?')}, bootstrap: {report.meta.get('n_boot')} resamples)")
     console.print(head)
     console.print(literal(report.headline_reason, "bold" if report.headline else "bold yellow"))
+    console.print(literal(methods_line(report), "dim"))
     sections: list[Table] = [_paths(report), _pass_rates(report), *_deltas(report)]
+    sections.extend(coverage_tables(report))  # only rows where a judge abstained / a Δ excluded verdicts
     if report.lifts:
         sections.append(_lifts(report))
     if report.agreement:

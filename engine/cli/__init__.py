@@ -3,6 +3,7 @@
     run.py      run, resume, cancel, judge; ingest, runs      report.py  report, export
     demo.py     demo                                          data.py    data validate | build-suite
     train.py    corpus build, train, sweep                    study.py   study
+    power.py    power (MDE of a design, tasks needed)
     common.py   option types, bundled file arguments, one-line errors, the runs directory, the reporter
 
 Heavy imports (torch, transformers, SDKs, the analysis) happen inside the commands, so
@@ -15,7 +16,7 @@ import sys
 
 import typer
 
-from engine.cli import data, demo, report, run, study, train
+from engine.cli import data, demo, power, report, run, study, train
 
 app = typer.Typer(
     name="engine",
@@ -31,6 +32,7 @@ demo.register(app)
 data.register(app)
 train.register(app)  # typer only at import: torch and TRL load inside the commands
 study.register(app)
+power.register(app)
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from engine.analysis.report import Report
 from engine.paper.facts import Design, StudyFacts, gather
 from engine.paper.figures import build_figures
 from engine.paper.findings import build_findings
+from engine.paper.methods import design_sentence
 from engine.paper.model import PaperReport, code
 from engine.paper.tables import build_tables
 from engine.paper.threats import build_threats
@@ -28,8 +29,7 @@ def _context(rep: Report, facts: StudyFacts) -> list[str]:
             if d.planned_tasks and d.planned_tasks != d.tasks
             else ""
         ),
-        f"Headline path: {code(rep.headline) if rep.headline else 'none'}. 95% CIs: bootstrap over tasks "
-        f"({rep.meta.get('n_boot')} resamples, seed {rep.meta.get('seed')}) for Δ and lift; asymptotic for κ.",
+        f"Headline path: {code(rep.headline) if rep.headline else 'none'}. " + design_sentence(rep),
     ]
     filters = [f"{k}: {', '.join(map(code, v))}" for k in ("run_ids", "configs") if (v := rep.meta.get(k))]
     if filters:

@@ -155,7 +155,8 @@ def _judges(con: Any) -> list[JudgeUsage]:
     from engine.analysis.paths import judge_labels
 
     rows = con.execute(
-        "SELECT judge_id, coalesce(judge_fp, ''), count(*), count(*) FILTER (verdict NOT IN ('pass', 'fail')), "
+        "SELECT judge_id, coalesce(judge_fp, ''), count(*), "
+        "count(*) FILTER (verdict NOT IN ('pass', 'fail', 'abstain')), "
         "coalesce(sum(tokens_in), 0), coalesce(sum(tokens_out), 0), coalesce(sum(cost_usd), 0) "
         "FROM judgments GROUP BY ALL ORDER BY ALL"
     ).fetchall()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from engine.analysis.report import Report
 from engine.paper.facts import StudyFacts
+from engine.paper.methods import ci_words
 from engine.paper.model import FigureData, code
 from engine.paper.validity import Validity
 
@@ -17,7 +18,7 @@ def trajectory(rep: Report, val: Validity) -> FigureData:
         "trajectory",
         "Δ by model size",
         f"Procedural Δ (curated − no skill) by model size on path {code(rep.headline)}, before and after SFT, with 95% "
-        "bootstrap CIs; the frontier reference as a horizontal line. Hollow markers: not a finding.",
+        f"{ci_words(rep.deltas)}; the frontier reference as a horizontal line. Hollow markers: not a finding.",
         ["series", "config", "size_b", "delta", "ci_low", "ci_high", "n_tasks", "finding"],
     )
     for p in rep.trajectory:
@@ -55,7 +56,7 @@ def lift(rep: Report, val: Validity) -> FigureData:
     f = FigureData(
         "lift",
         "SFT lift per size",
-        f"SFT lift = Δ(SFT) − Δ(base) with 95% paired bootstrap CI, path {code(rep.headline)}.",
+        f"SFT lift = Δ(SFT) − Δ(base) with paired 95% {ci_words(rep.lifts)}, path {code(rep.headline)}.",
         ["path", "sft", "base", "size_b", "lift", "ci_low", "ci_high", "n_tasks", "finding"],
     )
     size = {c.label: c.size_b for c in rep.configs}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from engine.analysis.report import Report
 from engine.paper.facts import StudyFacts
+from engine.paper.methods import ci_words
 from engine.paper.model import Column, Row, Stat, Table, code
 from engine.paper.roles import roles_text
 from engine.paper.validity import Validity
@@ -34,7 +35,7 @@ def headline_table(rep: Report, val: Validity) -> Table:
         "headline",
         f"Procedural Δ and SFT lift by model size (path {code(path)})",
         "Δ = pass(curated) − pass(no skill), paired by task; lift = Δ(SFT) − Δ(base) on the tasks both cover. "
-        "95% bootstrap CIs over tasks.",
+        f"95% {ci_words([*rep.deltas, *rep.lifts])}.",
         [
             Column("size", "size"),
             Column("base", "base config"),
@@ -68,9 +69,9 @@ def delta_table(rep: Report, val: Validity, *, all_paths: bool = False) -> Table
     t = Table(
         "delta_paths" if all_paths else "delta",
         "Procedural Δ on every judge path" if all_paths else f"Procedural Δ per config (path {code(rep.headline)})",
-        "Pass rates are means over tasks of the non-error verdicts; errors are excluded, never failed. "
-        "McNemar: exact, over (task, sample) pairs. Dropped: tasks without a non-error verdict in one condition."
-        + (" " + roles_text(rep) if all_paths else ""),
+        "Pass rates are means over tasks of the pass/fail verdicts; errors and abstentions are excluded, never "
+        "failed. McNemar: exact, over (task, sample) pairs. Dropped: tasks without a pass/fail verdict in one "
+        "condition." + (" " + roles_text(rep) if all_paths else ""),
         [
             *([Column("path", "path")] if all_paths else []),
             Column("config", "config"),
@@ -104,8 +105,8 @@ def lift_table(rep: Report, val: Validity, *, all_paths: bool = False) -> Table:
     t = Table(
         "lift_paths" if all_paths else "lift",
         "SFT lift on every judge path" if all_paths else f"SFT lift (path {code(rep.headline)})",
-        "Lift = Δ(SFT) − Δ(base), both on the same judge path, on the tasks both cover; paired bootstrap CI."
-        + (" " + roles_text(rep) if all_paths else ""),
+        "Lift = Δ(SFT) − Δ(base), both on the same judge path, on the tasks both cover; paired 95% "
+        f"{ci_words(rep.lifts)}." + (" " + roles_text(rep) if all_paths else ""),
         [
             *([Column("path", "path")] if all_paths else []),
             Column("sft", "SFT config"),
@@ -128,7 +129,8 @@ def kappa_table(rep: Report, val: Validity) -> Table:
     t = Table(
         "kappa",
         "Judge agreement per config",
-        "Cohen's κ with its asymptotic 95% CI and % agreement on the episodes both judges scored non-error; "
+        "Cohen's κ with its 95% CI (bootstrap over tasks) and % agreement on the episodes both judges scored "
+        "non-error; "
         "Δ shift = Δ by judge B − Δ by judge A on the same episodes.",
         [
             Column("judge_a", "judge A"),
@@ -176,7 +178,8 @@ def pass_rate_table(rep: Report) -> Table:
     t = Table(
         "pass_rates",
         "Pass rates per config, judge and condition",
-        "Non-error verdicts; errors are counted apart and never as fails.",
+        "Pass/fail verdicts; errors and abstentions (the judge could not tell) are counted apart and never as "
+        "fails. Coverage = decided / (decided + abstained).",
         [
             Column("config", "config"),
             Column("judge", "judge"),
@@ -185,10 +188,39 @@ def pass_rate_table(rep: Report) -> Table:
             Column("passes", "passes", "int"),
             Column("pass_rate", "pass rate", "rate"),
             Column("errors", "errors", "int"),
+            Column("abstentions", "abstained", "int"),
+            Column("coverage", "coverage", "pct"),
         ],
     )
     for r in rep.pass_rates:
-        t.rows.append(Row((r.config, r.judge, r.condition, r.n, r.passes, r.pass_rate, r.errors)))
+        cells = (r.config, r.judge, r.condition, r.n, r.passes, r.pass_rate, r.errors, r.abstentions, r.coverage)
+        t.rows.append(Row(cells))
+    return t
+
+
+def delta_bounds_table(rep: Report) -> Table:
+    """Δ beside its bounds over the excluded verdicts, for each Δ that excluded any (else no rows)."""
+    t = Table(
+        "delta_bounds",
+        "Bounds of Δ over the excluded verdicts",
+        "Δ with every excluded verdict (error or abstention) of the no-skill condition counted as a pass and of "
+        "the curated condition as a fail (low), then the opposite (high); tasks dropped from Δ for want of a "
+        "decided verdict are back in. Any outcome of the excluded verdicts gives a Δ in this range.",
+        [
+            Column("path", "path"),
+            Column("config", "config"),
+            Column("delta", "Δ", "signed"),
+            Column("errors", "errors", "int"),
+            Column("abstentions", "abstained", "int"),
+            Column("dropped", "dropped", "int"),
+            Column("delta_low", "Δ low", "signed"),
+            Column("delta_high", "Δ high", "signed"),
+        ],
+    )
+    for p in sorted(rep.paths, key=lambda p: p.name != rep.headline):
+        for d in (d for d in rep.deltas if d.path == p.name and d.delta_low_bound is not None):
+            cells = (p.name, d.config, d.delta, d.errors, d.abstentions, d.tasks_dropped)
+            t.rows.append(Row((*cells, d.delta_low_bound, d.delta_high_bound)))
     return t
 
 
@@ -272,6 +304,7 @@ def build_tables(rep: Report, facts: StudyFacts, val: Validity) -> list[Table]:
         delta_table(rep, val),
         lift_table(rep, val),
         delta_table(rep, val, all_paths=True),
+        delta_bounds_table(rep),
         lift_table(rep, val, all_paths=True),
         kappa_table(rep, val),
         judge_summary_table(rep),

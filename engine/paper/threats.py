@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from engine.analysis.delta import PathMismatchError, paired
 from engine.analysis.report import Report
+from engine.paper.correction import correction_threat
 from engine.paper.facts import StudyFacts
+from engine.paper.fmt import signed
 from engine.paper.model import Threat, code, escape
 from engine.paper.validity import MIN_ITEMS, Validity
 
@@ -90,11 +92,16 @@ def _dropped(rep: Report) -> Threat | None:
     for d in (d for d in rep.deltas if d.path == rep.headline):
         parts = []
         if d.tasks_dropped:
-            parts.append(f"{d.tasks_dropped} tasks dropped from Δ (no non-error verdict in one condition)")
+            parts.append(f"{d.tasks_dropped} tasks dropped from Δ (no pass/fail verdict in one condition)")
         if d.errors:
             parts.append(f"{d.errors} error verdicts excluded")
+        if d.abstentions:
+            parts.append(f"{d.abstentions} abstentions excluded")
         if gen_by.get(d.config):
             parts.append(f"{gen_by[d.config]} generation errors")
+        if d.delta_low_bound is not None and d.delta_high_bound is not None:
+            lo, hi = d.delta_low_bound, d.delta_high_bound
+            parts.append(f"with the excluded verdicts counted as fail or pass, Δ lies in [{signed(lo)}, {signed(hi)}]")
         if parts:
             items.append(f"{code(d.config)}: " + ", ".join(parts) + f"; Δ rests on {d.n_tasks} tasks.")
     errs: dict[str, int] = {}
@@ -103,6 +110,13 @@ def _dropped(rep: Report) -> Threat | None:
     listed = ", ".join(f"{code(j)} {n}" for j, n in errs.items() if n)
     if listed:
         items.append(f"Error verdicts per judge (excluded from every rate, never counted as fail): {listed}.")
+    per: dict[str, list[int]] = {}
+    for c in rep.coverage:
+        acc = per.setdefault(c.judge, [0, 0])
+        acc[0], acc[1] = acc[0] + c.decided, acc[1] + c.abstentions
+    abst = ", ".join(f"{code(j)} {a} (coverage {100 * d / (d + a):.1f}%)" for j, (d, a) in per.items() if a)
+    if abst:
+        items.append(f"Abstentions (the judge could not tell; excluded like errors, counted apart): {abst}.")
     if not items:
         return None
     return Threat("dropped", "Tasks dropped and errors excluded", tuple(items))
@@ -188,6 +202,7 @@ def build_threats(rep: Report, facts: StudyFacts, val: Validity) -> list[Threat]
         "coverage": _coverage(rep, facts),
         "tokens": _tokens(facts),
         "human": _human(facts),
+        "correction": correction_threat(rep),
         "format": _format(rep),
     }
     out = [t for t in found.values() if t is not None]

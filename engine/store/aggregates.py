@@ -2,8 +2,10 @@
 
 Three tables live beside the store's own (all keys nullable-safe, compared with IS NOT DISTINCT FROM):
 
-- `analysis_task`: per (config, judge, task): non-error verdicts, passes and errors by condition,
-  and the (task, sample) pairs of the two conditions as a 2x2 (pp, pf, fp, ff) for McNemar.
+- `analysis_task`: per (config, judge, task): decided (pass/fail) verdicts, passes, errors and
+  abstentions (verdict `abstain`: the judge cannot tell) by condition, and the (task, sample) pairs
+  of the two conditions as a 2x2 (pp, pf, fp, ff) for McNemar. An error is any verdict other than
+  pass, fail and abstain.
 - `analysis_pair`: per (config, task, condition, judge A < judge B): the 2x2 of the two judges'
   verdicts on the episodes both judged non-error (κ, agreement, Δ shift, format artifact).
 - `analysis_format`: per (config, condition): episodes, generation errors, `ANSWER:` lines.
@@ -22,9 +24,10 @@ from typing import Any
 
 import pyarrow as pa
 
-VERSION = "2"  # 2: analysis_format counts flagged completions
+VERSION = "3"  # 2: analysis_format counts flagged completions; 3: analysis_task counts abstentions
 REBUILD_SHARE = 0.25  # a batch touching more of the (config, task) keys than this: full rebuild
 _OK = "verdict IN ('pass', 'fail')"
+_ERR = "verdict NOT IN ('pass', 'fail', 'abstain')"
 
 TASK_KEY = ("config_id", "config_fp", "judge_id", "judge_fp", "task_id")
 PAIR_KEY = ("config_id", "config_fp", "task_id")
@@ -33,14 +36,17 @@ FORMAT_KEY = ("config_id", "config_fp")
 _DDL = [
     """CREATE TABLE IF NOT EXISTS analysis_task (config_id VARCHAR, config_fp VARCHAR, judge_id VARCHAR,
     judge_fp VARCHAR, task_id VARCHAR, scoring VARCHAR, ns_n BIGINT, ns_pass BIGINT, ns_err BIGINT,
-    cu_n BIGINT, cu_pass BIGINT, cu_err BIGINT, pp BIGINT, pf BIGINT, fp BIGINT, ff BIGINT)""",
+    cu_n BIGINT, cu_pass BIGINT, cu_err BIGINT, pp BIGINT, pf BIGINT, fp BIGINT, ff BIGINT, ns_abs BIGINT,
+    cu_abs BIGINT)""",
     """CREATE TABLE IF NOT EXISTS analysis_pair (config_id VARCHAR, config_fp VARCHAR, task_id VARCHAR,
     scoring VARCHAR, condition VARCHAR, judge_a VARCHAR, fp_a VARCHAR, judge_b VARCHAR, fp_b VARCHAR,
     n11 BIGINT, n10 BIGINT, n01 BIGINT, n00 BIGINT)""",
     """CREATE TABLE IF NOT EXISTS analysis_format (config_id VARCHAR, config_fp VARCHAR, condition VARCHAR,
     n BIGINT, errors BIGINT, answer_line BIGINT, flagged BIGINT, flag_verdict BIGINT, flag_grader BIGINT,
     flag_delimiter BIGINT, unchecked BIGINT)""",
-    # a store made by version 1 has the narrower table (rebuilt on the version change)
+    # a store made by an older version has narrower tables (rebuilt on the version change)
+    "ALTER TABLE analysis_task ADD COLUMN IF NOT EXISTS ns_abs BIGINT",
+    "ALTER TABLE analysis_task ADD COLUMN IF NOT EXISTS cu_abs BIGINT",
     "ALTER TABLE analysis_format ADD COLUMN IF NOT EXISTS flagged BIGINT",
     "ALTER TABLE analysis_format ADD COLUMN IF NOT EXISTS flag_verdict BIGINT",
     "ALTER TABLE analysis_format ADD COLUMN IF NOT EXISTS flag_grader BIGINT",
@@ -52,7 +58,7 @@ TABLES = ("analysis_task", "analysis_pair", "analysis_format")
 COLUMNS = {
     "analysis_task": tuple(
         "config_id config_fp judge_id judge_fp task_id scoring ns_n ns_pass ns_err cu_n cu_pass cu_err "
-        "pp pf fp ff".split()
+        "pp pf fp ff ns_abs cu_abs".split()
     ),
     "analysis_pair": tuple(
         "config_id config_fp task_id scoring condition judge_a fp_a judge_b fp_b n11 n10 n01 n00".split()
@@ -71,17 +77,20 @@ def task_sql(source: str) -> str:
       SELECT config_id, config_fp, judge_id, judge_fp, task_id, scoring, sample,
         count(*) FILTER (condition = 'no_skill' AND verdict = 'pass') AS np_,
         count(*) FILTER (condition = 'no_skill' AND verdict = 'fail') AS nf_,
-        count(*) FILTER (condition = 'no_skill' AND NOT {_OK}) AS ne_,
+        count(*) FILTER (condition = 'no_skill' AND {_ERR}) AS ne_,
+        count(*) FILTER (condition = 'no_skill' AND verdict = 'abstain') AS na_,
         count(*) FILTER (condition = 'curated' AND verdict = 'pass') AS cp_,
         count(*) FILTER (condition = 'curated' AND verdict = 'fail') AS cf_,
-        count(*) FILTER (condition = 'curated' AND NOT {_OK}) AS ce_
+        count(*) FILTER (condition = 'curated' AND {_ERR}) AS ce_,
+        count(*) FILTER (condition = 'curated' AND verdict = 'abstain') AS ca_
       FROM {source} AS src
       GROUP BY ALL)
     SELECT config_id, config_fp, judge_id, judge_fp, task_id, scoring,
       sum(np_ + nf_)::BIGINT AS ns_n, sum(np_)::BIGINT AS ns_pass, sum(ne_)::BIGINT AS ns_err,
       sum(cp_ + cf_)::BIGINT AS cu_n, sum(cp_)::BIGINT AS cu_pass, sum(ce_)::BIGINT AS cu_err,
       sum(np_ * cp_)::BIGINT AS pp, sum(np_ * cf_)::BIGINT AS pf,
-      sum(nf_ * cp_)::BIGINT AS fp, sum(nf_ * cf_)::BIGINT AS ff
+      sum(nf_ * cp_)::BIGINT AS fp, sum(nf_ * cf_)::BIGINT AS ff,
+      sum(na_)::BIGINT AS ns_abs, sum(ca_)::BIGINT AS cu_abs
     FROM s GROUP BY ALL"""
 
 

@@ -3,9 +3,11 @@
 `draw` stratifies the store's judged episodes by config x condition x whether the machine judges
 disagree on the episode (both a pass and a fail among their non-error verdicts), and allocates
 the sample to strata in proportion to their size, at least one per non-empty stratum (largest
-remainders, then the smallest strata first when there are more strata than draws). A sample
-allocated in proportion is (nearly) self-weighting: each judge's precision and recall on the
-adjudicated sample estimate its rates on the whole store. Within a stratum episodes are drawn
+remainders, then the smallest strata first when there are more strata than draws). The floor of
+one draw per stratum over-samples the small strata (the rare "judges disagree" ones above all), so
+the sample is not self-weighting: each item stores its stratum's size and draws, and the analysis
+weighs it by stratum size ÷ adjudicated draws (Horvitz–Thompson, `engine.analysis.audit_sample`)
+wherever it estimates a judge's error rates. Within a stratum episodes are drawn
 uniformly with numpy's generator seeded by `seed`, so the same store, N and seed give the same
 sample, and its id (`audit-s{seed}-n{N}-{hash}`) names exactly that sample.
 

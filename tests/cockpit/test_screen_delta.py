@@ -101,3 +101,26 @@ async def test_delta_greys_a_non_discriminating_path(fixture_runs: Path) -> None
         assert all(d == "+0.000 †" for d in deltas), deltas
         assert "+0.000 †" in text
         assert "† not a finding, shown greyed" in text
+
+
+async def test_delta_bounds_only_with_excluded_verdicts(tmp_path: Path) -> None:
+    """The Δ table gains `abstained` and `Δ bounds` columns (and a note) only when a Δ on the path
+    excluded verdicts: not on the fixture's clean store, yes once claude errs and lenient abstains."""
+    from tests.cockpit.exclusions import add_exclusions
+    from tests.cockpit.journals import write_fixture
+
+    for runs, excluded in ((write_fixture(tmp_path / "clean"), False), (write_fixture(tmp_path / "excl"), True)):
+        if excluded:
+            add_exclusions(runs)
+        app = make_app(runs)
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(pilot)
+            await pilot.press("5")
+            await settle(pilot)
+            text = screen_text(app)
+            assert ("Δ bounds" in text) is excluded
+            assert ("Δ bounds: Δ with every excluded verdict" in text) is excluded
+            if excluded:
+                d = next(d for d in app.report.deltas("llm-only") if d.config == "q2b")
+                assert d.errors > 0 and d.delta_low_bound is not None
+                assert f"[{d.delta_low_bound:+.3f}, {d.delta_high_bound:+.3f}]" in text

@@ -24,7 +24,7 @@ async def test_episodes_verdicts_always_visible(fixture_runs: Path) -> None:
         assert isinstance(scr, EpisodesScreen)
         await wait_for(pilot, lambda: bool(scr.rows) and scr.rows[0].verdicts is not None)
         text = screen_text(app)
-        assert "verdicts: claude · extractor · lenient  ✓ pass ✗ fail ! error · none" in text
+        assert "verdicts: claude · extractor · lenient  ✓ pass ✗ fail ! error ? abstain · none" in text
         line = next(ln for ln in text.splitlines() if "q0.8b" in ln and "add-h1" in ln and "no_skill" in ln)
         v = scr.rows[0].verdicts or {}
         expect = " ".join({"pass": "✓", "fail": "✗", "error": "!"}[v[j]] for j in ("claude", "extractor", "lenient"))
@@ -112,3 +112,31 @@ async def test_flips_sorted_by_skill_open_side_by_side(fixture_runs: Path) -> No
         await wait_for(pilot, lambda: isinstance(app.screen, SideBySideScreen) and app.screen.loads > 0)
         assert app.screen.pair is not None
         assert app.screen.pair.mode == "sft"
+
+
+async def test_an_abstention_has_its_own_mark_and_filter(fixture_runs: Path) -> None:
+    """An abstention is shown as `?`, never as `·` (not judged), and the verdict filter offers it."""
+    from tests.cockpit.exclusions import add_exclusions
+
+    add_exclusions(fixture_runs)
+    app = make_app(fixture_runs)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        scr = app.screen
+        assert isinstance(scr, EpisodesScreen)
+        scr.query_one("#f-judge_id", Picker).value = "lenient"
+        scr.query_one("#f-verdict", Picker).value = "abstain"
+        await wait_for(
+            pilot, lambda: bool(scr.rows) and all((r.verdicts or {}).get("lenient") == "abstain" for r in scr.rows)
+        )
+        row = scr.rows[0]
+        line = next(
+            ln
+            for ln in screen_text(app).splitlines()
+            if row.task_id in ln and f" {row.config_id} " in ln and row.condition in ln
+        )
+        marks = {"pass": "✓", "fail": "✗", "error": "!", "abstain": "?"}
+        expect = " ".join(marks[(row.verdicts or {})[j]] for j in ("claude", "extractor", "lenient"))
+        assert expect.endswith("?") and expect in line, (expect, line)

@@ -157,3 +157,29 @@ async def test_adjudicate_a_disagreement_changes_kappa(fixture_runs: Path) -> No
                 ),
                 what="revision ingested",
             )
+
+
+async def test_judges_coverage_tab_shows_abstentions(fixture_runs: Path) -> None:
+    """The Coverage tab: per config and judge, decided / abstained / errors and coverage = decided /
+    (decided + abstained), the lenient judge's abstentions counted apart from claude's errors."""
+    from tests.cockpit.exclusions import add_exclusions
+
+    counts = add_exclusions(fixture_runs)
+    app = make_app(fixture_runs)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        await pilot.press("t", "t", "t")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "abstained: lenient" in text
+        assert "coverage = decided / (decided + abstained)" in text
+        decided, abstained, errors = counts[("q2b", "lenient")]
+        row = next(ln for ln in text.splitlines() if "q2b " in ln and " lenient " in ln and "%" in ln)
+        assert f" {decided} " in row and f" {abstained} " in row
+        assert f"{100 * decided / (decided + abstained):.1f}%" in row
+        claude = next(ln for ln in text.splitlines() if "q2b " in ln and " claude " in ln and "%" in ln)
+        assert "100.0%" in claude and f" {counts[('q2b', 'claude')][2]} " in claude  # errors, not abstentions
+        assert errors == 0
+        assert any("abstentions (the judge could not tell)" in w for w in app.report.warnings)

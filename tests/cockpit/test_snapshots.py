@@ -107,6 +107,10 @@ def test_snapshot_judges_format(snap_compare: Any, app: Any) -> None:
     assert snap_compare(app, terminal_size=SIZE, run_before=_go("4", "t"))
 
 
+def test_snapshot_judges_coverage(snap_compare: Any, app: Any) -> None:
+    assert snap_compare(app, terminal_size=SIZE, run_before=_go("4", "t", "t", "t"))
+
+
 def test_snapshot_disagreements(snap_compare: Any, app: Any) -> None:
     async def run_before(pilot: Any) -> None:
         await ready(pilot)
