@@ -7,14 +7,10 @@ when none declares any) and wraps the result in a `ReportView` with the lookups 
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
-
-from engine.store import journal as jr
 
 if TYPE_CHECKING:  # the analysis loads in the worker, not at start-up
     from engine.analysis.agreement import Agreement, AgreementSummary
@@ -150,35 +146,33 @@ class ReportView:
 
 
 def experiment_paths(runs_dir: Path) -> tuple[list[Any], str | None]:
-    """Judge paths declared by the experiments of the runs here (first declaration of a name wins)."""
-    specs: dict[str, Any] = {}
-    headline = None
-    for d in jr.run_dirs(Path(runs_dir)):
-        try:
-            exp = json.loads((d / "experiment.json").read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError, RecursionError):
-            continue
-        for p in exp.get("paths") or []:
-            if isinstance(p, dict) and p.get("name") and p["name"] not in specs:
-                specs[p["name"]] = SimpleNamespace(name=p["name"], answer_line=p.get("answer_line"), llm=p.get("llm"))
-        headline = headline or exp.get("headline_path")
-    return list(specs.values()), headline
+    """Judge paths and the pre-registered headline the runs' experiments declare (the engine's typed
+    reader, `engine.analysis.preregistration`: first declaration of a path name wins)."""
+    from engine.analysis.preregistration import from_runs
+
+    pre = from_runs(Path(runs_dir))
+    return list(pre.paths), pre.headline
 
 
 def analyse(cur: Any, runs_dir: Path, *, n_boot: int = N_BOOT, headline: str | None = None) -> Report:
     """`build_report` on the paths the runs' experiments declare (derived when none does).
 
-    `headline`: a path to lead with instead of the declared headline (ignored when it is not a path).
-    A declared headline with no data yet falls back to the paths derived from the judges present.
+    The declared `headline_path` is the pre-registered headline: the headline when eligible, else none
+    (no other path is promoted). `headline`: a path to lead with instead (the export of the path on
+    screen; labelled requested, not pre-registered, unless it is the declared one; ignored when it is
+    not a path). A declared headline with no data yet falls back to the paths derived from the judges
+    present.
     """
     from engine.analysis import build_report
 
     specs, declared = experiment_paths(runs_dir)
+    declared = declared if specs else None
     attempts: list[tuple[list[Any] | None, str | None]] = [(specs or None, headline)] if headline is not None else []
-    attempts.append((specs or None, declared if specs else None))
+    attempts.append((specs or None, declared))
     for paths, head in attempts:
         try:
-            return build_report(cur, paths=paths, headline=head, n_boot=n_boot, seed=0)
+            pre = head is not None and head == declared
+            return build_report(cur, paths=paths, headline=head, n_boot=n_boot, seed=0, preregistered=pre)
         except ValueError:  # not one of the paths
             continue
     return build_report(cur, n_boot=n_boot, seed=0)

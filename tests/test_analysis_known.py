@@ -276,8 +276,8 @@ def test_a_judge_with_one_verdict_everywhere_is_flagged() -> None:
     build(con)
     refresh(con)
     rep = build_report(con, n_boot=200)
-    # frontier config f: judge L says pass on all 12 items -> too few items for the warning (min 20)
-    assert not any("does not discriminate" in w for w in rep.warnings)
+    # frontier config f: judge L says pass on all 8 answer_line and 4 llm items -> too few (min 10)
+    assert not any("gave 'pass' on all" in w for w in rep.warnings)
     rows = []
     for i in range(12):
         for cond in ("no_skill", "curated"):
@@ -299,9 +299,11 @@ def test_a_judge_with_one_verdict_everywhere_is_flagged() -> None:
     insert_rows(con, "judgments", rows)
     refresh(con)
     rep = build_report(con, n_boot=200)
-    flagged = [w for w in rep.warnings if "does not discriminate" in w]
+    # no other judge or human scores f: constant, but no evidence that L is blind there
+    assert not any("does not discriminate" in w for w in rep.warnings)
+    flagged = [w for w in rep.warnings if "gave 'pass' on all" in w]
     assert len(flagged) == 1
-    assert flagged[0].startswith("judge L gave 'pass' on all 36 items of f")
+    assert flagged[0].startswith("judge L gave 'pass' on all 28 llm-scored items of f: constant, unverified")
 
 
 def test_trajectory_on_any_path_is_the_one_the_cockpit_draws(con: duckdb.DuckDBPyConnection) -> None:

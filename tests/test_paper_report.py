@@ -228,17 +228,18 @@ def test_partial_coverage_estimates_and_unfinished_runs_are_threats(tmp_path: Pa
 
 
 def test_a_judge_constant_across_small_configs_is_caught_pooled(tmp_path: Path) -> None:
-    con = store(make_synthetic_store, n_episodes=7 * 8 * 2, n_tasks=8, n_skills=4)  # 16 items per config
+    # 8 items per config, under the one threshold (engine.analysis.eligibility.MIN_ITEMS = 10)
+    con = store(make_synthetic_store, n_episodes=7 * 4 * 2, n_tasks=4, n_skills=4)
     con.execute("UPDATE judgments SET verdict = 'pass' WHERE judge_id = 'claude'")
     refresh(con)
     rep = build_report(con, n_boot=100)
     assert not any("does not discriminate" in w for w in rep.warnings)  # too few items per config
     write_report(paper_from_store(con, rep), tmp_path / "r", figures=False)
     md = (tmp_path / "r/report.md").read_text(encoding="utf-8")
-    assert "**Judges `lenient` vs `claude`**: not a finding: judge claude gave 'pass' on all 112 items" in md
-    assert "**Format artifact: not a finding**: judge claude gave 'pass' on all 112 items" in md
+    assert "**Judges `lenient` vs `claude`**: not a finding: judge claude gave 'pass' on all 56 items" in md
+    assert "**Format artifact: not a finding**: judge claude gave 'pass' on all 56 items" in md
     threats = md.split("## Threats to validity")[1]
-    assert "(across configs; no config alone has the 20 items the per-config check needs)" in threats
+    assert "(across configs; no config alone has the 10 items the per-config check needs)" in threats
 
 
 def test_the_analysis_own_marks_are_the_authority(tmp_path: Path) -> None:

@@ -119,14 +119,12 @@ class DeltaScreen(CockpitScreen):
         self.loaded()
 
     def _fill_pickers(self, view: ReportView) -> None:
-        """The judge path picker (headline and ineligible paths labelled) and the base-path picker."""
+        """The judge path picker (the headline, every other path exploratory, ineligible ones said) and the
+        base-path picker."""
         names = view.path_names
         path_picker = self.query_one("#delta-path", Picker)
         path_picker.set_options(
-            [
-                (n + (" (headline)" if n == view.headline else "" if view.eligible(n) else " (not eligible)"), n)
-                for n in names
-            ]
+            [(n + (" (headline)" if n == view.headline else _exploratory(view.eligible(n))), n) for n in names]
         )
         path_picker.set_reactive(Picker.value, self.path)
         path_picker.refresh()
@@ -229,10 +227,16 @@ class DeltaScreen(CockpitScreen):
         parts = caveat_parts(caveats)
         if parts:
             out.append(f"{NOT_FINDING} not a finding, shown greyed ({WHY} by construction): " + "; ".join(parts))
+        out.extend(caveat_parts([d.caveat for d in view.deltas(self.path) if d.finding and d.caveat]))
         if bounded(view.deltas(self.path)):
             out.append(BOUNDS_NOTE)
         out.extend(view.path_warnings(self.path))
         return out
+
+
+def _exploratory(eligible: bool) -> str:
+    """The picker's label of a path that is not the headline (engine.analysis.headline: no fallback)."""
+    return " (exploratory)" if eligible else " (exploratory, not eligible)"
 
 
 def _delta_row(d: Delta, bounds: bool = False) -> list[object]:

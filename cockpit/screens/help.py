@@ -61,7 +61,7 @@ KEYS = [
     (
         "Δ",
         [
-            ("p", "next judge path (the headline is the first eligible: its judges discriminate)"),
+            ("p", "next judge path (the headline: the pre-registered one if eligible; others exploratory)"),
             ("base scored on", "pick another path for the base: the matched-path guard"),
             ("†", "not a finding: a judge of the path gives one verdict on all of a config's items"),
             ("ctrl+e", "write the paper report, led by this path, into runs/reports/<time>/"),

@@ -10,6 +10,9 @@ Where things are computed:
 - `agreement.py`   κ, % agreement, confusion, Δ shift, the disagreement browser
 - `artifacts.py`   `ANSWER:`-line compliance, extractor vs LLM gap by condition
 - `stats.py`       the statistics (statsmodels κ and McNemar, scipy bootstrap)
+- `eligibility.py` the one "constant judge" rule and threshold; blind (on evidence), floor/ceiling, unverified
+- `headline.py`    the headline: the pre-registered path or none; every other path exploratory
+- `preregistration.py` the paths and headline_path the runs' experiments declare
 - `power.py`       power and minimum detectable effect (closed form, pilot simulation);
                    `power_design.py`: a design's MDE rows from stated rates or a pilot (`engine power`)
 - `report.py`      `build_report` / `Report`; `render.py`: rich tables for `engine report`

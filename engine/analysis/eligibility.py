@@ -1,22 +1,38 @@
-"""Which judge paths may carry the headline, and which Δ are findings.
+"""Which judge paths may carry the headline, and which Δ are findings: the one definition of a
+"constant judge" (one threshold, `MIN_ITEMS`), used by the report, the paper writer and the cockpit.
 
-A judge that gives one verdict (all pass, or all fail) on every item of a config that it scores on
-a path cannot tell the conditions apart there: Δ under it is 0 by construction, and a lift built on
-it measures the other config alone. Such a Δ is shown (greyed, marked), never presented as a
-finding, and a path that routes any config's tasks to such a judge is not eligible as the headline.
+A judge is *constant* on a config when it gives one verdict (all pass, or all fail) on every one
+of at least `MIN_ITEMS` non-error items of that config it scores on a path (the tasks of one
+scoring family, both conditions pooled): `constant_verdict`. Fewer items cannot show it either way
+(10 identical verdicts from a judge that passes half the time happen with probability 0.2%).
 
-The rule, per (path, config, scoring family the path routes to judge J):
-- J gave at least `MIN_ITEMS` non-error verdicts on the config's tasks of that family (both
-  conditions pooled), and all of them are the same verdict -> J does not discriminate there.
-  Fewer items than that cannot show it either way (10 identical verdicts from a judge that passes
-  half the time happen with probability 0.2%), so they are not flagged.
-A path is eligible when it yields at least one Δ and no judge of it fails to discriminate on any
-config. The headline is the requested path when eligible, else the first eligible path (complete
-paths before partial ones, in the paths' order), else none, said plainly.
+A constant judge is either right (the model is at floor or ceiling there: Δ = 0 is then a real
+result) or blind (it cannot tell the conditions apart: Δ under it is 0 by construction). Its own
+verdicts cannot tell which; other verdicts on the same items can. Every other verdict source that
+judged the same episodes (another judge, or the human verdicts) is checked (`Check`):
+
+- *blind* (`status == "blind"`): some source gives the opposite verdict on more of the shared items
+  than its own errors would explain. Test: one-sided exact binomial test of H0 "the source's
+  opposite-verdict rate is at most `TOLERANCE`" (a source that is itself wrong on up to 5% of the
+  items), rejected when P(X >= d | m, TOLERANCE) < `ALPHA`, X ~ Binomial(m, TOLERANCE), m the
+  shared items, d the opposite verdicts (Clopper & Pearson 1934; the exact test of a binomial
+  proportion, e.g. Agresti, Categorical Data Analysis, 3rd ed., §1.4.1). It takes at least 2
+  opposite verdicts (one never rejects at 5%). Each source is tested on its own. Then Δ is not a
+  finding and no path routing those tasks to the judge may carry the headline.
+- *agreed* (floor/ceiling): every source that shares items agrees within that tolerance (none
+  rejects). Δ = 0 is a finding, with its CI; the report says "at floor/ceiling (all judges agree)".
+- *unverified*: no other verdict shares an item. The Δ stays a finding (the rule needs evidence of
+  blindness, and a constant judge on a model at floor or ceiling is what a correct judge does) but
+  it carries the caveat `UNVERIFIED` in the report's warnings, the Δ's `floor_ceiling` note, the
+  paper's threats and the cockpit, so it is never read as checked.
+
+A path is eligible when it yields at least one Δ and no judge of it is blind on any config. The
+headline is chosen in `engine.analysis.headline`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -25,13 +41,50 @@ import numpy as np
 from engine.analysis.inputs import Inputs
 from engine.analysis.paths import JudgePath
 
-MIN_ITEMS = 10
+MIN_ITEMS = 10  # the one threshold: a judge with one verdict on at least this many items is constant
+TOLERANCE = 0.05  # the opposite-verdict rate another source may show from its own errors
+ALPHA = 0.05  # the one-sided level of the binomial test
 WHY = "a judge with one verdict on all of a config's items cannot tell the conditions apart: Δ under it is 0"
+UNVERIFIED = "constant, unverified: cannot tell floor/ceiling from a blind judge; adjudicate a sample"
+
+
+def constant_verdict(n: int, passes: int, min_items: int = MIN_ITEMS) -> str | None:
+    """'pass' or 'fail' when all `n` (>= MIN_ITEMS) non-error verdicts are that one; else None."""
+    if n < min_items or passes not in (0, n):
+        return None
+    return "pass" if passes else "fail"
+
+
+def binom_sf(d: int, m: int, p: float) -> float:
+    """P(X >= d) for X ~ Binomial(m, p), summed exactly (the one-sided exact binomial p-value)."""
+    if d <= 0:
+        return 1.0
+    return float(min(1.0, sum(math.comb(m, k) * p**k * (1 - p) ** (m - k) for k in range(d, m + 1))))
 
 
 def caveat_parts(caveats: Sequence[str | None]) -> list[str]:
     """The distinct constant-judge statements inside one or more caveats (each a '; '-joined list)."""
     return list(dict.fromkeys(p for c in caveats if c for p in c.split("; ")))
+
+
+@dataclass(frozen=True)
+class Check:
+    """Another verdict source on a constant judge's items: `opposite` of the `shared` items differ."""
+
+    source: str  # judge label (a human-kind judge for the human verdicts)
+    shared: int
+    opposite: int
+
+    @property
+    def p(self) -> float:
+        return binom_sf(self.opposite, self.shared, TOLERANCE)
+
+    @property
+    def blind(self) -> bool:
+        return self.p < ALPHA
+
+    def to_dict(self) -> dict[str, object]:
+        return {"source": self.source, "shared": self.shared, "opposite": self.opposite, "p": self.p}
 
 
 @dataclass(frozen=True)
@@ -44,9 +97,36 @@ class ConstantJudge:
     scoring: str  # answer_line | llm
     verdict: str  # pass | fail
     n: int
+    checks: tuple[Check, ...] = ()  # the other verdict sources on the same items
+
+    @property
+    def status(self) -> str:
+        """blind | agreed | unverified (see the module docstring)."""
+        if any(c.blind for c in self.checks):
+            return "blind"
+        return "agreed" if any(c.shared for c in self.checks) else "unverified"
+
+    @property
+    def level(self) -> str:
+        return "ceiling" if self.verdict == "pass" else "floor"
+
+    def _what(self) -> str:
+        return f"judge {self.judge} gave '{self.verdict}' on all {self.n} {self.scoring}-scored items of {self.config}"
 
     def describe(self) -> str:
-        return f"judge {self.judge} gave '{self.verdict}' on all {self.n} {self.scoring}-scored items of {self.config}"
+        """One sentence: why the Δ is not a finding (blind), or what kind of constant it is."""
+        if self.status == "blind":
+            ev = ", ".join(
+                f"{c.source} gave the opposite verdict on {c.opposite} of the {c.shared} it also judged "
+                f"(exact binomial p = {c.p:.2g} against a {TOLERANCE:.0%} error rate)"
+                for c in self.checks
+                if c.blind
+            )
+            return f"{self._what()}, but {ev}: it does not discriminate there"
+        if self.status == "agreed":
+            ev = ", ".join(f"{c.source} {c.shared - c.opposite} of {c.shared}" for c in self.checks if c.shared)
+            return f"at {self.level} (all judges agree): {self._what()}; the others agree ({ev}); Δ = 0 is a finding"
+        return f"{self._what()}: {UNVERIFIED}"
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -56,6 +136,8 @@ class ConstantJudge:
             "scoring": self.scoring,
             "verdict": self.verdict,
             "n": self.n,
+            "status": self.status,
+            "checks": [c.to_dict() for c in self.checks],
         }
 
 
@@ -67,10 +149,14 @@ class PathEligibility:
     eligible: bool
     partial: bool
     reasons: tuple[str, ...] = ()
-    constant: tuple[ConstantJudge, ...] = field(default=())
+    constant: tuple[ConstantJudge, ...] = field(default=())  # every constant judge of the path, any status
+
+    @property
+    def blind(self) -> tuple[ConstantJudge, ...]:
+        return tuple(c for c in self.constant if c.status == "blind")
 
     def configs_not_findings(self) -> set[str]:
-        return {c.config for c in self.constant}
+        return {c.config for c in self.blind}
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -82,15 +168,31 @@ class PathEligibility:
         }
 
 
-@dataclass(frozen=True)
-class HeadlineChoice:
-    path: str | None
-    requested: str | None
-    reason: str  # one sentence for the report and the cockpit
+def _checks(inp: Inputs, ci: int, judge: int, fam: str, verdict: str) -> tuple[Check, ...]:
+    """Per other judge: the items of config `ci` (scoring `fam`) it shares with `judge`, and how many
+    it gives the opposite of `verdict` on (from the pair 2x2s, oriented a < b by judge index)."""
+    pr = inp.pair
+    if pr.n == 0:
+        return ()
+    fc = pr.code("scoring", fam)
+    m = (pr.num["cfg"] == ci) & (pr.codes["scoring"] == fc) & ((pr.num["ja"] == judge) | (pr.num["jb"] == judge))
+    other = np.where(pr.num["ja"][m] == judge, pr.num["jb"][m], pr.num["ja"][m])
+    is_a = pr.num["ja"][m] == judge
+    n10, n01 = pr.num["n10"][m], pr.num["n01"][m]
+    # the judge says pass: the other says fail where (a pass, b fail) when the judge is a, else (a fail, b pass)
+    opp = np.where(is_a, n10, n01) if verdict == "pass" else np.where(is_a, n01, n10)
+    shared = pr.num["n11"][m] + n10 + n01 + pr.num["n00"][m]
+    out = []
+    for k in np.unique(other).tolist():
+        if k < 0:
+            continue
+        sel = other == k
+        out.append(Check(inp.judges[k].label, int(shared[sel].sum()), int(opp[sel].sum())))
+    return tuple(c for c in out if c.shared)
 
 
 def constant_judges(inp: Inputs, paths: Sequence[JudgePath], min_items: int = MIN_ITEMS) -> list[ConstantJudge]:
-    """Every (path, config, family) whose judge gives one verdict on all (>= min_items) of its items."""
+    """Every (path, config, family) whose judge is constant there, with the other sources' checks."""
     t = inp.task
     if t.n == 0:
         return []
@@ -107,9 +209,11 @@ def constant_judges(inp: Inputs, paths: Sequence[JudgePath], min_items: int = MI
             m = (t.codes["scoring"] == fc) & (t.num["judge"] == jidx[judge]) & (t.num["cfg"] >= 0)
             n = np.bincount(t.num["cfg"][m], weights=n_all[m], minlength=C).astype(np.int64)
             k = np.bincount(t.num["cfg"][m], weights=passes[m], minlength=C).astype(np.int64)
-            for ci in np.flatnonzero((n >= min_items) & ((k == 0) | (k == n))).tolist():
-                verdict = "pass" if k[ci] else "fail"
-                out.append(ConstantJudge(p.name, inp.configs[ci].label, judge, fam, verdict, int(n[ci])))
+            for ci in range(C):
+                verdict = constant_verdict(int(n[ci]), int(k[ci]), min_items)
+                if verdict is not None:
+                    checks = _checks(inp, ci, jidx[judge], fam, verdict)
+                    out.append(ConstantJudge(p.name, inp.configs[ci].label, judge, fam, verdict, int(n[ci]), checks))
     return out
 
 
@@ -120,46 +224,22 @@ def eligibility(
     out = []
     for p in paths:
         cs = tuple(c for c in constant if c.path == p.name)
-        reasons = [c.describe() for c in cs]
+        reasons = [c.describe() for c in cs if c.status == "blind"]
         if p.name not in with_delta:
             reasons.append("no Δ on this path (no config has non-error verdicts in both conditions)")
         out.append(PathEligibility(p.name, not reasons, p.partial, tuple(reasons), cs))
     return out
 
 
-def pick_headline(
-    paths: Sequence[JudgePath],
-    elig: Sequence[PathEligibility],
-    preferred: str | None,
-    *,
-    explicit_request: bool = False,
-) -> HeadlineChoice:
-    """The preferred path when eligible; else the first eligible complete path, then partial, in the
-    paths' order; else none. `preferred` is the path asked for (`explicit_request`) or the default
-    preference (`engine.analysis.paths.choose_headline`); only an explicit request is reported as
-    refused when it is not eligible."""
-    ok = {e.path: e for e in elig if e.eligible}
-    by = {e.path: e for e in elig}
-    requested = preferred if explicit_request else None
-    if preferred is not None and preferred in ok:
-        partial = " (partial: it scores only one scoring family's tasks)" if ok[preferred].partial else ""
-        how = "requested" if explicit_request else "default"
-        return HeadlineChoice(preferred, requested, f"headline path '{preferred}' ({how}){partial}")
-    pick = next((p.name for p in paths if p.name in ok and not p.partial), None)
-    pick = pick or next((p.name for p in paths if p.name in ok), None)
-    why_not = ""
-    if requested is not None:
-        reasons = by[requested].reasons if requested in by else ("it is not one of the paths",)
-        why_not = f"the requested headline path '{requested}' is not eligible ({'; '.join(reasons)}). "
-    if pick is None:
-        if not paths:
-            return HeadlineChoice(None, requested, why_not + "No judge path, so no headline")
-        return HeadlineChoice(
-            None,
-            requested,
-            why_not + "No judge path is eligible as the headline: every path uses a judge that gives one "
-            "verdict on all of a config's items (Δ under it is 0 by construction), or has no Δ. Δ and lift "
-            "are shown greyed and marked †, not as findings",
-        )
-    partial = " (partial: it scores only one scoring family's tasks)" if ok[pick].partial else ""
-    return HeadlineChoice(pick, requested, why_not + f"Headline path '{pick}'{partial}: its judges discriminate")
+def constant_warnings(constant: Sequence[ConstantJudge]) -> list[str]:
+    """One warning per distinct (config, judge, scoring family) constant judge, worded by its status."""
+    seen: dict[tuple[str, str, str], ConstantJudge] = {}
+    for c in constant:
+        seen.setdefault((c.config, c.judge, c.scoring), c)
+    out = []
+    for c in seen.values():
+        text = c.describe()
+        if c.status == "blind":
+            text += ", so κ with it is 0 and Δ under it is 0 by construction: not a finding"
+        out.append(text)
+    return out

@@ -58,12 +58,12 @@ DIM = "dim"
 def _paths(r: Report) -> Table:
     t = _table("Judge paths", ["path", "answer_line tasks", "llm tasks", "note"], right_from=9)
     for p in r.paths:
-        note = ["headline"] if p.name == r.headline else []
+        note = ["headline" if p.name == r.headline else "exploratory"]
         note += ["partial"] if p.partial else []
         e = r.path_eligibility(p.name)
         if e is not None and not e.eligible:
-            note += ["not eligible as headline: " + ", ".join(sorted({c.judge for c in e.constant})) + " constant"]
-            if not e.constant:
+            note += ["not eligible as headline: " + ", ".join(sorted({c.judge for c in e.blind})) + " blind"]
+            if not e.blind:
                 note[-1] = "not eligible as headline: no Δ"
         _row(
             t,
@@ -101,7 +101,7 @@ def _deltas(r: Report) -> list[Table]:
             continue
         title = Text("Procedural Δ on path ")
         title.append(literal(p.name, "bold"))
-        title.append(" (headline)" if p.name == r.headline else "")
+        title.append(" (headline)" if p.name == r.headline else " (exploratory)")
         title.append(" — partial: answer_line tasks only" if p.partial and p.answer_line else "")
         title.append(" — partial: llm tasks only" if p.partial and not p.answer_line else "")
         headers = [
@@ -134,6 +134,7 @@ def _deltas(r: Report) -> list[Table]:
                 ),
             )
         _caption(t, [d.caveat for d in rows if not d.finding and d.caveat])
+        _note_constant(t, [d.caveat for d in rows if d.finding and d.caveat])
         out.append(t)
     return out
 
@@ -151,6 +152,15 @@ def _caption(t: Table, caveats: list[str]) -> None:
     parts = caveat_parts(caveats)
     if parts:
         t.caption = literal(f"{NOT_FINDING} not a finding ({WHY} by construction): " + "; ".join(parts), "yellow")
+        t.caption_justify = "left"
+
+
+def _note_constant(t: Table, notes: list[str]) -> None:
+    """Findings with a constant judge: at floor/ceiling (all judges agree), or constant and unverified."""
+    parts = caveat_parts(notes)
+    if parts:
+        text = "; ".join(parts)
+        t.caption = literal(f"{t.caption}\n{text}" if t.caption else text, "yellow")
         t.caption_justify = "left"
 
 

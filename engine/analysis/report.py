@@ -13,19 +13,14 @@ from engine.analysis.artifacts import FormatGap, FormatShare, flag_warnings, for
 from engine.analysis.correction import CorrectedDelta, corrected_deltas, task_families
 from engine.analysis.coverage import JudgeCoverage, abstention_warnings, judge_coverage
 from engine.analysis.delta import Comparison, Delta, compare, deltas, paired, with_cis
-from engine.analysis.eligibility import (
-    HeadlineChoice,
-    PathEligibility,
-    constant_judges,
-    eligibility,
-    pick_headline,
-)
+from engine.analysis.eligibility import PathEligibility, constant_judges, constant_warnings, eligibility
+from engine.analysis.headline import HeadlineChoice, path_role, pick_headline
 from engine.analysis.human import RATES_RULE, ErrorRates, HumanBasis, JudgeAccuracy, error_rates, judge_accuracy_sample
 from engine.analysis.inputs import ConfigInfo, Inputs, load
 from engine.analysis.passrates import PassRate, pass_rates
 from engine.analysis.paths import JudgePath, choose_headline, derive_paths, from_specs
 
-REPORT_VERSION = 2  # 2: headline among eligible paths; Δ and lifts say whether they are findings
+REPORT_VERSION = 3  # 3: the headline is the pre-registered path or none; paths have a role; constant judges a status
 
 
 @dataclass(frozen=True)
@@ -61,6 +56,7 @@ class Report:
     eligibility: list[PathEligibility] = field(default_factory=list)  # one per path: may it be the headline?
     headline_reason: str = ""  # why the headline is this path, or why there is none
     requested_headline: str | None = None
+    headline_basis: str | None = None  # pre-registered | requested | default (engine.analysis.headline)
     judge_accuracy: list[JudgeAccuracy] = field(default_factory=list)  # each judge against the human verdicts
     human_basis: HumanBasis | None = None  # which human verdicts those rates use
     corrected: list[CorrectedDelta] = field(default_factory=list)  # Δ corrected for measured judge errors
@@ -109,20 +105,30 @@ class Report:
             "constant_judges": [c.to_dict() for c in e.constant],
         }
 
+    def _floor_ceiling(self, d: Delta) -> str | None:
+        """blind | agreed | unverified when a judge of Δ's path is constant on its config, else None."""
+        e = self.path_eligibility(d.path)
+        got = [c.status for c in (e.constant if e else ()) if c.config == d.config]
+        return next((s for s in ("blind", "unverified", "agreed") if s in got), None)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "version": REPORT_VERSION,
             "headline": self.headline,
             "headline_reason": self.headline_reason,
             "requested_headline": self.requested_headline,
+            "headline_basis": self.headline_basis,
             "meta": dict(self.meta),
             "paths": [
-                p.to_dict() | {"headline": p.name == self.headline} | self._eligibility(p.name) for p in self.paths
+                p.to_dict()
+                | {"headline": p.name == self.headline, "role": path_role(p.name, self.headline)}
+                | self._eligibility(p.name)
+                for p in self.paths
             ],
             "configs": [asdict(c) for c in self.configs],
             "pass_rates": [r.to_dict() for r in self.pass_rates],
             "judge_coverage": [c.to_dict() for c in self.coverage],
-            "deltas": [d.to_dict() for d in self.deltas],
+            "deltas": [d.to_dict() | {"floor_ceiling": self._floor_ceiling(d)} for d in self.deltas],
             "lifts": [c.to_dict() for c in self.lifts],
             "agreement": [a.to_dict() for a in self.agreement],
             "agreement_summary": [a.to_dict() for a in self.agreement_summary],
@@ -223,50 +229,48 @@ def _error_warnings(rates: list[PassRate], shares: list[FormatShare], warnings: 
         warnings.append(f"{gen} episodes failed to generate; their verdicts are errors and are excluded")
 
 
-def _constant_judges(rates: list[PassRate], warnings: list[str], min_items: int = 20) -> None:
-    """A judge with one verdict for every item of a config carries no information there."""
-    pooled: dict[tuple[str, str], list[int]] = {}
-    for r in rates:
-        acc = pooled.setdefault((r.config, r.judge), [0, 0])
-        acc[0] += r.n
-        acc[1] += r.passes
-    for (config, judge), (n, passes) in pooled.items():
-        if n >= min_items and passes in (0, n):
-            verdict = "pass" if passes else "fail"
-            warnings.append(
-                f"judge {judge} gave '{verdict}' on all {n} items of {config}: it does not discriminate there, "
-                "so κ with it is 0 and Δ under it is 0 by construction (adjudicate a sample to check it)"
-            )
-
-
 def _effects(
     inp: Inputs,
     jpaths: list[JudgePath],
     requested: str | None,
-    explicit_request: bool,
+    basis: str,
     warnings: list[str],
     *,
     n_boot: int,
     seed: int,
 ) -> tuple[list[Delta], list[Comparison], list[PathEligibility], HeadlineChoice]:
-    """Procedural Δ per path and config (not a finding where a judge gives one verdict throughout), the
-    headline among the eligible paths, the SFT lifts, and the bootstrap CIs of both."""
+    """Procedural Δ per path and config (not a finding where a judge of the path is blind there; a
+    finding with a floor/ceiling or unverified caveat where one is constant), the headline (the named
+    path when eligible, else none), the SFT lifts, and the bootstrap CIs of both."""
     ds = deltas(inp, jpaths)
     constant = constant_judges(inp, jpaths)
-    not_findings: dict[tuple[str, str], list[str]] = {}
+    notes: dict[tuple[str, str], list[str]] = {}
+    blind: set[tuple[str, str]] = set()
     for c in constant:
-        not_findings.setdefault((c.path, c.config), []).append(c.describe())
+        notes.setdefault((c.path, c.config), []).append(c.describe())
+        if c.status == "blind":
+            blind.add((c.path, c.config))
     for d in ds:
-        why = not_findings.get((d.path, d.config))
-        if why:
-            d.finding, d.caveat = False, "; ".join(why)
+        key = (d.path, d.config)
+        if key in notes:  # a finding keeps its caveat too: at floor/ceiling, or constant and unverified
+            d.finding, d.caveat = key not in blind, "; ".join(notes[key])
     elig = eligibility(jpaths, constant, {d.path for d in ds if d.n_tasks})
-    choice = pick_headline(jpaths, elig, requested, explicit_request=explicit_request)
-    if choice.requested is not None and choice.path != choice.requested:
+    choice = pick_headline(jpaths, elig, requested, basis)
+    warnings.extend(constant_warnings(constant))
+    if choice.path is None and jpaths:
         warnings.append(choice.reason)
     lifts = _lifts(inp, ds, jpaths, warnings)
     with_cis([*ds, *lifts], n_boot=n_boot, seed=seed)
     return ds, lifts, elig, choice
+
+
+def _named(jpaths: list[JudgePath], headline: str | None, explicit: bool, preregistered: bool) -> tuple[Any, str]:
+    """The headline path's name and where it comes from (`engine.analysis.headline.BASES`)."""
+    if headline is None:
+        return choose_headline(jpaths, None, explicit), "default"
+    if not preregistered:
+        choose_headline(jpaths, headline, explicit)  # raises on a name that is not a path
+    return headline, "pre-registered" if preregistered else "requested"
 
 
 def build_report(
@@ -278,24 +282,23 @@ def build_report(
     seed: int = 0,
     run_ids: list[str] | None = None,
     configs: list[str] | None = None,
+    preregistered: bool = False,
 ) -> Report:
     """Analyse the store behind `con` (a DuckDB connection with the store schema).
 
     paths: `engine.config.PathSpec`s (the experiment's); None derives them from the judges present.
-    headline: the requested headline path's name (default: the first explicit path, else the first llm:*
-    path). The headline is chosen among eligible paths only (`engine.analysis.eligibility`): the
-    requested one when eligible, else the first eligible one, else none (`headline_reason` says why).
-    run_ids: only episodes generated by these runs, or judged by them (judge runs), with all their
-    judgments (computed from the raw tables). configs: config ids or `id@fp6` labels to keep.
-    Reads the analysis aggregates when they are fresh (see `engine.store.aggregates`).
+    headline: the headline path, `preregistered` (the experiment's headline_path) or requested (a
+    name that is not a path raises); it is the headline when eligible, else there is none and no
+    other path is promoted (`engine.analysis.headline`). run_ids: only episodes generated or judged
+    by these runs. configs: config ids or `id@fp6` labels to keep. Reads the analysis aggregates
+    when they are fresh (see `engine.store.aggregates`).
     """
     inp = load(con, run_ids=run_ids, configs=configs)
     warnings = list(inp.warnings)
-    explicit = bool(paths)
     jpaths = from_specs(paths, inp.judges, warnings) if paths else derive_paths(inp.judges)
-    requested = choose_headline(jpaths, headline, explicit)  # raises on a name that is not a path
+    named, head_basis = _named(jpaths, headline, bool(paths), preregistered)
     rates = pass_rates(inp)
-    ds, lifts, elig, choice = _effects(inp, jpaths, requested, headline is not None, warnings, n_boot=n_boot, seed=seed)
+    ds, lifts, elig, choice = _effects(inp, jpaths, named, head_basis, warnings, n_boot=n_boot, seed=seed)
     head = choice.path
     agree, summary = agreement(inp, warnings, n_boot=n_boot, seed=seed)
     shares = format_shares(inp)
@@ -303,7 +306,6 @@ def build_report(
     _path_warnings(inp, jpaths, ds, warnings)
     _error_warnings(rates, shares, warnings)
     flag_warnings(shares, warnings)
-    _constant_judges(rates, warnings)
     accuracy, basis, sample = judge_accuracy_sample(con, inp, warnings, configs=configs)
     judge_rates = error_rates(sample, [a.judge for a in accuracy])
     corrected = corrected_deltas(ds, jpaths, sample, judge_rates, task_families(inp), n_boot=n_boot, seed=seed)
@@ -326,6 +328,7 @@ def build_report(
         eligibility=elig,
         headline_reason=choice.reason,
         requested_headline=choice.requested,
+        headline_basis=choice.basis,
         judge_accuracy=accuracy,
         human_basis=basis,
         corrected=corrected,

@@ -35,23 +35,30 @@ def report(
     from engine.analysis import build_report
     from engine.store.db import Store
 
-    paths = None
-    headline = path
     exp = None
     if experiment is not None:
         from engine.config import load_experiment
 
         exp = load_experiment(experiment)
-        paths = exp.paths or None
-        headline = headline or exp.headline_path
     if out is not None:
         from engine.paper.write import check_out
 
         check_out(out.expanduser().absolute())  # before any work: a file or a foreign directory is refused
     rd = runs_dir_of(runs_dir)
+    paths, declared, notes = _preregistration(exp, rd)
+    headline = path or declared
     with Store.open(rd) as store:
         store.ingest()
-        rep = build_report(store.con, paths=paths, headline=headline, n_boot=boot, configs=config, run_ids=run)
+        rep = build_report(
+            store.con,
+            paths=paths,
+            headline=headline,
+            n_boot=boot,
+            configs=config,
+            run_ids=run,
+            preregistered=headline is not None and headline == declared,
+        )
+        rep.warnings.extend(notes)
         if store.snapshot:
             rep.warnings.append("the store file is held by another process: this report was built from the journals")
         paper = _paper(store.con, rep, exp, rd) if out is not None else None
@@ -60,6 +67,17 @@ def report(
         if not as_json:
             return
     _print_report(rep, as_json)
+
+
+def _preregistration(exp: Any, runs_dir: Path) -> tuple[list[Any] | None, str | None, list[str]]:
+    """The judge paths and the pre-registered headline: the experiment file's, else the ones the runs'
+    experiments declare (`engine.analysis.preregistration`); and warnings about them."""
+    if exp is not None:
+        return exp.paths or None, exp.headline_path, []
+    from engine.analysis.preregistration import from_runs
+
+    pre = from_runs(runs_dir)
+    return pre.paths or None, pre.headline, list(pre.warnings)
 
 
 def _write_paper(paper: Any, out: Path, *, quiet_stdout: bool) -> None:

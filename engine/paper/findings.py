@@ -12,6 +12,7 @@ from engine.analysis.report import Report
 from engine.paper import fmt
 from engine.paper.facts import StudyFacts
 from engine.paper.model import Finding, Stat, code, escape
+from engine.paper.roles import roles_text
 from engine.paper.tables import size_label
 from engine.paper.validity import BY_CONSTRUCTION, Validity
 
@@ -50,6 +51,9 @@ def _delta_finding(d: Delta, c: ConfigInfo | None, val: Validity) -> Finding:
     rates = f"pass rate {fmt.plain(d.pass_no_skill)} without the skill, {fmt.plain(d.pass_curated)} with it"
     p = f"; McNemar p = {fmt.pvalue(d.mcnemar_p)}" if d.mcnemar_p is not None else ""
     text = f"**Δ, {describe(c, d.config)}**: {fmt.stat(s, with_n='tasks')} ({rates}{p}): {words}."
+    note = getattr(d, "caveat", None) if status != "not_a_finding" else None
+    if note:  # a finding with a constant judge: at floor/ceiling (all judges agree), or unverified
+        text += f" {escape(note)}."
     return Finding("delta", text, status)
 
 
@@ -68,10 +72,11 @@ def _lift_finding(lf: Comparison, c: ConfigInfo | None, val: Validity) -> Findin
 
 def _headline(rep: Report, val: Validity) -> list[Finding]:
     p = next((x for x in rep.paths if x.name == rep.headline), None)
-    why = getattr(rep, "headline_reason", "")  # set when the analysis chooses among eligible paths
+    why = getattr(rep, "headline_reason", "")  # the headline rule: the pre-registered path or none
     if p is None:
         text = f"No headline: {escape(why)}." if why else "No judge path could be formed from the judges present."
-        return [Finding("headline", text + " Δ below, if any, is not a headline finding.")]
+        roles = f" {roles_text(rep)}" if rep.paths else ""
+        return [Finding("headline", text + " Δ below, if any, is not a headline finding." + roles)]
     route = (
         f"answer-line tasks scored by {code(p.answer_line) if p.answer_line else 'no judge'}, "
         f"free-form tasks by {code(p.llm) if p.llm else 'no judge'}"
@@ -84,6 +89,7 @@ def _headline(rep: Report, val: Validity) -> list[Finding]:
         text += " This path is **partial**: it covers one scoring family only, so its Δ is not the whole holdout's."
     if why:
         text += f" Headline choice: {escape(why)}."
+    text += f" {roles_text(rep)}"
     configs = [d.config for d in rep.deltas if d.path == p.name]
     if not val.path_eligible(p.name, configs):
         text += (

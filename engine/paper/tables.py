@@ -11,6 +11,7 @@ from engine.analysis.report import Report
 from engine.paper.facts import StudyFacts
 from engine.paper.methods import ci_words
 from engine.paper.model import Column, Row, Stat, Table, code
+from engine.paper.roles import roles_text
 from engine.paper.validity import Validity
 
 
@@ -70,7 +71,7 @@ def delta_table(rep: Report, val: Validity, *, all_paths: bool = False) -> Table
         "Procedural Δ on every judge path" if all_paths else f"Procedural Δ per config (path {code(rep.headline)})",
         "Pass rates are means over tasks of the pass/fail verdicts; errors and abstentions are excluded, never "
         "failed. McNemar: exact, over (task, sample) pairs. Dropped: tasks without a pass/fail verdict in one "
-        "condition.",
+        "condition." + (" " + roles_text(rep) if all_paths else ""),
         [
             *([Column("path", "path")] if all_paths else []),
             Column("config", "config"),
@@ -105,7 +106,7 @@ def lift_table(rep: Report, val: Validity, *, all_paths: bool = False) -> Table:
         "lift_paths" if all_paths else "lift",
         "SFT lift on every judge path" if all_paths else f"SFT lift (path {code(rep.headline)})",
         "Lift = Δ(SFT) − Δ(base), both on the same judge path, on the tasks both cover; paired 95% "
-        f"{ci_words(rep.lifts)}.",
+        f"{ci_words(rep.lifts)}." + (" " + roles_text(rep) if all_paths else ""),
         [
             *([Column("path", "path")] if all_paths else []),
             Column("sft", "SFT config"),

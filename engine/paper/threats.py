@@ -34,8 +34,9 @@ def _seeds(facts: StudyFacts) -> Threat | None:
 
 
 def _judges(val: Validity) -> Threat | None:
-    items = [f"{r}." for cfg, j in sorted(val.constant) if (r := val.judge_reason(cfg, j))]
-    flagged = {j for _, j in val.constant}
+    keys = sorted(set(val.constant) | set(val.described))
+    items = [f"{r}." for cfg, j in keys if (r := val.threat_reason(cfg, j))]
+    flagged = {j for _, j in keys}
     items += [
         f"{r} (across configs; no config alone has the {MIN_ITEMS} items the per-config check needs)."
         for j in sorted(val.pooled)
@@ -44,7 +45,9 @@ def _judges(val: Validity) -> Threat | None:
     if not items:
         return None
     items.append(
-        "Δ under such a judge is 0 by construction and κ with it is 0: those numbers are marked, not findings."
+        "Δ under a judge shown blind (another judge or the human verdicts disagree with it) is 0 by "
+        "construction and κ with it is 0: those numbers are marked, not findings. A constant judge that "
+        "nothing checks cannot be told from a model at floor or ceiling: its Δ is kept, flagged unverified."
     )
     return Threat("judges", "Judges that do not discriminate", tuple(escape(i) for i in items))
 
@@ -187,7 +190,7 @@ CHECKED = {
     "tokens": "estimated token counts",
     "format": "a format artifact",
 }
-_SHOWN = ("format artifact", "task coverage differs", "refus", "does not discriminate")
+_SHOWN = ("format artifact", "task coverage differs", "refus", "does not discriminate", "constant, unverified")
 
 
 def build_threats(rep: Report, facts: StudyFacts, val: Validity) -> list[Threat]:

@@ -8,8 +8,9 @@ Two sources, one seam:
 - when the analysis marks its own numbers (`Delta.finding` / `Delta.caveat`, the same on each lift
   `Comparison`, and `Report.eligibility` per path), those marks are the authority and are used
   as they are;
-- otherwise the rule is applied here from the pass rates, as `engine.analysis.report._constant_judges`
-  words its warning: a (config, judge) with at least MIN_ITEMS verdicts, all the same.
+- otherwise the rule is applied here from the pass rates: a (config, judge) with at least MIN_ITEMS
+  verdicts, all the same (`engine.analysis.eligibility.constant_verdict`, the one definition and
+  threshold). The analysis' statuses (blind, agreed: at floor/ceiling, unverified) word each one.
 Pooled over every config (`pooled_reason`), the same rule also catches a judge whose configs are
 each too small for the per-config check; κ and the format gap, which pool, use it.
 """
@@ -20,15 +21,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from engine.analysis.delta import Comparison, Delta
+from engine.analysis.eligibility import MIN_ITEMS, UNVERIFIED, constant_verdict
 from engine.analysis.paths import JudgePath
 from engine.analysis.report import Report
 
-MIN_ITEMS = 20  # as engine.analysis.report._constant_judges: fewer items prove nothing either way
+__all__ = ["MIN_ITEMS", "Validity", "validity"]
 BY_CONSTRUCTION = "Δ under it is 0 by construction"
+_WORST = ("blind", "unverified", "agreed")
 
 
 def _constant(n: int, passes: int) -> tuple[str, int] | None:
-    return ("pass" if passes else "fail", n) if n >= MIN_ITEMS and passes in (0, n) else None
+    verdict = constant_verdict(n, passes)
+    return None if verdict is None else (verdict, n)
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,10 @@ class Validity:
     marked_deltas: dict[tuple[str, str], str] | None = None
     marked_lifts: dict[tuple[str, str, str], str] | None = None
     eligible: dict[str, bool] | None = None  # path -> may carry the headline
+    # the analysis' verdict on each constant (config, judge): blind | agreed | unverified (worst of its
+    # paths and scoring families), and that constant's own sentence; None when it gives none
+    status: dict[tuple[str, str], str] | None = None
+    described: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def pooled_reason(self, judge: str) -> str | None:
         got = self.pooled.get(judge)
@@ -53,7 +61,19 @@ class Validity:
         if got is None:
             return None
         verdict, n = got
-        return f"judge {judge} gave '{verdict}' on all {n} items of {config}: it does not discriminate there"
+        status = (self.status or {}).get((config, judge or ""))
+        tail = {
+            "agreed": f"at {'ceiling' if verdict == 'pass' else 'floor'} (all judges agree), so κ with it is 0",
+            "unverified": UNVERIFIED,
+        }.get(status or "", "it does not discriminate there")
+        return f"judge {judge} gave '{verdict}' on all {n} items of {config}: {tail}"
+
+    def threat_reason(self, config: str, judge: str) -> str | None:
+        """The threat a constant (config, judge) poses: blind or unverified (None: at floor/ceiling, agreed)."""
+        status = (self.status or {}).get((config, judge))
+        if status == "agreed":
+            return None
+        return self.described.get((config, judge)) or self.judge_reason(config, judge)
 
     def delta_reason(self, config: str, path: str) -> str | None:
         """Why Δ of `config` on `path` is not a finding (None: it is one)."""
@@ -106,6 +126,7 @@ def validity(report: Report) -> Validity:
         acc[0] += n
         acc[1] += passes
     elig = getattr(report, "eligibility", None)
+    status, described = _statuses(elig)
     return Validity(
         constant={k: c for k, (n, p) in per.items() if (c := _constant(n, p))},
         paths={p.name: p for p in report.paths},
@@ -113,4 +134,21 @@ def validity(report: Report) -> Validity:
         marked_deltas=_delta_marks(report.deltas),
         marked_lifts=_lift_marks(report.lifts),
         eligible={e.path: bool(e.eligible) for e in elig} if elig else None,
+        status=status,
+        described=described,
     )
+
+
+def _statuses(elig: Sequence[object] | None) -> tuple[dict[tuple[str, str], str] | None, dict[tuple[str, str], str]]:
+    """Per constant (config, judge) of the analysis: its worst status over paths and families, and
+    the sentence of that worst one (None, {} when the analysis gives no statuses)."""
+    cs = [c for e in elig or () for c in getattr(e, "constant", ()) if hasattr(c, "status")]
+    if not elig or not all(hasattr(e, "constant") for e in elig):
+        return None, {}
+    status: dict[tuple[str, str], str] = {}
+    described: dict[tuple[str, str], str] = {}
+    for c in sorted(cs, key=lambda c: _WORST.index(c.status)):
+        key = (c.config, c.judge)
+        if key not in status:
+            status[key], described[key] = c.status, c.describe()
+    return status, described

@@ -142,6 +142,7 @@ def summarise(
             store.con,
             paths=exp.paths or None,
             headline=exp.headline_path,
+            preregistered=True,
             n_boot=n_boot,
             configs=sorted({c.id for c in configs} | {cid for (cid,) in same_state}),
         )

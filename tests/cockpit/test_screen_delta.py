@@ -90,7 +90,11 @@ async def test_delta_greys_a_non_discriminating_path(fixture_runs: Path) -> None
         await settle(pilot)
         text = screen_text(app)
         assert "† not eligible as the headline: judge yes-man gave 'pass' on all" in text
-        assert "headline path 'llm-only' (requested)" in text
+        assert "headline path 'llm-only' (pre-registered)" in text  # the runs' experiment.json
+        picker = scr.query_one("#delta-path", Picker)
+        labels = {value: str(label) for label, value in picker.options}
+        assert labels["llm-only"] == "llm-only (headline)"
+        assert labels["yes"] == "yes (exploratory, not eligible)"
         table = scr.query_one("#delta-table", SafeTable)
         deltas = [table.get_row_at(i)[4].plain for i in range(table.row_count)]
         assert len(deltas) == 5, deltas
