@@ -15,7 +15,7 @@ from engine.config import JudgeSpec
 from engine.data.schemas import Task, canonical_hash
 from engine.registry import Registry
 
-VerdictKind = Literal["pass", "fail", "error"]
+VerdictKind = Literal["pass", "fail", "error", "abstain"]
 
 
 @dataclass(frozen=True)
