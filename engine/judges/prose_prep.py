@@ -50,10 +50,11 @@ _STATED_BEFORE = re.compile(
     re.IGNORECASE,
 )
 VERIFY = re.compile(
-    r"^\W*(?:check(?:ing)?|verification|verif(?:y|ying|ied)|to\s+(?:verify|check|confirm)|as\s+a\s+(?:check|sanity\s+check)|"
-    r"sanity\s+check|double-?check(?:ing)?|cross-?check(?:ing)?|indeed|as\s+expected|that\s+is|i\.e\.|"
-    r"in\s+other\s+words|equivalently|this\s+means|"
-    r"this\s+(?:matches|checks|agrees|confirms|is\s+consistent|is\s+correct|is\s+right))\b",
+    r"^\W*(?:check\s*[:—–-]|(?:check|checking)\s+(?:that|whether|this|it|by|against|the\s+answer)\b|checking\b|"
+    r"verification\b|verif(?:y|ying|ied)\b|to\s+(?:verify|check|confirm)\b|as\s+a\s+(?:sanity\s+)?check\b|"
+    r"sanity\s+check\b|double-?check(?:ing)?\b|cross-?check(?:ing)?\b|indeed\b|as\s+expected\b|that\s+is\b|"
+    r"i\.e\.|in\s+other\s+words\b|equivalently\b|this\s+means\b|"
+    r"this\s+(?:matches|checks|agrees|confirms|is\s+consistent|is\s+correct|is\s+right)\b)",
     re.IGNORECASE,
 )
 _STEP = re.compile(r"(?im)^[ \t>*#_\-]*(?:\*\*|__)?step\s+\d+\b")
