@@ -36,6 +36,7 @@ CASES = [
     ("fail", "gcd-euclid-h1", "Is the largest number of kits 26?"),
     ("fail", "gcd-euclid-h1", "The largest number of kits is 26 (or possibly 13)."),
     ("fail", "gcd-euclid-h1", "My best guess is 26."),
+    ("fail", "unit-rate-conversion-h1", "The flow rate is 19623.57 to 19700 litres per hour."),
     ("fail", "gcd-euclid-h1", "The answer: 26 (if my division is right)."),
     ("fail", "gcd-euclid-h1", "ANSWER: 26\nBut I'm not sure."),
     # step-wise (the curated procedure)

@@ -230,6 +230,9 @@ def _problem(task: Task, sentence: str, rel_start: int, rel_end: int, *, last: b
         return "negated"
     if re.match(r"\s*(?:,\s*)?\(?\s*(?:or|and/or)\b", after) or re.search(r"\bbetween\s*$", before, re.IGNORECASE):
         return "hedged"
+    rng = re.match(r"\s*(?:%\s*)?(?:to|through|until|–|—|-)\s*", after)
+    if rng and any(x == rng.end() for x, _, _ in _values(task, after, rng.end())):
+        return "hedged"  # a range: "19623.57 to 19700", "2034-01-10 – 2034-01-12"
     if _HEDGE.search(sentence) or DOUBT.search(sentence) or sentence.rstrip(" *_`\"'”)").endswith("?"):
         return "hedged"
     if task.answer_type != "number" and _APPROX.search(before):
