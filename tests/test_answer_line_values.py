@@ -41,6 +41,9 @@ def _verdict(task: Task, text: str) -> str:
         ("percent-change-chain-h1", "47.31% loss", "a sign-reversing word: gold is a gain"),
         ("gcd-euclid-h1", "not 26", "negated"),
         ("percent-change-chain-h1", "-47.31% increase", "a signed value with a contradicting word"),
+        ("gcd-euclid-h1", "the answer is probably 26", "a hedge after a label"),
+        ("gcd-euclid-h1", "it is not 26", "a negation after a label"),
+        ("gcd-euclid-h1", "13, so 26", "two numbers"),
     ],
 )
 def test_a_line_that_does_not_state_one_value_fails(tasks: dict[str, Task], task_id: str, line: str, why: str) -> None:
@@ -63,6 +66,8 @@ def test_a_line_that_does_not_state_one_value_fails(tasks: dict[str, Task], task
         ("unit-rate-conversion-h1", "$19\\,623.57$"),
         ("add-months-h2", "`2000-02-08`"),
         ("day-of-week-h4", "Friday."),
+        ("gcd-euclid-h1", "GCD = 26"),
+        ("gcd-euclid-h1", "The answer is 26"),
     ],
 )
 def test_one_value_with_unit_currency_or_markup_passes(tasks: dict[str, Task], task_id: str, line: str) -> None:

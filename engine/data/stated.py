@@ -3,7 +3,8 @@
 An ANSWER line states ONE value of the task's answer type (issue 19). Around it are allowed:
 surrounding markup (bold, backticks, quotes, `$...$`, a final period: `strip_decoration`), LaTeX
 forms of the value (`\\frac{17}{42}`, `\\text{ kits}`, `19\\,623.57`, `\\$`: `delatex`), a currency
-sign before a number, thousands separators, `%` after a number, and the task's unit after it.
+sign before a number, thousands separators, `%` after a number, the task's unit after it, and a
+label before it ("GCD = 26", "the answer is 26"; letters only, no meaning-changing word).
 Everything else fails: alternatives (`47.31 or 47.32`, `26 (or 13)`), ranges (`from 19623.57 to
 19700`, `19–20`, `3-4`), hedges (`about`, `approximately`, `~`, `maybe`), a second number, and
 words that change the meaning (`not 26`, `47.31% loss` when the value is a gain).
@@ -52,6 +53,7 @@ _UNIT_SYMBOLS = frozenset(
     "l/h l/min l/s m/s km/h km/l mpg kg/ha lb/acre mm cm m km m² m2 km² km2 cm² cm2 sq ms s min h usd eur gbp "
     "dollars units percent".split()
 )
+_LABEL = re.compile(r"[A-Za-z][A-Za-z '()\-]{0,40}?\s*(?:=|:|\bis\b)\s*")
 _NUMBER_CORE = re.compile(
     r"(?P<cur>[$€£]\s?)?(?P<sign>[-+−]?)(?P<cur2>[$€£]\s?)?"
     r"(?P<num>(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?:[ \u2009\u202f_]\d{3})+|\d+)(?:\.\d+)?|\.\d+)"
@@ -88,6 +90,9 @@ def _is_unit(word: str, words: set[str]) -> bool:
 def number_core(value: str, prompt: str = "") -> str | None:
     """The one number an ANSWER-line value states (thousands separators dropped, sign applied), or
     None when it states none or more than one (see the module docstring)."""
+    label = _LABEL.match(value.strip())
+    if label and not any(w.casefold() in _MEANING for w in re.findall(r"[A-Za-z]+", label.group())):
+        value = value.strip()[label.end() :]  # "GCD = 26", "the answer is 26"
     m = _NUMBER_CORE.fullmatch(value.strip())
     if m is None or (m.group("cur") and m.group("cur2")):
         return None
