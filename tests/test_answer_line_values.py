@@ -64,6 +64,7 @@ def test_a_line_that_does_not_state_one_value_fails(tasks: dict[str, Task], task
         ("loan-balance-h3", "**$4,718.09**"),
         ("fraction-arithmetic-h5", "$\\dfrac{21}{110}$"),
         ("unit-rate-conversion-h1", "$19\\,623.57$"),
+        ("unit-rate-conversion-h1", "$19\\,623.57$ L/h"),
         ("add-months-h2", "`2000-02-08`"),
         ("day-of-week-h4", "Friday."),
         ("gcd-euclid-h1", "GCD = 26"),

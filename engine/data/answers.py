@@ -131,7 +131,7 @@ def parse_date(value: str) -> dt.date | None:
 def matches(value: str, gold: str, answer_type: str, tolerance: float | None = None, prompt: str = "") -> bool:
     """Does an extracted value state the gold answer under the rules of its answer type? `prompt`
     (the task's) names the unit words a number may carry."""
-    value = strip_decoration(delatex(value))
+    value = strip_decoration(re.sub(r"\s*\$(?!\s?\d)", " ", strip_decoration(delatex(value))))  # math `$`
     if answer_type in ("integer", "number"):
         core = number_core(value, prompt)
         if core is None:

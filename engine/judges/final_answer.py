@@ -17,11 +17,15 @@ careful grader would pass. The rules, by class (pinned by `tests/data/lenient_la
   disagree: which one is final cannot be told). Doubt after the line ("I'm not certain"): fail.
 - revisions in prose ("Scratch that", "On reflection", "Actually, that is wrong", "26 — no, 13"): the
   last statement after the revision decides; none after it: fail.
-- hedges ("likely", "probably", "I believe", "not certain", "(or 13)", "either ... or", a question
-  instead of a statement, "about" before an integer/string/date): fail.
+- hedges ("likely", "probably", "I believe", "my best guess", "not certain", "(or 13)", "either ...
+  or", a range "19623.57 to 19700", a question instead of a statement, "about" before an
+  integer/string/date): fail.
+- contradiction without a revision: an explicit answer followed by a "So ..." conclusion (or a
+  later conclusion statement) with another value: ABSTAIN.
 - step-wise completions (the curated procedure's `Step k:` blocks): only the last step and what
   follows it state the answer; a `Result:` of an earlier step is intermediate. Cut at max_tokens
-  inside the procedure, or a last step without a value: fail.
+  inside the procedure (before step 5), or a last step without a value: fail. Stopping on its own
+  before step 5 with the gold as the last step's value: ABSTAIN (answer or intermediate result?).
 - asides after the answer (", which is 5.45 litres per second", "≈ 0.165", ", ending at 16:00",
   "(the broadcast is ...)", ", i.e. ...", ", since ...", a verification sentence "Check: ..."): read
   without them; when only the reading *with* an aside finds the gold, ABSTAIN (the aside may be the

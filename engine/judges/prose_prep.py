@@ -25,7 +25,7 @@ from engine.data.stated import delatex
 
 _TEMPLATE = re.compile(
     r"(?im)^[ \t>*#_\-]*(?:\*\*|__)?\s*answer\s*(?:\*\*|__)?\s*[:：]\s*(?:\*\*|__)?\s*"
-    r"(?:<[^<>\n]{1,60}>|[\[{(]\s*(?:your|the|final)?\s*(?:final\s+)?answer[^\]})\n]*[\]})])"
+    r"(?:<[^<>\n]{0,60}[A-Za-z][^<>\n]{0,60}>|[\[{(]\s*(?:your|the|final)?\s*(?:final\s+)?answer[^\]})\n]*[\]})])"
     r"\s*(?:\*\*|__)?\s*\.?[ \t]*$"
     r"|^.*\bend\s+your\s+response\s+with\s+a\s+final\s+line\s+of\s+the\s+form\b.*$"
 )
