@@ -140,19 +140,19 @@ def _judge_line(item: JudgeItem, text: str) -> Verdict:
 def _judge_prose(item: JudgeItem, text: str) -> Verdict:
     task = item.task
     step = last_step(text)
-    block = step[0] if step is not None else text
-    where = f"the last step (step {step[1]})" if step is not None else "no ANSWER line"
+    block, k = step if step is not None else (text, PROCEDURE_STEPS)
+    where = f"the last step (step {k})" if step is not None else "no ANSWER line"
     plain = read_answer(task, mask_asides(block), item.finish_reason)
     if plain.unsure:
         return Verdict(item.key, "abstain", f"{where}; {plain.rationale}: cannot tell which answer is final")
-    early = step is not None and step[1] < PROCEDURE_STEPS
+    early = k < PROCEDURE_STEPS
     if early and item.finish_reason == "length":
         return Verdict(item.key, "fail", f"{where}; cut at max_tokens inside the procedure: no final answer")
     if early and plain.value is not None and _ok(task, clean_value(plain.value)):
         return Verdict(
             item.key,
             "abstain",
-            f"{where}; the procedure has {PROCEDURE_STEPS} steps and the completion stops after step {step[1]}: "
+            f"{where}; the procedure has {PROCEDURE_STEPS} steps and the completion stops after step {k}: "
             f"cannot tell whether '{plain.value[:80]}' is its answer or an intermediate result",
         )
     if plain.value is not None and _ok(task, clean_value(plain.value)):

@@ -40,6 +40,7 @@ from engine.judges.prose_prep import (
     is_datetime,
     prepare_prose,
     signed_by_words,
+    string_token,
 )
 from engine.judges.retraction import DOUBT, REVISION
 from engine.judges.robustness import addresses_grader
@@ -192,12 +193,6 @@ def _values(task: Task, text: str, start: int) -> list[tuple[int, int, str]]:
     return []
 
 
-def _string_token(text: str, pos: int) -> str:
-    """For a string task whose gold is not at `pos`: the word there (what was stated instead)."""
-    m = re.match(r"[\"'“(]?([^\s\"'”]+)", text[pos:])
-    return m.group(1).rstrip(".,;:)") if m else ""
-
-
 def _after_cue(task: Task, text: str, cue_end: int, limit: int, *, plain: bool) -> tuple[str | None, int, int]:
     """(value, start, end) of the value right after a cue (fillers allowed unless `plain`)."""
     gap = (_SHORT_FILLER if plain else _FILLER).match(text, cue_end)
@@ -215,7 +210,7 @@ def _after_cue(task: Task, text: str, cue_end: int, limit: int, *, plain: bool) 
                 if s == lead.end() and e <= limit:
                     return v, s, e
                 break
-        tok = _string_token(text[:limit], pos)
+        tok = string_token(text[:limit], pos)
         return (tok or None), pos, pos + len(tok)
     return None, pos, pos
 
@@ -281,7 +276,7 @@ def statements(task: Task, text: str) -> tuple[list[Statement], list[Statement]]
         if not found and not short:
             bare = _bare(task, s, vals)
             if bare is not None:
-                prob = _problem(task, s, *_span(s, vals))
+                prob = _problem(task, s, *(vals[0][:2] if vals else (0, len(s))))
                 conclusion.append(Statement(off, False, bare, prob, s.strip(), off + len(s)))
         break
     return explicit, conclusion
@@ -304,10 +299,6 @@ def _scan(
             covered = b  # a word that is not a value of the task's type covers no later cue ("is filed under")
         out.append((m.start(), v, _problem(task, s, a, b, last=last)))
     return out
-
-
-def _span(s: str, vals: list[tuple[int, int, str]]) -> tuple[int, int]:
-    return (vals[0][0], vals[0][1]) if vals else (0, len(s))
 
 
 def _bare(task: Task, sentence: str, vals: list[tuple[int, int, str]]) -> str | None:
@@ -392,7 +383,9 @@ def read_answer(task: Task, completion: str, finish_reason: str | None = None) -
             "unfinished": "not the end of its clause (a short gold needs a plain statement)",
         }
         return Reading(None, f"'{chosen.value}' is {what[chosen.problem]}: '{chosen.snippet[:120]}'")
-    value = signed_by_words(chosen.value, chosen.snippet) if task.answer_type == "number" else chosen.value
+    value = chosen.value
+    if value is not None and task.answer_type == "number":
+        value = signed_by_words(value, chosen.snippet)
     return Reading(
         value,
         ("explicit statement" if chosen.explicit else "concluding statement") + f" '{chosen.snippet[:120]}'",

@@ -168,3 +168,9 @@ def echoes(prompt: str, sentence: str) -> bool:
     """Whether a sentence (20+ characters) repeats the task's prompt."""
     s = " ".join(sentence.split()).casefold().rstrip(".?! ")
     return len(s) >= 20 and s in " ".join(prompt.split()).casefold()
+
+
+def string_token(text: str, pos: int) -> str:
+    """For a string task whose gold is not at `pos`: the word there (what was stated instead)."""
+    m = re.match(r"[\"'“(]?([^\s\"'”]+)", text[pos:])
+    return m.group(1).rstrip(".,;:)") if m else ""
