@@ -69,6 +69,9 @@ CASES = [
     ("fail", "gcd-euclid-h1", "The answer is not 26 but 13."),
     ("pass", "gcd-euclid-h1", "It isn't 13; it's 26."),
     ("fail", "gcd-euclid-h1", "It's 13, definitely not 26."),
+    ("fail", "day-of-week-h1", "It wasn't a Thursday."),
+    ("pass", "gcd-euclid-h1", "ANSWER: 26\nNo other common divisor is larger."),
+    ("fail", "gcd-euclid-h1", "ANSWER: 26\nNo, 13."),
     ("fail", "percent-change-chain-h1", "The fund lost 47.31% overall."),
     ("fail", "percent-change-chain-h1", "The overall change is a 47.31% loss."),
     # contradictions without a revision

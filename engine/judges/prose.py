@@ -78,7 +78,7 @@ _SHORT_FILLER = re.compile(
     r"at\s+most|at\s+least|a|an)\b)*",
     re.IGNORECASE,
 )
-_NEGATED = re.compile(r"\b(?:not|n't|never|no\s+longer)\s*$", re.IGNORECASE)
+_NEGATED = re.compile(r"\b(?:not|n't|never|no\s+longer)(?:\s+(?:a|an|the|exactly|quite|equal\s+to|on\s+a))?\s*$", re.I)
 _HEDGE = re.compile(
     r"\b(?:either|probably|maybe|perhaps|possibly|might|could\s+be|may\s+be|not\s+sure|unsure|uncertain|"
     r"i\s+think|i\s+guess|depending\s+on|somewhere|one\s+of\s+these|or\s+so|could\s+not|couldn't|cannot|"

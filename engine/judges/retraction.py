@@ -15,7 +15,7 @@ import re
 from engine.data.answers import ANSWER_LINE
 
 REVISION = re.compile(
-    r"^\W*(?:actually|wait|correction|correcting|hmm+|oops|however|but\s+wait|no\b|nope|on\s+(?:second\s+thought|"
+    r"^\W*(?:actually|wait|correction|correcting|hmm+|oops|however|but\s+wait|no(?=\s*[,.!:;—–-]|\s+wait\b|$)|nope|on\s+(?:second\s+thought|"
     r"reflection|closer\s+inspection|re-?checking)|scratch\s+that|strike\s+that|disregard\s+(?:that|the\s+above)|"
     r"recalculat\w*|recomput\w*|re-?check\w*|re-?do\w*|let\s+me\s+(?:re|check|fix|correct|verify|redo)|"
     r"i\s+(?:made\s+an?\s+(?:mistake|error)|miscounted|mis-?\w+ed)|"
