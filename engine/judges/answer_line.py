@@ -19,6 +19,7 @@ from engine.judges.retraction import after_answer_line, unsettled
 
 class AnswerLineJudge(Judge):
     kind = "answer_line"
+    version = "2"  # 2: the one-value rule and no revision after the line (issue 19)
 
     def applies(self, task: Task) -> bool:
         return task.scoring == "answer_line"
