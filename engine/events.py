@@ -66,7 +66,7 @@ class EpisodeFinished(Event):
 class JudgmentRecorded(Event):
     episode_id: str
     judge_id: str
-    verdict: str  # pass | fail | error
+    verdict: str  # pass | fail | error | abstain
     cost_usd: float = 0.0
     latency_s: float = 0.0
     worker: str = ""  # "" in the driver; under --executor ray, an LLM judge's replica ("<pool>-<n>@<host>")

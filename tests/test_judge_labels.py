@@ -1,13 +1,17 @@
-"""The deterministic judges against human labels: `tests/data/lenient_labels.jsonl`.
+"""The deterministic judges against human labels: `tests/data/lenient_labels.jsonl` (383) and
+`tests/data/lenient_adversarial.jsonl` (203, issue 19).
 
 Each row is a completion of a bundled holdout task with a person's verdict ("does it state the gold
-answer as its answer?") and a one-line reason: real completions from the demo's store (SmolLM2-135M
-base and after the demo's LoRA SFT, both conditions) and hand-written prose, correct and incorrect,
-including the traps the lenient judge used to fall for (the gold inside a longer token, prompt
-echoes, hedges, revisions, candidate lists, truncation) and ordinary answer styles it used to miss.
+answer as its answer?"; hedged or revised-without-final answers are fail) and a one-line reason.
+The first set: real completions from the demo's store (SmolLM2-135M base and after the demo's LoRA
+SFT, both conditions) and hand-written prose. The adversarial set was written before the judges
+were tuned, in fixed classes (`CLASSES`) and both conditions' styles (`no_skill` prose, `curated`
+5-step procedures with `Step k:` / `Result:` lines).
 
-Targets (issue 9): lenient judge precision >= 0.98 and recall >= 0.85; extractor precision 1.0.
-Run with `-s` to see the figures.
+Targets (issue 19) on the whole labelled set: lenient precision >= 0.98 on decided cases (pass and
+fail; abstain excluded), recall >= 0.80 of the human passes (an abstain on a human pass is a miss),
+abstention <= 15%; extractor precision 1.0 on every set. Run with `-s` to see the figures per set,
+class and style.
 """
 
 from __future__ import annotations
@@ -26,10 +30,25 @@ from engine.judges.base import JudgeItem
 from engine.judges.final_answer import judge_final_answer
 
 LABELS = Path(__file__).parent / "data" / "lenient_labels.jsonl"
+ADVERSARIAL = Path(__file__).parent / "data" / "lenient_adversarial.jsonl"
+CLASSES = (
+    "revision",  # a revision or retraction after a stated answer
+    "revision_after_line",  # ... after an ANSWER line
+    "hedge",  # likely, I believe ... not certain, a question, (or 13)
+    "stepwise",  # the curated procedure's Step k / Result lines, truncation inside it
+    "aside",  # which is ..., ≈ ..., ending at ..., (the broadcast is ...), a verification sentence
+    "negation",  # not 13 but 26, not 26
+    "template_echo",  # ANSWER: <your answer> then a prose answer
+    "latex",  # \frac, \text{}, \, thousands, $...$, \boxed
+    "string_extra",  # string answers with extra words
+    "datetime_order",  # reordered date-times
+    "answer_line_value",  # what the ANSWER line states: alternatives, ranges, hedges, units, signs
+    "plain",  # ordinary statements (controls)
+)
 
 
-def _rows() -> list[dict]:
-    return [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines() if line.strip()]
+def _rows(path: Path = LABELS) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 @pytest.fixture(scope="module")
@@ -38,11 +57,16 @@ def tasks() -> dict[str, Task]:
 
 
 def _score(rows: list[dict], tasks: dict[str, Task], judge: object) -> tuple[Counter[str], list[str]]:
+    """Counts of tp, fp, fn, tn and `ab` (abstained; `abp` of them on a human pass)."""
     counts: Counter[str] = Counter()
     wrong = []
     for r in rows:
         item = JudgeItem(r["id"], r["id"], tasks[r["task_id"]], r["completion"], r["finish_reason"])
         got = judge(item).verdict  # type: ignore[operator]
+        if got == "abstain":
+            counts["ab"] += 1
+            counts["abp"] += r["label"] == "pass"
+            continue
         counts[("t" if got == r["label"] else "f") + ("p" if got == "pass" else "n")] += 1
         if got != r["label"]:
             wrong.append(f"{r['id']} ({r['task_id']}, labelled {r['label']}: {r['reason']})")
@@ -50,16 +74,18 @@ def _score(rows: list[dict], tasks: dict[str, Task], judge: object) -> tuple[Cou
 
 
 def _pr(c: Counter[str]) -> tuple[float, float]:
-    return c["tp"] / max(1, c["tp"] + c["fp"]), c["tp"] / max(1, c["tp"] + c["fn"])
+    """Precision on decided cases, recall of the human passes (an abstain on one is a miss)."""
+    return c["tp"] / max(1, c["tp"] + c["fp"]), c["tp"] / max(1, c["tp"] + c["fn"] + c["abp"])
 
 
-def test_the_labelled_set_is_well_formed(tasks: dict[str, Task]) -> None:
-    rows = _rows()
-    assert len(rows) >= 150
+def _line(name: str, c: Counter[str]) -> str:
+    p, r = _pr(c)
+    n = sum(c[k] for k in ("tp", "fp", "fn", "tn", "ab"))
+    return f"{name:<26} precision {p:.3f} recall {r:.3f} abstain {c['ab'] / max(1, n):.3f} ({n} rows)"
+
+
+def _check_rows(rows: list[dict], tasks: dict[str, Task]) -> None:
     assert len({r["id"] for r in rows}) == len(rows)
-    sources = Counter(r["source"].split(":")[0] for r in rows)
-    assert sources["demo"] >= 50, sources
-    assert sources["hand"] + sources["hand-2"] >= 100, sources
     for r in rows:
         assert r["task_id"] in tasks, r["id"]
         assert tasks[r["task_id"]].split == "holdout", r["id"]
@@ -68,34 +94,66 @@ def test_the_labelled_set_is_well_formed(tasks: dict[str, Task]) -> None:
         assert r["finish_reason"] in ("stop", "length"), r["id"]
         assert r["reason"].strip(), r["id"]
         assert "\n" not in r["reason"], r["id"]
+
+
+def test_the_labelled_set_is_well_formed(tasks: dict[str, Task]) -> None:
+    rows = _rows()
+    assert len(rows) >= 150
+    _check_rows(rows, tasks)
+    sources = Counter(r["source"].split(":")[0] for r in rows)
+    assert sources["demo"] >= 50, sources
+    assert sources["hand"] + sources["hand-2"] >= 100, sources
     labels = Counter(r["label"] for r in rows)
     assert labels["pass"] >= 60, labels
     assert labels["fail"] >= 60, labels
 
 
-def test_lenient_judge_precision_and_recall(tasks: dict[str, Task]) -> None:
-    rows = _rows()
+def test_the_adversarial_set_covers_every_class_type_and_style(tasks: dict[str, Task]) -> None:
+    rows = _rows(ADVERSARIAL)
+    assert len(rows) >= 150
+    _check_rows(rows, tasks)
+    assert {r["class"] for r in rows} == set(CLASSES)
+    assert {r["style"] for r in rows} == {"no_skill", "curated"}
+    suite_types = {t.answer_type for t in tasks.values() if t.split == "holdout" and t.scoring == "answer_line"}
+    assert {tasks[r["task_id"]].answer_type for r in rows} == suite_types
+    for cls in CLASSES:
+        labels = Counter(r["label"] for r in rows if r["class"] == cls)
+        assert labels["pass"] and labels["fail"], (cls, labels)
+
+
+def test_lenient_judge_on_the_whole_labelled_set(tasks: dict[str, Task]) -> None:
+    old, adv = _rows(), _rows(ADVERSARIAL)
+    rows = old + adv
     counts, wrong = _score(rows, tasks, judge_final_answer)
     precision, recall = _pr(counts)
-    print(
-        f"\nlenient judge on {len(rows)} labelled completions: precision {precision:.3f}, recall {recall:.3f} "
-        f"(tp {counts['tp']}, fp {counts['fp']}, fn {counts['fn']}, tn {counts['tn']})"
-    )
-    for src in sorted({r["source"].split(":")[0] for r in rows}):
-        c, _ = _score([r for r in rows if r["source"].split(":")[0] == src], tasks, judge_final_answer)
-        print(f"  {src:<7} precision {_pr(c)[0]:.3f} recall {_pr(c)[1]:.3f} ({sum(c.values())} rows)")
+    abstain = counts["ab"] / len(rows)
+    print(f"\nlenient judge on {len(rows)} labelled completions ({dict(counts)}):")
+    print(_line("  all", counts))
+    for name, part in (("old (383)", old), ("adversarial", adv)):
+        print(_line(f"  {name}", _score(part, tasks, judge_final_answer)[0]))
+    for cls in CLASSES:
+        print(_line(f"    {cls}", _score([r for r in adv if r["class"] == cls], tasks, judge_final_answer)[0]))
+    for style in ("no_skill", "curated"):
+        print(
+            _line(f"    style {style}", _score([r for r in adv if r["style"] == style], tasks, judge_final_answer)[0])
+        )
     for w in wrong:
         print("  disagrees:", w)
     assert precision >= 0.98, wrong
-    assert recall >= 0.85, wrong
+    assert recall >= 0.80, wrong
+    assert abstain <= 0.15
 
 
-def test_extractor_precision_is_one(tasks: dict[str, Task]) -> None:
-    rows = _rows()
+@pytest.mark.parametrize("path", [LABELS, ADVERSARIAL], ids=["old", "adversarial"])
+def test_extractor_precision_is_one(tasks: dict[str, Task], path: Path) -> None:
+    rows = _rows(path)
     counts, wrong = _score(rows, tasks, judge_answer_line)
     precision, recall = _pr(counts)
-    print(f"\nextractor on {len(rows)} labelled completions: precision {precision:.3f}, recall {recall:.3f}")
+    print(
+        f"\nextractor on {len(rows)} labelled completions ({path.name}): precision {precision:.3f}, recall {recall:.3f}"
+    )
     assert counts["fp"] == 0, [w for w in wrong if "labelled fail" in w]
+    assert counts["ab"] == 0  # the extractor never abstains
     assert counts["tp"] >= 5  # it does pass the completions with a correct ANSWER: line
 
 

@@ -4,9 +4,13 @@ deterministic judges).
 Rules (documented in the README, pinned by tests):
 - `ANSWER:` line: the last line whose head is `ANSWER:` (case-insensitive; markdown bold,
   heading marks or a bullet in front are tolerated). Its value is the rest of that line.
+- one value (integer and number): the value states exactly one number, with at most a currency
+  sign, thousands separators, `%` and the task's unit around it (`engine.data.stated`: alternatives,
+  ranges, hedges, a second number or a meaning-changing word fail).
 - integer: thousands separators (`,` `_` thin spaces) dropped, `+` dropped; `12.0` counts as 12.
-- number: the first numeric token (currency and `%` ignored) within `tolerance` (absolute) of gold,
-  or within 1e-9 relative when no tolerance is set.
+- number: that number within `tolerance` (absolute) of gold, or within 1e-9 relative when no
+  tolerance is set.
+- LaTeX forms (`\\frac{a}{b}`, `\\text{..}`, `19\\,623`) are read as plain text first.
 - date: ISO `YYYY-MM-DD`, `YYYY/MM/DD`, `Month D, YYYY` or `D Month YYYY`; anything else fails.
 - string / choice: surrounding quotes, backticks, markdown emphasis and a final period dropped,
   whitespace collapsed, compared case-insensitively.
@@ -17,6 +21,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+
+from engine.data.stated import delatex, number_core
 
 ANSWER_LINE = re.compile(
     r"^[ \t>*#_\-]*(?:\*\*|__)?\s*answer\s*(?:\*\*|__)?\s*[:：]\s*(?:\*\*|__)?(?P<value>.*?)\s*$",
@@ -69,6 +75,9 @@ def strip_decoration(value: str) -> str:
                 v = v[len(pair) : -len(pair)]
         if v.startswith("$") and v.endswith("$") and len(v) > 2:
             v = v[1:-1]
+        for mark in ("**", "__"):  # an emphasis mark left unpaired by the ANSWER-line head ("ANSWER: **26**")
+            if v.count(mark) == 1:
+                v = v.replace(mark, "")
     return v.strip()
 
 
@@ -119,8 +128,15 @@ def parse_date(value: str) -> dt.date | None:
     return None
 
 
-def matches(value: str, gold: str, answer_type: str, tolerance: float | None = None) -> bool:
-    """Does an extracted value equal the gold answer under the rules of its answer type?"""
+def matches(value: str, gold: str, answer_type: str, tolerance: float | None = None, prompt: str = "") -> bool:
+    """Does an extracted value state the gold answer under the rules of its answer type? `prompt`
+    (the task's) names the unit words a number may carry."""
+    value = strip_decoration(re.sub(r"\s*\$(?!\s?\d)", " ", strip_decoration(delatex(value))))  # math `$`
+    if answer_type in ("integer", "number"):
+        core = number_core(value, prompt)
+        if core is None:
+            return False
+        value = core
     if answer_type == "integer":
         got, want = parse_integer(value), parse_integer(gold)
         return got is not None and got == want

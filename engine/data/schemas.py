@@ -118,7 +118,7 @@ class CorpusRow(_Row):
     skill_id: str = Field(pattern=ID_PATTERN)
     messages: list[Message] = Field(min_length=2)
     teacher: str = Field(min_length=1, max_length=200)
-    verdicts: dict[str, Literal["pass", "fail", "error"]] = Field(default_factory=dict)
+    verdicts: dict[str, Literal["pass", "fail", "error", "abstain"]] = Field(default_factory=dict)
     content_hash: str = Field(pattern=r"^[0-9a-f]{16,64}$")
 
     @model_validator(mode="after")

@@ -1,350 +1,72 @@
-"""A lenient deterministic judge: accepts the gold answer *stated as the answer* in free prose.
+"""A lenient deterministic judge: passes the gold answer *stated as the answer*, in prose or on an
+`ANSWER:` line; fails what states another answer or none; abstains where its rules cannot tell.
 
-With an `ANSWER:` line it agrees with the extractor. Without one, a value counts only when the
-completion states it as its answer (rules pinned by the labelled set in
-`tests/data/lenient_labels.jsonl`: precision ≥ 0.98, recall ≥ 0.85):
+Three outcomes (version 3, issue 19): `pass`, `fail`, and `abstain` ("cannot tell"), which is stored
+like an error: excluded from pass rates and counted apart as the judge's coverage. Pass only what a
+careful grader would pass. The rules, by class (pinned by `tests/data/lenient_labels.jsonl` and
+`tests/data/lenient_adversarial.jsonl`; `pytest tests/test_judge_labels.py -s` prints the figures):
 
-1. A statement is a cue next to a value of the task's answer type. Explicit statements: "the
-   answer is X", "final answer: X", "result: X", `\\boxed{X}`, a "Final answer" heading over a
-   value. Conclusion statements: "is X", "= X", "≈ X", "comes to X", "gives X", "falls on X",
-   "label: X" ... in the concluding sentence (the last sentence that holds a value). Fillers such
-   as "approximately", "a total of", "at most" may sit between cue and value; `**`, quotes and
-   backticks around it are ignored. Without a cue, a concluding sentence holding exactly one value
-   states it (golds of 3+ characters only: "The school can make at most 855 kits.").
-2. The decisive statement is the last explicit one, unless the text revises it afterwards
-   ("actually", "wait", "correction", ...): then the last statement after the revision. Without an
-   explicit statement, the last conclusion statement decides.
-3. A value is a whole token: never part of a longer one ("2-digit", "2-67-571955",
-   "14:45–15:00", "9.0.0-rc.9"), never an ordinal ("2nd").
-4. It fails when hedged ("either 26 or 13", "between 2 and 3", "probably"), negated ("not 26"),
-   one of several candidates ("08:30, 14:45 and 16:00"), or when the concluding sentence echoes
-   the prompt.
-5. A completion cut at max_tokens (`finish_reason == "length"`) counts only an explicit statement;
-   without one it fails: "truncated, no final answer".
-6. Golds of 1–2 characters need an explicit statement or a plain cue (is, =, :, equals) directly
-   before the value.
-Paired with `answer_line`, it exposes the format artifact offline.
+- echoed template (`ANSWER: <your answer>`, `ANSWER: [your answer]`, the output instruction): not an
+  answer; the line is dropped and the rest is read as if it had no ANSWER line.
+- ANSWER line: its value must state the gold (the extractor's one-value rule, `engine.data.stated`),
+  leniently: "approximately" before a `number` (whose gold is a rounded value), a trailing
+  parenthesis that offers no alternative, and, for string/choice/date answers, a lead-in read as prose
+  ("The plaintext is seal quiet boats.") are allowed. Text after the last ANSWER line that revises it
+  ("Scratch that", "On reflection, that is wrong", "Actually", "Wait"): the revision decides; it
+  fails when it states another value or none, and ABSTAINS when it states the gold (line and revision
+  disagree: which one is final cannot be told). Doubt after the line ("I'm not certain"): fail.
+- revisions in prose ("Scratch that", "On reflection", "Actually, that is wrong", "26 — no, 13"): the
+  last statement after the revision decides; none after it: fail.
+- hedges ("likely", "probably", "I believe", "my best guess", "not certain", "(or 13)", "either ...
+  or", a range "19623.57 to 19700", a question instead of a statement, "about" before an
+  integer/string/date): fail.
+- contradiction without a revision: an explicit answer followed by a "So ..." conclusion (or a
+  later conclusion statement) with another value: ABSTAIN.
+- step-wise completions (the curated procedure's `Step k:` blocks): only the last step and what
+  follows it state the answer; a `Result:` of an earlier step is intermediate. Cut at max_tokens
+  inside the procedure (before step 5), or a last step without a value: fail. Stopping on its own
+  before step 5 with the gold as the last step's value: ABSTAIN (answer or intermediate result?).
+- asides after the answer (", which is 5.45 litres per second", "≈ 0.165", ", ending at 16:00",
+  "(the broadcast is ...)", ", i.e. ...", ", since ...", a verification sentence "Check: ..."): read
+  without them; when only the reading *with* an aside finds the gold, ABSTAIN (the aside may be the
+  answer).
+- negation: "not 13 but 26" states 26; "not 26", "26 is wrong": fail; "26, not 13" states 26.
+- LaTeX: `\\frac{17}{42}`, `\\text{ kits}`, `19\\,623.57`, `\\$`, `$...$`, `\\boxed{}` read as plain text.
+- string answers: the gold must end its phrase ("the plaintext is open the heavy radios tonight."
+  passes; "... tonight at dawn" is a longer string: fail).
+- date-times: a date and a clock time in either order ("16:30 on 2026-08-13") read as
+  `YYYY-MM-DD HH:MM`.
+The prose reading itself (cues, candidates, short golds, truncation, prompt echoes) is
+`engine.judges.prose`. Paired with `answer_line`, it exposes the format artifact offline.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
-from engine.data.answers import has_answer_line, matches, norm_text
+from engine.data.answers import extract_answer_line, has_answer_line, matches
 from engine.data.schemas import Task
-from engine.judges.answer_line import judge_answer_line
 from engine.judges.base import Judge, JudgeItem, Verdict
-from engine.judges.robustness import addresses_grader
-
-SHORT_GOLD = 2  # golds this short need an explicit statement or a plain cue
-
-_EXPLICIT = re.compile(
-    r"(?:\b(?:the\s+)?(?:final\s+)?(?:answer|result)\s*(?:is|would\s+be|will\s+be|[:=])"
-    r"|\bfinal\s+(?:answer|result|value)\s*(?:is|[:=])?)",
-    re.IGNORECASE,
+from engine.judges.prose import Reading, read_answer
+from engine.judges.prose_prep import (
+    PROCEDURE_STEPS,
+    clean_value,
+    datetime_values,
+    drop_templates,
+    is_datetime,
+    last_step,
+    mask_asides,
 )
-# (a colon between digits is part of a time, not a cue)
-_PLAIN = (
-    r"\bis\b|\bare\b|\bwas\b|\bequals\b|=|≡|(?<!\d)[:：]|[:：](?!\d)|\bgives\b|\bmakes\b|\bcomes\s+to\b"
-    r"|\btotals\b|\bwe\s+get\b"
-)
-_CUE = re.compile(
-    rf"{_PLAIN}|\bwere\b|\bequal\s+to\b|≈|≅|→|=>|\bcomes?\s+to\b|\bgives?\b|\bgets?\b|\byields?\b|\bmakes?\b"
-    r"|\bmake\b|\btotals?\b|\bbecomes?\b|\bbe\b|\breads?\b|\bon\b|\bat\b|\bi\.e\.|\bthat\s+is\b|\bleaves?\b"
-    r"|\b(?:works?|comes?)\s+out\s+to\b|\b(?:amounts?|adds?\s+up|sums?)\s+to\b|\bdecodes?\s+to\b"
-    r"|\b(?:change|increase|decrease|total|area|balance|value|price|rate|distance|sum|amount|length|speed|cost|tax"
-    r"|remainder|difference|product|quotient)\s+of\b",
-    re.IGNORECASE,
-)
-_PLAIN_CUE = re.compile(_PLAIN, re.IGNORECASE)
-_FILLER = re.compile(
-    r"(?:\s|\*|_|`|\"|'|“|”|:|=|\b(?:approximately|about|around|roughly|exactly|precisely|just|only|therefore|"
-    r"thus|hence|so|now|then|still|also|indeed|actually|simply|worth|equal\s+to|a\s+total\s+of|in\s+total|total|"
-    r"at\s+most|at\s+least|a|an|the|on|of|value|number|result|answer|final|correct|answer\s+is)\b)*",
-    re.IGNORECASE,
-)
-_SHORT_FILLER = re.compile(
-    r"(?:\s|\"|'|“|”|:|=|\b(?:exactly|only|just|therefore|thus|so|now|also|then|a\s+total\s+of|in\s+total|"
-    r"at\s+most|at\s+least|a|an)\b)*",
-    re.IGNORECASE,
-)
-_NEGATED = re.compile(r"\b(?:not|n't|never|no\s+longer)\s*$", re.IGNORECASE)
-_HEDGE = re.compile(
-    r"\b(?:either|probably|maybe|perhaps|possibly|might|could\s+be|may\s+be|not\s+sure|unsure|uncertain|"
-    r"i\s+think|i\s+guess|depending\s+on|somewhere|one\s+of\s+these|or\s+so|could\s+not|couldn't|cannot|"
-    r"can't|unable|unfinished|incomplete)\b",
-    re.IGNORECASE,
-)
-# a sentence that opens like this revises what came before it ("The answer is 26. Actually, ...")
-_REVISION = re.compile(
-    r"^\W*(?:actually|wait|correction|hmm|oops|however|but|no\b|on\s+second\s+thought|recalculat\w*|recomput\w*|"
-    r"re-?check\w*|let\s+me\s+(?:re|check|fix|correct|verify)|i\s+made\s+a\s+mistake|"
-    r"(?:that|this)(?:'s|\s+is|\s+was)\s+(?:wrong|incorrect|not\s+right))",
-    re.IGNORECASE,
-)
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z*#\"'(\[`\d$])|\n+")
-# a line that ends in an explicit cue ("## Final answer", "The answer is:") runs on into the next line
-_HEADING = re.compile(
-    r"(?im)^[ \t#>*_\-]*((?:.*\b)?(?:final\s+answer|answer|final\s+result|result)(?:\s+(?:is|would\s+be))?)"
-    r"[ \t*_]*[:：=]?[ \t*_]*\n+[ \t]*(?=\S)"
-)
-_BOXED = re.compile(r"\$*\\boxed\{([^{}]*)\}\$*")
-# joins inside a token: a value followed or preceded by one of these (then a letter or digit) is part of it
-_JOINER = r"[-–—/:.@_+^]"
-_NUM = re.compile(
-    r"(?<![\w.,^])[-+−]?[$€£]?\s?(?:\d{1,3}(?:(?:,\d{3})+|(?:[ \u2009\u202f]\d{3})+(?=[.,]\d|\b))|\d+)(?:\.\d+)?"
-    # units may follow ("2.0L", "609.41cm"), an ordinal suffix ("2nd") or a joined token ("2-digit") may not
-    r"(?!\d|(?:st|nd|rd|th)\b|_|" + _JOINER + r"[\w$])"
-)
-_MONTHS = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
-    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-)
-_DATE = re.compile(
-    r"(?<![\w\-/])(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?(?:\d{4}[-/]\d{1,2}[-/]\d{1,2}"
-    rf"|{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
-    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\.?,?\s+\d{{4}})(?![\w\-/:]|\.\d)",
-    re.IGNORECASE,
-)
-# a short gold ends its clause: at most a few unit words, then punctuation or the end
-_CLAUSE_END = re.compile(
-    r"\s*(?:[A-Za-z%°²³/]+\s*){0,3}(?:\([^()]*\)\s*)?(?:,?\s*(?:not|rather\s+than|instead\s+of)\s+[^\s.,;!?]+\s*)?"
-    r"(?:[.,;!?)]|$)"
-)
-# between a stated value and a later value of its sentence: the later one is what the sentence concludes
-_SUPERSEDE = re.compile(
-    r"\b(?:so|therefore|thus|hence|then|giving|gives|leaving|leaves|minus|plus|less|times|divided|multiplied|"
-    r"subtract\w*|add\w*|becomes|yields|makes|total)\b|[-+×*/=≈→−]",
-    re.IGNORECASE,
-)
-_TRAIL = re.compile(r"^\s*(?:%|[A-Za-zµ°²³/^0-9]{0,8}\.?)?")
+from engine.judges.retraction import after_answer_line, unsettled
 
-
-@dataclass(frozen=True)
-class Statement:
-    """A value stated as the answer: where, how strongly, and what is wrong with it (if anything)."""
-
-    pos: int  # offset of the cue in the prepared text
-    explicit: bool
-    value: str | None  # None: the cue is followed by no value of the task's type
-    problem: str | None = None  # hedged | negated | candidates | followed | unfinished
-    snippet: str = ""  # its sentence
-    end: int = 0  # offset of the end of its sentence
-
-
-@dataclass(frozen=True)
-class Reading:
-    value: str | None
-    rationale: str
-
-
-def prepare(text: str) -> str:
-    """The completion with markdown emphasis dropped, `\\boxed{X}` and a "Final answer" heading over a
-    value turned into plain explicit statements."""
-    t = _BOXED.sub(lambda m: f" final answer is {m.group(1)} ", text)
-    t = re.sub(r"\*\*|__|`", "", t)
-    t = _HEADING.sub(lambda m: _explicit_head(m.group(1)), t)
-    return t
-
-
-def _explicit_head(head: str) -> str:
-    """A heading or line ending in an answer cue, as one explicit statement with the next line."""
-    h = head.strip()
-    return f"{h} " if re.search(r"\b(?:is|be)$", h, re.IGNORECASE) else f"{h}: "
-
-
-def _values(task: Task, text: str, start: int) -> list[tuple[int, int, str]]:
-    """(start, end, value) of every value of the task's type in text[start:]."""
-    kind = task.answer_type
-    if kind in ("integer", "number"):
-        return [(m.start(), m.end(), m.group()) for m in _NUM.finditer(text, start)]
-    if kind == "date":
-        return [(m.start(), m.end(), m.group()) for m in _DATE.finditer(text, start)]
-    if kind == "choice":
-        out = []
-        for c in task.choices or ():
-            pat = rf"(?<![\w\-/:.]){re.escape(c)}(?![\w\-/:]|\.\w)"
-            out += [(m.start(), m.end(), c) for m in re.finditer(pat, text[start:], re.IGNORECASE)]
-        return sorted((s + start, e + start, v) for s, e, v in out)
-    if kind == "string":
-        gold = re.escape(task.answer.strip()).replace(r"\ ", r"\s+")
-        pat = rf"(?<![\w\-–/:.@_+]){gold}(?![\w\-–/:@_+]|[.,]\w)"
-        return [(m.start() + start, m.end() + start, m.group()) for m in re.finditer(pat, text[start:], re.IGNORECASE)]
-    return []
-
-
-def _string_token(text: str, pos: int) -> str:
-    """For a string task whose gold is not at `pos`: the word there (what was stated instead)."""
-    m = re.match(r"[\"'“(]?([^\s\"'”]+)", text[pos:])
-    return m.group(1).rstrip(".,;:)") if m else ""
-
-
-def _after_cue(task: Task, text: str, cue_end: int, limit: int, *, plain: bool) -> tuple[str | None, int, int]:
-    """(value, start, end) of the value right after a cue (fillers allowed unless `plain`)."""
-    gap = (_SHORT_FILLER if plain else _FILLER).match(text, cue_end)
-    pos = gap.end() if gap else cue_end
-    if pos >= limit:
-        return None, pos, pos
-    for s, e, v in _values(task, text, pos):
-        if s == pos and e <= limit:
-            return v, s, e
-        break
-    if task.answer_type == "string":
-        tok = _string_token(text[:limit], pos)
-        return (tok or None), pos, pos + len(tok)
-    return None, pos, pos
-
-
-def _problem(task: Task, sentence: str, rel_start: int, rel_end: int, *, last: bool = False) -> str | None:
-    """What makes a stated value not an answer: negated, hedged, candidates, or (conclusion statements,
-    `last`) other values after it in the sentence, outside parentheses; short golds must end a clause."""
-    before, after = sentence[:rel_start], sentence[rel_end:]
-    if len(task.answer.strip()) <= SHORT_GOLD and not _CLAUSE_END.match(after):
-        return "unfinished"
-    if _NEGATED.search(before):
-        return "negated"
-    if re.match(r"\s*(?:,\s*)?(?:or|and/or)\b", after) or re.search(r"\bbetween\s*$", before, re.IGNORECASE):
-        return "hedged"
-    if _HEDGE.search(sentence):
-        return "hedged"
-    trail = _TRAIL.match(after)
-    rest = after[trail.end() if trail else 0 :]
-    nxt = re.match(r"\s*(?:,|;|\band\b|&)\s*(?:and\s+)?", rest)
-    if nxt:
-        others = _values(task, rest, nxt.end())
-        if others and others[0][0] == nxt.end():
-            return "candidates"
-    if last:
-        rest = re.sub(r"\([^()]*\)", " ", after)
-        later = _values(task, rest, 0)
-        if later and _SUPERSEDE.search(rest[: later[-1][0]]):
-            return "followed"
-    return None
-
-
-def _sentences(text: str) -> list[tuple[int, str]]:
-    out, pos = [], 0
-    for m in _SENTENCE.finditer(text):
-        if text[pos : m.start()].strip():
-            out.append((pos, text[pos : m.start()]))
-        pos = m.end()
-    if text[pos:].strip():
-        out.append((pos, text[pos:]))
-    return out
-
-
-def statements(task: Task, text: str) -> tuple[list[Statement], list[Statement]]:
-    """(explicit statements anywhere, conclusion statements of the concluding sentence)."""
-    sents = [(off, s) for off, s in _sentences(text) if not addresses_grader(s)]
-    explicit: list[Statement] = []
-    for off, s in sents:
-        found = _scan(task, s, _EXPLICIT, plain=False)
-        explicit += [Statement(off + a, True, v, p, s.strip(), off + len(s)) for a, v, p in found]
-    conclusion: list[Statement] = []
-    short = len(task.answer.strip()) <= SHORT_GOLD
-    for off, s in reversed(sents):
-        vals = _values(task, s, 0)
-        if not vals and not (task.answer_type == "string" and _CUE.search(s)):
-            continue
-        found = _scan(task, s, _PLAIN_CUE if short else _CUE, plain=short, last=True)
-        conclusion += [Statement(off + a, False, v, p, s.strip(), off + len(s)) for a, v, p in found]
-        if not found and not short:
-            bare = _bare(task, s, vals)
-            if bare is not None:
-                prob = _problem(task, s, *_span(s, vals))
-                conclusion.append(Statement(off, False, bare, prob, s.strip(), off + len(s)))
-        break
-    return explicit, conclusion
-
-
-def _scan(
-    task: Task, s: str, cue: re.Pattern[str], *, plain: bool, last: bool = False
-) -> list[tuple[int, str, str | None]]:
-    """(cue offset, value, problem) for each cue of `s` followed by a value, left to right; a cue inside
-    an earlier value (the "on" of "hide the blue letters on monday") is part of that value."""
-    out = []
-    covered = 0
-    for m in cue.finditer(s):
-        if m.start() < covered:
-            continue
-        v, a, b = _after_cue(task, s, m.end(), len(s), plain=plain)
-        if v is None:
-            continue
-        covered = b
-        out.append((m.start(), v, _problem(task, s, a, b, last=last)))
-    return out
-
-
-def _span(s: str, vals: list[tuple[int, int, str]]) -> tuple[int, int]:
-    return (vals[0][0], vals[0][1]) if vals else (0, len(s))
-
-
-def _bare(task: Task, sentence: str, vals: list[tuple[int, int, str]]) -> str | None:
-    """A concluding sentence that states one value without a cue."""
-    if task.answer_type == "string":
-        core = norm_text(re.sub(r"^[\s>#*\-]+|[\s.!]+$", "", sentence))
-        return task.answer if core == norm_text(task.answer) else None
-    distinct = {norm_text(v) for _, _, v in vals}
-    return vals[0][2] if len(distinct) == 1 and len(vals) == 1 else None
-
-
-def _echo(task: Task, sentence: str) -> bool:
-    s = " ".join(sentence.split()).casefold().rstrip(".?! ")
-    return len(s) >= 20 and s in " ".join(task.prompt.split()).casefold()
-
-
-def read_answer(task: Task, completion: str, finish_reason: str | None = None) -> Reading:
-    """The value a completion states as its answer (None when it states none), and why."""
-    text = prepare(completion).strip()
-    if not text:
-        return Reading(None, "empty completion")
-    explicit, conclusion = statements(task, text)
-    truncated = finish_reason == "length"
-    chosen: Statement | None = None
-    valued = [s for s in explicit if s.value is not None]
-    if valued:
-        chosen = valued[-1]
-        revised = next((off for off, sent in _sentences(text) if off >= chosen.end and _REVISION.match(sent)), None)
-        if revised is not None:
-            later = [s for s in [*explicit, *conclusion] if s.pos > revised and s.value is not None]
-            if not later:
-                return Reading(None, f"the stated answer '{chosen.value}' is revised afterwards, with no final value")
-            chosen = max(later, key=lambda s: s.pos)
-    elif truncated:
-        return Reading(None, "truncated, no final answer (cut at max_tokens without an explicit answer statement)")
-    elif conclusion:
-        chosen = max(conclusion, key=lambda s: s.pos)  # the last cue of the concluding sentence
-    if chosen is None:
-        last = _sentences(text)[-1][1].strip() if text else ""
-        return Reading(None, f"no {task.answer_type} stated as the answer in the conclusion '{last[:120]}'")
-    if _echo(task, chosen.snippet):
-        return Reading(None, f"the concluding statement echoes the prompt: '{chosen.snippet[:120]}'")
-    if chosen.problem is not None:
-        what = {
-            "hedged": "hedged",
-            "negated": "negated",
-            "candidates": "one of several candidates, none chosen",
-            "followed": "followed by other values in its sentence (not its conclusion)",
-            "unfinished": "not the end of its clause (a short gold needs a plain statement)",
-        }
-        return Reading(None, f"'{chosen.value}' is {what[chosen.problem]}: '{chosen.snippet[:120]}'")
-    return Reading(
-        chosen.value,
-        ("explicit statement" if chosen.explicit else "concluding statement") + f" '{chosen.snippet[:120]}'",
-    )
-
-
-def _clean_value(value: str) -> str:
-    v = value.replace("−", "-")
-    v = re.sub(r"(?<=\d)[ \u2009\u202f](?=\d{3}\b)", "", v)
-    return v.replace("$", "").replace("€", "").replace("£", "").strip()
+_APPROX_HEAD = re.compile(r"^(?:approximately|approx\.?|about|around|roughly|≈|~)\s*", re.IGNORECASE)
+_PAREN_TAIL = re.compile(r"\s*\((?![^()]*\b(?:or|maybe|perhaps|possibly|probably|not)\b)[^()]*\)\s*\.?$", re.IGNORECASE)
 
 
 class FinalAnswerJudge(Judge):
     kind = "final_answer"
-    version = "2"  # 2: a value counts only when stated as the answer (see the module docstring)
+    version = "3"  # 3: abstains; step-wise, asides, templates, revisions after the ANSWER line (docstring)
 
     def applies(self, task: Task) -> bool:
         return task.scoring == "answer_line"
@@ -355,18 +77,107 @@ class FinalAnswerJudge(Judge):
 
 
 def judge_final_answer(item: JudgeItem) -> Verdict:
-    if has_answer_line(item.completion):
-        return judge_answer_line(item)
+    text = drop_templates(item.completion)
+    if has_answer_line(text):
+        return _judge_line(item, text)
+    return _judge_prose(item, text)
+
+
+def _ok(task: Task, value: str) -> bool:
+    return matches(value, task.answer, task.answer_type, task.tolerance, task.prompt)
+
+
+def line_states_gold(task: Task, value: str) -> bool:
+    """The lenient reading of an ANSWER-line value (see the module docstring)."""
+    if _ok(task, value):
+        return True
+    bare = _PAREN_TAIL.sub("", value)
+    if bare != value and bare and _ok(task, bare):
+        return True
+    if task.answer_type == "number" and _APPROX_HEAD.match(value) and _ok(task, _APPROX_HEAD.sub("", value)):
+        return True
+    if is_datetime(task.answer):
+        found = datetime_values(value, 0)
+        if len(found) == 1 and found[0][1] - found[0][0] == len(value.strip()):
+            return _ok(task, found[0][2])  # "16:30 on 2026-08-13"
+    if task.answer_type in ("string", "choice", "date"):
+        reading = read_answer(task, value)
+        return reading.value is not None and _ok(task, clean_value(reading.value))
+    return False
+
+
+def _judge_line(item: JudgeItem, text: str) -> Verdict:
     task = item.task
-    reading = read_answer(task, item.completion, item.finish_reason)
-    if reading.value is None:
-        return Verdict(item.key, "fail", f"no ANSWER line; {reading.rationale}")
-    value = _clean_value(reading.value)
-    ok = matches(value, task.answer, task.answer_type, task.tolerance)
-    verb = "equals" if ok else "does not equal"
+    value = extract_answer_line(text) or ""
+    after = after_answer_line(text)
+    why = unsettled(after)
+    head = f"ANSWER line '{value[:80]}'"
+    if why == "doubted":
+        return Verdict(item.key, "fail", f"{head} is doubted after it: '{after[:120]}'", extracted=value[:500])
+    if why == "revised":
+        reading = read_answer(task, after, item.finish_reason)
+        if reading.value is None:
+            return Verdict(item.key, "fail", f"{head} is revised after it, with no final value: '{after[:120]}'")
+        revised = clean_value(reading.value)
+        if _ok(task, revised):
+            return Verdict(
+                item.key,
+                "abstain",
+                f"{head} is revised after it to the gold '{revised[:80]}': cannot tell which answer is final",
+                extracted=revised[:500],
+            )
+        return Verdict(item.key, "fail", f"{head} is revised after it to '{revised[:80]}'", extracted=revised[:500])
+    ok = line_states_gold(task, value)
+    verb = "states" if ok else "does not state"
     return Verdict(
         item.key,
         "pass" if ok else "fail",
-        f"no ANSWER line; {reading.rationale}: '{value[:80]}' {verb} gold '{task.answer[:80]}'",
+        f"{head} {verb} gold '{task.answer[:80]}' ({task.answer_type})",
+        extracted=value[:500],
+    )
+
+
+def _judge_prose(item: JudgeItem, text: str) -> Verdict:
+    task = item.task
+    step = last_step(text)
+    block, k = step if step is not None else (text, PROCEDURE_STEPS)
+    where = f"the last step (step {k})" if step is not None else "no ANSWER line"
+    plain = read_answer(task, mask_asides(block), item.finish_reason)
+    if plain.unsure:
+        return Verdict(item.key, "abstain", f"{where}; {plain.rationale}: cannot tell which answer is final")
+    early = k < PROCEDURE_STEPS
+    if early and item.finish_reason == "length":
+        return Verdict(item.key, "fail", f"{where}; cut at max_tokens inside the procedure: no final answer")
+    if early and plain.value is not None and _ok(task, clean_value(plain.value)):
+        return Verdict(
+            item.key,
+            "abstain",
+            f"{where}; the procedure has {PROCEDURE_STEPS} steps and the completion stops after step {k}: "
+            f"cannot tell whether '{plain.value[:80]}' is its answer or an intermediate result",
+        )
+    if plain.value is not None and _ok(task, clean_value(plain.value)):
+        return _verdict(item, "pass", where, plain)
+    with_asides = read_answer(task, block, item.finish_reason)
+    if with_asides.value is not None and _ok(task, clean_value(with_asides.value)):
+        return Verdict(
+            item.key,
+            "abstain",
+            f"{where}; only the reading with an aside finds the gold ({with_asides.rationale}); without it: "
+            f"{plain.rationale}",
+            extracted=clean_value(with_asides.value)[:500],
+        )
+    return _verdict(item, "fail", where, plain)
+
+
+def _verdict(item: JudgeItem, verdict: str, where: str, reading: Reading) -> Verdict:
+    task = item.task
+    if reading.value is None:
+        return Verdict(item.key, "fail", f"{where}; {reading.rationale}")
+    value = clean_value(reading.value)
+    verb = "equals" if verdict == "pass" else "does not equal"
+    return Verdict(
+        item.key,
+        "pass" if verdict == "pass" else "fail",
+        f"{where}; {reading.rationale}: '{value[:80]}' {verb} gold '{task.answer[:80]}'",
         extracted=value[:500],
     )

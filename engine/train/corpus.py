@@ -302,6 +302,9 @@ def _passing_rows(
         if "error" in got.values():
             result.skipped["judge error"] += 1
             continue
+        if "abstain" in got.values():  # a judge that cannot tell is no verdict, like an error
+            result.skipped["judge abstained"] += 1
+            continue
         if any(x != "pass" for x in got.values()):
             result.failed += 1
             continue
