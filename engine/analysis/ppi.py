@@ -18,7 +18,8 @@ Cochran 1977 §5.2). Unbiased whatever the judge's errors, condition-dependent o
 Se/Sp model and no pooling over configs or conditions, only this cell's human verdicts.
 Δ̂ = θ̂_curated − θ̂_no_skill with a 95% interval Δ̂ ± t_{0.975, m−2}·√V (m the fewer labelled
 items of the two conditions: a small-sample allowance for λ and the strata; normal for large m;
-none below m = 3; clipped to [−1, 1], where Δ lies), V =
+no estimate at all below m = MIN_LABELS = 10, where the rectifier's mean and variance are noise;
+clipped to [−1, 1], where Δ lies), V =
 
     Var_tasks(λ_cu f_cu,t − λ_ns f_ns,t) / T + Σ_c [ S²_r,c / T + Σ_h W_h² (1 − n_h/N_h) s²_h / n_h ]
 
@@ -44,6 +45,8 @@ from scipy.stats import t as student_t
 
 from engine.analysis.audit_sample import AuditSample
 from engine.analysis.delta import Delta
+
+MIN_LABELS = 10  # human verdicts per condition of a config below which PPI gives no estimate
 
 
 @dataclass(frozen=True)
@@ -146,11 +149,17 @@ def ppi_delta(d: Delta, judge: dict[str, str], fams: np.ndarray, sample: AuditSa
     value = cu.theta - ns.theta
     se = float(np.sqrt(var))
     note: str | None = None
-    if min(ns.n, cu.n) < 10:
-        note = f"few human verdicts in this config's cells ({ns.n} no_skill, {cu.n} curated): a wide, approximate CI"
-    if min(ns.n, cu.n) < 3:
-        why = f"{min(ns.n, cu.n)} human verdicts in one condition of this config: no PPI interval"
-        return PpiDelta(float(value), None, None, se, labelled, lam, why)
+    if min(ns.n, cu.n) < MIN_LABELS:
+        # a handful of labels gives a rectifier whose mean and variance are both noise (a zero
+        # within-stratum variance from 3 agreeing labels made a CI of ±0.17 around −0.6): no estimate
+        why = (
+            f"{min(ns.n, cu.n)} human verdicts in one condition of this config (fewer than {MIN_LABELS}): "
+            "no PPI estimate"
+        )
+        return PpiDelta(None, None, None, None, labelled, lam, why)
+    if sample.source != "audit":
+        note = "human verdicts not drawn as a sample: PPI assumes a random audit, so this is only as representative"
+        note += " as they are"
     q = float(student_t.ppf(0.975, min(ns.n, cu.n) - 2))
     low, high = max(-1.0, value - q * se), min(1.0, value + q * se)  # Δ lies in [−1, 1]
     return PpiDelta(float(value), float(low), float(high), se, labelled, lam, note)

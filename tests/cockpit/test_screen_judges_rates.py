@@ -17,7 +17,7 @@ async def test_human_tab_shows_per_condition_rates_and_both_corrections(fixture_
 
     with Store.open(fixture_runs) as store:
         store.ingest()
-        sample = audits.draw(store.con, 40, seed=2)
+        sample = audits.draw(store.con, 200, seed=2)  # PPI needs >= 10 per config x condition
         audits.record(fixture_runs, sample)
         claude = dict(store.query("SELECT episode_id, verdict FROM judgments WHERE judge_id = 'claude'"))
         for i, item in enumerate(sample.items):  # a person who agrees with claude but on every fifth
