@@ -100,9 +100,11 @@ def test_the_binomial_evidence_is_the_exact_one_sided_test() -> None:
         for d in range(m + 1):
             ref = binomtest(d, m, TOLERANCE, alternative="greater").pvalue
             assert binom_sf(d, m, TOLERANCE) == pytest.approx(ref, rel=1e-9, abs=1e-300)
-            assert Check("x", m, d).blind == (ref < ALPHA)
+            assert Check("x", m, d, human=True).blind == (ref < ALPHA)
+            assert Check("x", m, d).blind == (ref < ALPHA and d < m)  # a machine source all-opposite: contested
     assert not Check("x", 1000, 1).blind  # one opposite verdict is never evidence
-    assert Check("x", 2, 2).blind
+    assert Check("x", 2, 2, human=True).blind
+    assert not Check("x", 2, 2).blind and Check("x", 2, 2).contested
 
 
 def test_one_threshold_a_blind_judge_under_20_items_is_warned_and_a_threat(
@@ -175,3 +177,36 @@ def test_runs_that_pre_register_different_headlines_pre_register_none(tmp_path: 
     assert pre.headline is None
     assert [p.name for p in pre.paths] == ["mine", "other"]
     assert pre.warnings[0].startswith("the runs' experiments pre-register different headline paths ('other' (r1)")
+
+
+def test_two_constant_judges_that_contradict_each_other_are_contested(con: duckdb.DuckDBPyConnection) -> None:
+    """Before: al (all fail) made L (all pass) 'blind' and L made al 'blind', each on the other's word
+    alone, though at least one of them is right; now neither is evidence, and a person settles it."""
+    items(con, "z", "answer_line", MIN_ITEMS, {"al": "fail", "L": "pass"})
+    r = build_report(con, n_boot=100)
+    for path, judge, other in (("extractor", "al", "L"), ("bench:L", "al", "L")):
+        e = r.path_eligibility(path)
+        assert e is not None
+        (c,) = [c for c in e.constant if c.config == "z" and c.judge == judge]
+        assert c.status == "unverified"
+        assert [(k.source, k.contested, k.blind) for k in c.checks] == [(other, True, False)]
+        assert "one of them is blind, and only human verdicts can tell which" in c.describe()
+    assert r.delta("z", "extractor").finding
+    assert r.to_dict()["paths"][0]["constant_judges"] is not None
+
+
+def test_a_person_settles_which_of_two_contradicting_constant_judges_is_blind(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    items(con, "z", "answer_line", MIN_ITEMS, {"al": "fail", "L": "pass", "human": "fail"})
+    r = build_report(con, n_boot=100)
+    by = {
+        (c.judge, c.path): c
+        for p in r.paths
+        for c in r.path_eligibility(p.name).constant
+        if c.config == "z"  # type: ignore[union-attr]
+    }
+    assert by[("al", "extractor")].status == "agreed"  # the person agrees with al; L's word is no evidence
+    assert by[("L", "llm:L")].status == "blind"  # the person disagrees with L on every item
+    assert not r.delta("z", "llm:L").finding
+    assert r.delta("z", "extractor").finding

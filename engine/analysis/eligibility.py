@@ -21,7 +21,13 @@ judged the same episodes (another judge, or the human verdicts) is checked (`Che
   finding and no path routing those tasks to the judge may carry the headline.
 - *agreed* (floor/ceiling): every source that shares items agrees within that tolerance (none
   rejects). Δ = 0 is a finding, with its CI; the report says "at floor/ceiling (all judges agree)".
-- *unverified*: no other verdict shares an item. The Δ stays a finding (the rule needs evidence of
+- A machine judge that gives the opposite verdict on *every* shared item is itself constant there,
+  with the other verdict: the two contradict each other and at least one is blind, but neither
+  says which (SmolLM2 passing everything while the extractor fails everything). Such a check is
+  `contested`: no evidence of blindness and no agreement. Human verdicts are the reference, so a
+  human source is never contested.
+- *unverified*: no other verdict shares an item, or only contested ones do (the description then
+  names them). The Δ stays a finding (the rule needs evidence of
   blindness, and a constant judge on a model at floor or ceiling is what a correct judge does) but
   it carries the caveat `UNVERIFIED` in the report's warnings, the Δ's `floor_ceiling` note, the
   paper's threats and the cockpit, so it is never read as checked.
@@ -74,6 +80,12 @@ class Check:
     source: str  # judge label (a human-kind judge for the human verdicts)
     shared: int
     opposite: int
+    human: bool = False
+
+    @property
+    def contested(self) -> bool:
+        """A machine source constant with the other verdict on these items: no evidence either way."""
+        return not self.human and self.shared > 0 and self.opposite == self.shared
 
     @property
     def p(self) -> float:
@@ -81,10 +93,16 @@ class Check:
 
     @property
     def blind(self) -> bool:
-        return self.p < ALPHA
+        return self.p < ALPHA and not self.contested
 
     def to_dict(self) -> dict[str, object]:
-        return {"source": self.source, "shared": self.shared, "opposite": self.opposite, "p": self.p}
+        return {
+            "source": self.source,
+            "shared": self.shared,
+            "opposite": self.opposite,
+            "p": self.p,
+            "contested": self.contested,
+        }
 
 
 @dataclass(frozen=True)
@@ -104,7 +122,7 @@ class ConstantJudge:
         """blind | agreed | unverified (see the module docstring)."""
         if any(c.blind for c in self.checks):
             return "blind"
-        return "agreed" if any(c.shared for c in self.checks) else "unverified"
+        return "agreed" if any(c.shared and not c.contested for c in self.checks) else "unverified"
 
     @property
     def level(self) -> str:
@@ -126,6 +144,12 @@ class ConstantJudge:
         if self.status == "agreed":
             ev = ", ".join(f"{c.source} {c.shared - c.opposite} of {c.shared}" for c in self.checks if c.shared)
             return f"at {self.level} (all judges agree): {self._what()}; the others agree ({ev}); Δ = 0 is a finding"
+        contested = [c.source for c in self.checks if c.contested]
+        if contested:
+            return (
+                f"{self._what()}: {UNVERIFIED} ({', '.join(contested)} gave the opposite verdict on every shared "
+                "item but is itself constant there: one of them is blind, and only human verdicts can tell which)"
+            )
         return f"{self._what()}: {UNVERIFIED}"
 
     def to_dict(self) -> dict[str, object]:
@@ -187,7 +211,8 @@ def _checks(inp: Inputs, ci: int, judge: int, fam: str, verdict: str) -> tuple[C
         if k < 0:
             continue
         sel = other == k
-        out.append(Check(inp.judges[k].label, int(shared[sel].sum()), int(opp[sel].sum())))
+        human = inp.judges[k].kind == "human"
+        out.append(Check(inp.judges[k].label, int(shared[sel].sum()), int(opp[sel].sum()), human))
     return tuple(c for c in out if c.shared)
 
 
