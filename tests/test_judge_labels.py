@@ -1,6 +1,6 @@
 """The deterministic judges against human labels: `tests/data/lenient_labels.jsonl` (383),
 `tests/data/lenient_adversarial.jsonl` (203, issue 19) and `tests/data/lenient_adversarial2.jsonl`
-(36, issue 19: the classes a held-out set found missed, `CLASSES2`).
+(38, issue 19: the classes a held-out set found missed, `CLASSES2`).
 
 Each row is a completion of a bundled holdout task with a person's verdict ("does it state the gold
 answer as its answer?"; hedged or revised-without-final answers are fail) and a one-line reason.

@@ -3,7 +3,7 @@
 - `EXPLICIT`: "the answer is", "final answer:", "result:";
 - `CUE` (conclusion statements, golds of 3+ characters) and `PLAIN_CUE` (plain cues, also for golds of
   1-2 characters): "is", "=", "gives", "comes to", "leaves", value verbs ("bills", "costs", "takes",
-  "needs", "owes", "moves", "sells"), "is A–E–B–D, 34 km long" (a length after a route) ...;
+  "needs", "owes", "moves", "sells"), "is A–E–B–D, 34 km long" (a length after a route), "has a 44.9% chance" ...;
 - `FILLER` / `SHORT_FILLER`: words allowed between a cue and its value ("approximately", "a total
   of", "written as");
 - `NAMED`: a few words naming a string value between cue and value ("gives the corrected codeword
@@ -23,8 +23,10 @@ EXPLICIT = re.compile(
 _PLAIN = (
     # "the route is A–E–B–D, 34 km long": the length after the route (first: it outranks "is")
     r"\b(?:is|was)\s+[^\s,.]+,(?=\s*\d[\d.,]*\s*[A-Za-z]+\s+(?:long|in\s+length|in\s+total)\b)|"
+    # "has a 44.9% chance of ...": the odds stated
+    r"\b(?:has|have|had|with)\b(?=\s+an?\s+[\d.]+\s*%?\s+(?:chance|probability|likelihood|risk)\b)|"
     r"\bis\b|\bare\b|\bwas\b|\bequals\b|=|≡|(?<!\d)[:：]|[:：](?!\d)|\bgives\b|\bmakes\b|\bcomes\s+to\b"
-    r"|\btotals\b|\bwe\s+get\b|\b(?:leaves|bills(?:\s+for)?|costs|takes|needs|owes|sells|moves|requires)\b"
+    r"|\btotals\b|\bwe\s+get\b|\b(?:leaves?|bills?(?:\s+for)?|costs?|takes?|needs?|owes?|sells?|moves?|requires?|make)\b"
 )
 CUE = re.compile(
     rf"{_PLAIN}|\bwere\b|\bequal\s+to\b|≈|≅|→|=>|\bcomes?\s+to\b|\bgives?\b|\bgets?\b|\byields?\b|\bmakes?\b"
