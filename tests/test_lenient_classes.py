@@ -116,6 +116,8 @@ CASES = [
     ("fail", "business-days-h2", "The contractor bills 18 days, not 17."),
     ("pass", "hamming-7-4-decode-h1", "Flipping bit 7 gives the corrected word 0100101."),
     ("pass", "roman-numeral-arithmetic-h1", "1087 − 678 = 409, which is written CDIX."),
+    ("fail", "unit-rate-conversion-h1", "The flow is 19623.57 litres per hour, which is wrong."),
+    ("fail", "unit-rate-conversion-h1", "The pump moves 19623.57 litres per hour (that is not right)."),
     ("pass", "modular-exponentiation-h2", "The answer is $\\boxed{20}$ (mod 71)."),
 ]
 

@@ -68,6 +68,12 @@ _CONCLUDES = re.compile(
 _REVISION = REVISION  # a sentence that opens like this revises what came before it
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z*#\"'(\[`\d$])|\n+")
 # a line that ends in an explicit cue ("## Final answer", "The answer is:") runs on into the next line
+# the value judged wrong after it, in its sentence ("19623.57 litres per hour, which is wrong")
+_JUDGED_AFTER = re.compile(
+    r"[^.;!?]*?\b(?:which|that|this|it)\s+(?:is|was|'s|would\s+be)\s+(?:wrong|incorrect|not\s+(?:right|correct)|"
+    r"a\s+mistake|an\s+error|impossible|too\s+(?:high|low|big|small))\b",
+    re.IGNORECASE,
+)
 _HEADING = re.compile(
     r"(?im)^[ \t#>*_\-]*((?:.*\b)?(?:final\s+answer|answer|final\s+result|result)(?:\s+(?:is|would\s+be))?)"
     r"[ \t*_]*[:：=]?[ \t*_]*\n+[ \t]*(?=\S)"
@@ -203,8 +209,8 @@ def _problem(task: Task, sentence: str, rel_start: int, rel_end: int, *, last: b
     before, after = sentence[:rel_start], sentence[rel_end:]
     if len(task.answer.strip()) <= SHORT_GOLD and not _CLAUSE_END.match(after):
         return "unfinished"
-    if _NEGATED.search(before):
-        return "negated"
+    if _NEGATED.search(before) or _JUDGED_AFTER.match(after):
+        return "negated"  # "not 26", "26, which is wrong"
     if re.match(r"\s*(?:,\s*)?\(?\s*(?:or|and/or)\b", after) or re.search(r"\bbetween\s*$", before, re.IGNORECASE):
         return "hedged"
     rng = re.match(r"\s*(?:%\s*)?(?:to|through|until|–|—|-)\s*", after)

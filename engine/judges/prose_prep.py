@@ -35,13 +35,18 @@ _DASH_REVISION = re.compile(
     r"(?<=[\w%$])\s*(?:[—–]|--)\s*(?:(?:no|wait|sorry|correction|actually|oops|hmm|scratch\s+that)\b[\s,:!.]*)+(?=\S)",
     re.IGNORECASE,
 )
+# what judges the value before it ("which is wrong") is no aside: it revises the statement
+_JUDGED = (
+    r"\b(?:wrong|incorrect|not\s+(?:right|correct)|off\s+by|mistaken?|error|impossible|too\s+(?:high|low|big|small))\b"
+)
 _ASIDE = re.compile(
     # (", which is written MMMCCLXXI" gives the value in the asked form: not an aside)
-    r"(?:\s*,\s*(?:(?:which\s+(?:is(?!\s+(?:written|expressed|spelled|in\s+roman))|means|equals|would\s+be|"
+    rf"(?:\s*,\s*(?![^\n.;]*?{_JUDGED})(?:(?:which\s+(?:is(?!\s+(?:written|expressed|spelled|in\s+roman))|means|equals|would\s+be|"
     r"corresponds\s+to|gives)|that\s+is|or\s+(?:about|roughly|approximately)|ending|finishing|running|lasting|"
     r"since|because|as\s+a|an?\s+(?:[\w-]+\s+){0,3}of)\b|i\.e\.|e\.g\.)"
     r"[^\n]*?(?=[.;!?](?:\s|$)|\n|$)"
-    r"|\s*\((?![^()]*\b(?:or|maybe|perhaps|possibly|probably|if|unless|assuming|think|sure|certain)\b)[^()\n]*\)"
+    r"|\s*\((?![^()]*\b(?:or|maybe|perhaps|possibly|probably|if|unless|assuming|think|sure|certain)\b)"
+    rf"(?![^()]*?{_JUDGED})[^()\n]*\)"
     r"|\s*,?\s*≈[^,;\n]*?(?=[,;!?]|\.(?:\s|$)|\n|$))",
     re.IGNORECASE,
 )
