@@ -118,6 +118,18 @@ CASES = [
     ("pass", "roman-numeral-arithmetic-h1", "1087 − 678 = 409, which is written CDIX."),
     ("fail", "unit-rate-conversion-h1", "The flow is 19623.57 litres per hour, which is wrong."),
     ("fail", "unit-rate-conversion-h1", "The pump moves 19623.57 litres per hour (that is not right)."),
+    ("pass", "fraction-arithmetic-h1", "Work.\nANSWER: $\\frac{17}{42} \\approx 0.405$"),
+    (
+        "pass",
+        "gcd-euclid-h5",
+        "The GCD of 2208 and 621 is 69, so 69 kits can be packed, each with 32 pencils and 9 erasers.",
+    ),
+    (
+        "fail",
+        "gcd-euclid-h5",
+        "The GCD of 2208 and 621 is 23, so 23 kits can be packed, each with 96 pencils and 27 erasers.",
+    ),
+    ("fail", "gcd-euclid-h5", "The GCD of 2208 and 621 is 23, each with 69 items."),
     ("pass", "modular-exponentiation-h2", "The answer is $\\boxed{20}$ (mod 71)."),
 ]
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from engine.data.stated import delatex
 from engine.judges.prose import HEDGE
 from engine.judges.retraction import DOUBT
 
@@ -35,7 +36,7 @@ def doubted(value: str) -> bool:
 
 def without_restatement(value: str) -> str:
     """The value without a trailing `≈ decimal` that merely restates it; else the value itself."""
-    m = _RESTATED.match(value.strip())
+    m = _RESTATED.match(delatex(value).replace("$", " ").strip())  # "\\frac{17}{42} \\approx 0.405"
     if m is None:
         return value
     num = _NUMERIC.match(m.group("head"))

@@ -43,7 +43,7 @@ _ASIDE = re.compile(
     # (", which is written MMMCCLXXI" gives the value in the asked form: not an aside)
     rf"(?:\s*,\s*(?![^\n.;]*?{_JUDGED})(?:(?:which\s+(?:is(?!\s+(?:written|expressed|spelled|in\s+roman))|means|equals|would\s+be|"
     r"corresponds\s+to|gives)|that\s+is|or\s+(?:about|roughly|approximately)|ending|finishing|running|lasting|"
-    r"since|because|as\s+a|an?\s+(?:[\w-]+\s+){0,3}of)\b|i\.e\.|e\.g\.)"
+    r"since|because|as\s+a|an?\s+(?:[\w-]+\s+){0,3}of|each\s+(?:with|of|containing|holding|having))\b|i\.e\.|e\.g\.)"
     r"[^\n]*?(?=[.;!?](?:\s|$)|\n|$)"
     r"|\s*\((?![^()]*\b(?:or|maybe|perhaps|possibly|probably|if|unless|assuming|think|sure|certain)\b)"
     rf"(?![^()]*?{_JUDGED})[^()\n]*\)"
