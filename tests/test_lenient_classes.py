@@ -98,6 +98,8 @@ CASES = [
     ("fail", "gcd-euclid-h1", "ANSWER: 26 (probably)"),
     # version 4 (the classes a held-out set found missed; lenient_adversarial2.jsonl holds the labelled rows)
     ("fail", "gcd-euclid-h4", "Work.\nANSWER: 9 (not 100% sure)"),
+    ("fail", "gcd-euclid-h4", "Work.\nANSWER: 9 (to be confirmed)"),
+    ("pass", "gcd-euclid-h4", "Work.\nANSWER: 9 (check: 9 × 43 = 387)"),
     ("fail", "caesar-decrypt-h2", "Work.\nANSWER: hide blue lamps — I think"),
     ("pass", "add-days-h4", "Work.\nANSWER: 30 May 2015"),
     ("pass", "gcd-euclid-h4", "The greatest common divisor is 9, so the school can make 9 kits."),

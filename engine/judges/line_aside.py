@@ -20,7 +20,8 @@ from engine.judges.retraction import DOUBT
 _DOUBTFUL = re.compile(
     r"\b(?:think|unless|hopefully|hope|if|off\s+by|wrong|mistake|miscount\w*|error|not\s+(?:double-?)?checked|"
     r"unverified|unchecked|sure|certain|confident|guess\w*|might|may\s+(?:be|have|not)|maybe|perhaps|possibly|probably|likely|"
-    r"believe|doubt\w*|roughly|tentative\w*)\b|\?",
+    r"believe|doubt\w*|roughly|tentative\w*|to\s+be\s+(?:confirmed|checked|verified)|"
+    r"needs?\s+(?:checking|verification|to\s+be\s+(?:checked|verified))|please\s+(?:double-?)?check)\b|\?",
     re.IGNORECASE,
 )
 _RESTATED = re.compile(
