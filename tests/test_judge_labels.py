@@ -181,7 +181,8 @@ def test_extractor_precision_is_one(tasks: dict[str, Task], path: Path) -> None:
     counts, wrong = _score(rows, tasks, judge_answer_line)
     precision, recall = _pr(counts)
     print(
-        f"\nextractor on {len(rows)} labelled completions ({path.name}): precision {precision:.3f}, recall {recall:.3f}"
+        f"\nextractor on {len(rows)} labelled completions ({path.name}): precision {precision:.3f} "
+        f"({counts['tp']} passes, {counts['fp']} false), recall {recall:.3f}"
     )
     assert counts["fp"] == 0, [w for w in wrong if "labelled fail" in w]
     assert counts["ab"] == 0  # the extractor never abstains
