@@ -1,12 +1,15 @@
-"""The deterministic judges against human labels: `tests/data/lenient_labels.jsonl` (383) and
-`tests/data/lenient_adversarial.jsonl` (203, issue 19).
+"""The deterministic judges against human labels: `tests/data/lenient_labels.jsonl` (383),
+`tests/data/lenient_adversarial.jsonl` (203, issue 19) and `tests/data/lenient_adversarial2.jsonl`
+(38, issue 19: the classes a held-out set found missed, `CLASSES2`).
 
 Each row is a completion of a bundled holdout task with a person's verdict ("does it state the gold
 answer as its answer?"; hedged or revised-without-final answers are fail) and a one-line reason.
 The first set: real completions from the demo's store (SmolLM2-135M base and after the demo's LoRA
 SFT, both conditions) and hand-written prose. The adversarial set was written before the judges
 were tuned, in fixed classes (`CLASSES`) and both conditions' styles (`no_skill` prose, `curated`
-5-step procedures with `Step k:` / `Result:` lines).
+5-step procedures with `Step k:` / `Result:` lines). The second adversarial set was written after a
+held-out evaluation of judge version 3 (precision 0.986, recall 0.791), one pass case and its fail trap
+per class of miss; the judge was then generalised (version 4), not fitted to its strings.
 
 Targets (issue 19) on the whole labelled set: lenient precision >= 0.98 on decided cases (pass and
 fail; abstain excluded), recall >= 0.80 of the human passes (an abstain on a human pass is a miss),
@@ -31,6 +34,7 @@ from engine.judges.final_answer import judge_final_answer
 
 LABELS = Path(__file__).parent / "data" / "lenient_labels.jsonl"
 ADVERSARIAL = Path(__file__).parent / "data" / "lenient_adversarial.jsonl"
+ADVERSARIAL2 = Path(__file__).parent / "data" / "lenient_adversarial2.jsonl"
 CLASSES = (
     "revision",  # a revision or retraction after a stated answer
     "revision_after_line",  # ... after an ANSWER line
@@ -44,6 +48,13 @@ CLASSES = (
     "datetime_order",  # reordered date-times
     "answer_line_value",  # what the ANSWER line states: alternatives, ranges, hedges, units, signs
     "plain",  # ordinary statements (controls)
+)
+CLASSES2 = (
+    "answer_line_doubt",  # ANSWER: 26 (I think — ... may be off); a neutral aside (the GCD of ...) passes
+    "repeated_value",  # "the GCD is 26, so ... 26 kits": a later equal value supersedes nothing
+    "aside_value",  # ", which is 5.45 l/s", ", an effective rate of 24.6%", "(432 × 24.94 = ...)", ", 34 km long"
+    "approx_line",  # ANSWER: 17/42 ≈ 0.405 (a restating decimal); 17/42 ≈ 0.5 does not restate it
+    "cue_verb",  # leaves, bills ..., not X; gives the corrected codeword X; written X; \boxed{14} \pmod{47}
 )
 
 
@@ -121,15 +132,35 @@ def test_the_adversarial_set_covers_every_class_type_and_style(tasks: dict[str, 
         assert labels["pass"] and labels["fail"], (cls, labels)
 
 
+def test_the_second_adversarial_set_covers_its_classes(tasks: dict[str, Task]) -> None:
+    rows = _rows(ADVERSARIAL2)
+    assert len(rows) >= 30
+    _check_rows(rows, tasks)
+    assert {r["class"] for r in rows} == set(CLASSES2)
+    for cls in CLASSES2:
+        labels = Counter(r["label"] for r in rows if r["class"] == cls)
+        assert labels["pass"] >= 2 and labels["fail"] >= 2, (cls, labels)
+
+
+def test_lenient_judge_on_the_second_adversarial_set(tasks: dict[str, Task]) -> None:
+    rows = _rows(ADVERSARIAL2)
+    counts, wrong = _score(rows, tasks, judge_final_answer)
+    print()
+    for cls in CLASSES2:
+        print(_line(f"    {cls}", _score([r for r in rows if r["class"] == cls], tasks, judge_final_answer)[0]))
+    assert counts["fp"] == 0, wrong
+    assert _pr(counts)[1] >= 0.9, wrong
+
+
 def test_lenient_judge_on_the_whole_labelled_set(tasks: dict[str, Task]) -> None:
-    old, adv = _rows(), _rows(ADVERSARIAL)
-    rows = old + adv
+    old, adv, adv2 = _rows(), _rows(ADVERSARIAL), _rows(ADVERSARIAL2)
+    rows = old + adv + adv2
     counts, wrong = _score(rows, tasks, judge_final_answer)
     precision, recall = _pr(counts)
     abstain = counts["ab"] / len(rows)
     print(f"\nlenient judge on {len(rows)} labelled completions ({dict(counts)}):")
     print(_line("  all", counts))
-    for name, part in (("old (383)", old), ("adversarial", adv)):
+    for name, part in (("old (383)", old), ("adversarial", adv), ("adversarial2", adv2)):
         print(_line(f"  {name}", _score(part, tasks, judge_final_answer)[0]))
     for cls in CLASSES:
         print(_line(f"    {cls}", _score([r for r in adv if r["class"] == cls], tasks, judge_final_answer)[0]))
@@ -144,17 +175,20 @@ def test_lenient_judge_on_the_whole_labelled_set(tasks: dict[str, Task]) -> None
     assert abstain <= 0.15
 
 
-@pytest.mark.parametrize("path", [LABELS, ADVERSARIAL], ids=["old", "adversarial"])
+@pytest.mark.parametrize("path", [LABELS, ADVERSARIAL, ADVERSARIAL2], ids=["old", "adversarial", "adversarial2"])
 def test_extractor_precision_is_one(tasks: dict[str, Task], path: Path) -> None:
     rows = _rows(path)
     counts, wrong = _score(rows, tasks, judge_answer_line)
     precision, recall = _pr(counts)
     print(
-        f"\nextractor on {len(rows)} labelled completions ({path.name}): precision {precision:.3f}, recall {recall:.3f}"
+        f"\nextractor on {len(rows)} labelled completions ({path.name}): precision {precision:.3f} "
+        f"({counts['tp']} passes, {counts['fp']} false), recall {recall:.3f}"
     )
     assert counts["fp"] == 0, [w for w in wrong if "labelled fail" in w]
     assert counts["ab"] == 0  # the extractor never abstains
-    assert counts["tp"] >= 5  # it does pass the completions with a correct ANSWER: line
+    # it does pass the completions with a correct ANSWER: line (the second adversarial set's lines all
+    # carry an aside, which the strict extractor fails)
+    assert counts["tp"] >= (0 if path == ADVERSARIAL2 else 5)
 
 
 def test_truncated_without_a_statement_says_so(tasks: dict[str, Task]) -> None:

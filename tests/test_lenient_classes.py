@@ -96,6 +96,43 @@ CASES = [
     ("fail", "gcd-euclid-h1", "ANSWER: about 26"),
     ("pass", "break-even-units-h2", "ANSWER: 138 mugs (137.6 exactly)"),
     ("fail", "gcd-euclid-h1", "ANSWER: 26 (probably)"),
+    # version 4 (the classes a held-out set found missed; lenient_adversarial2.jsonl holds the labelled rows)
+    ("fail", "gcd-euclid-h4", "Work.\nANSWER: 9 (not 100% sure)"),
+    ("fail", "gcd-euclid-h4", "Work.\nANSWER: 9 (to be confirmed)"),
+    ("pass", "gcd-euclid-h4", "Work.\nANSWER: 9 (check: 9 × 43 = 387)"),
+    ("fail", "caesar-decrypt-h2", "Work.\nANSWER: hide blue lamps — I think"),
+    ("pass", "add-days-h4", "Work.\nANSWER: 30 May 2015"),
+    ("pass", "gcd-euclid-h4", "The greatest common divisor is 9, so the school can make 9 kits."),
+    ("fail", "gcd-euclid-h4", "The greatest common divisor is 9, so the school can make 3 kits."),
+    ("pass", "progressive-tax-h5", "Total tax: $18,367.76, i.e. about 21.1% of income."),
+    ("pass", "break-even-units-h2", "So it must sell 138 mugs (138 × 20.35 = 2808.30 ≥ 2800)."),
+    ("fail", "shortest-path-h3", "The shortest route from A is A–B–D–G, 21 km long."),
+    (
+        "pass",
+        "bayes-posterior-h3",
+        "A positive tester has a 44.9% chance of having the condition, compared with 2.8% before.",
+    ),
+    ("pass", "fraction-arithmetic-h3", "Work.\nANSWER: 479/315 ≈ 1.521"),
+    ("fail", "fraction-arithmetic-h3", "Work.\nANSWER: 479/315 ≈ 1.6"),
+    ("pass", "business-days-h2", "The contractor bills 17 days."),
+    ("fail", "business-days-h2", "The contractor bills 18 days, not 17."),
+    ("pass", "hamming-7-4-decode-h1", "Flipping bit 7 gives the corrected word 0100101."),
+    ("pass", "roman-numeral-arithmetic-h1", "1087 − 678 = 409, which is written CDIX."),
+    ("fail", "unit-rate-conversion-h1", "The flow is 19623.57 litres per hour, which is wrong."),
+    ("fail", "unit-rate-conversion-h1", "The pump moves 19623.57 litres per hour (that is not right)."),
+    ("pass", "fraction-arithmetic-h1", "Work.\nANSWER: $\\frac{17}{42} \\approx 0.405$"),
+    (
+        "pass",
+        "gcd-euclid-h5",
+        "The GCD of 2208 and 621 is 69, so 69 kits can be packed, each with 32 pencils and 9 erasers.",
+    ),
+    (
+        "fail",
+        "gcd-euclid-h5",
+        "The GCD of 2208 and 621 is 23, so 23 kits can be packed, each with 96 pencils and 27 erasers.",
+    ),
+    ("fail", "gcd-euclid-h5", "The GCD of 2208 and 621 is 23, each with 69 items."),
+    ("pass", "modular-exponentiation-h2", "The answer is $\\boxed{20}$ (mod 71)."),
 ]
 
 

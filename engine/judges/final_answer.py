@@ -1,6 +1,15 @@
 """A lenient deterministic judge: passes the gold answer *stated as the answer*, in prose or on an
 `ANSWER:` line; fails what states another answer or none; abstains where its rules cannot tell.
 
+Version 4 (issue 19, after a held-out evaluation of version 3; `tests/data/lenient_adversarial2.jsonl`):
+a hedge or doubt anywhere in the ANSWER line's aside fails it ("26 (I think — ... may be off)");
+"17/42 ≈ 0.405" (a decimal that restates the value) passes (`engine.judges.line_aside`); a later
+value equal to the stated one supersedes nothing ("26, so ... 26 kits"); an aside after a number
+stated with any verb (", which is 5.45 litres per second", ", an effective rate of 24.6%",
+"(432 × 24.94 = 10774.08)") is read without; cue verbs "leaves", "bills", "costs", "takes",
+"needs", "owes", "moves", "sells", "is A–E–B–D, 34 km long", "gives the corrected codeword X",
+"which is written X", `\\boxed{14} \\pmod{47}` (`engine.judges.prose_cues`).
+
 Three outcomes (version 3, issue 19): `pass`, `fail`, and `abstain` ("cannot tell"), which is stored
 like an error: excluded from pass rates and counted apart as the judge's coverage. Pass only what a
 careful grader would pass. The rules, by class (pinned by `tests/data/lenient_labels.jsonl` and
@@ -48,6 +57,7 @@ from collections.abc import Iterator, Sequence
 from engine.data.answers import extract_answer_line, has_answer_line, matches
 from engine.data.schemas import Task
 from engine.judges.base import Judge, JudgeItem, Verdict
+from engine.judges.line_aside import doubted, without_restatement
 from engine.judges.prose import Reading, read_answer
 from engine.judges.prose_prep import (
     PROCEDURE_STEPS,
@@ -66,7 +76,7 @@ _PAREN_TAIL = re.compile(r"\s*\((?![^()]*\b(?:or|maybe|perhaps|possibly|probably
 
 class FinalAnswerJudge(Judge):
     kind = "final_answer"
-    version = "3"  # 3: abstains; step-wise, asides, templates, revisions after the ANSWER line (docstring)
+    version = "4"  # 4: doubt in the line's aside, restated values, asides with values, cue verbs (issue 19)
 
     def applies(self, task: Task) -> bool:
         return task.scoring == "answer_line"
@@ -89,6 +99,9 @@ def _ok(task: Task, value: str) -> bool:
 
 def line_states_gold(task: Task, value: str) -> bool:
     """The lenient reading of an ANSWER-line value (see the module docstring)."""
+    if doubted(_APPROX_HEAD.sub("", value) if task.answer_type == "number" else value):
+        return False  # a hedge or a doubt in the line's aside: not a settled answer
+    value = without_restatement(value)
     if _ok(task, value):
         return True
     bare = _PAREN_TAIL.sub("", value)
@@ -127,6 +140,8 @@ def _judge_line(item: JudgeItem, text: str) -> Verdict:
                 extracted=revised[:500],
             )
         return Verdict(item.key, "fail", f"{head} is revised after it to '{revised[:80]}'", extracted=revised[:500])
+    if doubted(_APPROX_HEAD.sub("", value) if task.answer_type == "number" else value):
+        return Verdict(item.key, "fail", f"{head} is hedged or doubted in its aside", extracted=value[:500])
     ok = line_states_gold(task, value)
     verb = "states" if ok else "does not state"
     return Verdict(

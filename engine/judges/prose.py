@@ -32,6 +32,12 @@ from dataclasses import dataclass
 
 from engine.data.answers import norm_text
 from engine.data.schemas import Task
+from engine.judges.prose_cues import CUE as _CUE
+from engine.judges.prose_cues import EXPLICIT as _EXPLICIT
+from engine.judges.prose_cues import FILLER as _FILLER
+from engine.judges.prose_cues import NAMED as _NAMED
+from engine.judges.prose_cues import PLAIN_CUE as _PLAIN_CUE
+from engine.judges.prose_cues import SHORT_FILLER as _SHORT_FILLER
 from engine.judges.prose_prep import (
     VERIFY,
     clean_value,
@@ -47,39 +53,8 @@ from engine.judges.robustness import addresses_grader
 
 SHORT_GOLD = 2  # golds this short need an explicit statement or a plain cue
 
-_EXPLICIT = re.compile(
-    r"(?:\b(?:the\s+)?(?:final\s+)?(?:answer|result)\s*(?:is|would\s+be|will\s+be|[:=])"
-    r"|\bfinal\s+(?:answer|result|value)\s*(?:is|[:=])?)",
-    re.IGNORECASE,
-)
-# (a colon between digits is part of a time, not a cue)
-_PLAIN = (
-    r"\bis\b|\bare\b|\bwas\b|\bequals\b|=|≡|(?<!\d)[:：]|[:：](?!\d)|\bgives\b|\bmakes\b|\bcomes\s+to\b"
-    r"|\btotals\b|\bwe\s+get\b"
-)
-_CUE = re.compile(
-    rf"{_PLAIN}|\bwere\b|\bequal\s+to\b|≈|≅|→|=>|\bcomes?\s+to\b|\bgives?\b|\bgets?\b|\byields?\b|\bmakes?\b"
-    r"|\bmake\b|\btotals?\b|\bbecomes?\b|\bbe\b|\breads?\b|\bon\b|\bat\b|\bi\.e\.|\bthat\s+is\b|\bleaves?\b"
-    r"|\b(?:works?|comes?)\s+out\s+to\b|\b(?:amounts?|adds?\s+up|sums?)\s+to\b|\b(?:de|en)(?:code|crypt)s?\s+to\b"
-    r"|\btranslates?\s+to\b|\bfiled\s+under\b|\bholds?\b|\bcontains?\b"
-    r"|\b(?:change|increase|decrease|total|area|balance|value|price|rate|distance|sum|amount|length|speed|cost|tax"
-    r"|remainder|difference|product|quotient)\s+of\b",
-    re.IGNORECASE,
-)
-_PLAIN_CUE = re.compile(_PLAIN, re.IGNORECASE)
-_FILLER = re.compile(
-    r"(?:\s|\*|_|`|\"|'|“|”|:|=|\b(?:approximately|about|around|roughly|exactly|precisely|just|only|therefore|"
-    r"thus|hence|so|now|then|still|also|indeed|actually|simply|worth|equal\s+to|a\s+total\s+of|in\s+total|total|"
-    r"at\s+most|at\s+least|a|an|the|on|of|value|number|result|answer|final|correct|answer\s+is)\b)*",
-    re.IGNORECASE,
-)
-_SHORT_FILLER = re.compile(
-    r"(?:\s|\"|'|“|”|:|=|\b(?:exactly|only|just|therefore|thus|so|now|also|then|a\s+total\s+of|in\s+total|"
-    r"at\s+most|at\s+least|a|an)\b)*",
-    re.IGNORECASE,
-)
 _NEGATED = re.compile(r"\b(?:not|n't|never|no\s+longer)(?:\s+(?:a|an|the|exactly|quite|equal\s+to|on\s+a))?\s*$", re.I)
-_HEDGE = re.compile(
+HEDGE = re.compile(
     r"\b(?:either|probably|maybe|perhaps|possibly|might|could\s+be|may\s+be|not\s+sure|unsure|uncertain|"
     r"i\s+think|i\s+guess|depending\s+on|somewhere|one\s+of\s+these|or\s+so|could\s+not|couldn't|cannot|"
     r"can't|unable|unfinished|incomplete|likely|i\s+believe|i\s+suspect|presumably|supposedly|if\s+i'm\s+right|"
@@ -93,11 +68,18 @@ _CONCLUDES = re.compile(
 _REVISION = REVISION  # a sentence that opens like this revises what came before it
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z*#\"'(\[`\d$])|\n+")
 # a line that ends in an explicit cue ("## Final answer", "The answer is:") runs on into the next line
+# the value judged wrong after it, in its sentence ("19623.57 litres per hour, which is wrong")
+_JUDGED_AFTER = re.compile(
+    r"[^.;!?]*?\b(?:which|that|this|it)\s+(?:is|was|'s|would\s+be)\s+(?:wrong|incorrect|not\s+(?:right|correct)|"
+    r"a\s+mistake|an\s+error|impossible|too\s+(?:high|low|big|small))\b",
+    re.IGNORECASE,
+)
 _HEADING = re.compile(
     r"(?im)^[ \t#>*_\-]*((?:.*\b)?(?:final\s+answer|answer|final\s+result|result)(?:\s+(?:is|would\s+be))?)"
     r"[ \t*_]*[:：=]?[ \t*_]*\n+[ \t]*(?=\S)"
 )
-_BOXED = re.compile(r"\$*\\boxed\{([^{}]*)\}\$*")
+# (a modulus after the box, "\\boxed{14} \\pmod{47}", is the congruence's, not another value)
+_BOXED = re.compile(r"\$*\\boxed\{([^{}]*)\}(?:\s*\\pmod\s*\{[^{}]*\}|\s*\(\s*mod\s*\d+\s*\))?\$*")
 # joins inside a token: a value followed or preceded by one of these (then a letter or digit) is part of it
 _JOINER = r"[-–—/:.@_+^]"
 _NUM = re.compile(
@@ -210,6 +192,12 @@ def _after_cue(task: Task, text: str, cue_end: int, limit: int, *, plain: bool) 
                 if s == lead.end() and e <= limit:
                     return v, s, e
                 break
+        named = _NAMED.match(text, pos)  # "gives the corrected codeword 1001100"
+        if named:
+            for s, e, v in _values(task, text, named.end()):
+                if s == named.end() and e <= limit:
+                    return v, s, e
+                break
         tok = string_token(text[:limit], pos)
         return (tok or None), pos, pos + len(tok)
     return None, pos, pos
@@ -221,14 +209,14 @@ def _problem(task: Task, sentence: str, rel_start: int, rel_end: int, *, last: b
     before, after = sentence[:rel_start], sentence[rel_end:]
     if len(task.answer.strip()) <= SHORT_GOLD and not _CLAUSE_END.match(after):
         return "unfinished"
-    if _NEGATED.search(before):
-        return "negated"
+    if _NEGATED.search(before) or _JUDGED_AFTER.match(after):
+        return "negated"  # "not 26", "26, which is wrong"
     if re.match(r"\s*(?:,\s*)?\(?\s*(?:or|and/or)\b", after) or re.search(r"\bbetween\s*$", before, re.IGNORECASE):
         return "hedged"
     rng = re.match(r"\s*(?:%\s*)?(?:to|through|until|–|—|-)\s*", after)
     if rng and any(x == rng.end() for x, _, _ in _values(task, after, rng.end())):
         return "hedged"  # a range: "19623.57 to 19700", "2034-01-10 – 2034-01-12"
-    if _HEDGE.search(sentence) or DOUBT.search(sentence) or sentence.rstrip(" *_`\"'”)").endswith("?"):
+    if HEDGE.search(sentence) or DOUBT.search(sentence) or sentence.rstrip(" *_`\"'”)").endswith("?"):
         return "hedged"
     if task.answer_type != "number" and _APPROX.search(before):
         return "hedged"  # "about 26 kits": a count is exact (a number's gold is itself a rounded value)
@@ -241,7 +229,9 @@ def _problem(task: Task, sentence: str, rel_start: int, rel_end: int, *, last: b
             return "candidates"
     if last:
         rest = re.sub(r"\([^()]*\)", " ", after)
-        later = _values(task, rest, 0)
+        same = norm_text(clean_value(sentence[rel_start:rel_end]))
+        # a later value equal to the stated one restates it ("26, so ... 26 kits") and supersedes nothing
+        later = [v for v in _values(task, rest, 0) if norm_text(clean_value(v[2])) != same]
         if later and _SUPERSEDE.search(rest[: later[-1][0]]):
             return "followed"
     return None

@@ -35,18 +35,34 @@ _DASH_REVISION = re.compile(
     r"(?<=[\w%$])\s*(?:[—–]|--)\s*(?:(?:no|wait|sorry|correction|actually|oops|hmm|scratch\s+that)\b[\s,:!.]*)+(?=\S)",
     re.IGNORECASE,
 )
+# what judges the value before it ("which is wrong") is no aside: it revises the statement
+_JUDGED = (
+    r"\b(?:wrong|incorrect|not\s+(?:right|correct)|off\s+by|mistaken?|error|impossible|too\s+(?:high|low|big|small))\b"
+)
 _ASIDE = re.compile(
-    r"(?:\s*,\s*(?:which\s+(?:is|means|equals|would\s+be|corresponds\s+to|gives)|i\.e\.|e\.g\.|"
-    r"that\s+is|or\s+(?:about|roughly|approximately)|ending|finishing|running|lasting|since|because|as\s+a)\b"
+    # (", which is written MMMCCLXXI" gives the value in the asked form: not an aside)
+    rf"(?:\s*,\s*(?![^\n.;]*?{_JUDGED})(?:(?:which\s+(?:is(?!\s+(?:written|expressed|spelled|in\s+roman))|means|equals|would\s+be|"
+    r"corresponds\s+to|gives)|that\s+is|or\s+(?:about|roughly|approximately)|ending|finishing|running|lasting|"
+    r"since|because|as\s+a|an?\s+(?:[\w-]+\s+){0,3}of|each\s+(?:with|of|containing|holding|having))\b|i\.e\.|e\.g\.)"
     r"[^\n]*?(?=[.;!?](?:\s|$)|\n|$)"
-    r"|\s*\((?![^()]*\b(?:or|maybe|perhaps|possibly|probably|if|unless|assuming|think|sure|certain)\b)[^()\n]*\)"
+    r"|\s*\((?![^()]*\b(?:or|maybe|perhaps|possibly|probably|if|unless|assuming|think|sure|certain)\b)"
+    rf"(?![^()]*?{_JUDGED})[^()\n]*\)"
     r"|\s*,?\s*≈[^,;\n]*?(?=[,;!?]|\.(?:\s|$)|\n|$))",
     re.IGNORECASE,
 )
+_OF_ASIDE = re.compile(r"\s*,\s*an?\s", re.IGNORECASE)
 # an aside follows a value stated after a cue, with at most a few unit words and no arithmetic between
 _STATED_BEFORE = re.compile(
     r"(?:\b(?:is|was|are|be|holds?|equals?|starts?\s+at|at|from|on)|[=:])\s+[$€£]?[\w.,:/%\-]+"
     r"(?:\s+(?:[A-Za-z][\w/²³%]*|\d{4}\b)){0,4}[\s*_\"'”`]*$",
+    re.IGNORECASE,
+)
+# a number after a word ("moves 19623.57 litres per hour", "owes $27,176.57 in tax"), with unit words that
+# are no cue ("mod 11 gives the check character" states nothing)
+_WORD_VALUE_BEFORE = re.compile(
+    r"(?<![\w.])(?!mod\b|times\b|plus\b|minus\b|by\b|of\b|over\b)[A-Za-z]+\s+[$€£]?\d[\d,]*(?:\.\d+)?%?"
+    r"(?:\s+(?!(?:gives?|is|are|was|were|makes?|equals?|yields?|leaves?|the|so|then)\b)[A-Za-z][\w/²³%]*){0,4}"
+    r"[\s*_\"'”`]*$",
     re.IGNORECASE,
 )
 VERIFY = re.compile(
@@ -97,7 +113,11 @@ def mask_asides(text: str) -> str:
 
     def blank(m: re.Match[str]) -> str:
         line_start = text.rfind("\n", 0, m.start()) + 1
-        stated = _STATED_BEFORE.search(text, max(line_start, m.start() - 80), m.start())
+        window = (max(line_start, m.start() - 80), m.start())
+        after_word = _WORD_VALUE_BEFORE.search(text, *window) is not None
+        if _OF_ASIDE.match(m.group()):  # ", an overall change of +26.36%" after "= 1.2636" is the answer
+            return " " * len(m.group()) if after_word else m.group()
+        stated = after_word or _STATED_BEFORE.search(text, *window) is not None
         return " " * len(m.group()) if stated else m.group()
 
     return _ASIDE.sub(blank, text)
