@@ -21,6 +21,12 @@ def tasks() -> dict[str, Task]:
 
 
 CASES = [
+    # a worked equation on the ANSWER line: its result is the answer when the arithmetic is right
+    ("pass", "gcd-euclid-h4", "ANSWER: 18 / 2 = 9"),
+    ("pass", "gcd-euclid-h1", "ANSWER: 650 / 25 = 26 kits"),
+    ("fail", "gcd-euclid-h4", "ANSWER: 18 / 3 = 9"),
+    ("fail", "gcd-euclid-h4", "ANSWER: 18 / 2 = 10"),
+    ("fail", "gcd-euclid-h1", "ANSWER: 650 / 25 = 26 or 13"),
     # revisions after a stated answer, also after an ANSWER line
     ("fail", "gcd-euclid-h1", "The answer is 26. Hmm, scratch that — I think it's 13."),
     ("fail", "gcd-euclid-h1", "So we get 26 kits. On second thought, the count should be 13."),
@@ -148,3 +154,13 @@ def test_cut_inside_the_procedure_fails(tasks: dict[str, Task]) -> None:
     v = judge_final_answer(JudgeItem("k", "e", tasks["gcd-euclid-h1"], text, "length"))
     assert v.verdict == "fail"
     assert "cut at max_tokens" in v.rationale
+
+
+def test_an_equation_on_the_answer_line_is_lenient_only(tasks: dict[str, Task]) -> None:
+    """The SFT student of the micro demo writes `ANSWER: 6 + 3 = 9`: a careful grader reads 9; the
+    extractor, whose line must state one value, still fails it (the format artifact it exists for)."""
+    from engine.judges.answer_line import judge_answer_line
+
+    item = JudgeItem("k", "e", tasks["gcd-euclid-h4"], "ANSWER: 18 / 2 = 9", "stop")
+    assert judge_final_answer(item).verdict == "pass"
+    assert judge_answer_line(item).verdict == "fail"

@@ -57,7 +57,7 @@ from collections.abc import Iterator, Sequence
 from engine.data.answers import extract_answer_line, has_answer_line, matches
 from engine.data.schemas import Task
 from engine.judges.base import Judge, JudgeItem, Verdict
-from engine.judges.line_aside import doubted, without_restatement
+from engine.judges.line_aside import doubted, equation_result, without_restatement
 from engine.judges.prose import Reading, read_answer
 from engine.judges.prose_prep import (
     PROCEDURE_STEPS,
@@ -76,7 +76,7 @@ _PAREN_TAIL = re.compile(r"\s*\((?![^()]*\b(?:or|maybe|perhaps|possibly|probably
 
 class FinalAnswerJudge(Judge):
     kind = "final_answer"
-    version = "4"  # 4: doubt in the line's aside, restated values, asides with values, cue verbs (issue 19)
+    version = "5"  # 5: a right equation on the ANSWER line states its result; 4: doubt in the line's aside, ...
 
     def applies(self, task: Task) -> bool:
         return task.scoring == "answer_line"
@@ -104,6 +104,9 @@ def line_states_gold(task: Task, value: str) -> bool:
     value = without_restatement(value)
     if _ok(task, value):
         return True
+    result = equation_result(value) if task.answer_type in ("integer", "number") else None
+    if result is not None and _ok(task, result):
+        return True  # "ANSWER: 6 + 3 = 9": a right equation states its result
     bare = _PAREN_TAIL.sub("", value)
     if bare != value and bare and _ok(task, bare):
         return True
