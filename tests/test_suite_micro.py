@@ -78,39 +78,43 @@ def test_golds_are_recomputed_from_the_prompt(micro) -> None:
         assert matches(gold, t.answer, t.answer_type), (t.id, t.prompt, gold, t.answer)
         assert not matches(str(_neighbour(t.answer)), t.answer, t.answer_type)
         checked += 1
-    assert checked > 150
+    assert checked >= 80
 
 
 def _solve(skill: str, prompt: str) -> str:
     nums = [int(x) for x in re.findall(r"\d+", prompt)]
     quoted = re.findall(r'"([^"]+)"', prompt)
-    if skill == "micro-larger-number":
-        return str(max(nums))
-    if skill == "micro-add-two-digit":
+    if skill == "micro-is-larger":
+        return "yes" if nums[0] > nums[1] else "no"
+    if skill == "micro-add-single-digit":
         return str(sum(nums))
-    if skill == "micro-subtract-small":
-        return str(nums[0] - nums[1])
-    if skill == "micro-smallest-of-four":
-        return str(min(nums))
+    if skill == "micro-next-number":
+        return str(nums[0] + 1)
+    if skill == "micro-age-lookup":
+        ages = dict(re.findall(r"([A-Z][a-z]+) is (\d+)", prompt))
+        who = re.search(r"(?:How old is|the age of) ([A-Z][a-z]+)\?", prompt)
+        assert who
+        return ages[who.group(1)]
     if skill == "micro-table-lookup":
         table = dict(re.findall(r"([a-z]+) (\d+)", prompt.split(":", 1)[1]))
         item = re.search(r"(?:does a|one) ([a-z]+) cost|price of one ([a-z]+)", prompt)
         assert item
         return table[item.group(1) or item.group(2)]
-    word = quoted[0]
-    if skill == "micro-count-vowels":
-        return str(sum(c in "aeiou" for c in word))
-    if skill == "micro-word-length":
-        return str(len(word))
-    if skill == "micro-reverse-word":
-        return word[::-1]
+    text = quoted[0]
+    if skill == "micro-first-word":
+        return text.split()[0]
+    if skill == "micro-last-letter":
+        return text[-1]
+    if skill == "micro-word-count":
+        return str(len(text.split()))
     if skill == "micro-initials":
-        return "".join(w[0] for w in word.split())
+        return "".join(w[0] for w in text.split())
     raise AssertionError(f"no independent solver for {skill}")
 
 
 def _neighbour(answer: str) -> str:
-    return str(int(answer) + 1) if answer.isdigit() else answer + "x"
+    flip = {"yes": "no", "no": "yes"}
+    return str(int(answer) + 1) if answer.isdigit() else flip.get(answer, answer + "x")
 
 
 def test_worked_solutions_reach_the_gold(micro) -> None:
@@ -135,16 +139,19 @@ def test_no_instance_is_drawn_twice_within_a_skill(micro) -> None:
     """The generators name their instance (word, numbers): no holdout instance reappears in train."""
     _, tasks, _ = micro
     for s in MICRO_SKILLS:
-        keys = [_instance(t.prompt) for t in tasks if t.skill_id == s.id]
+        keys = [_instance(s.id, t.prompt) for t in tasks if t.skill_id == s.id]
         assert len(set(keys)) == len(keys), s.id
 
 
-def _instance(prompt: str) -> str:
+def _instance(skill: str, prompt: str) -> str:
     quoted = re.findall(r'"([^"]+)"', prompt)
     if quoted:
         return quoted[0]
     nums = re.findall(r"\d+", prompt)
-    words = re.findall(r"\b(?:does a|one|a) ([a-z]+) (?:cost|costs)", prompt)
+    if skill == "micro-is-larger":  # "is a larger than b" and "is b larger than a" are two tasks
+        return ">".join(nums)
+    words = re.findall(r"\b(?:does a|one|a) ([a-z]+) (?:cost|costs)|(?:old is|age of) ([A-Z][a-z]+)", prompt)
+    words = ["".join(w) for w in words]
     return ",".join(sorted(nums)) + "|" + ",".join(words)
 
 
@@ -195,3 +202,16 @@ def test_unknown_tier_in_an_experiment_names_the_field(tmp_path: Path) -> None:
     assert res.exit_code == 2
     assert "holdout.tier" in res.output
     assert "Traceback" not in res.output
+
+
+def test_dropped_candidates_still_build_and_solve() -> None:
+    """The candidates the calibration dropped (docs/embedded-model.md) stay valid, for a later recalibration."""
+    from engine.data.suite import micro_numbers, micro_words
+    from engine.data.suite.builder import TIER_SPLITS, build_suite
+
+    candidates = [*micro_numbers.CANDIDATES, *micro_words.CANDIDATES]
+    assert {s.id for s in MICRO_SKILLS} < {s.id for s in candidates}
+    _, tasks, _ = build_suite(skills=candidates, splits=TIER_SPLITS["micro"])
+    for t in tasks:
+        if t.scoring == "answer_line":
+            assert matches(_solve(t.skill_id, t.prompt), t.answer, t.answer_type), t.id

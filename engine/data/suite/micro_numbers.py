@@ -1,4 +1,4 @@
-"""Micro tier, number procedures: one- or two-step comparison, addition, subtraction, minimum, lookup.
+"""Micro tier, number procedures: one- or two-step comparison, counting on, lookup in stated facts.
 
 Tasks at the level of the embedded SmolLM2-135M: each is one or two steps of a procedure, with
 small numbers and a one-token answer. Each generator returns `key`, the instance (its numbers or
@@ -27,167 +27,157 @@ def _free(prompt: str, gold: str, fact: str, worked: tuple[str, ...], key: str) 
     )
 
 
-# ---------------------------------------------------------------- micro-larger-number
+# ---------------------------------------------------------------- micro-is-larger
 
 
-def _larger(rng: random.Random, free_form: bool) -> Generated:
+def _is_larger(rng: random.Random, free_form: bool) -> Generated:
     a, b = rng.sample(range(11, 100), 2)
-    big, small = max(a, b), min(a, b)
-    same_tens = big // 10 == small // 10
+    ans = "yes" if a > b else "no"
+    same_tens = a // 10 == b // 10
     worked = (
         f"The numbers are {a} and {b}; both have two digits.",
         f"Tens digits: {a // 10} and {b // 10}.",
         "The tens digits are equal, so compare the units digits."
         if same_tens
-        else f"The tens digit {big // 10} is larger than {small // 10}.",
-        f"Units digits: {a % 10} and {b % 10}." if same_tens else "No need to compare the units digits.",
-        f"The larger number is {big}.",
+        else f"The tens digit of {max(a, b)} is larger.",
+        f"So {max(a, b)} is the larger number.",
+        f"Is {a} larger than {b}? {ans}",
     )
-    key = f"{small}<{big}"
+    key = f"{a}>{b}"
     if free_form:
-        prompt = f"In one sentence, say which of {a} and {b} is larger and why."
-        return _free(prompt, str(big), f"{big} is larger than {small}", worked, key)
-    prompt = rng.choice(
-        [
-            f"Which number is larger: {a} or {b}?",
-            f"Two boxes hold {a} and {b} marbles. How many marbles are in the fuller box?",
-        ]
-    )
-    return Generated(prompt, str(big), "integer", worked, key=key)
+        prompt = f"In one sentence, say whether {a} is larger than {b}."
+        fact = f"{a} is {'larger' if a > b else 'smaller'} than {b}"
+        return _free(prompt, ans, fact, worked, key)
+    prompt = rng.choice([f"Is {a} larger than {b}? Reply yes or no.", f"Is the number {a} bigger than {b}? Yes or no?"])
+    return Generated(prompt, ans, "choice", worked, choices=("yes", "no"), key=key)
 
 
-LARGER = SkillDef(
-    id="micro-larger-number",
-    title="The larger of two two-digit numbers",
+IS_LARGER = SkillDef(
+    id="micro-is-larger",
+    title="Is one two-digit number larger than another",
     domain=DOMAIN,
-    description="Compare two two-digit numbers digit by digit and name the larger.",
+    description="Compare two two-digit numbers digit by digit and say yes or no.",
     procedure=(
         "Write down the two numbers and check that both have two digits.",
         "Look at the tens digit (the left digit) of each number.",
         "If one tens digit is larger, that number is the larger one.",
         "If the tens digits are equal, the number with the larger units digit (the right digit) is larger.",
-        "Give the larger number itself as the answer, not its position.",
+        "Answer yes if the first number named is the larger one, otherwise answer no.",
     ),
-    generate=_larger,
+    generate=_is_larger,
     free_form_share=0.2,
 )
 
-# ---------------------------------------------------------------- micro-add-two-digit
+# ---------------------------------------------------------------- micro-add-single-digit
 
 
 def _add(rng: random.Random, free_form: bool) -> Generated:
-    a, b = rng.randint(10, 49), rng.randint(10, 49)
-    units = a % 10 + b % 10
-    carry = units // 10
-    tens = a // 10 + b // 10 + carry
+    a, b = rng.randint(1, 9), rng.randint(1, 9)
     ans = a + b
-    assert ans == tens * 10 + units % 10
     prompt = rng.choice(
-        [
-            f"What is {a} + {b}?",
-            f"A shelf has {a} books and another shelf has {b} books. How many books are there in total?",
-        ]
+        [f"What is {a} + {b}?", f"Ann has {a} apples and gets {b} more. How many apples does she have?"]
     )
     worked = (
-        f"Tens and units: {a} = {a // 10} tens + {a % 10}; {b} = {b // 10} tens + {b % 10}.",
-        f"Units: {a % 10} + {b % 10} = {units}.",
-        f"Carry: {carry}." if carry else "No carry.",
-        f"Tens: {a // 10} + {b // 10} + {carry} = {tens}.",
+        f"Start from the first number, {a}.",
+        f"The second number, {b}, is how many to count on.",
+        f"Counting on: {', '.join(str(a + i) for i in range(1, b + 1))}.",
+        f"The last number counted is {ans}.",
         f"{a} + {b} = {ans}.",
     )
     return Generated(prompt, str(ans), "integer", worked, key="+".join(map(str, sorted((a, b)))))
 
 
 ADD = SkillDef(
-    id="micro-add-two-digit",
-    title="Adding two two-digit numbers",
+    id="micro-add-single-digit",
+    title="Adding two one-digit numbers",
     domain=DOMAIN,
-    description="Add two two-digit numbers column by column with a carry.",
+    description="Add two one-digit numbers by counting on from the first.",
     procedure=(
-        "Split each number into its tens digit and its units digit.",
-        "Add the two units digits.",
-        "If the units sum is 10 or more, keep its last digit and carry 1 to the tens.",
-        "Add the two tens digits and the carry.",
-        "Write the tens result followed by the units digit: that is the sum.",
+        "Take the first number as the starting point.",
+        "Take the second number as how many steps to count on.",
+        "Count on one step at a time from the starting point, saying each number.",
+        "Stop after as many steps as the second number.",
+        "The last number said is the sum.",
     ),
     generate=_add,
 )
 
-# ---------------------------------------------------------------- micro-subtract-small
+# ---------------------------------------------------------------- micro-next-number
 
 
-def _subtract(rng: random.Random, free_form: bool) -> Generated:
-    a = rng.randint(21, 99)
-    b = rng.randint(2, 9)
-    ans = a - b
+def _next(rng: random.Random, free_form: bool) -> Generated:
+    n = rng.randint(11, 98)
+    ans = n + 1
+    if n % 10 == 9:
+        n -= 1
+        ans = n + 1
     prompt = rng.choice(
-        [
-            f"What is {a} - {b}?",
-            f"A jar holds {a} sweets and {b} are eaten. How many sweets are left?",
-        ]
+        [f"Which number comes right after {n}?", f"Count up by one from {n}. Which number do you reach?"]
     )
-    borrow = a % 10 < b
     worked = (
-        f"Start at {a} and take away {b}.",
-        f"The units digit of {a} is {a % 10}.",
-        f"{a % 10} is smaller than {b}, so borrow one ten." if borrow else f"{a % 10} - {b} = {a % 10 - b}.",
-        f"Counting back {b} from {a} lands on {ans}.",
-        f"{a} - {b} = {ans}.",
+        f"The number is {n}.",
+        f"Its tens digit is {n // 10} and its units digit is {n % 10}.",
+        f"The units digit {n % 10} is below 9, so only it changes.",
+        f"The units digit becomes {n % 10 + 1}.",
+        f"The number after {n} is {ans}.",
     )
-    return Generated(prompt, str(ans), "integer", worked, key=f"{a}-{b}")
+    return Generated(prompt, str(ans), "integer", worked, key=str(n))
 
 
-SUBTRACT = SkillDef(
-    id="micro-subtract-small",
-    title="Subtracting a one-digit number",
+NEXT = SkillDef(
+    id="micro-next-number",
+    title="The number after a two-digit number",
     domain=DOMAIN,
-    description="Take a one-digit number away from a two-digit number, borrowing when needed.",
+    description="Add one to a two-digit number by raising its units digit.",
     procedure=(
-        "Write down the larger number and the one-digit number to take away.",
-        "Look at the units digit of the larger number.",
-        "If that units digit is at least the number to take away, subtract it from the units digit.",
-        "Otherwise borrow: take one ten away and add ten to the units digit, then subtract.",
-        "Write the tens digit and the new units digit together: that is the difference.",
+        "Write down the number.",
+        "Split it into its tens digit and its units digit.",
+        "If the units digit is below 9, the tens digit stays the same.",
+        "Raise the units digit by one.",
+        "Write the tens digit and the new units digit together: that is the next number.",
     ),
-    generate=_subtract,
+    generate=_next,
 )
 
-# ---------------------------------------------------------------- micro-smallest-of-four
+# ---------------------------------------------------------------- micro-age-lookup
+
+_NAMES = "Tom Ann Bob Eve Sam Mia Leo Zoe Max Ivy Ben Amy".split()
 
 
-def _smallest(rng: random.Random, free_form: bool) -> Generated:
-    nums = rng.sample(range(3, 60), 4)
-    low = min(nums)
-    listed = ", ".join(map(str, nums))
-    prompt = rng.choice(
-        [
-            f"Which is the smallest of these numbers: {listed}?",
-            f"Four runners finished in {listed} minutes. What was the fastest time, in minutes?",
-        ]
-    )
+def _ages(rng: random.Random, free_form: bool) -> Generated:
+    names = rng.sample(_NAMES, 3)
+    ages = rng.sample(range(5, 40), 3)
+    i = rng.randrange(3)
+    facts = f"{names[0]} is {ages[0]}, {names[1]} is {ages[1]} and {names[2]} is {ages[2]} years old"
+    prompt = rng.choice([f"{facts}. How old is {names[i]}?", f"{facts}. What is the age of {names[i]}?"])
+    key = f"{facts}?{names[i]}"
     worked = (
-        f"The numbers are {listed}.",
-        f"Keep the first one, {nums[0]}, as the smallest so far.",
-        f"Compare with {nums[1]}: the smallest so far is {min(nums[:2])}.",
-        f"Compare with {nums[2]} and {nums[3]}: the smallest so far is {low}.",
-        f"The smallest number is {low}.",
+        f"The facts: {names[0]} {ages[0]}, {names[1]} {ages[1]}, {names[2]} {ages[2]}.",
+        f"The question asks about {names[i]}.",
+        f"{names[i]} is fact number {i + 1}.",
+        f"The age next to {names[i]} is {ages[i]}.",
+        f"{names[i]} is {ages[i]} years old.",
     )
-    return Generated(prompt, str(low), "integer", worked, key=",".join(map(str, sorted(nums))))
+    if free_form:
+        prose = f"{facts}. In one sentence, tell me how old {names[i]} is."
+        return _free(prose, str(ages[i]), f"{names[i]} is {ages[i]} years old", worked, key)
+    return Generated(prompt, str(ages[i]), "integer", worked, key=key)
 
 
-SMALLEST = SkillDef(
-    id="micro-smallest-of-four",
-    title="The smallest of four numbers",
+AGES = SkillDef(
+    id="micro-age-lookup",
+    title="Looking up an age in three stated facts",
     domain=DOMAIN,
-    description="Scan a short list once, keeping the smallest number seen so far.",
+    description="Find the fact about the person asked for and read the age stated there.",
     procedure=(
-        "Read the list of numbers from left to right.",
-        "Take the first number as the smallest so far.",
-        "Compare the next number with the smallest so far and keep whichever is smaller.",
-        "Repeat the comparison for every remaining number in the list.",
-        "The number kept at the end is the smallest; give it as the answer.",
+        "List the stated facts, one person and one age each.",
+        "Note exactly which person the question asks about.",
+        "Find the fact that names that person.",
+        "Read the age written in that fact, and no other.",
+        "Give that age as the answer, as a plain number.",
     ),
-    generate=_smallest,
+    generate=_ages,
+    free_form_share=0.2,
 )
 
 # ---------------------------------------------------------------- micro-table-lookup
@@ -237,4 +227,5 @@ LOOKUP = SkillDef(
     free_form_share=0.2,
 )
 
-SKILLS = [LARGER, ADD, SUBTRACT, SMALLEST, LOOKUP]
+# every candidate measured for the tier; engine.data.suite.MICRO_SKILLS keeps the calibrated ones
+CANDIDATES = [IS_LARGER, ADD, NEXT, AGES, LOOKUP]

@@ -1,4 +1,4 @@
-"""Micro tier, word procedures: counting vowels or a letter, word length, reversing, initials.
+"""Micro tier, word procedures: first word, last letter, counting words, initials.
 
 One- or two-step string procedures at the level of the embedded SmolLM2-135M, on short common
 words. Each generator returns `key`, the instance (its word or phrase), so that no word is drawn
@@ -12,7 +12,6 @@ import random
 from engine.data.suite.base import Generated, SkillDef
 
 DOMAIN = "micro"
-VOWELS = "aeiou"
 
 _WORDS = (
     "garden planet marble lantern harvest thunder blanket compass pattern balance kitten pencil basket "
@@ -37,116 +36,115 @@ def _spell(word: str) -> str:
     return "-".join(word)
 
 
-# ---------------------------------------------------------------- micro-count-vowels
+# ---------------------------------------------------------------- micro-first-word
 
 
-def _vowels(rng: random.Random, free_form: bool) -> Generated:
+def _first_word(rng: random.Random, free_form: bool) -> Generated:
+    phrase = rng.choice(_PHRASES)
+    words = phrase.split()
+    prompt = rng.choice(
+        [f'What is the first word of the phrase "{phrase}"?', f'Which word does the phrase "{phrase}" start with?']
+    )
+    worked = (
+        f'The phrase is "{phrase}".',
+        "Words are separated by spaces.",
+        f"The words, in order: {', '.join(words)}.",
+        f"The first of them is {words[0]}.",
+        f"The first word is {words[0]}.",
+    )
+    if free_form:
+        return Generated(
+            f'In one sentence, say which word the phrase "{phrase}" begins with.',
+            f'the phrase begins with the word "{words[0]}"',
+            "free",
+            worked,
+            scoring="llm",
+            rubric=f'PASS only if the response says the first word is "{words[0]}".',
+            key=phrase,
+        )
+    return Generated(prompt, words[0], "string", worked, key=phrase)
+
+
+FIRST_WORD = SkillDef(
+    id="micro-first-word",
+    title="The first word of a phrase",
+    domain=DOMAIN,
+    description="Split a phrase at its spaces and take the first word.",
+    procedure=(
+        "Read the phrase exactly as it is written.",
+        "Split it into words wherever there is a space.",
+        "Number the words from left to right, starting at 1.",
+        "Take the word with number 1.",
+        "Give that word alone as the answer, without quotes.",
+    ),
+    generate=_first_word,
+    free_form_share=0.2,
+)
+
+# ---------------------------------------------------------------- micro-last-letter
+
+
+def _last_letter(rng: random.Random, free_form: bool) -> Generated:
     word = rng.choice(_WORDS)
-    found = [c for c in word if c in VOWELS]
-    ans = len(found)
     prompt = rng.choice(
-        [
-            f'How many vowels (a, e, i, o, u) are in the word "{word}"?',
-            f'Count the vowels (a, e, i, o, u) in "{word}".',
-        ]
+        [f'What is the last letter of the word "{word}"?', f'Which letter does the word "{word}" end with?']
     )
     worked = (
         f"Letters: {_spell(word)}.",
-        "The vowels are a, e, i, o and u.",
-        f"Vowels found in order: {', '.join(found)}.",
-        f"Counting them: {' '.join(str(i) for i in range(1, ans + 1))}.",
-        f'"{word}" has {ans} vowels.',
+        f"The word has {len(word)} letters.",
+        f"The first letter is {word[0]}.",
+        f"Moving to the end, the final letter is {word[-1]}.",
+        f'The last letter of "{word}" is {word[-1]}.',
     )
-    return Generated(prompt, str(ans), "integer", worked, key=word)
+    return Generated(prompt, word[-1], "string", worked, key=word)
 
 
-COUNT_VOWELS = SkillDef(
-    id="micro-count-vowels",
-    title="Counting the vowels in a word",
+LAST_LETTER = SkillDef(
+    id="micro-last-letter",
+    title="The last letter of a word",
     domain=DOMAIN,
-    description="Spell a word out letter by letter and count its vowels.",
+    description="Spell a word out and take its final letter.",
     procedure=(
         "Spell the word out one letter at a time.",
-        "Remember that the vowels are a, e, i, o and u (y does not count).",
-        "Go through the letters and mark every vowel, including repeated ones.",
-        "Count the marked letters.",
-        "Give the count as a single number.",
+        "Keep going until there are no letters left.",
+        "The letter spelled last is the final letter.",
+        "Check that no letter follows it in the word.",
+        "Give that single letter as the answer.",
     ),
-    generate=_vowels,
+    generate=_last_letter,
 )
 
-# ---------------------------------------------------------------- micro-word-length
+# ---------------------------------------------------------------- micro-word-count
 
 
-def _length(rng: random.Random, free_form: bool) -> Generated:
-    word = rng.choice(_WORDS + _SHORT)
-    ans = len(word)
-    prompt = rng.choice(
-        [
-            f'How many letters are in the word "{word}"?',
-            f'A crossword clue has the answer "{word}". How many squares does it fill?',
-        ]
-    )
+def _word_count(rng: random.Random, free_form: bool) -> Generated:
+    words = rng.sample(_SHORT, rng.randint(2, 5))
+    text = " ".join(words)
+    ans = len(words)
+    prompt = rng.choice([f'How many words are in "{text}"?', f'Count the words in the list "{text}".'])
     worked = (
-        f"Letters: {_spell(word)}.",
-        f"The first letter is {word[0]} and the last is {word[-1]}.",
-        f"Numbering them: {', '.join(f'{i}={c}' for i, c in enumerate(word, 1))}.",
-        f"The last letter gets number {ans}.",
-        f'"{word}" has {ans} letters.',
+        f'The text is "{text}".',
+        "Words are separated by single spaces.",
+        f"Numbering them: {', '.join(f'{i}={w}' for i, w in enumerate(words, 1))}.",
+        f"The last word gets number {ans}.",
+        f"There are {ans} words.",
     )
-    return Generated(prompt, str(ans), "integer", worked, key=word)
+    return Generated(prompt, str(ans), "integer", worked, key=text)
 
 
-WORD_LENGTH = SkillDef(
-    id="micro-word-length",
-    title="Counting the letters of a word",
+WORD_COUNT = SkillDef(
+    id="micro-word-count",
+    title="Counting the words of a short list",
     domain=DOMAIN,
-    description="Number the letters of a word one by one; the last number is its length.",
+    description="Number the words of a short list one by one; the last number is the count.",
     procedure=(
-        "Spell the word out one letter at a time.",
-        "Give the first letter the number 1.",
-        "Give each following letter the next number, counting repeated letters too.",
-        "Stop at the last letter of the word.",
-        "The number of the last letter is the length of the word.",
+        "Read the text and split it into words at the spaces.",
+        "Give the first word the number 1.",
+        "Give each following word the next number.",
+        "Stop at the last word of the text.",
+        "The number of the last word is how many words there are.",
     ),
-    generate=_length,
-)
-
-# ---------------------------------------------------------------- micro-reverse-word
-
-
-def _reverse(rng: random.Random, free_form: bool) -> Generated:
-    word = rng.choice(_SHORT)
-    ans = word[::-1]
-    prompt = rng.choice(
-        [
-            f'Write the word "{word}" backwards.',
-            f'Reverse the order of the letters in "{word}".',
-        ]
-    )
-    worked = (
-        f"Letters: {_spell(word)}.",
-        f"The last letter is {word[-1]}; it comes first.",
-        f"Then {word[-2]}, then {word[-3]}.",
-        f"The first letter, {word[0]}, comes last.",
-        f'"{word}" backwards is {ans}.',
-    )
-    return Generated(prompt, ans, "string", worked, key=word)
-
-
-REVERSE = SkillDef(
-    id="micro-reverse-word",
-    title="Reversing a four-letter word",
-    domain=DOMAIN,
-    description="Write the letters of a short word in the opposite order.",
-    procedure=(
-        "Spell the word out one letter at a time.",
-        "Start the new word with the last letter of the original word.",
-        "Add the letters one by one, moving from the end of the word towards its start.",
-        "Finish with the first letter of the original word.",
-        "Write the new letters together as one word, without spaces or hyphens.",
-    ),
-    generate=_reverse,
+    generate=_word_count,
 )
 
 # ---------------------------------------------------------------- micro-first-word / initials
@@ -200,4 +198,5 @@ INITIALS = SkillDef(
     free_form_share=0.2,
 )
 
-SKILLS = [COUNT_VOWELS, WORD_LENGTH, REVERSE, INITIALS]
+# every candidate measured for the tier; engine.data.suite.MICRO_SKILLS keeps the calibrated ones
+CANDIDATES = [FIRST_WORD, LAST_LETTER, WORD_COUNT, INITIALS]
