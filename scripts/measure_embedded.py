@@ -188,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         f"in {wall:.0f} s. Made by `python scripts/measure_embedded.py --tier {args.tier}"
         + (f" --per-skill {args.per_skill}" if args.per_skill else "")
         + (f" --conditions {args.conditions}" if args.conditions != "no_skill" else "")
+        + (f" --splits {args.splits}" if args.splits != "holdout,train" else "")
         + f" --max-tokens {args.max_tokens}`."
     )
     write_outputs(table, args.tier, args.docs, note)
