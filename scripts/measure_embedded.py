@@ -28,6 +28,7 @@ from engine.config import ConfigSpec, JudgeSpec, Sampling
 from engine.data.answers import has_answer_line
 from engine.data.loader import load_skills, load_tasks
 from engine.data.prompts import render_messages
+from engine.data.schemas import CONDITIONS, Condition
 from engine.judges.base import JudgeItem, make_judge
 from engine.models.base import GenRequest, make_backend
 from engine.paths import SUITE_DIR
@@ -65,7 +66,7 @@ def select_tasks(tier: str, splits: list[str], per_skill: int | None) -> tuple[d
     return {s.id: s for s in skills}, picked
 
 
-def generate(tasks: list, skills: dict, conditions: list[str], max_tokens: int, batch: int) -> list[dict]:
+def generate(tasks: list, skills: dict, conditions: list[Condition], max_tokens: int, batch: int) -> list[dict]:
     spec = ConfigSpec(
         id="smollm2-135m",
         backend="embedded",
@@ -165,7 +166,12 @@ def write_outputs(table: list[dict], tier: str, docs: Path, note: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    splits, conditions = args.splits.split(","), args.conditions.split(",")
+    splits = args.splits.split(",")
+    unknown = set(args.conditions.split(",")) - set(CONDITIONS)
+    if unknown:
+        print(f"--conditions: unknown {sorted(unknown)} (known: {', '.join(CONDITIONS)})", file=sys.stderr)
+        return 2
+    conditions: list[Condition] = [c for c in CONDITIONS if c in args.conditions.split(",")]
     skills, tasks = select_tasks(args.tier, splits, args.per_skill)
     print(f"{len(tasks)} tasks × {len(conditions)} condition(s), max_tokens {args.max_tokens}", file=sys.stderr)
     t0 = time.time()

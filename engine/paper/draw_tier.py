@@ -25,7 +25,7 @@ def draw_tier_rates(rows: Sequence[dict[str, Any]], out: Path, title: str) -> Pa
     conditions = sorted({str(r["condition"]) for r in rows}, key=lambda c: c != "no_skill")
     skills = sorted({str(r["skill_id"]) for r in rows}, reverse=True)
     by = {(str(r["skill_id"]), str(r["condition"])): r for r in rows}
-    with matplotlib.rc_context(RC):
+    with matplotlib.rc_context(RC):  # type: ignore[arg-type]
         fig, axes = new(3.2 * len(conditions) + 1.6, 0.34 * len(skills) * 1.0 + 1.2, 1, len(conditions), sharey=True)
         for ax, cond in zip(axes[0], conditions, strict=True):
             h = 0.8 / len(SERIES)
