@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from engine.cli import app
@@ -55,3 +56,31 @@ def test_unknown_suite_is_refused() -> None:
     res = CliRunner().invoke(app, ["demo", "--suite", "nano", "--events", "none"], terminal_width=300)
     assert res.exit_code == 2
     assert "unknown suite 'nano'" in res.output
+
+
+@pytest.mark.slow
+def test_micro_demo_runs_the_chain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`engine demo` (the micro tier by default): base eval -> corpus -> SFT -> student eval -> report,
+    with the recipe shrunk to one step."""
+    import engine.demo as demo
+
+    recipe = tmp_path / "recipe.toml"
+    recipe.write_text(
+        demo_files("micro")[2]
+        .read_text()
+        .replace("corpus_limit = 48", "corpus_limit = 2")
+        .replace("[lora]", "max_steps = 1\n\n[lora]")
+        .replace("last_layers = 10", "last_layers = 2")
+    )
+    monkeypatch.setattr(demo, "MICRO_RECIPE", recipe)
+    runs = tmp_path / "runs"
+    res = CliRunner().invoke(app, ["demo", "--limit", "1", "--runs-dir", str(runs), "--events", "none"])
+    assert res.exit_code == 0, res.output
+    assert "headline path: lenient-al" in res.output
+    assert "SFT lift" in res.output and "smollm2-135m-sft" in res.output
+    from engine.runs import run_status
+    from engine.store.journal import run_dirs
+
+    assert sorted(run_status(d).kind for d in run_dirs(runs)) == ["corpus", "eval", "eval", "train"]
+    committed = ROOT / "data" / "corpus" / "micro-corpus.jsonl"
+    assert (runs / "corpus" / "micro-corpus.jsonl").read_bytes() == committed.read_bytes()
