@@ -176,6 +176,9 @@ class HoldoutSpec(Spec):
     split: Literal["holdout", "train"] = "holdout"
     limit: int | None = Field(default=None, ge=1)
     skill_ids: list[str] | None = None
+    tier: Literal["study", "micro"] | None = Field(
+        default=None, description="only the skills of this tier of the bundled suite (micro: ids micro-*)"
+    )
 
 
 class Experiment(Spec):

@@ -66,8 +66,20 @@ def select(exp: Experiment, limit: int | None = None) -> Selection:
         if unknown:
             raise ValueError(f"holdout.skill_ids names unknown skills: {sorted(unknown)}")
         pool = [t for t in pool if t.skill_id in set(exp.holdout.skill_ids)]
+    if exp.holdout.tier is not None:
+        pool = select_tier(pool, exp.holdout.tier, exp.holdout.tasks)
     n = limit if limit is not None else exp.holdout.limit
     return Selection(skill_map, stratified(pool, n), train)
+
+
+def select_tier(pool: list[Task], tier: str, source: str) -> list[Task]:
+    """The tasks of `pool` whose skill belongs to `tier`; a tier with none of them is an error."""
+    from engine.data.suite import tier_of
+
+    kept = [t for t in pool if tier_of(t.skill_id) == tier]
+    if not kept:
+        raise ValueError(f"holdout.tier: tier '{tier}' selects no tasks of {source} (micro skills are named micro-*)")
+    return kept
 
 
 def episode_id(config_fp: str, task: Task, condition: str, sample: int, seed: int | None) -> str:

@@ -26,7 +26,9 @@ def test_demo_includes_sft(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     )
     monkeypatch.setattr(demo, "DEMO_RECIPE", recipe)
     runs = tmp_path / "runs"
-    res = CliRunner().invoke(app, ["demo", "--limit", "1", "--runs-dir", str(runs), "--events", "none"])
+    res = CliRunner().invoke(
+        app, ["demo", "--suite", "study", "--limit", "1", "--runs-dir", str(runs), "--events", "none"]
+    )
     assert res.exit_code == 0, res.output
     assert "SFT lift" in res.output
     assert "smollm2-135m-sft" in res.output
@@ -41,6 +43,8 @@ def test_demo_includes_sft(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     ).read_bytes()
 
     # --no-sft: the base eval only (its episodes are stored already: nothing is regenerated)
-    again = CliRunner().invoke(app, ["demo", "--limit", "1", "--no-sft", "--runs-dir", str(runs), "--events", "none"])
+    again = CliRunner().invoke(
+        app, ["demo", "--suite", "study", "--limit", "1", "--no-sft", "--runs-dir", str(runs), "--events", "none"]
+    )
     assert again.exit_code == 0, again.output
     assert len(run_dirs(runs)) == 5

@@ -51,11 +51,11 @@ def data_validate(
 
 
 def data_build_suite(out: Annotated[Path, typer.Option(help="Output directory.")] = Path("data/suite")) -> None:
-    """Rebuild the bundled 40-skill suite deterministically from code."""
-    from engine.data.suite.builder import write_suite
+    """Rebuild the bundled suite deterministically from code: the 40-skill study tier, and the micro tier in micro/."""
+    from engine.data.suite.builder import write_tiers
 
-    counts = write_suite(out)
-    typer.echo(f"wrote {out}: {counts}")
+    for tier, counts in write_tiers(out).items():
+        typer.echo(f"wrote {tier} tier under {out}: {counts}")
 
 
 def register(app: typer.Typer) -> None:

@@ -14,26 +14,34 @@ from engine.cli.report import report
 
 @guard
 def demo(
-    full: Annotated[bool, typer.Option("--full", help="All 200 holdout tasks instead of the default slice.")] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="The whole holdout instead of the default slice (study: 200 tasks).")
+    ] = False,
     limit: Annotated[int | None, typer.Option(help="Holdout tasks (default: the demo file's slice).")] = None,
     no_sft: Annotated[bool, typer.Option("--no-sft", help="Skip the corpus, LoRA SFT and student eval steps.")] = False,
+    suite: Annotated[
+        str, typer.Option(help="micro: the tier at the embedded model's level; study: the full-size suite.")
+    ] = "micro",
     runs_dir: RunsDir = None,
     events: Events = "rich",
 ) -> None:
     """The main job on the embedded default: SmolLM2-135M eval, offline corpus, LoRA SFT, student eval, report."""
-    from engine.demo import DEMO_EXPERIMENT, run_demo
+    from engine.demo import SUITES, demo_files, run_demo
 
+    if suite not in SUITES:
+        fail(f"--suite: unknown suite '{suite}' (known: {', '.join(SUITES)})")
+    experiment = demo_files(suite)[0]
     rd = runs_dir_of(runs_dir)
     reporter = make_reporter(events)
     try:
-        results = run_demo(rd, reporter, full=full, limit=limit, sft=not no_sft, events=events)
+        results = run_demo(rd, reporter, full=full, limit=limit, sft=not no_sft, events=events, suite=suite)
     finally:
         stop = getattr(reporter, "stop", None)
         if stop:
             stop()
     if any(r.status != "finished" for r in results):
         fail("the demo did not finish: " + ", ".join(f"{r.run_id} {r.status}" for r in results), 1)
-    report(runs_dir=rd, as_json=False, experiment=DEMO_EXPERIMENT, path=None, config=None, run=None, boot=2000)
+    report(runs_dir=rd, as_json=False, experiment=experiment, path=None, config=None, run=None, boot=2000)
 
 
 def register(app: typer.Typer) -> None:

@@ -28,6 +28,7 @@ class Generated:
     choices: tuple[str, ...] | None = None
     scoring: str = "answer_line"
     rubric: str | None = None
+    key: str | None = None  # the instance, when it is not the prompt: never drawn twice within a skill
 
     def __post_init__(self) -> None:
         if len(self.worked) != PROCEDURE_STEPS:

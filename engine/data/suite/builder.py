@@ -3,6 +3,9 @@
 Each (skill, split) pair draws from its own RNG, `random.Random(f"{seed}:{skill_id}:{split}")`, so adding
 or changing one skill never changes another skill's tasks. Holdout tasks are `<skill>-h1..h5`, train
 tasks `<skill>-t01..t10`; a skill's `free_form_share` decides how many of them are llm-scored.
+Tiers (`engine.data.suite.TIERS`): "study", the 40 full-size skills in `data/suite/`, and "micro",
+one- or two-step skills at the embedded model's level in `data/suite/micro/` (8 holdout and 16
+train tasks per skill, `<skill>-h1..h8`, `<skill>-t01..t16`), under the same checks.
 """
 
 from __future__ import annotations
@@ -16,11 +19,14 @@ from pathlib import Path
 from engine.data.answers import matches, parse_number
 from engine.data.prompts import check_no_skill_prompts, check_split_disjoint, render_messages
 from engine.data.schemas import PROCEDURE_STEPS, Skill, Task
-from engine.data.suite import SKILLS
+from engine.data.suite import SKILLS, TIERS
 from engine.data.suite.base import Generated, SkillDef
 
 DEFAULT_SEED = 2605
 SPLITS: tuple[tuple[str, int], ...] = (("holdout", 5), ("train", 10))
+# The micro tier has more tasks per skill: its tasks are short, and its Δ needs them for a CI.
+TIER_SPLITS: dict[str, tuple[tuple[str, int], ...]] = {"study": SPLITS, "micro": (("holdout", 8), ("train", 16))}
+TIER_DIRS: dict[str, str] = {"study": ".", "micro": "micro"}  # relative to the suite directory
 MAX_PROMPT_CHARS = 600
 MAX_STEP_CHARS = 900
 MAX_TRIES = 200
@@ -91,21 +97,26 @@ def _make_task(sd: SkillDef, split: str, tid: str, gen: Generated) -> Task:
     )
 
 
-def _skill_tasks(sd: SkillDef, seed: int) -> dict[str, list[tuple[Task, Generated]]]:
-    """Holdout and train tasks of one skill; prompts never repeat within the skill."""
+def _skill_tasks(
+    sd: SkillDef, seed: int, splits: Sequence[tuple[str, int]] = SPLITS
+) -> dict[str, list[tuple[Task, Generated]]]:
+    """Holdout and train tasks of one skill; prompts (and named instances) never repeat within the skill."""
     seen: set[str] = set()
+    keys: set[str] = set()  # instances (Generated.key), for generators that name them
     out: dict[str, list[tuple[Task, Generated]]] = {}
-    for split, n in SPLITS:
+    for split, n in splits:
         rng = random.Random(f"{seed}:{sd.id}:{split}")
         rows = []
         for i, free_form in enumerate(free_form_flags(n, sd.free_form_share)):
             for _ in range(MAX_TRIES):
                 gen = sd.generate(rng, free_form)
-                if _norm(gen.prompt) not in seen:
+                if _norm(gen.prompt) not in seen and (gen.key is None or gen.key not in keys):
                     break
             else:
                 raise SuiteError(f"{sd.id}: no fresh prompt after {MAX_TRIES} draws")
             seen.add(_norm(gen.prompt))
+            if gen.key is not None:
+                keys.add(gen.key)
             tid = task_id(sd.id, split, i)
             task = _make_task(sd, split, tid, gen)
             verify(task, gen, free_form)
@@ -115,7 +126,9 @@ def _skill_tasks(sd: SkillDef, seed: int) -> dict[str, list[tuple[Task, Generate
 
 
 def build_suite(
-    seed: int = DEFAULT_SEED, skills: Sequence[SkillDef] | None = None
+    seed: int = DEFAULT_SEED,
+    skills: Sequence[SkillDef] | None = None,
+    splits: Sequence[tuple[str, int]] = SPLITS,
 ) -> tuple[list[Skill], list[Task], list[dict]]:
     """(skills, tasks with holdout first, worked solutions) of the suite, all verified."""
     defs = list(SKILLS if skills is None else skills)
@@ -123,10 +136,10 @@ def build_suite(
     if len(set(ids)) != len(ids):
         raise SuiteError("duplicate skill ids")
     skill_rows = [d.to_skill() for d in defs]
-    per_skill = {d.id: _skill_tasks(d, seed) for d in defs}
+    per_skill = {d.id: _skill_tasks(d, seed, splits) for d in defs}
     tasks: list[Task] = []
     solutions: list[dict] = []
-    for split, _ in SPLITS:
+    for split, _ in splits:
         for d in defs:
             for task, gen in per_skill[d.id][split]:
                 tasks.append(task)
@@ -153,9 +166,16 @@ def _jsonl(rows: Sequence[dict]) -> str:
     return "".join(json.dumps(r, ensure_ascii=False, sort_keys=False) + "\n" for r in rows)
 
 
-def render_files(seed: int = DEFAULT_SEED) -> dict[str, str]:
-    """The text of each suite file, keyed by file name."""
-    skills, tasks, solutions = build_suite(seed)
+def build_tier(tier: str, seed: int = DEFAULT_SEED) -> tuple[list[Skill], list[Task], list[dict]]:
+    """`build_suite` of one tier ("study" or "micro") with that tier's split sizes."""
+    if tier not in TIERS:
+        raise SuiteError(f"unknown tier {tier!r} (known: {', '.join(TIERS)})")
+    return build_suite(seed, TIERS[tier], TIER_SPLITS[tier])
+
+
+def render_files(seed: int = DEFAULT_SEED, tier: str = "study") -> dict[str, str]:
+    """The text of each suite file of a tier, keyed by file name."""
+    skills, tasks, solutions = build_tier(tier, seed)
     return {
         "skills.jsonl": _jsonl([s.model_dump(mode="json", exclude_none=True) for s in skills]),
         "tasks.jsonl": _jsonl([t.model_dump(mode="json", exclude_none=True) for t in tasks]),
@@ -163,9 +183,14 @@ def render_files(seed: int = DEFAULT_SEED) -> dict[str, str]:
     }
 
 
-def write_suite(out_dir: Path, seed: int = DEFAULT_SEED) -> dict[str, int]:
-    """Write skills.jsonl, tasks.jsonl and solutions.jsonl into `out_dir`; return row counts."""
-    files = render_files(seed)
+def write_tiers(suite_dir: Path, seed: int = DEFAULT_SEED) -> dict[str, dict[str, int]]:
+    """Write every tier into its directory under `suite_dir` (study: the directory itself; micro: micro/)."""
+    return {tier: write_suite(Path(suite_dir) / TIER_DIRS[tier], seed, tier) for tier in TIERS}
+
+
+def write_suite(out_dir: Path, seed: int = DEFAULT_SEED, tier: str = "study") -> dict[str, int]:
+    """Write skills.jsonl, tasks.jsonl and solutions.jsonl of a tier into `out_dir`; return row counts."""
+    files = render_files(seed, tier)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
