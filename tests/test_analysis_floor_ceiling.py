@@ -210,3 +210,16 @@ def test_a_person_settles_which_of_two_contradicting_constant_judges_is_blind(
     assert by[("L", "llm:L")].status == "blind"  # the person disagrees with L on every item
     assert not r.delta("z", "llm:L").finding
     assert r.delta("z", "extractor").finding
+
+
+def test_a_judge_blind_on_one_family_is_blind_on_the_other(con: duckdb.DuckDBPyConnection) -> None:
+    """Before: L, passing everything on z, was blind on the ANSWER-line tasks (al and fa discriminate
+    there) but 'unverified' on the llm tasks no other judge scores, so path llm:L stayed eligible."""
+    items(con, "z", "answer_line", MIN_ITEMS, {"al": "PFPFPFPFPFPFPFPFPFPF", "fa": "PFPFPFPFPFPFPFPFPFPF", "L": "pass"})
+    items(con, "z", "llm", MIN_ITEMS, {"L": "pass"})
+    r = build_report(con, n_boot=100)
+    (c,) = [c for c in r.path_eligibility("llm:L").constant if c.config == "z" and c.scoring == "llm"]  # type: ignore[union-attr]
+    assert (c.status, c.blind_in, c.checks) == ("blind", "answer_line", ())
+    assert "shown blind on this config's answer_line-scored items" in c.describe()
+    assert "llm:L" not in r.eligible_paths()
+    assert not r.delta("z", "llm:L").finding

@@ -27,7 +27,12 @@ judged the same episodes (another judge, or the human verdicts) is checked (`Che
   `contested`: no evidence of blindness and no agreement. Human verdicts are the reference, so a
   human source is never contested.
 - *unverified*: no other verdict shares an item, or only contested ones do (the description then
-  names them). The Δ stays a finding (the rule needs evidence of
+  names them).
+- Blindness is a property of the judge on the config, not of one scoring family: a judge shown blind
+  on a config's tasks of one family, and constant with the same verdict on its tasks of the other
+  family, is blind on those too (`blind_in`), though no other judge scores them (the embedded LLM
+  judge passes every prose-scored item, which no deterministic judge scores, and every ANSWER-line
+  item, where the lenient judge shows it wrong). The Δ stays a finding (the rule needs evidence of
   blindness, and a constant judge on a model at floor or ceiling is what a correct judge does) but
   it carries the caveat `UNVERIFIED` in the report's warnings, the Δ's `floor_ceiling` note, the
   paper's threats and the cockpit, so it is never read as checked.
@@ -116,11 +121,12 @@ class ConstantJudge:
     verdict: str  # pass | fail
     n: int
     checks: tuple[Check, ...] = ()  # the other verdict sources on the same items
+    blind_in: str | None = None  # shown blind on this config's items of that other scoring family
 
     @property
     def status(self) -> str:
         """blind | agreed | unverified (see the module docstring)."""
-        if any(c.blind for c in self.checks):
+        if any(c.blind for c in self.checks) or self.blind_in:
             return "blind"
         return "agreed" if any(c.shared and not c.contested for c in self.checks) else "unverified"
 
@@ -133,6 +139,11 @@ class ConstantJudge:
 
     def describe(self) -> str:
         """One sentence: why the Δ is not a finding (blind), or what kind of constant it is."""
+        if self.status == "blind" and not any(c.blind for c in self.checks):
+            return (
+                f"{self._what()}, and with the same verdict it is shown blind on this config's {self.blind_in}-scored "
+                "items: it does not discriminate there"
+            )
         if self.status == "blind":
             ev = ", ".join(
                 f"{c.source} gave the opposite verdict on {c.opposite} of the {c.shared} it also judged "
@@ -239,6 +250,19 @@ def constant_judges(inp: Inputs, paths: Sequence[JudgePath], min_items: int = MI
                 if verdict is not None:
                     checks = _checks(inp, ci, jidx[judge], fam, verdict)
                     out.append(ConstantJudge(p.name, inp.configs[ci].label, judge, fam, verdict, int(n[ci]), checks))
+    return _blind_across_families(out)
+
+
+def _blind_across_families(found: list[ConstantJudge]) -> list[ConstantJudge]:
+    """Mark a constant judge blind on a family where it is shown blind, with the same verdict, on the
+    config's other family (see the module docstring)."""
+    from dataclasses import replace
+
+    shown = {(c.config, c.judge, c.verdict): c.scoring for c in found if any(k.blind for k in c.checks)}
+    out = []
+    for c in found:
+        fam = shown.get((c.config, c.judge, c.verdict))
+        out.append(replace(c, blind_in=fam) if fam and fam != c.scoring and c.status != "blind" else c)
     return out
 
 
