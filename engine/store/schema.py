@@ -112,7 +112,7 @@ TABLES: dict[str, pa.Schema] = {
             ("flags", pa.string()),
         ]
     ),
-    # verdict: pass|fail|error|abstain. An error (or an abstention) is never a fail: analysis reports it apart.
+    # verdict: pass|fail|error|abstain. An error is never a fail, nor is an abstention: analysis reports both apart.
     "judgments": pa.schema(
         [
             ("judgment_id", pa.string()),

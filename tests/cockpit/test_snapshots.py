@@ -154,7 +154,9 @@ def test_snapshot_launch(snap_compare: Any, app: Any) -> None:
         await pilot.press("n")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, LaunchScreen))
         form = pilot.app.screen
-        await wait_for(pilot, lambda: form.choice is not None and form.choice.name == "demo")
+        await wait_for(
+            pilot, lambda: form.choice is not None and form.choice.name == "demo-micro"
+        )  # the first: engine demo's
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
