@@ -290,3 +290,15 @@ def test_a_pending_launch_says_what_kind_of_run_it_starts(tmp_path: Path) -> Non
     (runs / "l-odd" / launcher.LAUNCH_FILE).write_text(json.dumps({"pid": 0, "cmd": "not a list"}))
     kinds = {p.run_id: p.kind for p in launcher.pending(runs)}
     assert kinds == {"l-train": "train", "l-eval": "eval", "l-corpus": "corpus", "l-judge": "judge", "l-odd": "eval"}
+
+
+def test_an_undefined_kappa_row_says_so_with_the_reason() -> None:
+    """Before: '–' and an empty CI, so a constant rater's κ read like a missing number."""
+    from cockpit.screens.judges import JudgesScreen
+    from engine.analysis.agreement import Agreement
+
+    why = "judge fa gave 'pass' on all 40 items"
+    a = Agreement("m", "al", "fa", 40, 30, 0.75, None, None, None, [[30, 0], [10, 0]], 0.75, 1.0, 20, 0.0, 0.0, 0.0)
+    a.kappa_undefined = why
+    _, cells = JudgesScreen._agree_row(a)
+    assert [str(cells[4]), str(cells[5])] == ["undefined", why]
