@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from engine.analysis.intervals import mover, tango
-from engine.analysis.stats import _num, paired_ci
+from engine.analysis.stats import json_float, paired_ci
 
 
 def score_rows(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -62,7 +62,7 @@ def score_ci(d: np.ndarray) -> tuple[float | None, float | None]:
     if np.asarray(d).size == 0:
         return None, None
     lo, hi = score_rows(d)
-    return _num(lo[0]), _num(hi[0])
+    return json_float(lo[0]), json_float(hi[0])
 
 
 def mover_ci(da: np.ndarray, db: np.ndarray) -> tuple[float | None, float | None]:
@@ -70,7 +70,7 @@ def mover_ci(da: np.ndarray, db: np.ndarray) -> tuple[float | None, float | None
     if np.asarray(da).size == 0:
         return None, None
     lo, hi = mover_rows(da, db)
-    return _num(lo[0]), _num(hi[0])
+    return json_float(lo[0]), json_float(hi[0])
 
 
 def _degenerate(d: np.ndarray) -> bool:

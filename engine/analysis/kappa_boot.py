@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from engine.analysis.intervals import wilson
-from engine.analysis.stats import _num, cohens_kappa
+from engine.analysis.stats import cohens_kappa, json_float
 
 CELLS = ("n11", "n10", "n01", "n00")
 BOOT_METHOD = "bootstrap-task-percentile"
@@ -138,7 +138,7 @@ def interval(
     if kappa_scalar(cells) is None:
         return None, None, None
     if tasks >= MIN_BOOT_TASKS and np.isfinite(low) and np.isfinite(high) and high - low > 1e-9:
-        return _num(low), _num(high), BOOT_METHOD
+        return json_float(low), json_float(high), BOOT_METHOD
     n11, n10, n01, n00 = cells
     asym = cohens_kappa([[n11, n10], [n01, n00]])
     if tasks < MIN_BOOT_TASKS and asym.low is not None and asym.high is not None and asym.high - asym.low > 1e-9:

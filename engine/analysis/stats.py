@@ -20,12 +20,15 @@ _Z975 = 1.959963984540054  # scipy.stats.norm.isf(0.025), as statsmodels uses fo
 _BOOT_BYTES = 96 * 2**20
 
 
-def _num(x: float | np.floating | None) -> float | None:
+def json_float(x: float | np.floating | None) -> float | None:
     """A JSON-safe float: NaN and infinities become None."""
     if x is None:
         return None
     x = float(x)
     return x if math.isfinite(x) else None
+
+
+_num = json_float
 
 
 @dataclass(frozen=True)
