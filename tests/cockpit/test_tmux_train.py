@@ -29,7 +29,7 @@ def test_train_from_the_form_and_see_its_loss_curve(tmp_path: Path) -> None:
         t.wait_for("? Help", timeout=30)
         t.keys("n")
         # the form has found and read the bundled experiment: its mount work is done, the tabs have the focus
-        t.wait_for("Launch a job", re.compile(r"demo +Embedded SmolLM2"), timeout=30)
+        t.wait_for("Launch a job", re.compile(r"demo-micro +Embedded SmolLM2"), timeout=30)
         t.keys("Right", "Right")  # Eval -> Run the study -> Train
         t.wait_for("Train: LoRA SFT")
         t.keys("Tab")
