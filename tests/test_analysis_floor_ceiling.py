@@ -223,3 +223,18 @@ def test_a_judge_blind_on_one_family_is_blind_on_the_other(con: duckdb.DuckDBPyC
     assert "shown blind on this config's answer_line-scored items" in c.describe()
     assert "llm:L" not in r.eligible_paths()
     assert not r.delta("z", "llm:L").finding
+
+
+def test_blindness_shown_on_a_family_no_path_routes_to_the_judge_counts(con: duckdb.DuckDBPyConnection) -> None:
+    """The micro demo: its paths give the SmolLM2 judge only the prose-scored tasks, but it also scored
+    (and passed) every ANSWER-line item, where the lenient judge discriminates. Before: 'lenient'
+    (lenient + L on llm tasks) stayed eligible, as no path routed the ANSWER-line tasks to L."""
+    from engine.config import PathSpec
+
+    items(con, "z", "answer_line", MIN_ITEMS, {"fa": "PFPFPFPFPFPFPFPFPFPF", "L": "pass"})
+    items(con, "z", "llm", MIN_ITEMS, {"L": "pass"})
+    paths = [PathSpec(name="lenient", answer_line="fa", llm="L"), PathSpec(name="lenient-al", answer_line="fa")]
+    r = build_report(con, paths=paths, headline="lenient-al", n_boot=100)
+    (c,) = [c for c in r.path_eligibility("lenient").constant if c.config == "z"]  # type: ignore[union-attr]
+    assert (c.judge, c.scoring, c.status, c.blind_in) == ("L", "llm", "blind", "answer_line")
+    assert "lenient" not in r.eligible_paths()

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -229,40 +229,50 @@ def _checks(inp: Inputs, ci: int, judge: int, fam: str, verdict: str) -> tuple[C
 
 def constant_judges(inp: Inputs, paths: Sequence[JudgePath], min_items: int = MIN_ITEMS) -> list[ConstantJudge]:
     """Every (path, config, family) whose judge is constant there, with the other sources' checks."""
-    t = inp.task
-    if t.n == 0:
-        return []
-    jidx = {j.label: i for i, j in enumerate(inp.judges)}
-    C = len(inp.configs)
-    n_all = t.num["ns_n"] + t.num["cu_n"]
-    passes = t.num["ns_pass"] + t.num["cu_pass"]
+    cells = _constant_cells(inp, min_items)
+    # shown blind on a config's items of a family, whether or not a path routes that family to it
+    shown = {(ci, j, v): fam for (ci, j, fam), (v, _, checks) in cells.items() if any(k.blind for k in checks)}
     out = []
     for p in paths:
         for fam in ("answer_line", "llm"):
-            judge, fc = p.judge_for(fam), t.code("scoring", fam)
-            if judge not in jidx or fc < 0:
+            judge = p.judge_for(fam)
+            for ci, cfg in enumerate(inp.configs):
+                cell = cells.get((ci, str(judge), fam))
+                if judge is None or cell is None:
+                    continue
+                verdict, n, checks = cell
+                c = ConstantJudge(p.name, cfg.label, judge, fam, verdict, n, checks)
+                other = shown.get((ci, judge, verdict))
+                if other and other != fam and c.status != "blind":
+                    c = replace(c, blind_in=other)
+                out.append(c)
+    return out
+
+
+def _constant_cells(inp: Inputs, min_items: int) -> dict[tuple[int, str, str], tuple[str, int, tuple[Check, ...]]]:
+    """(config index, judge label, family) -> (verdict, items, checks) for every machine judge that is
+    constant on a config's items of a scoring family."""
+    t = inp.task
+    out: dict[tuple[int, str, str], tuple[str, int, tuple[Check, ...]]] = {}
+    if t.n == 0:
+        return out
+    C = len(inp.configs)
+    n_all = t.num["ns_n"] + t.num["cu_n"]
+    passes = t.num["ns_pass"] + t.num["cu_pass"]
+    for ji, j in enumerate(inp.judges):
+        if j.kind == "human":
+            continue
+        for fam in ("answer_line", "llm"):
+            fc = t.code("scoring", fam)
+            if fc < 0:
                 continue
-            m = (t.codes["scoring"] == fc) & (t.num["judge"] == jidx[judge]) & (t.num["cfg"] >= 0)
+            m = (t.codes["scoring"] == fc) & (t.num["judge"] == ji) & (t.num["cfg"] >= 0)
             n = np.bincount(t.num["cfg"][m], weights=n_all[m], minlength=C).astype(np.int64)
             k = np.bincount(t.num["cfg"][m], weights=passes[m], minlength=C).astype(np.int64)
             for ci in range(C):
                 verdict = constant_verdict(int(n[ci]), int(k[ci]), min_items)
                 if verdict is not None:
-                    checks = _checks(inp, ci, jidx[judge], fam, verdict)
-                    out.append(ConstantJudge(p.name, inp.configs[ci].label, judge, fam, verdict, int(n[ci]), checks))
-    return _blind_across_families(out)
-
-
-def _blind_across_families(found: list[ConstantJudge]) -> list[ConstantJudge]:
-    """Mark a constant judge blind on a family where it is shown blind, with the same verdict, on the
-    config's other family (see the module docstring)."""
-    from dataclasses import replace
-
-    shown = {(c.config, c.judge, c.verdict): c.scoring for c in found if any(k.blind for k in c.checks)}
-    out = []
-    for c in found:
-        fam = shown.get((c.config, c.judge, c.verdict))
-        out.append(replace(c, blind_in=fam) if fam and fam != c.scoring and c.status != "blind" else c)
+                    out[(ci, j.label, fam)] = (verdict, int(n[ci]), _checks(inp, ci, ji, fam, verdict))
     return out
 
 
@@ -289,6 +299,6 @@ def constant_warnings(constant: Sequence[ConstantJudge]) -> list[str]:
     for c in seen.values():
         text = c.describe()
         if c.status == "blind":
-            text += ", so κ with it is 0 and Δ under it is 0 by construction: not a finding"
+            text += ", so κ with it is undefined and Δ under it is 0 by construction: not a finding"
         out.append(text)
     return out

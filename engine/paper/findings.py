@@ -130,7 +130,7 @@ def _agreement(rep: Report, kinds: dict[str, str], val: Validity) -> list[Findin
         pair = f"{code(s.judge_a)} vs {code(s.judge_b)}"
         reason = val.pooled_reason(s.judge_a) or val.pooled_reason(s.judge_b)
         if reason:
-            text = f"**Judges {pair}**: not a finding: {escape(reason)}, so κ with it is 0 by construction."
+            text = f"**Judges {pair}**: not a finding: {escape(reason)}, so κ with it is undefined by construction."
             out.append(Finding("agreement", text, "not_a_finding"))
             continue
         rows = [a for a in rep.agreement if (a.judge_a, a.judge_b) == (s.judge_a, s.judge_b)]

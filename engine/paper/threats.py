@@ -46,7 +46,7 @@ def _judges(val: Validity) -> Threat | None:
         return None
     items.append(
         "Δ under a judge shown blind (another judge or the human verdicts disagree with it) is 0 by "
-        "construction and κ with it is 0: those numbers are marked, not findings. A constant judge that "
+        "construction and κ with it is undefined: those numbers are marked, not findings. A constant judge that "
         "nothing checks cannot be told from a model at floor or ceiling: its Δ is kept, flagged unverified."
     )
     return Threat("judges", "Judges that do not discriminate", tuple(escape(i) for i in items))

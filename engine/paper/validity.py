@@ -1,7 +1,7 @@
 """Which numbers of a report are findings: the one place the write-up decides it.
 
 A judge that gives one verdict on every item of a config carries no information there: Δ under
-it is 0 by construction and κ with it is 0. A Δ on a path that routes any of a config's tasks to
+it is 0 by construction and κ with it is undefined. A Δ on a path that routes any of a config's tasks to
 such a judge is shown marked, not as a finding; so is a lift built on one.
 
 Two sources, one seam:
@@ -63,7 +63,7 @@ class Validity:
         verdict, n = got
         status = (self.status or {}).get((config, judge or ""))
         tail = {
-            "agreed": f"at {'ceiling' if verdict == 'pass' else 'floor'} (all judges agree), so κ with it is 0",
+            "agreed": f"at {'ceiling' if verdict == 'pass' else 'floor'} (all judges agree), so κ with it is undefined",
             "unverified": UNVERIFIED,
         }.get(status or "", "it does not discriminate there")
         return f"judge {judge} gave '{verdict}' on all {n} items of {config}: {tail}"
