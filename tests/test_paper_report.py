@@ -274,3 +274,17 @@ def test_the_analysis_own_marks_are_the_authority(tmp_path: Path) -> None:
     lift = {r["sft"]: r["note"] for r in rows(tmp_path / "r/tables/lift.csv")}
     assert lift["q4b-sft"] == caveat
     assert lift["q2b-sft"] == ""
+
+
+def test_captions_name_the_mcnemar_and_kappa_methods_the_numbers_used() -> None:
+    """Before: 'McNemar: exact, over (task, sample) pairs' and 'bootstrap over tasks' for κ whatever
+    the Δs and κ rows used (with several samples a task, McNemar is clustered by task)."""
+    from types import SimpleNamespace as NS
+
+    from engine.paper.methods import kappa_words, mcnemar_words
+
+    assert mcnemar_words([NS(mcnemar_method="exact")]) == "exact, over (task, sample) pairs"
+    clustered = mcnemar_words([NS(mcnemar_method="durkalski-clustered")])
+    assert clustered == "clustered by task (Durkalski et al. 2003)"
+    both = kappa_words([NS(kappa_ci_method="bootstrap-task-percentile"), NS(kappa_ci_method="asymptotic")])
+    assert both == "bootstrap over tasks or asymptotic (fewer than 10 tasks)"

@@ -15,15 +15,40 @@ _WORDS = {
 }
 
 
+_MCNEMAR = {
+    "exact": "exact, over (task, sample) pairs",
+    "durkalski-clustered": "clustered by task (Durkalski et al. 2003)",
+}
+_KAPPA = {
+    "bootstrap-task-percentile": "bootstrap over tasks",
+    "asymptotic": "asymptotic (fewer than 10 tasks)",
+    "wilson-agreement": "Wilson limits on the agreement",
+}
+
+
+def _joined(methods: Iterable[str | None], words: dict[str, str], default: str) -> str:
+    seen = list(dict.fromkeys(m for m in methods if m))
+    return " or ".join(words.get(m, m) for m in seen) or default
+
+
+def mcnemar_words(deltas: Iterable[Any]) -> str:
+    """The McNemar test(s) the Δs used, e.g. "exact, over (task, sample) pairs"."""
+    return _joined((d.mcnemar_method for d in deltas), _MCNEMAR, _MCNEMAR["exact"])
+
+
+def kappa_words(rows: Iterable[Any]) -> str:
+    """The κ interval method(s) the agreement rows used, e.g. "bootstrap over tasks"."""
+    return _joined((a.kappa_ci_method for a in rows), _KAPPA, _KAPPA["bootstrap-task-percentile"])
+
+
 def ci_words(items: Iterable[Any]) -> str:
     """e.g. "bootstrap CIs over tasks", or several joined by "or" when the items differ."""
-    seen = list(dict.fromkeys(it.ci_method for it in items if it.ci_method))
-    return " or ".join(_WORDS.get(m, m) for m in seen) or "bootstrap CIs over tasks"
+    return _joined((it.ci_method for it in items), _WORDS, "bootstrap CIs over tasks")
 
 
 def design_sentence(rep: Any) -> str:
     n_boot, seed = rep.meta.get("n_boot"), rep.meta.get("seed")
     return (
         f"95% CIs: {ci_words(rep.deltas)} for Δ; {ci_words(rep.lifts)} for the lift "
-        f"(bootstrap: {n_boot} resamples, seed {seed}); a bootstrap over tasks for κ."
+        f"(bootstrap: {n_boot} resamples, seed {seed}); {kappa_words(rep.agreement)} for κ."
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from engine.analysis.report import Report
 from engine.paper.facts import StudyFacts
-from engine.paper.methods import ci_words
+from engine.paper.methods import ci_words, kappa_words, mcnemar_words
 from engine.paper.model import Column, Row, Stat, Table, code
 from engine.paper.roles import roles_text
 from engine.paper.validity import Validity
@@ -70,7 +70,7 @@ def delta_table(rep: Report, val: Validity, *, all_paths: bool = False) -> Table
         "delta_paths" if all_paths else "delta",
         "Procedural Δ on every judge path" if all_paths else f"Procedural Δ per config (path {code(rep.headline)})",
         "Pass rates are means over tasks of the pass/fail verdicts; errors and abstentions are excluded, never "
-        "failed. McNemar: exact, over (task, sample) pairs. Dropped: tasks without a pass/fail verdict in one "
+        f"failed. McNemar: {mcnemar_words(rep.deltas)}. Dropped: tasks without a pass/fail verdict in one "
         "condition." + (" " + roles_text(rep) if all_paths else ""),
         [
             *([Column("path", "path")] if all_paths else []),
@@ -129,7 +129,7 @@ def kappa_table(rep: Report, val: Validity) -> Table:
     t = Table(
         "kappa",
         "Judge agreement per config",
-        "Cohen's κ with its 95% CI (bootstrap over tasks) and % agreement on the episodes both judges scored "
+        f"Cohen's κ with its 95% CI ({kappa_words(rep.agreement)}) and % agreement on the episodes both judges scored "
         "non-error; "
         "Δ shift = Δ by judge B − Δ by judge A on the same episodes.",
         [
