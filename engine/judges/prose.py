@@ -32,12 +32,7 @@ from dataclasses import dataclass
 
 from engine.data.answers import norm_text
 from engine.data.schemas import Task
-from engine.judges.prose_cues import CUE as _CUE
-from engine.judges.prose_cues import EXPLICIT as _EXPLICIT
-from engine.judges.prose_cues import FILLER as _FILLER
-from engine.judges.prose_cues import NAMED as _NAMED
-from engine.judges.prose_cues import PLAIN_CUE as _PLAIN_CUE
-from engine.judges.prose_cues import SHORT_FILLER as _SHORT_FILLER
+from engine.judges.prose_cues import CUE, EXPLICIT, FILLER, NAMED, PLAIN_CUE, SHORT_FILLER
 from engine.judges.prose_prep import (
     VERIFY,
     clean_value,
@@ -177,7 +172,7 @@ def _values(task: Task, text: str, start: int) -> list[tuple[int, int, str]]:
 
 def _after_cue(task: Task, text: str, cue_end: int, limit: int, *, plain: bool) -> tuple[str | None, int, int]:
     """(value, start, end) of the value right after a cue (fillers allowed unless `plain`)."""
-    gap = (_SHORT_FILLER if plain else _FILLER).match(text, cue_end)
+    gap = (SHORT_FILLER if plain else FILLER).match(text, cue_end)
     pos = gap.end() if gap else cue_end
     if pos >= limit:
         return None, pos, pos
@@ -192,7 +187,7 @@ def _after_cue(task: Task, text: str, cue_end: int, limit: int, *, plain: bool) 
                 if s == lead.end() and e <= limit:
                     return v, s, e
                 break
-        named = _NAMED.match(text, pos)  # "gives the corrected codeword 1001100"
+        named = NAMED.match(text, pos)  # "gives the corrected codeword 1001100"
         if named:
             for s, e, v in _values(task, text, named.end()):
                 if s == named.end() and e <= limit:
@@ -253,15 +248,15 @@ def statements(task: Task, text: str) -> tuple[list[Statement], list[Statement]]
     sents = [(off, s) for off, s in _sentences(text) if not addresses_grader(s) and not VERIFY.match(s)]
     explicit: list[Statement] = []
     for off, s in sents:
-        found = _scan(task, s, _EXPLICIT, plain=False)
+        found = _scan(task, s, EXPLICIT, plain=False)
         explicit += [Statement(off + a, True, v, p, s.strip(), off + len(s)) for a, v, p in found]
     conclusion: list[Statement] = []
     short = len(task.answer.strip()) <= SHORT_GOLD
     for off, s in reversed(sents):
         vals = _values(task, s, 0)
-        if not vals and not (task.answer_type == "string" and _CUE.search(s)):
+        if not vals and not (task.answer_type == "string" and CUE.search(s)):
             continue
-        found = _scan(task, s, _PLAIN_CUE if short else _CUE, plain=short, last=True)
+        found = _scan(task, s, PLAIN_CUE if short else CUE, plain=short, last=True)
         conclusion += [Statement(off + a, False, v, p, s.strip(), off + len(s)) for a, v, p in found]
         if not found and not short:
             bare = _bare(task, s, vals)
