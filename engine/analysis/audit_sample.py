@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from engine.analysis.inputs import Inputs
+from engine.analysis.intervals import wilson
 
 Z95 = 1.959963984540054
 
@@ -55,12 +56,10 @@ class Rate:
 
 
 def wilson_interval(p: float, n: float) -> tuple[float, float]:
-    """Wilson's score interval (Wilson 1927, JASA 22:209, eq. for the 95% limits) at size n (may be
-    fractional: an effective sample size)."""
-    z2 = Z95 * Z95
-    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
-    half = Z95 * np.sqrt(max(0.0, p * (1 - p)) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    return max(0.0, float(centre - half)), min(1.0, float(centre + half))
+    """Wilson's score interval (Wilson 1927, JASA 22:209) for a rate p at size n, which may be
+    fractional (an effective sample size): intervals.wilson at x = p·n, clipped to [0, 1]."""
+    low, high = wilson(np.array([p * n]), np.array([n]), Z95)
+    return max(0.0, float(low[0])), min(1.0, float(high[0]))
 
 
 def weighted_rate(x: np.ndarray, w: np.ndarray) -> Rate:

@@ -28,9 +28,6 @@ def json_float(x: float | np.floating | None) -> float | None:
     return x if math.isfinite(x) else None
 
 
-_num = json_float
-
-
 @dataclass(frozen=True)
 class Kappa:
     kappa: float | None
@@ -65,7 +62,7 @@ def cohens_kappa(table: np.ndarray | Sequence[Sequence[int]]) -> Kappa:
     term_c = (kappa - agree_exp * (1 - kappa)) ** 2
     var = (term_a + term_b - term_c) / (1 - agree_exp) ** 2 / nobs
     half = _Z975 * np.sqrt(var) if var >= 0 else np.nan
-    return Kappa(_num(kappa), _num(kappa - half), _num(kappa + half))
+    return Kappa(json_float(kappa), json_float(kappa - half), json_float(kappa + half))
 
 
 def cohens_kappa_statsmodels(table: np.ndarray | Sequence[Sequence[int]]) -> Kappa:
@@ -78,7 +75,7 @@ def cohens_kappa_statsmodels(table: np.ndarray | Sequence[Sequence[int]]) -> Kap
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         res = _sm_kappa(t)  # CI at alpha=0.05 (statsmodels default)
-    return Kappa(_num(res.kappa), _num(res.kappa_low), _num(res.kappa_upp))
+    return Kappa(json_float(res.kappa), json_float(res.kappa_low), json_float(res.kappa_upp))
 
 
 def mcnemar_exact(table: np.ndarray | Sequence[Sequence[int]]) -> float | None:
@@ -140,5 +137,5 @@ def paired_ci(
             lo = np.atleast_1d(res.confidence_interval.low)
             hi = np.atleast_1d(res.confidence_interval.high)
             for k, i in enumerate(chunk):
-                out[i] = (_num(lo[k]), _num(hi[k]))
+                out[i] = (json_float(lo[k]), json_float(hi[k]))
     return out
