@@ -192,6 +192,9 @@ class Experiment(Spec):
     judges: list[JudgeSpec] = Field(default_factory=list)
     paths: list[PathSpec] = Field(default_factory=list)
     headline_path: str | None = None
+    format_example: bool = Field(
+        default=False, description="prepend the one-shot format example (engine/data/prompts.py) to every prompt"
+    )
     source: str | None = Field(default=None, exclude=True)
 
     @field_validator("conditions")

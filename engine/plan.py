@@ -13,7 +13,7 @@ from pathlib import Path
 
 from engine.config import ConfigSpec, Experiment, size_in_billions
 from engine.data.loader import load_skills, load_tasks
-from engine.data.prompts import check_no_skill_prompts, check_split_disjoint, render_messages
+from engine.data.prompts import FORMAT_EXAMPLE_VERSION, check_no_skill_prompts, check_split_disjoint, render_messages
 from engine.data.schemas import Condition, Skill, Task, canonical_hash
 
 
@@ -82,17 +82,20 @@ def select_tier(pool: list[Task], tier: str, source: str) -> list[Task]:
     return kept
 
 
-def episode_id(config_fp: str, task: Task, condition: str, sample: int, seed: int | None) -> str:
-    return canonical_hash(
-        {
-            "config": config_fp,
-            "task": task.content_hash,
-            "condition": condition,
-            "sample": sample,
-            "seed": seed,
-        },
-        24,
-    )
+def episode_id(
+    config_fp: str, task: Task, condition: str, sample: int, seed: int | None, format_example: bool = False
+) -> str:
+    """Identity of one episode; the prompt's format example joins it only when used (old ids stay)."""
+    key: dict[str, object] = {
+        "config": config_fp,
+        "task": task.content_hash,
+        "condition": condition,
+        "sample": sample,
+        "seed": seed,
+    }
+    if format_example:
+        key["prompt"] = FORMAT_EXAMPLE_VERSION
+    return canonical_hash(key, 24)
 
 
 def plan_episodes(exp: Experiment, sel: Selection, configs: list[ConfigSpec] | None = None) -> list[PlannedEpisode]:
@@ -102,14 +105,14 @@ def plan_episodes(exp: Experiment, sel: Selection, configs: list[ConfigSpec] | N
         for task in sel.tasks:
             skill = sel.skills[task.skill_id]
             for condition in exp.conditions:
-                messages = render_messages(task, skill, condition)
+                messages = render_messages(task, skill, condition, exp.format_example)
                 for sample in range(exp.samples):
                     seed = None
                     if cfg.sampling.temperature > 0:
                         seed = cfg.sampling.seed if cfg.sampling.seed is not None else exp.seed * 1000 + sample
                     out.append(
                         PlannedEpisode(
-                            episode_id=episode_id(fp, task, condition, sample, seed),
+                            episode_id=episode_id(fp, task, condition, sample, seed, exp.format_example),
                             config=cfg,
                             config_fp=fp,
                             task=task,

@@ -48,6 +48,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--per-skill", type=int, default=None, help="tasks per skill and split (default: all)")
     ap.add_argument("--max-tokens", type=int, default=96)
     ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--format-example", action="store_true", help="the one-shot format example before each prompt")
     ap.add_argument("--docs", type=Path, default=DOCS)
     ap.add_argument("--raw", type=Path, default=None, help="write every completion here (JSONL)")
     ap.add_argument("--from-raw", type=Path, default=None, help="re-judge the completions of an earlier --raw file")
@@ -66,7 +67,9 @@ def select_tasks(tier: str, splits: list[str], per_skill: int | None) -> tuple[d
     return {s.id: s for s in skills}, picked
 
 
-def generate(tasks: list, skills: dict, conditions: list[Condition], max_tokens: int, batch: int) -> list[dict]:
+def generate(
+    tasks: list, skills: dict, conditions: list[Condition], max_tokens: int, batch: int, shot: bool = False
+) -> list[dict]:
     spec = ConfigSpec(
         id="smollm2-135m",
         backend="embedded",
@@ -79,7 +82,8 @@ def generate(tasks: list, skills: dict, conditions: list[Condition], max_tokens:
     for t in tasks:
         for c in conditions:
             key = f"{t.id}|{c}"
-            reqs.append(GenRequest(key=key, messages=render_messages(t, skills[t.skill_id], c), max_tokens=max_tokens))
+            msgs = render_messages(t, skills[t.skill_id], c, shot)
+            reqs.append(GenRequest(key=key, messages=msgs, max_tokens=max_tokens))
             meta[key] = (t, c)
     rows = []
     t0 = time.time()
@@ -178,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.from_raw:
         rows = from_raw(args.from_raw, tasks)
     else:
-        rows = generate(tasks, skills, conditions, args.max_tokens, args.batch_size)
+        rows = generate(tasks, skills, conditions, args.max_tokens, args.batch_size, args.format_example)
     wall = time.time() - t0
     judge_rows(rows)
     if args.raw:
@@ -195,7 +199,9 @@ def main(argv: list[str] | None = None) -> int:
         + (f" --per-skill {args.per_skill}" if args.per_skill else "")
         + (f" --conditions {args.conditions}" if args.conditions != "no_skill" else "")
         + (f" --splits {args.splits}" if args.splits != "holdout,train" else "")
-        + f" --max-tokens {args.max_tokens}`."
+        + f" --max-tokens {args.max_tokens}"
+        + (" --format-example" if args.format_example else "")
+        + "`."
     )
     write_outputs(table, args.tier, args.docs, note)
     print(markdown_table(table))

@@ -17,20 +17,35 @@ OUTPUT_INSTRUCTION = (
 )
 PROMPT_VERSION = "v1"
 
+# A one-shot format example (an experiment's `format_example = true`): one neutral exchange, in
+# no skill's domain, that shows the output instruction followed. It is the same in both
+# conditions and carries no skill text. Models far below the study's students (the embedded
+# SmolLM2-135M) never write the ANSWER line from the instruction alone; with the example they
+# write it on about half the tier's tasks (docs/embedded-model.md), so the extractor and the
+# lenient judge can be compared on the same episodes.
+FORMAT_EXAMPLE_VERSION = "shot-v1"
+FORMAT_EXAMPLE = (
+    {"role": "user", "content": f"How many legs does a cat have?\n\n{OUTPUT_INSTRUCTION}"},
+    {"role": "assistant", "content": "A cat has four legs.\nANSWER: 4"},
+)
+
 
 class LeakageError(Exception):
     """Skill text in a no-skill prompt, or a holdout task in the train split."""
 
 
-def render_messages(task: Task, skill: Skill, condition: Condition) -> list[dict[str, str]]:
-    """The chat messages of one episode."""
+def render_messages(
+    task: Task, skill: Skill, condition: Condition, format_example: bool = False
+) -> list[dict[str, str]]:
+    """The chat messages of one episode (after the one-shot FORMAT_EXAMPLE when asked for)."""
     if condition == "no_skill":
         user = f"{task.prompt}\n\n{OUTPUT_INSTRUCTION}"
     elif condition == "curated":
         user = f"{skill.block()}\n\nTask:\n{task.prompt}\n\n{OUTPUT_INSTRUCTION}"
     else:  # pragma: no cover - guarded by the Condition type and config validation
         raise ValueError(f"unknown condition {condition!r}")
-    return [{"role": "user", "content": user}]
+    shot = [dict(m) for m in FORMAT_EXAMPLE] if format_example else []
+    return [*shot, {"role": "user", "content": user}]
 
 
 def _norm(text: str) -> str:
