@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import get_type_hints
+from typing import Literal, get_args, get_origin, get_type_hints
 
 import pyarrow as pa
 
@@ -16,9 +16,12 @@ _ARROW = {str: pa.string(), int: pa.int64(), float: pa.float64(), bool: pa.bool_
 
 
 def _arrow_type(hint: object) -> pa.DataType:
+    if get_origin(hint) is Literal:  # a closed set of strings (verdicts, latency kinds) is a string column
+        assert {type(v) for v in get_args(hint)} == {str}, hint
+        return pa.string()
     args = [a for a in getattr(hint, "__args__", (hint,)) if a is not type(None)]
     assert len(args) == 1, hint
-    return _ARROW[args[0]]
+    return _arrow_type(args[0]) if get_origin(args[0]) is Literal else _ARROW[args[0]]
 
 
 def test_every_record_has_its_tables_columns_in_order_and_type() -> None:

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.events import RunKind
+
 
 @dataclass
 class RunOptions:
@@ -14,7 +16,7 @@ class RunOptions:
     config_ids: list[str] | None = None
     judge_ids: list[str] | None = None
     run_id: str | None = None  # resume into this run's journal
-    kind: str = "eval"
+    kind: RunKind = "eval"
     generate: bool = True  # False: `engine judge` (score stored episodes only)
     ingest: bool = True
     telemetry_interval: float = 1.0

@@ -12,9 +12,11 @@ import time
 import traceback
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Literal
 
 from engine.config import API_BACKENDS, ConfigSpec, Experiment, JudgeSpec
 from engine.events import (
+    Level,
     LogMessage,
     PhaseChanged,
     Reporter,
@@ -284,7 +286,7 @@ class Runner:
                     close()
 
     # -- plumbing -----------------------------------------------------------------------------
-    def _finish(self, status: str, t0: float) -> None:
+    def _finish(self, status: Literal["finished", "cancelled"], t0: float) -> None:
         r = self.result
         r.status = status
         r.wall_s = time.time() - t0
@@ -311,7 +313,7 @@ class Runner:
         except StoreLocked:
             self._log("info", "the store is held by another process (the cockpit?); it ingests this run's journal")
 
-    def _log(self, level: str, message: str) -> None:
+    def _log(self, level: Level, message: str) -> None:
         try:
             self.reporter.emit(LogMessage(self.run_id, level=level, message=message))
         except (OSError, ValueError):  # the journal may be closed already

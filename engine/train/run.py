@@ -32,6 +32,7 @@ from typing import Any
 
 from engine.events import (
     Event,
+    Level,
     LogMessage,
     PhaseChanged,
     Reporter,
@@ -311,7 +312,7 @@ class TrainRun:
         sink.emit(PhaseChanged(self.run_id, phase="saving", detail="adapter"))
         adapter = self.run_dir / "adapter"
 
-        notes: list[tuple[str, str]] = []
+        notes: list[tuple[Level, str]] = []
 
         def save_adapter(tmp: Path) -> None:
             trainer.model.save_pretrained(str(tmp))
