@@ -44,6 +44,7 @@ from cockpit.screens.query import QueryScreen
 from cockpit.screens.runs import RunsScreen
 from cockpit.store import StoreService
 from cockpit.tail import Tails
+from engine.store.request import RunRequest
 
 REPORT_GAP_S = 3.0
 # the app's background jobs by worker group, as a failure names them (their bodies have no except:
@@ -173,7 +174,7 @@ class CockpitApp(App[int]):
         self.push_screen(LaunchScreen(self.runs_dir), self._launch)
 
     def _launch(self, req: object) -> None:
-        if isinstance(req, launcher.LaunchRequest):
+        if isinstance(req, RunRequest):
             self._control("launch", req)
         elif req is not None:
             self._control("job", req)

@@ -8,12 +8,13 @@ from pathlib import Path
 
 from cockpit import launcher
 from cockpit.messages import RunControlled
+from engine.store.request import RunRequest
 
 
 def control(op: str, arg: object, runs_dir: Path) -> RunControlled:
     if op == "launch":
-        assert isinstance(arg, launcher.LaunchRequest)
-        run_id, pid = launcher.launch(arg, runs_dir)
+        assert isinstance(arg, RunRequest)
+        run_id, pid = launcher.launch(arg)
         return RunControlled(op, run_id, f"started run {run_id} (pid {pid})")
     if op == "job":  # the launch form's other tabs: study, train, corpus, re-judge, sweep
         from cockpit.forms import JobRequest

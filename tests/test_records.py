@@ -9,6 +9,7 @@ from typing import Literal, get_args, get_origin, get_type_hints
 import pyarrow as pa
 
 from engine.store import journal as jr
+from engine.store.manifest import RunInfo, write_info
 from engine.store.records import RECORDS, EpisodeRecord, HumanJudgmentRecord, JudgmentRecord, columns
 from engine.store.schema import TABLES
 
@@ -66,7 +67,7 @@ def _episode(**kw: object) -> EpisodeRecord:
 def test_a_record_writes_the_journal_line_of_a_dict(tmp_path: Path) -> None:
     rec = _episode(latency_kind="batch", flags="")
     j = jr.RunJournal(tmp_path, "r1")
-    j.write_run_info({"run_id": "r1", "kind": "eval"})
+    write_info(j.dir, RunInfo(run_id="r1", kind="eval"))
     j.record(rec)
     j.append("episodes", rec.row())
     j.close()
@@ -79,7 +80,7 @@ def test_a_record_writes_the_journal_line_of_a_dict(tmp_path: Path) -> None:
 
 def test_an_unfinished_generation_is_not_done(tmp_path: Path) -> None:
     j = jr.RunJournal(tmp_path, "r1")
-    j.write_run_info({"run_id": "r1", "kind": "eval"})
+    write_info(j.dir, RunInfo(run_id="r1", kind="eval"))
     j.record(_episode(error="RateLimit"))
     j.close()
     assert jr.done_ids(tmp_path, "episodes") == set()
@@ -94,7 +95,7 @@ def test_telemetry_rows_keep_their_host_and_old_lines_ingest_without_one(tmp_pat
     from engine.store.records import TelemetryRecord
 
     j = jr.RunJournal(tmp_path, "r1")
-    j.write_run_info({"run_id": "r1", "kind": "eval"})
+    write_info(j.dir, RunInfo(run_id="r1", kind="eval"))
     for host in ("driver", "node-b"):
         sample = TelemetrySampled("r1", cpu_pct=1.0, ram_used_gb=2.0, ram_total_gb=4.0, host=host)
         j.record(TelemetryRecord.of(dataclasses.replace(sample, t=10.0)))

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from engine.config import PathSpec
 from engine.store import journal as jr
+from engine.store.manifest import EXPERIMENT_FILE, read_json_object
 
 
 class _Declared(BaseModel):
@@ -40,7 +41,7 @@ def from_runs(runs_dir: Path) -> Preregistration:
     paths: dict[str, PathSpec] = {}
     heads: dict[str, list[str]] = {}
     for d in jr.run_dirs(Path(runs_dir)):
-        raw = jr.read_json_object(d / "experiment.json")
+        raw = read_json_object(d / EXPERIMENT_FILE)
         try:
             got = _Declared.model_validate(raw)
         except ValidationError:

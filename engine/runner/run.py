@@ -31,16 +31,17 @@ from engine.judges.base import Judge, JudgeItem, make_judge
 from engine.models.base import Backend, GenRequest, generation_groups, make_backend, preflight
 from engine.plan import PlannedEpisode, Selection, plan_episodes, select
 from engine.runner import cluster, files, schedule
-from engine.runner.options import RunOptions, RunResult
+from engine.runner.options import RunResult
 from engine.runner.recorder import Recorder
 from engine.runner.workers import Cancelled, Workers
 from engine.signals import install_stop_handlers, restore_handlers
 from engine.store import journal as jr
+from engine.store.request import RunRequest
 from engine.telemetry import TelemetrySampler
 
 
 class Runner:
-    def __init__(self, exp: Experiment, opts: RunOptions, reporter: Reporter | None = None) -> None:
+    def __init__(self, exp: Experiment, opts: RunRequest, reporter: Reporter | None = None) -> None:
         self.exp = exp
         self.opts = opts
         self.run_id = opts.run_id or jr.new_run_id(exp.name if opts.kind == "eval" else f"{opts.kind}-{exp.name}")

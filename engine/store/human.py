@@ -21,6 +21,8 @@ from typing import Any, Literal, get_args
 from engine.data.schemas import canonical_hash
 from engine.events import JudgmentRecorded, RunFinished, RunStarted
 from engine.store import journal as jr
+from engine.store import manifest
+from engine.store.manifest import RunInfo
 from engine.store.records import HumanJudgmentRecord
 
 HUMAN_RUN = "human"
@@ -60,19 +62,7 @@ def ensure_run(runs_dir: Path, run_id: str = HUMAN_RUN, judge_id: str = HUMAN_JU
     now = time.time()
     try:
         journal.write_specs("judges", [judge_row(judge_id)])
-        journal.write_run_info(
-            {
-                "run_id": run_id,
-                "kind": "human",
-                "experiment": "human",
-                "experiment_path": None,
-                "started_at": now,
-                "resumed_at": None,
-                "pid": None,
-                "total_episodes": 0,
-                "total_judgments": 0,
-            }
-        )
+        manifest.write_info(d, RunInfo(run_id=run_id, kind="human", experiment="human", started_at=now))
         if not (d / jr.EVENTS_FILE).exists() or (d / jr.EVENTS_FILE).stat().st_size == 0:
             journal.emit(RunStarted(run_id, kind="human", experiment="human", judges=(judge_id,), t=now))
             journal.emit(RunFinished(run_id, t=now))
