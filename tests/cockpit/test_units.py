@@ -304,3 +304,17 @@ def test_an_undefined_kappa_row_says_so_with_the_reason() -> None:
     a.kappa_undefined = why
     _, cells = JudgesScreen._agree_row(a)
     assert [str(cells[4]), str(cells[5])] == ["undefined", why]
+
+
+def test_each_run_control_is_one_typed_command(tmp_path: Path) -> None:
+    from cockpit.control import CancelRun, LaunchRun, ResumeRun, control
+
+    runs = write_fixture(tmp_path / "runs")
+    finished = "20250101-000000-study-a1b2"
+    with pytest.raises(ValueError, match="is not running"):
+        control(CancelRun(finished), runs)
+    with pytest.raises(ValueError, match="has no experiment.json"):  # the fixture keeps no experiment file
+        control(ResumeRun("20250101-010000-train-sft-c3d4"), runs)
+    with pytest.raises(ValueError, match="needs an experiment file"):
+        control(LaunchRun(RunRequest(runs)), runs)
+    assert [c.what for c in (LaunchRun, CancelRun, ResumeRun)] == ["launch", "cancel", "resume"]
