@@ -38,12 +38,13 @@ import sys, time
 from pathlib import Path
 from engine.events import EpisodeFinished, JudgmentRecorded, RunStarted
 from engine.store import journal as jr
+from engine.store.manifest import RunInfo, write_info
 runs, rate = Path(sys.argv[1]), float(sys.argv[2])
 rid = "stream-run"
 j = jr.RunJournal(runs, rid)
 import os
-j.write_run_info({"run_id": rid, "kind": "eval", "experiment": "synth", "pid": os.getpid(),
-                  "started_at": time.time(), "total_episodes": 10**6, "total_judgments": 10**6})
+write_info(j.dir, RunInfo(run_id=rid, kind="eval", experiment="synth", pid=os.getpid(), started_at=time.time(),
+                          total_episodes=10**6, total_judgments=10**6))
 j.emit(RunStarted(rid, kind="eval", experiment="synth", total_episodes=10**6, pid=os.getpid()))
 i = 0
 while True:

@@ -19,6 +19,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from engine.store.manifest import RunInfo, write_info
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine.store import journal as jr  # noqa: E402
@@ -35,7 +37,7 @@ def write_journals(runs: Path, n: int, runs_count: int = 4) -> None:
     per = n // runs_count
     for r in range(runs_count):
         j = jr.RunJournal(runs, f"bench-{r}")
-        j.write_run_info({"run_id": f"bench-{r}", "kind": "eval", "experiment": "bench", "pid": 0})
+        write_info(j.dir, RunInfo(run_id=f"bench-{r}", kind="eval", experiment="bench", pid=0))
         lines = []
         for i in range(per):
             lines.append(

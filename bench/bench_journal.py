@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 import engine.runner.run as runner_mod  # noqa: E402  (the module whose make_backend a run calls)
 from engine.config import ModelSpec, load_experiment  # noqa: E402
 from engine.models.base import GenRequest, GenResult  # noqa: E402
-from engine.runner import Runner, RunOptions  # noqa: E402
+from engine.runner import Runner, RunRequest  # noqa: E402
 from engine.store import journal as jr  # noqa: E402
 from engine.store.records import EpisodeRecord  # noqa: E402
 
@@ -110,7 +110,7 @@ split = "holdout"
 def timed_run(exp_path: Path, runs: Path) -> tuple[float, int, int]:
     exp = load_experiment(exp_path)
     t0 = time.perf_counter()
-    res = Runner(exp, RunOptions(runs_dir=runs, ingest=False)).run()
+    res = Runner(exp, RunRequest(runs_dir=runs, ingest=False)).run()
     wall = time.perf_counter() - t0
     if res.status != "finished" or res.errors:
         raise SystemExit(f"bench run ended {res.status} with {res.errors} errors: {res.error}")

@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from engine.config import load_experiment  # noqa: E402
-from engine.runner import Runner, RunOptions  # noqa: E402
+from engine.runner import Runner, RunRequest  # noqa: E402
 from engine.store import journal as jr  # noqa: E402
 
 TARGET = 1.15
@@ -117,7 +117,7 @@ def timeline(runs: Path, t0: float) -> dict[str, float]:
 def timed(exp_path: Path, runs: Path, **opts: object) -> float:
     exp = load_experiment(exp_path)
     t0 = time.perf_counter()
-    res = Runner(exp, RunOptions(runs_dir=runs, ingest=False, **opts)).run()  # type: ignore[arg-type]
+    res = Runner(exp, RunRequest(runs_dir=runs, ingest=False, **opts)).run()  # type: ignore[arg-type]
     wall = time.perf_counter() - t0
     if res.status != "finished" or res.errors:
         raise SystemExit(f"bench run {opts} ended {res.status} with {res.errors} errors: {res.error}")

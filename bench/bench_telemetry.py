@@ -17,6 +17,8 @@ import threading
 import time
 from pathlib import Path
 
+from engine.store.manifest import RunInfo, write_info
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cockpit.machine import Machine  # noqa: E402
@@ -28,15 +30,11 @@ from engine.store import journal as jr  # noqa: E402
 def _writer(runs: Path, stop: threading.Event, rate: float = 20.0) -> None:
     """A streaming run: RunStarted, then EpisodeFinished events at `rate` per second."""
     j = jr.RunJournal(runs, "bench-run")
-    j.write_run_info(
-        {
-            "run_id": "bench-run",
-            "kind": "eval",
-            "experiment": "bench",
-            "pid": None,
-            "started_at": time.time(),
-            "total_episodes": 10**6,
-        }
+    write_info(
+        j.dir,
+        RunInfo(
+            run_id="bench-run", kind="eval", experiment="bench", pid=None, started_at=time.time(), total_episodes=10**6
+        ),
     )
     j.emit(RunStarted("bench-run", kind="eval", experiment="bench", total_episodes=10**6))
     i = 0

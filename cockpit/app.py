@@ -12,6 +12,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import App
@@ -22,7 +23,7 @@ from textual.worker import Worker, WorkerState
 
 from cockpit import launcher
 from cockpit.commands import CockpitCommands
-from cockpit.control import control
+from cockpit.control import CancelRun, Control, LaunchRun, ResumeRun, StartJob, control
 from cockpit.machine import Machine, Sampler
 from cockpit.messages import (
     Ingested,
@@ -44,6 +45,10 @@ from cockpit.screens.query import QueryScreen
 from cockpit.screens.runs import RunsScreen
 from cockpit.store import StoreService
 from cockpit.tail import Tails
+from engine.store.request import RunRequest
+
+if TYPE_CHECKING:
+    from cockpit.forms import JobRequest
 
 REPORT_GAP_S = 3.0
 # the app's background jobs by worker group, as a failure names them (their bodies have no except:
@@ -172,30 +177,30 @@ class CockpitApp(App[int]):
 
         self.push_screen(LaunchScreen(self.runs_dir), self._launch)
 
-    def _launch(self, req: object) -> None:
-        if isinstance(req, launcher.LaunchRequest):
-            self._control("launch", req)
+    def _launch(self, req: RunRequest | JobRequest | None) -> None:
+        if isinstance(req, RunRequest):
+            self._control(LaunchRun(req))
         elif req is not None:
-            self._control("job", req)
+            self._control(StartJob(req))
 
     def action_cancel_run(self) -> None:
         if self.selected_run:
-            self._control("cancel", self.selected_run)
+            self._control(CancelRun(self.selected_run))
         else:
             self.notify("select a run first", severity="warning")
 
     def action_resume_run(self) -> None:
         if self.selected_run:
-            self._control("resume", self.selected_run)
+            self._control(ResumeRun(self.selected_run))
         else:
             self.notify("select a run first", severity="warning")
 
     @work(thread=True, group="control", exit_on_error=False)
-    def _control(self, op: str, arg: object) -> None:
+    def _control(self, cmd: Control) -> None:
         try:
-            self.post_message(control(op, arg, self.runs_dir))
+            self.post_message(control(cmd, self.runs_dir))
         except Exception as exc:  # noqa: BLE001 - a refused action is a message, not a crash
-            self.post_message(WorkFailed(op, str(exc)))
+            self.post_message(WorkFailed(cmd.what, str(exc)))
 
     def on_run_controlled(self, msg: RunControlled) -> None:
         self.notify(msg.text, markup=False)

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cockpit.launcher import executor_args
 from engine.data.loader import DataError
+from engine.store import request
+from engine.store.request import Executor, RunRequest
 
 # the common overrides of the Train tab: recipe fields, by their dotted name in the recipe schema
 TRAIN_FIELDS = ("base_model", "epochs", "lr", "lora.r", "lora.alpha", "lora.targets", "max_length", "precision")
@@ -268,7 +269,7 @@ def check_sweep(sweep: str, limit: str, runs_dir: Path) -> Checked:
 
 # ---------------------------------------------------------------------------------- executor
 
-EXECUTORS = ("local", "ray")
+EXECUTORS = request.EXECUTORS
 ADDRESS_PLACEHOLDER = "local Ray (or HOST:PORT, ray://HOST:PORT, auto)"
 
 
@@ -280,17 +281,16 @@ def ray_installed() -> bool:
         return False
 
 
-def check_executor(executor: str, address: str) -> tuple[str, str | None]:
+def check_executor(executor: str, address: str) -> tuple[Executor, str | None]:
     """A launch's executor and address (None: a local Ray), or a FieldError naming the wrong one."""
     from engine.models.ray_cluster import RAY_HINT, address_error  # light: Ray is imported only to connect
 
-    ex = executor.strip() or "local"
-    if ex not in EXECUTORS:
-        raise FieldError("executor", f"{ex!r}: local or ray")
     addr = address.strip() or None
+    try:
+        ex = request.check_executor(executor.strip() or "local", addr)
+    except request.OptionError as exc:
+        raise FieldError(exc.option, str(exc)) from None
     if addr is not None:
-        if ex != "ray":
-            raise FieldError("address", "--address needs executor ray")
         error = address_error(addr)
         if error:
             raise FieldError("address", error)
@@ -376,14 +376,10 @@ def check_judge(
     if not configs:
         raise FieldError("configs", "tick at least one config")
     proj = project_judging(exp, judges, configs, runs_dir)
-    args = ["judge", str(path)]
-    for j in judges if len(judges) < len(exp.judges) else []:
-        args += ["--judge", j]
-    for c in configs if len(configs) < len(exp.configs) else []:
-        args += ["--config", c]
-    if n is not None:
-        args += ["--limit", str(n)]
-    args += executor_args(ex, addr)
+    every = len(judges) >= len(exp.judges), len(configs) >= len(exp.configs)  # no --judge, no --config
+    req = RunRequest(Path(runs_dir), path, limit=n, kind="judge", generate=False, executor=ex, address=addr)
+    req.judge_ids, req.config_ids = (None if every[0] else judges), (None if every[1] else configs)
+    args = req.to_argv()
     preview = [f"{proj.episodes} stored episodes of {', '.join(configs)}"]
     preview += [f"  {j}: {m} judgments missing" for j, m in proj.missing.items()]
     preview.append(

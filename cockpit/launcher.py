@@ -9,35 +9,23 @@ launch is "starting" (from `launch.json`, which survives a cockpit restart).
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from engine import paths, runs
 from engine.host import pid_alive
-from engine.runs import LAUNCH_FILE
 from engine.store import journal as jr
+from engine.store import manifest
+from engine.store.manifest import LAUNCH_FILE
+from engine.store.request import RunRequest
 
 LOG_FILE = "launch.log"
 ROOT = paths.ROOT
 _children: dict[int, subprocess.Popen[bytes]] = {}  # reaped by `reap()`, never waited on by the UI
-
-
-@dataclass
-class LaunchRequest:
-    experiment: Path
-    configs: list[str] = field(default_factory=list)
-    conditions: list[str] = field(default_factory=list)
-    judges: list[str] = field(default_factory=list)
-    limit: int | None = None
-    samples: int | None = None
-    executor: str = "local"  # local | ray: where local models generate and LLM judges on local models judge
-    address: str | None = None  # executor ray: the cluster (None: a local Ray)
 
 
 @dataclass(frozen=True)
@@ -83,27 +71,15 @@ def new_run_id(experiment_name: str) -> str:
     return jr.new_run_id(experiment_name)
 
 
-def executor_args(executor: str, address: str | None) -> list[str]:
-    """`--executor ray [--address X]`; nothing for the local executor (the engine's default)."""
-    if executor != "ray":
-        return []
-    return ["--executor", "ray", *(["--address", address] if address else [])]
+def common_args(runs_dir: Path) -> list[str]:
+    """What every launched `engine` command is told: the runs directory, and no progress output (the
+    cockpit follows the run's journal)."""
+    return ["--runs-dir", str(runs_dir), "--events", "none"]
 
 
-def build_command(req: LaunchRequest, runs_dir: Path, run_id: str) -> list[str]:
-    args = ["run", str(req.experiment), "--run-id", run_id, "--events", "none", "--runs-dir", str(runs_dir)]
-    for c in req.configs:
-        args += ["--config", c]
-    for c in req.conditions:
-        args += ["--condition", c]
-    for j in req.judges:
-        args += ["--judge", j]
-    if req.limit is not None:
-        args += ["--limit", str(req.limit)]
-    if req.samples is not None:
-        args += ["--samples", str(req.samples)]
-    args += executor_args(req.executor, req.address)
-    return engine_command(*args)
+def build_command(req: RunRequest, run_id: str) -> list[str]:
+    """`engine run EXP ...` for an eval launched from the cockpit, into run `run_id`."""
+    return engine_command(*replace(req, run_id=run_id).to_argv(), *common_args(req.runs_dir))
 
 
 def spawn(cmd: list[str], run_dir: Path, *, cwd: Path | None = None) -> int:
@@ -125,14 +101,14 @@ def spawn(cmd: list[str], run_dir: Path, *, cwd: Path | None = None) -> int:
             env=env,
         )
     _children[proc.pid] = proc
-    tmp = run_dir / (LAUNCH_FILE + ".tmp")
-    tmp.write_text(json.dumps({"pid": proc.pid, "cmd": cmd, "started_at": time.time()}), encoding="utf-8")
-    os.replace(tmp, run_dir / LAUNCH_FILE)
+    manifest.write_launch(run_dir, manifest.LaunchInfo(proc.pid, list(cmd), time.time()))
     return proc.pid
 
 
-def launch(req: LaunchRequest, runs_dir: Path, run_id: str | None = None) -> tuple[str, int]:
-    """Start a run of `req`; returns (run id, pid)."""
+def launch(req: RunRequest, run_id: str | None = None) -> tuple[str, int]:
+    """Start a run of `req` (an experiment file) in `req.runs_dir`; returns (run id, pid)."""
+    if req.experiment is None:
+        raise ValueError("a launch needs an experiment file")
     name = req.experiment.stem
     try:
         from engine.config import load_experiment
@@ -140,15 +116,14 @@ def launch(req: LaunchRequest, runs_dir: Path, run_id: str | None = None) -> tup
         name = load_experiment(req.experiment).name
     except Exception:  # noqa: BLE001 - the child reports a bad file in its log
         pass
-    run_id = run_id or new_run_id(name)
-    pid = spawn(build_command(req, runs_dir, run_id), Path(runs_dir) / run_id)
+    run_id = run_id or req.run_id or new_run_id(name)
+    pid = spawn(build_command(req, run_id), Path(req.runs_dir) / run_id)
     return run_id, pid
 
 
 def resume(runs_dir: Path, run_id: str) -> int:
     runs.check_resumable(Path(runs_dir) / run_id)
-    cmd = engine_command("resume", run_id, "--events", "none", "--runs-dir", str(runs_dir))
-    return spawn(cmd, Path(runs_dir) / run_id)
+    return spawn(engine_command("resume", run_id, *common_args(runs_dir)), Path(runs_dir) / run_id)
 
 
 def cancel(runs_dir: Path, run_id: str) -> int:
@@ -173,11 +148,9 @@ def pending(runs_dir: Path) -> list[PendingLaunch]:
     for d in sorted(runs_dir.iterdir()):
         if not d.is_dir() or (d / jr.RUN_FILE).exists() or not (d / LAUNCH_FILE).exists():
             continue
-        info = _read_json(d / LAUNCH_FILE)
-        pid = int(info.get("pid") or 0)
-        cmd = info.get("cmd")
-        kind = launch_kind([str(c) for c in cmd]) if isinstance(cmd, list) else "eval"
-        out.append(PendingLaunch(d.name, pid, float(info.get("started_at") or 0.0), pid_alive(pid), log_tail(d), kind))
+        info = manifest.read_launch(d)  # None: torn or not a launch (its log still says what happened)
+        pid, started, kind = (info.pid, info.started_at, launch_kind(info.cmd)) if info else (0, 0.0, "eval")
+        out.append(PendingLaunch(d.name, pid, started, pid_alive(pid), log_tail(d), kind))
     return out
 
 
@@ -191,13 +164,6 @@ def log_tail(run_dir: Path, n_bytes: int = 4000) -> str:
         return ""
 
 
-def _read_json(p: Path) -> dict[str, Any]:
-    try:
-        return dict(json.loads(p.read_text(encoding="utf-8")))
-    except (FileNotFoundError, json.JSONDecodeError, RecursionError, TypeError, ValueError):
-        return {}
-
-
 # -- experiments ---------------------------------------------------------------------------------
 
 
@@ -207,7 +173,8 @@ def known_experiments(runs_dir: Path, experiments_dir: Path = paths.EXPERIMENTS_
     for p in sorted(experiments_dir.glob("*.toml")):
         found[str(p.resolve())] = p.resolve()
     for d in jr.run_dirs(Path(runs_dir)):
-        src = jr.read_run_info(d).get("experiment_path")
+        info = manifest.read_info(d)
+        src = info.experiment_path if info else None  # eval and judge runs' experiment files
         if src and Path(src).is_file():
             found.setdefault(str(Path(src).resolve()), Path(src).resolve())
     return list(found.values())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from textual.message import Message
 
@@ -70,6 +70,6 @@ class ReportExported(Message):
 
 @dataclass
 class RunControlled(Message):
-    op: str  # launch | cancel | resume
+    op: Literal["launch", "cancel", "resume"]
     run_id: str
     text: str

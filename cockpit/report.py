@@ -1,8 +1,8 @@
 """The analysis report as the Judges and Δ screens read it (computed in a worker, never on the UI thread).
 
-`compute(cur, runs_dir)` calls `engine.analysis.build_report` with the judge paths the experiments
-in the runs directory declare (from each run's `experiment.json`; derived from the judges present
-when none declares any) and wraps the result in a `ReportView` with the lookups the panels need.
+`compute(cur, runs_dir)` builds the report `engine report` builds for the runs directory (the judge
+paths and headline its runs' experiments declare, `engine.analysis.preregistration`) and wraps it
+in a `ReportView` with the lookups the panels need.
 """
 
 from __future__ import annotations
@@ -155,27 +155,22 @@ def experiment_paths(runs_dir: Path) -> tuple[list[Any], str | None]:
 
 
 def analyse(cur: Any, runs_dir: Path, *, n_boot: int = N_BOOT, headline: str | None = None) -> Report:
-    """`build_report` on the paths the runs' experiments declare (derived when none does).
+    """The report of the runs' pre-registration (`engine.analysis.preregistration.declared_report`,
+    as `engine report` builds it): the declared paths (derived when none is declared) and the
+    declared `headline_path`, the headline when eligible, else none (no other path is promoted).
 
-    The declared `headline_path` is the pre-registered headline: the headline when eligible, else none
-    (no other path is promoted). `headline`: a path to lead with instead (the export of the path on
-    screen; labelled requested, not pre-registered, unless it is the declared one; ignored when it is
-    not a path). A declared headline with no data yet falls back to the paths derived from the judges
-    present.
+    `headline`: a path to lead with instead (the export of the path on screen; labelled requested,
+    not pre-registered, unless it is the declared one; ignored when it is not a path).
     """
-    from engine.analysis import build_report
+    from engine.analysis.preregistration import declared_report, from_runs
 
-    specs, declared = experiment_paths(runs_dir)
-    declared = declared if specs else None
-    attempts: list[tuple[list[Any] | None, str | None]] = [(specs or None, headline)] if headline is not None else []
-    attempts.append((specs or None, declared))
-    for paths, head in attempts:
+    pre = from_runs(Path(runs_dir))
+    if headline is not None:
         try:
-            pre = head is not None and head == declared
-            return build_report(cur, paths=paths, headline=head, n_boot=n_boot, seed=0, preregistered=pre)
+            return declared_report(cur, pre, requested=headline, n_boot=n_boot)
         except ValueError:  # not one of the paths
-            continue
-    return build_report(cur, n_boot=n_boot, seed=0)
+            pass
+    return declared_report(cur, pre, n_boot=n_boot)
 
 
 def compute(cur: Any, runs_dir: Path, *, version: int = 0, n_boot: int = N_BOOT) -> ReportView:

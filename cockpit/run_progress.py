@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine.events import TelemetrySampled
+from engine.store.manifest import RunStatus
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class RunProgress:
     run_id: str
     kind: str = "?"
     experiment: str = "?"
-    status: str = "running"
+    status: RunStatus = "running"
     pid: int | None = None
     started_at: float | None = None
     finished_at: float | None = None
@@ -65,7 +66,7 @@ class RunProgress:
     verdicts: tuple[tuple[str, int], ...] = ()
     judgments_per_s: float | None = None
     projected_cost_usd: float | None = None
-    # where local models generated (run.json, else options.json: local | ray); per worker when the
+    # where local models generated (`engine.store.manifest.placement`); per worker when the
     # episodes name one; the latest telemetry of each host that journals it, the run's own host first
     executor: str = "local"
     workers: tuple[WorkerProgress, ...] = ()

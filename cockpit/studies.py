@@ -69,7 +69,7 @@ def resume(runs_dir: Path, study_id: str) -> int:
         raise ValueError(f"study {study_id} is still running")
     if status == "finished":
         raise ValueError(f"study {study_id} is finished")
-    cmd = launcher.engine_command("study", "--resume", study_id, "--runs-dir", str(runs_dir), "--events", "none")
+    cmd = launcher.engine_command("study", "--resume", study_id, *launcher.common_args(runs_dir))
     return launcher.spawn(cmd, study.dir)
 
 

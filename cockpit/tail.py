@@ -33,6 +33,8 @@ from engine.events import (
 )
 from engine.runs import run_status
 from engine.store import journal as jr
+from engine.store import manifest
+from engine.store.manifest import RunInfo
 
 WINDOW_S = 30.0
 BUCKET_S = 2.0
@@ -243,11 +245,9 @@ class RunTail:
         ordered = sorted(named, key=lambda ev: (ev is not own, ev.host))
         return tuple(ordered), own if own is not None else self._telemetry
 
-    def _read_executor(self, info: dict[str, object]) -> str:
+    def _read_executor(self, info: RunInfo | None) -> str:
         if self._executor is None:
-            found = info.get("executor") or jr.read_json_object(self.run_dir / "options.json").get("executor")
-            if found is not None or (self.run_dir / "options.json").exists() or info.get("kind") == "train":
-                self._executor = str(found or "local")
+            self._executor = manifest.placement(self.run_dir, info)
         return self._executor or "local"
 
     def _series(self) -> tuple[tuple[float, float, float], ...]:
@@ -266,13 +266,13 @@ class RunTail:
 
     def progress(self, now: float | None = None) -> RunProgress:
         st = run_status(self.run_dir)
-        info = jr.read_run_info(self.run_dir)
+        info = manifest.read_info(self.run_dir)
         now = time.time() if now is None else now
         s = self._session
         running = st.status == "running"
         eps, toks = self._rates(now, running)
         done_e = s.done_episodes + s.new_episodes
-        total_e = s.total_episodes or int(info.get("total_episodes") or 0)
+        total_e = s.total_episodes or (info.total_episodes if info else 0)
         eta = (total_e - done_e) / eps if running and eps and total_e > done_e else None
         started = self._started
         ckpts, last_ckpt = checkpoints(self.run_dir) if st.kind == "train" else (0, None)
@@ -280,7 +280,7 @@ class RunTail:
         hosts, own_tel = self._host_telemetry(st.host)
         return RunProgress(
             run_id=self.run_dir.name,
-            kind=st.kind,
+            kind=st.kind or "?",
             experiment=st.experiment,
             status=st.status,
             pid=st.pid,
@@ -292,7 +292,7 @@ class RunTail:
             judges=started.judges if started else (),
             total_episodes=total_e,
             done_episodes=done_e,
-            total_judgments=s.total_judgments or int(info.get("total_judgments") or 0),
+            total_judgments=s.total_judgments or (info.total_judgments if info else 0),
             done_judgments=s.done_judgments + s.new_judgments,
             errors=self.errors,
             tokens_in=self.tokens_in,
@@ -309,8 +309,8 @@ class RunTail:
             train_max_steps=train.max_steps,
             telemetry=own_tel,
             log=tuple(self._log),
-            rows_kept=_int_or_none(info.get("rows_kept")),
-            teacher_answers=_int_or_none(info.get("teacher_answers")),
+            rows_kept=info.rows_kept if info else None,
+            teacher_answers=info.teacher_answers if info else None,
             train_lr=tuple(sorted(train.lr.items())),
             train_tokens_per_s=train.tokens_per_s,
             train_eta_s=train.eta(running),
@@ -356,7 +356,3 @@ class Tails:
                 tail.poll()
                 out.append(tail.progress())
         return out
-
-
-def _int_or_none(v: object) -> int | None:
-    return v if isinstance(v, int) and not isinstance(v, bool) else None

@@ -26,6 +26,7 @@ from pathlib import Path
 from engine.events import Reporter
 from engine.paths import DATA_DIR
 from engine.runner import RunResult
+from engine.store.manifest import RunStatus
 
 DATA = DATA_DIR
 # the full-size bundled suite (`engine demo --suite study`)
@@ -48,6 +49,15 @@ def demo_files(suite: str) -> tuple[Path, Path, Path, str]:
     if suite == "study":
         return DEMO_EXPERIMENT, DEMO_CORPUS, DEMO_RECIPE, "offline-corpus.jsonl"
     raise ValueError(f"--suite: unknown suite '{suite}' (known: {', '.join(SUITES)})")
+
+
+# a chain job's state as a run's status; a job still waiting never started (the chain stopped before it)
+_JOB_STATUS: dict[str, RunStatus] = {
+    "done": "finished",
+    "running": "running",
+    "failed": "failed",
+    "cancelled": "cancelled",
+}
 
 
 def run_demo(
@@ -86,9 +96,7 @@ def run_demo(
     )
     states = job_states(study)
     return [
-        RunResult(
-            str(j.run_id), "finished" if states[j.id] == "done" else states[j.id], run_dir=runs_dir / str(j.run_id)
-        )
+        RunResult(str(j.run_id), _JOB_STATUS.get(states[j.id], "interrupted"), run_dir=runs_dir / str(j.run_id))
         for j in study.jobs
         if j.run_id
     ]

@@ -11,7 +11,14 @@ import dataclasses
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
+
+# the closed sets events carry (the records, the manifest and the cockpit use the same names)
+RunKind = Literal["eval", "judge", "train", "corpus", "human"]
+Phase = Literal["loading", "generating", "judging", "training", "saving"]
+VerdictKind = Literal["pass", "fail", "error", "abstain"]
+Level = Literal["info", "warning", "error"]
+LatencyKind = Literal["request", "batch"]  # per request, or a batch's latency shared by its episodes
 
 
 @dataclass(frozen=True)
@@ -27,7 +34,7 @@ class Event:
 
 @dataclass(frozen=True)
 class RunStarted(Event):
-    kind: str  # eval | judge | train | corpus
+    kind: RunKind
     experiment: str
     total_episodes: int = 0
     total_judgments: int = 0
@@ -41,7 +48,7 @@ class RunStarted(Event):
 
 @dataclass(frozen=True)
 class PhaseChanged(Event):
-    phase: str  # loading | generating | judging | ingesting | training | evaluating
+    phase: Phase
     detail: str = ""
     total: int = 0
 
@@ -58,7 +65,7 @@ class EpisodeFinished(Event):
     latency_s: float
     cost_usd: float
     error: str | None = None
-    latency_kind: str | None = None  # request | batch (see engine.models.base.GenResult)
+    latency_kind: LatencyKind | None = None  # see engine.models.base.GenResult
     worker: str = ""  # "" here; under --executor ray the replica that generated it ("<pool>-<n>@<host>")
 
 
@@ -66,7 +73,7 @@ class EpisodeFinished(Event):
 class JudgmentRecorded(Event):
     episode_id: str
     judge_id: str
-    verdict: str  # pass | fail | error | abstain
+    verdict: VerdictKind
     cost_usd: float = 0.0
     latency_s: float = 0.0
     worker: str = ""  # "" in the driver; under --executor ray, an LLM judge's replica ("<pool>-<n>@<host>")
@@ -107,7 +114,7 @@ class TrainStepLogged(Event):
 
 @dataclass(frozen=True)
 class LogMessage(Event):
-    level: str  # info | warning | error
+    level: Level
     message: str
 
 

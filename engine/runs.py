@@ -14,19 +14,22 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.events import RunKind
 from engine.host import pid_alive, this_host
-from engine.store.journal import RUN_FILE, last_terminal_event, read_json_object, read_run_info
+from engine.store.journal import RUN_FILE, last_terminal_event
+from engine.store.manifest import EXPERIMENT_FILE, RunStatus, read_info, read_launch
 
-LAUNCH_FILE = "launch.json"  # written by whoever spawns a run, before the engine writes run.json
 REMOTE_STALE_S = 60.0  # a remote run whose journal has not grown for this long counts as interrupted
 
 
 @dataclass
-class RunStatus:
+class RunState:
+    """A run as run control sees it: its header and where its lifecycle stands."""
+
     run_id: str
-    kind: str
-    experiment: str
-    status: str  # running | finished | failed | cancelled | interrupted
+    kind: RunKind | None  # None: run.json is unreadable
+    experiment: str  # what it runs: the experiment, the recipe or the corpus spec's name ("?" when unknown)
+    status: RunStatus
     started_at: float | None
     finished_at: float | None
     pid: int | None
@@ -54,11 +57,13 @@ def last_write(run_dir: Path) -> float:
     return newest
 
 
-def run_status(run_dir: Path) -> RunStatus:
-    info = read_run_info(run_dir)
+def run_status(run_dir: Path) -> RunState:
+    info = read_info(run_dir)
     last = last_terminal_event(run_dir)
-    pid = info.get("pid")
-    status, finished, error = "running", None, None
+    pid = info.pid if info else None
+    host = info.host if info else None
+    status: RunStatus = "running"
+    finished, error = None, None
     kind = last.get("type") if last else None
     if kind == "RunFinished":
         status, finished = "finished", last.get("t") if last else None
@@ -66,21 +71,21 @@ def run_status(run_dir: Path) -> RunStatus:
         status, finished, error = "failed", last.get("t") if last else None, (last or {}).get("error")
     elif kind == "RunCancelled":
         status, finished = "cancelled", last.get("t") if last else None
-    elif info.get("host") and info.get("host") != this_host():
+    elif host and host != this_host():
         # another machine's process: liveness from the journal's heartbeat (telemetry every second)
         status = "running" if time.time() - last_write(run_dir) < REMOTE_STALE_S else "interrupted"
     elif not pid_alive(pid):
         status = "interrupted"
-    return RunStatus(
+    return RunState(
         run_id=run_dir.name,
-        kind=str(info.get("kind", "?")),
-        experiment=str(info.get("experiment", "?")),
+        kind=info.kind if info else None,
+        experiment=info.title if info else "?",
         status=status,
-        started_at=info.get("started_at"),
+        started_at=info.started_at if info else None,
         finished_at=finished,
         pid=pid,
         error=error,
-        host=info.get("host"),
+        host=host,
     )
 
 
@@ -98,8 +103,8 @@ def check_resumable(run_dir: Path) -> None:
     ensure_not_running(run_dir)
     if run_status(run_dir).kind == "human":
         raise ValueError("the human adjudication journal is not a resumable run")
-    if not (run_dir / "experiment.json").exists():
-        raise ValueError(f"run {run_dir.name} has no experiment.json: it cannot be resumed")
+    if not (run_dir / EXPERIMENT_FILE).exists():
+        raise ValueError(f"run {run_dir.name} has no {EXPERIMENT_FILE}: it cannot be resumed")
 
 
 def running_pid(run_dir: Path) -> int:
@@ -113,7 +118,8 @@ def running_pid(run_dir: Path) -> int:
         st.refuse_remote("cancel")  # a pid of another machine: never signal a process here
         pid = st.pid if st.status == "running" else None
     else:
-        pid = read_json_object(run_dir / LAUNCH_FILE).get("pid")
+        launch = read_launch(run_dir)
+        pid = launch.pid if launch else None
     if not pid or not pid_alive(int(pid)):
         raise ValueError(f"run {run_dir.name} is not running")
     return int(pid)

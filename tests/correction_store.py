@@ -8,6 +8,7 @@ from pathlib import Path
 
 from engine.events import RunFinished, RunStarted
 from engine.store import journal as jr
+from engine.store.manifest import RunInfo, write_info
 from engine.store.records import EpisodeRecord, JudgmentRecord
 
 T0 = 1735689600.0
@@ -67,18 +68,19 @@ def write_run(runs: Path, configs: list[str], n_tasks: int, verdicts: Verdicts, 
             for x in judges
         ],
     )
-    j.write_run_info(
-        {
-            "run_id": run_id,
-            "kind": "eval",
-            "experiment": "corr",
-            "experiment_path": None,
-            "started_at": T0,
-            "resumed_at": None,
-            "pid": 0,
-            "total_episodes": len(configs) * n_tasks * 2,
-            "total_judgments": len(configs) * n_tasks * 2 * len(judges),
-        }
+    write_info(
+        j.dir,
+        RunInfo(
+            run_id=run_id,
+            kind="eval",
+            experiment="corr",
+            experiment_path=None,
+            started_at=T0,
+            resumed_at=None,
+            pid=0,
+            total_episodes=len(configs) * n_tasks * 2,
+            total_judgments=len(configs) * n_tasks * 2 * len(judges),
+        ),
     )
     j.emit(RunStarted(run_id, kind="eval", experiment="corr", configs=tuple(configs), judges=tuple(judges), t=T0))
     eids = []

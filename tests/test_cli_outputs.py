@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from engine.cli import app
 from engine.store import journal as jr
+from engine.store.manifest import RunInfo, write_info
 
 VERDICTS = {  # task -> (no_skill, curated) for judge "ext"; judge "llm" passes every curated answer
     "t1": ("fail", "pass"),
@@ -23,7 +24,7 @@ VERDICTS = {  # task -> (no_skill, curated) for judge "ext"; judge "llm" passes 
 
 def _write_run(runs: Path) -> None:
     j = jr.RunJournal(runs, "r1")
-    j.write_run_info({"run_id": "r1", "kind": "eval", "experiment": "x", "pid": 0, "started_at": time.time()})
+    write_info(j.dir, RunInfo(run_id="r1", kind="eval", experiment="x", pid=0, started_at=time.time()))
     j.write_specs("configs", [{"config_id": "c", "config_fp": "fp", "backend": "hf", "model": "m", "role": "student"}])
     j.write_specs(
         "tasks", [{"task_id": t, "task_hash": f"h{t}", "skill_id": "s", "scoring": "answer_line"} for t in VERDICTS]

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from engine.config import load_experiment
-from engine.runner import Runner, RunOptions
+from engine.runner import Runner, RunRequest
 from engine.runs import run_status
 from engine.store import journal as jr
 from tests.conftest import engine_cmd, mini_head
@@ -75,7 +75,7 @@ def _records(runs: Path, table: str) -> list[dict]:
 
 
 def _run(exp: Path, runs: Path, schedule: str) -> None:
-    res = Runner(load_experiment(exp), RunOptions(runs_dir=runs, schedule=schedule, ingest=False)).run()
+    res = Runner(load_experiment(exp), RunRequest(runs_dir=runs, schedule=schedule, ingest=False)).run()
     assert res.status == "finished", res
     assert res.errors == 0, res
 

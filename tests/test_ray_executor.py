@@ -23,7 +23,7 @@ import pytest
 
 from engine.config import load_experiment
 from engine.models.base import BackendError
-from engine.runner import Runner, RunOptions
+from engine.runner import Runner, RunRequest
 from engine.runs import run_status
 from engine.store import journal as jr
 from tests.conftest import engine_cmd, mini_head
@@ -111,7 +111,7 @@ def test_ray_executor_matches_local_and_survives_a_killed_replica(
     watcher = threading.Thread(target=kill_one_replica, daemon=True)
     watcher.start()
     # the driver's own sampler stays quiet: every TelemetrySampled event then comes from a worker
-    opts = RunOptions(runs_dir=runs, ingest=False, limit=LIMIT, executor="ray", run_id=run_id, telemetry_interval=3600)
+    opts = RunRequest(runs_dir=runs, ingest=False, limit=LIMIT, executor="ray", run_id=run_id, telemetry_interval=3600)
     res = Runner(load_experiment(_experiment(tmp_path)), opts).run()
     watcher.join(5)
     assert killed and killed[0][1] < N, f"no replica was killed mid-run: {killed}"
@@ -196,7 +196,7 @@ def test_ray_cancel_does_not_wait_for_the_chunks_in_flight(tmp_path: Path, clust
     exp = load_experiment(_experiment(tmp_path, replicas=1, max_tokens=128))
     # the driver's own sampler stays quiet: a TelemetrySampled event is the pool's, asked for in its
     # wait loop once the chunks are submitted
-    opts = RunOptions(runs_dir=runs, ingest=False, limit=LIMIT, executor="ray", run_id=run_id, telemetry_interval=3600)
+    opts = RunRequest(runs_dir=runs, ingest=False, limit=LIMIT, executor="ray", run_id=run_id, telemetry_interval=3600)
     runner = Runner(exp, opts)
     cancelled_at: list[float] = []
 
@@ -226,7 +226,7 @@ def test_ray_cancel_does_not_wait_for_the_chunks_in_flight(tmp_path: Path, clust
 @pytest.mark.ray
 def test_ray_cluster_too_small_fails_before_the_journal(tmp_path: Path, cluster: Any) -> None:
     runs = tmp_path / "runs"
-    opts = RunOptions(runs_dir=runs, ingest=False, limit=LIMIT, executor="ray")
+    opts = RunRequest(runs_dir=runs, ingest=False, limit=LIMIT, executor="ray")
     with pytest.raises(BackendError, match=r"lacks resources for 'smol': 3 replica\(s\) x 1 CPU.*room for 2"):
         Runner(load_experiment(_experiment(tmp_path, replicas=3)), opts).run()
     assert jr.run_dirs(runs) == [] and not runs.exists()

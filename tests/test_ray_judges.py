@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 
 from engine.config import load_experiment
-from engine.runner import Runner, RunOptions
+from engine.runner import Runner, RunRequest
 from engine.store import journal as jr
+from engine.store.manifest import read_info
 from tests.conftest import engine_cmd, mini_head
 
 LIMIT = 3  # tasks: 6 episodes, each judged by the logprob judge (and the extractor where it applies)
@@ -76,7 +77,7 @@ def _verdicts(runs: Path) -> dict[str, tuple[str, str]]:
 
 def _ray_run(tmp: Path, replicas: int, run_id: str) -> Path:
     runs = tmp / "runs"
-    opts = RunOptions(runs_dir=runs, ingest=False, limit=LIMIT, executor="ray", run_id=run_id, telemetry_interval=3600)
+    opts = RunRequest(runs_dir=runs, ingest=False, limit=LIMIT, executor="ray", run_id=run_id, telemetry_interval=3600)
     res = Runner(load_experiment(_experiment(tmp, replicas)), opts).run()
     assert res.status == "finished", res
     assert res.errors == 0, res
@@ -139,7 +140,7 @@ def test_engine_judge_with_ray_rejudges_stored_episodes_on_the_cluster(tmp_path:
     then the local LLM judge alone, on the cluster, from the CLI."""
     runs = tmp_path / "runs"
     exp = _experiment(tmp_path, 1)
-    opts = RunOptions(runs_dir=runs, ingest=False, limit=LIMIT, executor="ray", judge_ids=["extractor"])
+    opts = RunRequest(runs_dir=runs, ingest=False, limit=LIMIT, executor="ray", judge_ids=["extractor"])
     first = Runner(load_experiment(exp), opts).run()
     assert first.status == "finished", first
     assert first.episodes == N, first
@@ -150,7 +151,8 @@ def test_engine_judge_with_ray_rejudges_stored_episodes_on_the_cluster(tmp_path:
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr[-2000:]
     assert len(_verdicts(runs)) == N
-    judge_runs = [d for d in jr.run_dirs(runs) if jr.read_run_info(d).get("kind") == "judge"]
+    infos = [read_info(d) for d in jr.run_dirs(runs)]
+    judge_runs = [i for i in infos if i is not None and i.kind == "judge"]
     assert len(judge_runs) == 1
-    assert jr.read_run_info(judge_runs[0])["executor"] == "ray"
+    assert judge_runs[0].executor == "ray"
     _judged_on_the_cluster(runs, judge_runs[0].name, cluster)

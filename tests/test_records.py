@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import get_type_hints
+from typing import Literal, get_args, get_origin, get_type_hints
 
 import pyarrow as pa
 
 from engine.store import journal as jr
+from engine.store.manifest import RunInfo, write_info
 from engine.store.records import RECORDS, EpisodeRecord, HumanJudgmentRecord, JudgmentRecord, columns
 from engine.store.schema import TABLES
 
@@ -16,9 +17,12 @@ _ARROW = {str: pa.string(), int: pa.int64(), float: pa.float64(), bool: pa.bool_
 
 
 def _arrow_type(hint: object) -> pa.DataType:
+    if get_origin(hint) is Literal:  # a closed set of strings (verdicts, latency kinds) is a string column
+        assert {type(v) for v in get_args(hint)} == {str}, hint
+        return pa.string()
     args = [a for a in getattr(hint, "__args__", (hint,)) if a is not type(None)]
     assert len(args) == 1, hint
-    return _ARROW[args[0]]
+    return _arrow_type(args[0]) if get_origin(args[0]) is Literal else _ARROW[args[0]]
 
 
 def test_every_record_has_its_tables_columns_in_order_and_type() -> None:
@@ -63,7 +67,7 @@ def _episode(**kw: object) -> EpisodeRecord:
 def test_a_record_writes_the_journal_line_of_a_dict(tmp_path: Path) -> None:
     rec = _episode(latency_kind="batch", flags="")
     j = jr.RunJournal(tmp_path, "r1")
-    j.write_run_info({"run_id": "r1", "kind": "eval"})
+    write_info(j.dir, RunInfo(run_id="r1", kind="eval"))
     j.record(rec)
     j.append("episodes", rec.row())
     j.close()
@@ -76,7 +80,7 @@ def test_a_record_writes_the_journal_line_of_a_dict(tmp_path: Path) -> None:
 
 def test_an_unfinished_generation_is_not_done(tmp_path: Path) -> None:
     j = jr.RunJournal(tmp_path, "r1")
-    j.write_run_info({"run_id": "r1", "kind": "eval"})
+    write_info(j.dir, RunInfo(run_id="r1", kind="eval"))
     j.record(_episode(error="RateLimit"))
     j.close()
     assert jr.done_ids(tmp_path, "episodes") == set()
@@ -91,7 +95,7 @@ def test_telemetry_rows_keep_their_host_and_old_lines_ingest_without_one(tmp_pat
     from engine.store.records import TelemetryRecord
 
     j = jr.RunJournal(tmp_path, "r1")
-    j.write_run_info({"run_id": "r1", "kind": "eval"})
+    write_info(j.dir, RunInfo(run_id="r1", kind="eval"))
     for host in ("driver", "node-b"):
         sample = TelemetrySampled("r1", cpu_pct=1.0, ram_used_gb=2.0, ram_total_gb=4.0, host=host)
         j.record(TelemetryRecord.of(dataclasses.replace(sample, t=10.0)))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from cockpit import launcher
 from engine.host import this_host
 from engine.runs import REMOTE_STALE_S, run_status
 from engine.store import journal as jr
+from engine.store.manifest import RunInfo, read_info, write_info
 from tests.conftest import engine_cmd
 
 RUN = "20260101-000000-remote-c0de"
@@ -22,14 +24,14 @@ RUN = "20260101-000000-remote-c0de"
 def _remote_run(runs: Path, pid: int, host: str = "gpu-box-7") -> Path:
     j = jr.RunJournal(runs, RUN)
     try:
-        j.write_run_info({"run_id": RUN, "kind": "eval", "experiment": "x", "started_at": time.time(), "pid": pid})
+        write_info(j.dir, RunInfo(run_id=RUN, kind="eval", experiment="x", started_at=time.time(), pid=pid))
         j.append("telemetry", {"run_id": RUN, "t": time.time(), "cpu_pct": 1.0})
     finally:
         j.close()
     d = runs / RUN
-    info = jr.read_run_info(d)
-    assert info["host"] == this_host()  # the writer records its own host
-    (d / jr.RUN_FILE).write_text(jr.dumps({**info, "host": host}) + "\n")  # as if written over there
+    info = read_info(d)
+    assert info is not None and info.host == this_host()  # the writer records its own host
+    (d / jr.RUN_FILE).write_text(jr.dumps({**asdict(info), "host": host}) + "\n")  # as if written over there
     return d
 
 
@@ -77,7 +79,7 @@ def test_a_local_run_keeps_pid_semantics(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     j = jr.RunJournal(runs, RUN)
     try:
-        j.write_run_info({"run_id": RUN, "kind": "eval", "experiment": "x", "pid": os.getpid()})
+        write_info(j.dir, RunInfo(run_id=RUN, kind="eval", experiment="x", pid=os.getpid()))
     finally:
         j.close()
     st = run_status(runs / RUN)
@@ -89,7 +91,7 @@ def test_a_local_run_keeps_pid_semantics(tmp_path: Path) -> None:
     dead.wait()
     j = jr.RunJournal(runs, RUN)
     try:
-        j.write_run_info({"run_id": RUN, "kind": "eval", "experiment": "x", "pid": dead.pid})
+        write_info(j.dir, RunInfo(run_id=RUN, kind="eval", experiment="x", pid=dead.pid))
     finally:
         j.close()
     assert run_status(runs / RUN).status == "interrupted"

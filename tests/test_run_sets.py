@@ -12,6 +12,7 @@ import pytest
 
 from engine.store import journal as jr
 from engine.store.db import Store
+from engine.store.manifest import read_info
 from tests.conftest import engine_cmd, mini_head
 
 KEY_ENV = "SKC_TEST_SETS_KEY"
@@ -52,7 +53,7 @@ def test_set_overrides_fields_and_explicit_options_win(tmp_path: Path, fault_ser
     )  # fmt: skip
     assert res.returncode == 0, res.stderr[-3000:]
     (run,) = jr.run_dirs(runs)
-    assert jr.read_run_info(run)["experiment"] == "renamed"
+    assert getattr(read_info(run), "experiment", None) == "renamed"
     with Store.open(runs, fallback=None) as store:
         store.ingest()
         rows = store.query("SELECT condition, count(DISTINCT task_id), count(*) FROM episodes GROUP BY condition")

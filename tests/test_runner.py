@@ -15,6 +15,7 @@ import pytest
 from engine.runs import run_status
 from engine.store import journal as jr
 from engine.store.db import Store
+from engine.store.manifest import read_info
 from tests.conftest import engine_cmd
 
 pytestmark = pytest.mark.slow
@@ -108,7 +109,7 @@ def test_sigkill_at_several_points_then_resume(mini_experiment: Path, runs_dir: 
     ids = _episode_ids(runs_dir)
     assert len(ids) == 20, "an episode was generated twice"
     assert len(set(ids)) == 20, "an episode was generated twice"
-    final_run = max(jr.run_dirs(runs_dir), key=lambda d: jr.read_run_info(d).get("started_at", 0))
+    final_run = max(jr.run_dirs(runs_dir), key=lambda d: getattr(read_info(d), "started_at", None) or 0)
     regenerated = {r["episode_id"] for r in jr.iter_records(final_run / "episodes.jsonl")} & done_before_final
     assert not regenerated, "finished episodes were regenerated"
     with Store.open(runs_dir, fallback=None) as store:

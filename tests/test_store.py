@@ -15,6 +15,7 @@ import pytest
 from engine.runs import run_status
 from engine.store import journal as jr
 from engine.store.db import Store, StoreLocked
+from engine.store.manifest import RunInfo, write_info
 
 
 def _episode(eid: str, run_id: str, error: str | None = None, completion: str = "ANSWER: 3") -> dict:
@@ -43,7 +44,7 @@ def _episode(eid: str, run_id: str, error: str | None = None, completion: str = 
 
 def _journal(runs: Path, run_id: str) -> jr.RunJournal:
     j = jr.RunJournal(runs, run_id)
-    j.write_run_info({"run_id": run_id, "kind": "eval", "experiment": "x", "pid": 0, "started_at": time.time()})
+    write_info(j.dir, RunInfo(run_id=run_id, kind="eval", experiment="x", pid=0, started_at=time.time()))
     return j
 
 
@@ -178,11 +179,11 @@ def test_run_status_reads_lifecycle_and_dead_pids(runs_dir: Path) -> None:
     from engine.events import RunFinished, RunStarted
 
     j = jr.RunJournal(runs_dir, "alive")
-    j.write_run_info({"run_id": "alive", "kind": "eval", "experiment": "x", "pid": os.getpid()})
+    write_info(j.dir, RunInfo(run_id="alive", kind="eval", experiment="x", pid=os.getpid()))
     j.emit(RunStarted("alive", kind="eval", experiment="x"))
     assert run_status(runs_dir / "alive").status == "running"
     d = jr.RunJournal(runs_dir, "dead")
-    d.write_run_info({"run_id": "dead", "kind": "eval", "experiment": "x", "pid": 2**22 + 12345})
+    write_info(d.dir, RunInfo(run_id="dead", kind="eval", experiment="x", pid=2**22 + 12345))
     d.emit(RunStarted("dead", kind="eval", experiment="x"))
     assert run_status(runs_dir / "dead").status == "interrupted"
     j.emit(RunFinished("alive", episodes=3))

@@ -10,7 +10,7 @@ import pytest
 
 from engine.config import ConfigSpec, Experiment, HoldoutSpec, JudgeSpec, Sampling
 from engine.events import ListReporter, TrainStepLogged
-from engine.runner import Runner, RunOptions
+from engine.runner import Runner, RunRequest
 from engine.train.run import train
 from engine.train.specs import load_recipe
 from engine.train.student import check_base, sft_config, student_toml, with_students
@@ -94,7 +94,7 @@ def test_train_then_evaluate_as_a_config(tmp_path: Path) -> None:
     assert student.base == "smol"
     assert student.fingerprint() != base.fingerprint()
     sft_exp = with_students(exp, base, [student])
-    result = Runner(sft_exp, RunOptions(runs_dir=runs), None).run()
+    result = Runner(sft_exp, RunRequest(runs_dir=runs), None).run()
     assert result.status == "finished"
     assert result.episodes == 8
 

@@ -20,6 +20,7 @@ import pytest
 from engine.models.base import BackendError
 from engine.runs import run_status
 from engine.store import journal as jr
+from engine.store.manifest import read_info
 from engine.train.sweep_ray import check_task_fits
 from tests.conftest import engine_cmd
 from tests.test_train_sweep import write_sweep
@@ -87,7 +88,7 @@ def test_ray_sweep_reports_as_the_local_one(tmp_path: Path) -> None:
     assert n_eps == 12
     assert kinds == ["eval"] * 4 + ["train"] * 2  # the base's, one per variant, the driver's
     # the tasks' runs say where they ran (the cockpit's Runs column); the driver's eval run is local
-    executors = {d.name: jr.read_run_info(d).get("executor") for d in jr.run_dirs(runs)}
+    executors = {d.name: getattr(read_info(d), "executor", None) for d in jr.run_dirs(runs)}
     assert executors.pop(summary["eval_run"]) == "local"
     assert set(executors.values()) == {"ray task"}, executors
     assert len(executors) == 5, executors

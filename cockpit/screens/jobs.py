@@ -237,5 +237,5 @@ TAB_LABELS = {
 
 def start_job(req: forms.JobRequest, runs_dir: Path) -> int:
     """Spawn the job detached (as eval runs are), its log in <runs>/<log_dir>/launch.log."""
-    cmd = launcher.engine_command(*req.args, "--runs-dir", str(runs_dir), "--events", "none")
+    cmd = launcher.engine_command(*req.args, *launcher.common_args(runs_dir))
     return launcher.spawn(cmd, Path(runs_dir) / req.log_dir)

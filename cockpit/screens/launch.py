@@ -21,6 +21,7 @@ from cockpit import forms, launcher, safe
 from cockpit.screens import jobs
 from cockpit.screens.base import steady
 from engine import paths
+from engine.store.request import RunRequest
 
 
 @dataclass
@@ -40,7 +41,7 @@ class ExperimentsFound(Message):
     paths: list[Path]
 
 
-class LaunchScreen(ModalScreen[launcher.LaunchRequest | forms.JobRequest | None]):
+class LaunchScreen(ModalScreen[RunRequest | forms.JobRequest | None]):
     BINDINGS = [Binding("escape", "cancel", "Close"), Binding("ctrl+s", "start", "Start run")]
 
     def __init__(self, runs_dir: Path) -> None:
@@ -203,7 +204,7 @@ class LaunchScreen(ModalScreen[launcher.LaunchRequest | forms.JobRequest | None]
             )
         )
 
-    def request(self) -> launcher.LaunchRequest | str:
+    def request(self) -> RunRequest | str:
         """The request the form describes, or what is wrong with it."""
         if self.choice is None:
             return "pick an experiment first"
@@ -232,11 +233,12 @@ class LaunchScreen(ModalScreen[launcher.LaunchRequest | forms.JobRequest | None]
             )
         except forms.FieldError as exc:
             return exc.message
-        return launcher.LaunchRequest(
+        return RunRequest(
+            runs_dir=Path(self.runs_dir),
             experiment=self.choice.path,
-            configs=configs if len(configs) < len(self.choice.configs) else [],
-            conditions=conditions if len(conditions) < len(self.choice.conditions) else [],
-            judges=judges if len(judges) < len(self.choice.judges) else [],
+            config_ids=configs if len(configs) < len(self.choice.configs) else None,
+            conditions=conditions if len(conditions) < len(self.choice.conditions) else None,
+            judge_ids=judges if len(judges) < len(self.choice.judges) else None,
             limit=limit,
             samples=samples if samples != self.choice.samples else None,
             executor=ex,

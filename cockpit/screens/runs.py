@@ -4,7 +4,7 @@ cancel, resume. Study chains show above the table as trees: each job with its st
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from rich.text import Text
 from textual import on, work
@@ -138,7 +138,7 @@ class RunsScreen(CockpitScreen):
             self._chain_control("resume", chain.study_id)
 
     @work(thread=True, group="chain-control", exit_on_error=False)
-    def _chain_control(self, op: str, study_id: str) -> None:
+    def _chain_control(self, op: Literal["cancel", "resume"], study_id: str) -> None:
         try:
             if op == "cancel":
                 pid = studies.cancel(self.cockpit.runs_dir, study_id)

@@ -18,18 +18,19 @@ RunsDir = Annotated[
     Path | None, typer.Option("--runs-dir", help="Runs directory (default: $SKILL_COCKPIT_RUNS or ./runs).")
 ]
 Events = Annotated[str, typer.Option("--events", help="Progress output: rich | jsonl | none.")]
-Executor = Annotated[
-    str,
-    typer.Option(
-        "--executor",
-        help="Where local models generate and LLM judges on local models judge: local (this process) or ray "
-        "(replica actors on a Ray cluster; the 'ray' extra). API configs and judges run here either way.",
-    ),
-]
-Address = Annotated[
-    str | None,
-    typer.Option("--address", help="--executor ray: the cluster (HOST:PORT, ray://HOST:PORT, auto; default: local)."),
-]
+
+
+def request_option(name: str) -> Any:
+    """The typer option of `RunRequest` field `name`, spelled as the manifest spells it (the flags the
+    cockpit's command lines use, `RunRequest.to_argv`)."""
+    from engine.store.request import RunRequest
+
+    flag = RunRequest.flag(name)
+    return typer.Option(*flag.names, help=flag.help)
+
+
+Executor = Annotated[str, request_option("executor")]
+Address = Annotated[str | None, request_option("address")]
 Sets = Annotated[
     list[str] | None,
     typer.Option("--set", "-s", help="Override a field: KEY=VALUE (TOML value, dotted keys: lora.r=8). Repeatable."),

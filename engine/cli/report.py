@@ -32,7 +32,7 @@ def report(
     ] = None,
 ) -> None:
     """Pass rates, procedural Δ with CI and McNemar p, SFT lift, judge agreement, format artifact."""
-    from engine.analysis import build_report
+    from engine.analysis.preregistration import declared, declared_report
     from engine.store.db import Store
 
     exp = None
@@ -45,20 +45,10 @@ def report(
 
         check_out(out.expanduser().absolute())  # before any work: a file or a foreign directory is refused
     rd = runs_dir_of(runs_dir)
-    paths, declared, notes = _preregistration(exp, rd)
-    headline = path or declared
+    pre = declared(rd, exp)
     with Store.open(rd) as store:
         store.ingest()
-        rep = build_report(
-            store.con,
-            paths=paths,
-            headline=headline,
-            n_boot=boot,
-            configs=config,
-            run_ids=run,
-            preregistered=headline is not None and headline == declared,
-        )
-        rep.warnings.extend(notes)
+        rep = declared_report(store.con, pre, requested=path, n_boot=boot, configs=config, run_ids=run)
         if store.snapshot:
             rep.warnings.append("the store file is held by another process: this report was built from the journals")
         paper = _paper(store.con, rep, exp, rd) if out is not None else None
@@ -67,17 +57,6 @@ def report(
         if not as_json:
             return
     _print_report(rep, as_json)
-
-
-def _preregistration(exp: Any, runs_dir: Path) -> tuple[list[Any] | None, str | None, list[str]]:
-    """The judge paths and the pre-registered headline: the experiment file's, else the ones the runs'
-    experiments declare (`engine.analysis.preregistration`); and warnings about them."""
-    if exp is not None:
-        return exp.paths or None, exp.headline_path, []
-    from engine.analysis.preregistration import from_runs
-
-    pre = from_runs(runs_dir)
-    return pre.paths or None, pre.headline, list(pre.warnings)
 
 
 def _write_paper(paper: Any, out: Path, *, quiet_stdout: bool) -> None:

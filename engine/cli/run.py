@@ -10,16 +10,22 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from engine.cli.common import Address, Events, Executor, RunsDir, Sets, bundled, fail, guard
+from engine.cli.common import Address, Events, Executor, RunsDir, Sets, bundled, fail, guard, request_option
 from engine.cli.common import reporter as make_reporter
 from engine.cli.common import runs_dir as runs_dir_of
 
 if TYPE_CHECKING:
     from engine.config import Experiment
-    from engine.runner import RunOptions, RunResult
+    from engine.runner import RunResult
+    from engine.store.request import RunRequest
+
+# the options of `engine run` and `engine judge`, as `RunRequest` spells them (its fields' names)
+Limit = Annotated[int | None, request_option("limit")]
+ConfigIds = Annotated[list[str] | None, request_option("config_ids")]
+JudgeIds = Annotated[list[str] | None, request_option("judge_ids")]
 
 
-def _execute(exp: Experiment, opts: RunOptions, events: str) -> RunResult:
+def _execute(exp: Experiment, opts: RunRequest, events: str) -> RunResult:
     from engine.runner import Runner
 
     reporter = make_reporter(events)
@@ -46,13 +52,13 @@ def _execute(exp: Experiment, opts: RunOptions, events: str) -> RunResult:
 @guard
 def run(
     experiment: Annotated[Path, typer.Argument(help="Experiment file (TOML).", callback=bundled)],
-    limit: Annotated[int | None, typer.Option(help="Only the first N holdout tasks (stratified by skill).")] = None,
+    limit: Limit = None,
     runs_dir: RunsDir = None,
-    config: Annotated[list[str] | None, typer.Option("--config", "-c", help="Only these config ids.")] = None,
-    judge: Annotated[list[str] | None, typer.Option("--judge", "-j", help="Only these judge ids.")] = None,
-    samples: Annotated[int | None, typer.Option(help="Samples per task and condition.")] = None,
-    condition: Annotated[list[str] | None, typer.Option("--condition", help="Only these conditions.")] = None,
-    run_id: Annotated[str | None, typer.Option(help="Write into this run id (default: a new one).")] = None,
+    config_ids: ConfigIds = None,
+    judge_ids: JudgeIds = None,
+    samples: Annotated[int | None, request_option("samples")] = None,
+    conditions: Annotated[list[str] | None, request_option("conditions")] = None,
+    run_id: Annotated[str | None, request_option("run_id")] = None,
     executor: Executor = "local",
     address: Address = None,
     events: Events = "rich",
@@ -63,22 +69,24 @@ def run(
     `--set holdout.limit=20 --set seed=1` overrides fields of the file (dotted keys, TOML values);
     `--samples` and `--condition` win over a `--set` of the same field."""
     from engine.config import load_experiment
-    from engine.runner import RunOptions
     from engine.specs import parse_sets
+    from engine.store.request import RunRequest, check_executor
 
-    overrides: dict[str, Any] = parse_sets(sets)
-    overrides.update({k: v for k, v in {"samples": samples, "conditions": condition}.items() if v is not None})
-    exp = load_experiment(experiment, overrides)
-    opts = RunOptions(
+    req = RunRequest(
         runs_dir=runs_dir_of(runs_dir),
+        experiment=experiment,
         limit=limit,
-        config_ids=config,
-        judge_ids=judge,
+        config_ids=config_ids,
+        judge_ids=judge_ids,
+        samples=samples,
+        conditions=conditions,
         run_id=run_id,
-        executor=executor,
+        executor=check_executor(executor, address),
         address=address,
     )
-    _execute(exp, opts, events)
+    overrides: dict[str, Any] = parse_sets(sets)
+    overrides.update({k: v for k, v in {"samples": samples, "conditions": conditions}.items() if v is not None})
+    _execute(load_experiment(experiment, overrides), req, events)
 
 
 @guard
@@ -92,24 +100,14 @@ def resume(
     events: Events = "rich",
 ) -> None:
     """Continue an interrupted or cancelled run in its own journal."""
-    from engine.runner import RunOptions, load_run_experiment
+    from engine.runner import load_run_experiment
     from engine.runs import ensure_not_running
+    from engine.store.request import resumed
 
     rd = runs_dir_of(runs_dir)
     ensure_not_running(rd / run_id)  # alive here, or a fresh heartbeat from another host: exit 2
-    exp, options = load_run_experiment(rd, run_id)
-    opts = RunOptions(
-        runs_dir=rd,
-        limit=options.get("limit"),
-        config_ids=options.get("config_ids"),
-        judge_ids=options.get("judge_ids"),
-        kind=options.get("kind", "eval"),
-        generate=options.get("generate", True),
-        run_id=run_id,
-        executor=executor or options.get("executor") or "local",
-        address=address if address is not None or executor is not None else options.get("address"),
-    )
-    _execute(exp, opts, events)
+    exp, saved = load_run_experiment(rd, run_id)
+    _execute(exp, resumed(saved, executor, address), events)
 
 
 @guard
@@ -127,9 +125,9 @@ def judge(
         Path | None,
         typer.Argument(help="Experiment file naming the configs and judges (optional with --audit).", callback=bundled),
     ] = None,
-    judge: Annotated[list[str] | None, typer.Option("--judge", "-j", help="Only these judge ids.")] = None,
-    config: Annotated[list[str] | None, typer.Option("--config", "-c", help="Only these config ids.")] = None,
-    limit: Annotated[int | None, typer.Option(help="Only the first N holdout tasks.")] = None,
+    judge_ids: JudgeIds = None,
+    config_ids: ConfigIds = None,
+    limit: Limit = None,
     audit: Annotated[
         int | None,
         typer.Option(
@@ -148,25 +146,25 @@ def judge(
 
     `--executor ray`: LLM judges on local models judge on the Ray cluster (a pool of replicas each)."""
     from engine.config import load_experiment
-    from engine.runner import RunOptions
+    from engine.store.request import RunRequest, check_executor
 
     if audit is not None:
-        _audit(experiment, audit, seed, config, judge, runs_dir_of(runs_dir))
+        _audit(experiment, audit, seed, config_ids, judge_ids, runs_dir_of(runs_dir))
         return
     if experiment is None:
         fail("engine judge needs an experiment file (or --audit N)")
-    exp = load_experiment(experiment)
-    opts = RunOptions(
+    req = RunRequest(
         runs_dir=runs_dir_of(runs_dir),
+        experiment=experiment,
         limit=limit,
-        config_ids=config,
-        judge_ids=judge,
+        config_ids=config_ids,
+        judge_ids=judge_ids,
         kind="judge",
         generate=False,
-        executor=executor,
+        executor=check_executor(executor, address),
         address=address,
     )
-    _execute(exp, opts, events)
+    _execute(load_experiment(experiment), req, events)
 
 
 def _audit(
@@ -237,7 +235,7 @@ def runs(runs_dir: RunsDir = None, as_json: Annotated[bool, typer.Option("--json
         typer.echo(json.dumps(rows, indent=1))
         return
     for r in rows:
-        typer.echo(f"{r['run_id']}  {r['kind']:<6} {r['status']:<11} {r['experiment']}")
+        typer.echo(f"{r['run_id']}  {r['kind'] or '?':<6} {r['status']:<11} {r['experiment']}")
 
 
 def register(app: typer.Typer) -> None:

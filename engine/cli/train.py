@@ -186,13 +186,11 @@ def sweep_cmd(
     """Train each recipe variant, evaluate all on the holdout in both conditions, compare."""
     import json
 
+    from engine.store.request import check_executor
     from engine.train.specs import load_sweep
     from engine.train.sweep import render_sweep, run_sweep
 
-    if executor not in ("local", "ray"):
-        common.fail(f"--executor {executor!r}: expected local or ray")
-    if address is not None and executor != "ray":
-        common.fail("--address is for --executor ray")
+    executor = check_executor(executor, address)  # a wrong one: ValueError, one line and exit 2
     spec = load_sweep(sweep_file)
     reporter = common.reporter(events)
     try:

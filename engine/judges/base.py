@@ -9,13 +9,11 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from engine.config import JudgeSpec
 from engine.data.schemas import Task, canonical_hash
+from engine.events import VerdictKind
 from engine.registry import Registry
-
-VerdictKind = Literal["pass", "fail", "error", "abstain"]
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from engine.events import LatencyKind
 from engine.registry import Registry
 
 if TYPE_CHECKING:
     from engine.config import ModelSpec
-
-
-LatencyKind = Literal["request", "batch"]
 
 
 @dataclass(frozen=True)

@@ -205,17 +205,16 @@ def design_from_experiment(exp: Any) -> Design:
 def design_from_runs(runs_dir: Path) -> Design | None:
     """The design of the eval runs' experiments in a runs directory (the largest holdout), if any loads."""
     from engine.store import journal as jr
+    from engine.store import manifest
 
     best: Design | None = None
     seeds: set[int] = set()
     for d in jr.run_dirs(Path(runs_dir)):
-        if jr.read_run_info(d).get("kind") != "eval":
+        info = manifest.read_info(d)
+        if info is None or info.kind != "eval":
             continue
         try:
-            from engine.runner import load_run_experiment
-
-            exp, _ = load_run_experiment(d.parent, d.name)
-            got = design_from_experiment(exp)
+            got = design_from_experiment(manifest.read_experiment(d))
         except Exception:  # noqa: BLE001 - a run whose data moved: the store's design is used instead
             continue
         seeds.update(got.seeds)

@@ -18,15 +18,13 @@ from engine.judges.base import Judge
 from engine.judges.llm import LLMJudge
 from engine.models.base import Backend, generation_groups
 from engine.plan import PlannedEpisode
-from engine.runner.options import RunOptions
+from engine.store.request import RunRequest
 
 
-def join(opts: RunOptions, configs: list[ConfigSpec], judges: list[JudgeSpec]) -> bool:
+def join(opts: RunRequest, configs: list[ConfigSpec], judges: list[JudgeSpec]) -> bool:
     """With the ray executor: join the cluster and check it can hold each local generation group's
     replicas and each local-model judge's. Returns whether this call joined (the run then leaves at
     the end). Raises before anything is journaled: Ray missing, no cluster there, a shortfall."""
-    if opts.executor not in ("local", "ray"):
-        raise ValueError(f"--executor {opts.executor!r}: expected local or ray")
     if opts.executor != "ray":
         return False
     from engine.models import ray_cluster

@@ -1,25 +1,25 @@
-"""A run's own files beside its journal: what it was asked (experiment.json, options.json, the spec
-tables) and run.json; read back for `engine resume`. And the completions other runs stored."""
+"""A run's own files beside its journal, written through `engine.store.manifest`: what it was asked
+(experiment.json, options.json, the spec tables) and run.json; read back for `engine resume`. And the
+completions other runs stored."""
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
-from typing import Any
 
 from engine.config import ConfigSpec, Experiment
-from engine.data.loader import DataError, loads_json
 from engine.judges.base import Judge
 from engine.plan import PlannedEpisode, Selection, config_row, skill_row, task_row
-from engine.runner.options import RunOptions
 from engine.store import journal as jr
+from engine.store import manifest
+from engine.store.manifest import RunInfo
+from engine.store.request import RunRequest
 
 
 def write_specs(
     journal: jr.RunJournal,
     exp: Experiment,
-    opts: RunOptions,
+    opts: RunRequest,
     configs: list[ConfigSpec],
     judges: list[Judge],
     sel: Selection,
@@ -41,30 +41,24 @@ def write_specs(
             }
         )
     journal.write_specs("judges", rows)
-    exp_json = exp.model_dump(mode="json")
-    exp_json["source"] = exp.source
-    (journal.dir / "experiment.json").write_text(json.dumps(exp_json, indent=1), encoding="utf-8")
-    (journal.dir / "options.json").write_text(json.dumps(opts.to_json()), encoding="utf-8")
+    manifest.write_experiment(journal.dir, exp)
+    manifest.write_request(journal.dir, opts)
 
 
 def write_run_info(
-    journal: jr.RunJournal, exp: Experiment, opts: RunOptions, t0: float, total_eps: int, total_jdg: int
+    journal: jr.RunJournal, exp: Experiment, opts: RunRequest, t0: float, total_eps: int, total_jdg: int
 ) -> None:
-    info = jr.read_run_info(journal.dir)
-    journal.write_run_info(
-        {
-            "run_id": journal.run_id,
-            "kind": opts.kind,
-            "experiment": exp.name,
-            "experiment_path": exp.source,
-            "started_at": info.get("started_at", t0),
-            "resumed_at": t0 if info else None,
-            "pid": os.getpid(),
-            "total_episodes": total_eps,
-            "total_judgments": total_jdg,
-            "executor": opts.executor_label or opts.executor,  # the cockpit's Runs column
-        }
+    info = RunInfo(
+        run_id=journal.run_id,
+        kind=opts.kind,
+        experiment=exp.name,
+        experiment_path=exp.source,
+        pid=os.getpid(),
+        total_episodes=total_eps,
+        total_judgments=total_jdg,
+        executor=opts.placement,  # the cockpit's Runs column
     )
+    manifest.start_info(journal.dir, info, t0)
 
 
 def stored_episodes(
@@ -85,19 +79,7 @@ def stored_episodes(
     return out
 
 
-def load_run_experiment(runs_dir: Path, run_id: str) -> tuple[Experiment, dict[str, Any]]:
-    """The experiment and options a run was started with (for `engine resume`)."""
+def load_run_experiment(runs_dir: Path, run_id: str) -> tuple[Experiment, RunRequest]:
+    """The experiment and request a run was started with (for `engine resume`)."""
     d = Path(runs_dir) / run_id
-    parsed = []
-    for name in ("experiment.json", "options.json"):
-        try:
-            parsed.append(loads_json((d / name).read_bytes()))
-        except FileNotFoundError:
-            raise FileNotFoundError(f"{d} is not a resumable run (no experiment.json/options.json)") from None
-        except ValueError as exc:  # invalid JSON or nesting too deep
-            raise DataError(str(d / name), None, None, f"invalid JSON: {exc}") from None
-    exp_json, options = parsed
-    source = exp_json.pop("source", None)
-    exp = Experiment.model_validate(exp_json)
-    exp.source = source
-    return exp, options
+    return manifest.read_experiment(d), manifest.read_request(d)

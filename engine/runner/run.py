@@ -12,9 +12,11 @@ import time
 import traceback
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Literal
 
 from engine.config import API_BACKENDS, ConfigSpec, Experiment, JudgeSpec
 from engine.events import (
+    Level,
     LogMessage,
     PhaseChanged,
     Reporter,
@@ -29,16 +31,17 @@ from engine.judges.base import Judge, JudgeItem, make_judge
 from engine.models.base import Backend, GenRequest, generation_groups, make_backend, preflight
 from engine.plan import PlannedEpisode, Selection, plan_episodes, select
 from engine.runner import cluster, files, schedule
-from engine.runner.options import RunOptions, RunResult
+from engine.runner.options import RunResult
 from engine.runner.recorder import Recorder
 from engine.runner.workers import Cancelled, Workers
 from engine.signals import install_stop_handlers, restore_handlers
 from engine.store import journal as jr
+from engine.store.request import RunRequest
 from engine.telemetry import TelemetrySampler
 
 
 class Runner:
-    def __init__(self, exp: Experiment, opts: RunOptions, reporter: Reporter | None = None) -> None:
+    def __init__(self, exp: Experiment, opts: RunRequest, reporter: Reporter | None = None) -> None:
         self.exp = exp
         self.opts = opts
         self.run_id = opts.run_id or jr.new_run_id(exp.name if opts.kind == "eval" else f"{opts.kind}-{exp.name}")
@@ -284,7 +287,7 @@ class Runner:
                     close()
 
     # -- plumbing -----------------------------------------------------------------------------
-    def _finish(self, status: str, t0: float) -> None:
+    def _finish(self, status: Literal["finished", "cancelled"], t0: float) -> None:
         r = self.result
         r.status = status
         r.wall_s = time.time() - t0
@@ -311,7 +314,7 @@ class Runner:
         except StoreLocked:
             self._log("info", "the store is held by another process (the cockpit?); it ingests this run's journal")
 
-    def _log(self, level: str, message: str) -> None:
+    def _log(self, level: Level, message: str) -> None:
         try:
             self.reporter.emit(LogMessage(self.run_id, level=level, message=message))
         except (OSError, ValueError):  # the journal may be closed already

@@ -30,6 +30,7 @@ from engine.data.loader import DataError, loads_json
 from engine.runs import run_status
 from engine.store import aggregates
 from engine.store import journal as jr
+from engine.store.manifest import read_info
 from engine.store.schema import KEYS, SCHEMA_VERSION, TABLES, ddl
 
 _ERROR_COLUMN = {"episodes": "error IS NOT NULL", "judgments": "verdict = 'error'"}
@@ -251,19 +252,19 @@ class Store:
             aggregates.refresh(self.con, None, new_episodes=rows)
 
     def _run_row(self, run_dir: Path) -> dict[str, Any]:
-        info = jr.read_run_info(run_dir)
+        info = read_info(run_dir)
         st = run_status(run_dir)
         return {
             "run_id": run_dir.name,
-            "kind": info.get("kind"),
-            "experiment": info.get("experiment"),
-            "experiment_path": info.get("experiment_path"),
-            "started_at": info.get("started_at"),
+            "kind": info.kind if info else None,
+            "experiment": info.title if info else None,  # a training run: its recipe; a corpus build: its spec
+            "experiment_path": info.spec_path if info else None,
+            "started_at": info.started_at if info else None,
             "finished_at": st.finished_at,
             "status": st.status,
-            "pid": info.get("pid"),
-            "total_episodes": info.get("total_episodes"),
-            "total_judgments": info.get("total_judgments"),
+            "pid": info.pid if info else None,
+            "total_episodes": info.total_episodes if info else None,
+            "total_judgments": info.total_judgments if info else None,
             "error": st.error,
         }
 

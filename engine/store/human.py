@@ -16,17 +16,20 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from engine.data.schemas import canonical_hash
 from engine.events import JudgmentRecorded, RunFinished, RunStarted
 from engine.store import journal as jr
+from engine.store import manifest
+from engine.store.manifest import RunInfo
 from engine.store.records import HumanJudgmentRecord
 
 HUMAN_RUN = "human"
 HUMAN_JUDGE = "human"
 HUMAN_FP = "human-v1"
-VERDICTS = ("pass", "fail")
+HumanVerdict = Literal["pass", "fail"]  # what a person records (an error or an abstention is a machine's)
+VERDICTS: tuple[HumanVerdict, ...] = get_args(HumanVerdict)
 
 _EPISODE_FIELDS = ("episode_id", "config_id", "config_fp", "task_id", "skill_id", "condition", "sample")
 
@@ -59,19 +62,7 @@ def ensure_run(runs_dir: Path, run_id: str = HUMAN_RUN, judge_id: str = HUMAN_JU
     now = time.time()
     try:
         journal.write_specs("judges", [judge_row(judge_id)])
-        journal.write_run_info(
-            {
-                "run_id": run_id,
-                "kind": "human",
-                "experiment": "human",
-                "experiment_path": None,
-                "started_at": now,
-                "resumed_at": None,
-                "pid": None,
-                "total_episodes": 0,
-                "total_judgments": 0,
-            }
-        )
+        manifest.write_info(d, RunInfo(run_id=run_id, kind="human", experiment="human", started_at=now))
         if not (d / jr.EVENTS_FILE).exists() or (d / jr.EVENTS_FILE).stat().st_size == 0:
             journal.emit(RunStarted(run_id, kind="human", experiment="human", judges=(judge_id,), t=now))
             journal.emit(RunFinished(run_id, t=now))
@@ -107,7 +98,8 @@ def append_judgment(
     run_id: str = HUMAN_RUN,
 ) -> dict[str, Any]:
     """Append one human judgment for the episode described by `fields`; returns the record."""
-    if verdict not in VERDICTS:
+    checked = next((v for v in VERDICTS if v == verdict), None)
+    if checked is None:
         raise AdjudicationError(f"verdict must be one of {VERDICTS}, not {verdict!r}")
     missing = [k for k in _EPISODE_FIELDS if k not in fields]
     if missing:
@@ -129,7 +121,7 @@ def append_judgment(
         condition=fields["condition"],
         sample=fields["sample"],
         scoring=fields.get("scoring"),
-        verdict=verdict,
+        verdict=checked,
         rationale=note or None,
         extracted=None,
         tokens_in=0,
@@ -143,7 +135,7 @@ def append_judgment(
     journal = jr.RunJournal(Path(runs_dir), run_id)
     try:
         journal.record(rec)
-        journal.emit(JudgmentRecorded(run_id, episode_id=str(fields["episode_id"]), judge_id=judge_id, verdict=verdict))
+        journal.emit(JudgmentRecorded(run_id, episode_id=str(fields["episode_id"]), judge_id=judge_id, verdict=checked))
     finally:
         journal.close()
     return rec.row()

@@ -2,10 +2,11 @@
 
 Each run writes JSON Lines files named after the store tables they feed (`episodes.jsonl`,
 `judgments.jsonl`, `telemetry.jsonl`, ...) plus `events.jsonl` (typed events the cockpit
-follows) and `run.json` (what the run is). Every record is one `os.write` of one complete line on
-an `O_APPEND` descriptor, so `kill -9` at any moment leaves at most one torn last line, which
-readers ignore and the next writer of that file cuts off. Nothing here needs the DuckDB file, so
-any number of runs can write at once while another process holds the store.
+follows) and `run.json` (what the run is; `engine.store.manifest` writes and reads it). Every
+record is one `os.write` of one complete line on an `O_APPEND` descriptor, so `kill -9` at any
+moment leaves at most one torn last line, which readers ignore and the next writer of that file
+cuts off. Nothing here needs the DuckDB file, so any number of runs can write at once while another
+process holds the store.
 """
 
 from __future__ import annotations
@@ -20,10 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from engine.events import Event, Reporter
-from engine.host import this_host
+from engine.store.manifest import RUN_FILE
 from engine.store.records import Record
 
-RUN_FILE = "run.json"
 EVENTS_FILE = "events.jsonl"
 SPEC_FILES = ("configs", "skills", "tasks", "judges")
 LOG_FILES = ("episodes", "judgments", "telemetry", "train_steps", "audits")
@@ -111,13 +111,6 @@ class RunJournal:
                     f = self._files[name] = Appender(self.dir / f"{name}.jsonl")
         return f
 
-    def write_run_info(self, info: dict[str, Any]) -> None:
-        if info.get("pid"):  # written by the run's own process: the pid is only meaningful on its host
-            info = {**info, "host": this_host()}
-        tmp = self.dir / (RUN_FILE + ".tmp")
-        tmp.write_text(dumps(info) + "\n", encoding="utf-8")
-        os.replace(tmp, self.dir / RUN_FILE)
-
     def write_specs(self, name: str, rows: list[dict[str, Any]]) -> None:
         """Write a spec file (configs, skills, tasks, judges) whole and atomically."""
         assert name in SPEC_FILES
@@ -191,20 +184,6 @@ def run_dirs(runs_dir: Path) -> list[Path]:
     if not runs_dir.is_dir():
         return []
     return sorted(p for p in runs_dir.iterdir() if p.is_dir() and (p / RUN_FILE).exists())
-
-
-def read_json_object(path: Path) -> dict[str, Any]:
-    """A JSON object file of a run (run.json, options.json, launch.json); {} when missing, torn or not
-    an object."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError, RecursionError, TypeError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def read_run_info(run_dir: Path) -> dict[str, Any]:
-    return read_json_object(run_dir / RUN_FILE)
 
 
 _ID_PREFIX = {"episodes": b'{"episode_id":"', "judgments": b'{"judgment_id":"'}

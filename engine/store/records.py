@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from engine.events import LatencyKind, VerdictKind
+
 if TYPE_CHECKING:
     from engine.events import TelemetrySampled
 
@@ -52,7 +54,7 @@ class EpisodeRecord(Record):
     has_answer_line: bool
     created_at: float
     tokens_estimated: bool = False
-    latency_kind: str | None = None  # request | batch | None (not said)
+    latency_kind: LatencyKind | None = None  # None: not said
     flags: str | None = None  # what the completion aims at the judge, comma-separated; None: not checked
 
 
@@ -72,7 +74,7 @@ class JudgmentRecord(Record):
     condition: str
     sample: int
     scoring: str | None
-    verdict: str
+    verdict: VerdictKind
     rationale: str | None
     extracted: str | None
     tokens_in: int = 0

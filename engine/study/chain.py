@@ -16,6 +16,7 @@ from typing import Any
 from engine.config import Experiment
 from engine.host import pid_alive
 from engine.paths import ROOT
+from engine.store import manifest
 from engine.study.model import EVENTS_FILE, SFT_SUFFIX, Job, Study, load_study, save_plan
 from engine.study.status import chain_pid, chain_status, events, job_done
 
@@ -44,10 +45,10 @@ def _prepare_eval(study: Study, job: Job) -> list[str]:
                 adapter = Path(study.runs_dir) / str(t.run_id) / "adapter"
                 students.append(sft_config(base, adapter, base.id + SFT_SUFFIX).model_dump(mode="json"))
         data["configs"] = bases + students
-    if not (d / "experiment.json").exists():
+    if not (d / manifest.EXPERIMENT_FILE).exists():
         d.mkdir(parents=True, exist_ok=True)
-        (d / "options.json").write_text(json.dumps(opts), encoding="utf-8")
-        (d / "experiment.json").write_text(json.dumps({**data, "source": source}, indent=1), encoding="utf-8")
+        manifest.write_request(d, opts)
+        manifest.write_experiment(d, data, source)
     return ["resume", str(job.run_id), "--runs-dir", study.runs_dir]
 
 

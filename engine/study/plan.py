@@ -67,7 +67,7 @@ def plan_study(
     """Validate every input and plan the chain; raises DataError/ValueError (naming the field) on bad input.
 
     Writes nothing."""
-    from engine.runner import RunOptions
+    from engine.store.request import RunRequest
 
     rd = Path(runs_dir).resolve()
     exp_path = Path(experiment).resolve()
@@ -96,7 +96,7 @@ def plan_study(
         out = rd / STUDIES / study_id / REPORT_FILE
         args = ["report", "--experiment", str(exp_path), "--runs-dir", str(rd)]
         jobs.append(Job("report", "report", [j.id for j in jobs if j.kind == "eval"], args=args, output=str(out)))
-    opts = RunOptions(runs_dir=rd, limit=limit).to_json()
+    opts = RunRequest(runs_dir=rd, limit=limit).saved()
     exp_json["_options"] = opts
     study = Study(study_id, str(rd), str(exp_path), str(recipe) if recipe else None, limit, full, jobs, exp_json)
     check_conflicts(study)

@@ -8,6 +8,7 @@ from typing import Any
 from engine.host import pid_alive
 from engine.runs import run_status
 from engine.store import journal as jr
+from engine.store import manifest
 from engine.study.model import EVENTS_FILE, Job, Study
 
 
@@ -75,8 +76,8 @@ def job_runs(study: Study, evs: list[dict[str, Any]] | None = None) -> dict[str,
     wanted = {j.id for j in study.jobs if not j.run_id and j.kind == "corpus"}
     if wanted and pids:
         for d in jr.run_dirs(rd):
-            info = jr.read_run_info(d)
-            job = pids.get(int(info.get("pid") or 0))
-            if job in wanted and info.get("kind") == "corpus":
+            info = manifest.read_info(d)
+            job = pids.get(info.pid or 0) if info else None
+            if info is not None and job in wanted and info.kind == "corpus":
                 out[job] = d.name
     return out

@@ -84,7 +84,7 @@ def build_corpus(
     teacher: Teacher | None = None,
 ) -> CorpusResult:
     """Build the corpus file `spec.out`; with `runs_dir`, the build is also a journal run (kind corpus)."""
-    from engine.store import journal as jr
+    from engine.store import manifest
 
     t0 = time.time()
     out = Path(spec.out)
@@ -112,9 +112,8 @@ def build_corpus(
         write_corpus(out, rows, result)
         write_manifest(spec, out, result)
         if journal is not None:  # what the build did, for the run list: rows kept of the teacher's answers
-            info = jr.read_run_info(journal.dir)
-            journal.write_run_info(
-                {**info, "rows_kept": result.rows, "teacher_answers": result.candidates, "failed_judge": result.failed}
+            manifest.update_info(
+                journal.dir, rows_kept=result.rows, teacher_answers=result.candidates, failed_judge=result.failed
             )
         result.wall_s = time.time() - t0
         rep.emit(LogMessage(run_id, level="info", message=f"corpus {out}: {result.summary()}"))
@@ -131,22 +130,20 @@ def build_corpus(
 def _open_journal(spec: CorpusSpec, runs_dir: Path, result: CorpusResult, t0: float) -> RunJournal:
     """The build as a journal run (kind corpus) under `runs_dir`; sets `result.run_id`."""
     from engine.store import journal as jr
+    from engine.store import manifest
+    from engine.store.manifest import RunInfo
 
     result.run_id = jr.new_run_id(f"corpus-{spec.name}")
     journal = jr.RunJournal(runs_dir, result.run_id)
-    journal.write_run_info(
-        {
-            "run_id": result.run_id,
-            "kind": "corpus",
-            "experiment": spec.name,
-            "experiment_path": spec.source,
-            "started_at": t0,
-            "pid": os.getpid(),
-            "total_episodes": 0,
-            "total_judgments": 0,
-            "out": str(result.path),
-        }
+    info = RunInfo(
+        run_id=result.run_id,
+        kind="corpus",
+        corpus_spec=spec.name,
+        corpus_spec_path=spec.source,
+        pid=os.getpid(),
+        out=str(result.path),
     )
+    manifest.start_info(journal.dir, info, t0)
     return journal
 
 

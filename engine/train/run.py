@@ -32,6 +32,7 @@ from typing import Any
 
 from engine.events import (
     Event,
+    Level,
     LogMessage,
     PhaseChanged,
     Reporter,
@@ -47,7 +48,10 @@ from engine.host import pid_alive
 from engine.runs import run_status
 from engine.signals import install_stop_handlers, restore_handlers
 from engine.store import journal as jr
+from engine.store import manifest
+from engine.store.manifest import RunInfo
 from engine.store.records import TelemetryRecord, TrainStepRecord
+from engine.store.request import Placement
 from engine.train.specs import Recipe, recipe_from_dict
 from engine.train.student import canonical_adapter_config, servable_adapter, student_toml
 
@@ -152,7 +156,7 @@ class TrainRun:
         runs_dir: Path,
         reporter: Reporter | None = None,
         run_id: str | None = None,
-        executor: str = "local",  # run.json's executor: "ray task" when a Ray sweep's task trains
+        executor: Placement = "local",  # run.json's executor: "ray task" when a Ray sweep's task trains
     ):
         self.recipe = recipe
         self.runs_dir = Path(runs_dir)
@@ -228,12 +232,11 @@ class TrainRun:
                 f"run {self.run_id} was started with a different recipe (fingerprint {old.fingerprint()} != "
                 f"{self.recipe.fingerprint()}); pick a new run id, or `engine train --resume {self.run_id}`"
             )
-        info = jr.read_run_info(self.run_dir)
         st = run_status(self.run_dir)
         if st.status == "running" and st.remote:
             raise ValueError(f"run {self.run_id} is still running on host {st.host!r}")
-        if st.status == "running" and info.get("pid") != os.getpid() and pid_alive(info.get("pid")):
-            raise ValueError(f"run {self.run_id} is still running (pid {info.get('pid')})")
+        if st.status == "running" and st.pid != os.getpid() and pid_alive(st.pid):
+            raise ValueError(f"run {self.run_id} is still running (pid {st.pid})")
         result_file = self.run_dir / RESULT_FILE
         if st.status == "finished" and result_file.exists() and (self.run_dir / "adapter").exists():
             data = json.loads(result_file.read_text(encoding="utf-8"))
@@ -264,23 +267,17 @@ class TrainRun:
         _atomic_text(self.run_dir / RECIPE_FILE, json.dumps(data, indent=1) + "\n")
 
     def _write_run_info(self, journal: jr.RunJournal, t0: float) -> None:
-        info = jr.read_run_info(self.run_dir)
-        journal.write_run_info(
-            {
-                "run_id": self.run_id,
-                "kind": "train",
-                "experiment": self.recipe.name,
-                "experiment_path": self.recipe.source,
-                "started_at": info.get("started_at", t0),
-                "resumed_at": t0 if info else None,
-                "pid": os.getpid(),
-                "total_episodes": 0,
-                "total_judgments": 0,
-                "base_model": self.recipe.base_model,
-                "recipe_fp": self.recipe.fingerprint(),
-                "executor": self.executor,
-            }
+        info = RunInfo(
+            run_id=self.run_id,
+            kind="train",
+            recipe=self.recipe.name,
+            recipe_path=self.recipe.source,
+            pid=os.getpid(),
+            base_model=self.recipe.base_model,
+            recipe_fp=self.recipe.fingerprint(),
+            executor=self.executor,
         )
+        manifest.start_info(journal.dir, info, t0)
 
     def _train(self, sink: TrainSink, result: TrainResult) -> None:
         from engine.train.callback import TelemetryCallback
@@ -311,7 +308,7 @@ class TrainRun:
         sink.emit(PhaseChanged(self.run_id, phase="saving", detail="adapter"))
         adapter = self.run_dir / "adapter"
 
-        notes: list[tuple[str, str]] = []
+        notes: list[tuple[Level, str]] = []
 
         def save_adapter(tmp: Path) -> None:
             trainer.model.save_pretrained(str(tmp))
@@ -382,7 +379,7 @@ def train(
     reporter: Reporter | None = None,
     *,
     run_id: str | None = None,
-    executor: str = "local",
+    executor: Placement = "local",
 ) -> TrainResult:
     return TrainRun(recipe, runs_dir, reporter, run_id, executor).run()
 

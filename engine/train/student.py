@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.config import ConfigSpec, Experiment
+from engine.events import Level
 from engine.train.specs import Recipe
 
 
@@ -65,7 +66,7 @@ def with_students(exp: Experiment, base: ConfigSpec, students: list[ConfigSpec],
     return out
 
 
-def servable_adapter(adapter_dir: Path, recipe: Recipe) -> list[tuple[str, str]]:
+def servable_adapter(adapter_dir: Path, recipe: Recipe) -> list[tuple[Level, str]]:
     """Save the adapter in the base checkpoint's module naming (what vLLM looks up), then check that
     vLLM can serve it; returns (level, message) notes for the journal.
 
@@ -78,7 +79,7 @@ def servable_adapter(adapter_dir: Path, recipe: Recipe) -> list[tuple[str, str]]
 
     base = resolve_base_model(recipe)
     base_dir = local_model_dir(base)
-    notes: list[tuple[str, str]] = []
+    notes: list[tuple[Level, str]] = []
     if base_dir is None:
         return [("warning", f"base model '{base}' is not on local disk: adapter module names not checked")]
     renamed = to_checkpoint_naming(adapter_dir, base_dir)

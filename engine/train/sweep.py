@@ -82,9 +82,10 @@ def evaluate_and_summarise(
 ) -> dict[str, Any]:
     """The sweep's eval run (episodes already journaled by any run are reused, not regenerated),
     then the summary, written to the eval run's sweep.json."""
-    from engine.runner import Runner, RunOptions
+    from engine.runner import Runner
+    from engine.store.request import RunRequest
 
-    result = Runner(sweep_exp, RunOptions(runs_dir=runs_dir, limit=limit or spec.limit), reporter).run()
+    result = Runner(sweep_exp, RunRequest(runs_dir=runs_dir, limit=limit or spec.limit), reporter).run()
     if result.status != "finished":
         return {"name": spec.name, "status": result.status, "eval_run": result.run_id, "variants": trained}
     summary = summarise(sweep_exp, base, students, runs_dir, trained, n_boot=n_boot)

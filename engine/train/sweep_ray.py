@@ -24,9 +24,10 @@ from typing import Any
 
 from engine.events import LogMessage, Reporter
 from engine.models.base import BackendError
+from engine.store.request import Placement
 from engine.train.specs import SweepSpec
 
-RAY_TASK = "ray task"  # the executor a task's run records (it trains or generates where the task runs)
+RAY_TASK: Placement = "ray task"  # the executor a task's run records (it trains or generates where the task runs)
 
 
 def task_need(has_gpus: bool) -> dict[str, float]:
@@ -63,7 +64,8 @@ def _train_task(recipe: Any, runs_dir: str, run_id: str) -> dict[str, Any]:
 def _eval_task(exp: Any, config_ids: list[str], runs_dir: str, limit: int | None, gate: Any = None) -> dict[str, Any]:
     """Episodes of `config_ids` only; `gate` is the training this evaluation waited for (its student
     is built here, from the adapter the training wrote)."""
-    from engine.runner import Runner, RunOptions
+    from engine.runner import Runner
+    from engine.store.request import RunRequest
     from engine.train.student import sft_config, with_students
 
     if gate is not None:
@@ -74,7 +76,7 @@ def _eval_task(exp: Any, config_ids: list[str], runs_dir: str, limit: int | None
         exp = with_students(exp, base, [student], name=exp.name)
         config_ids = [student.id]
     # no ingest: the store is one DuckDB file that one process at a time may write; the driver ingests
-    opts = RunOptions(
+    opts = RunRequest(
         runs_dir=Path(runs_dir), limit=limit, config_ids=config_ids, ingest=False, executor_label=RAY_TASK
     )
     result = Runner(exp, opts).run()

@@ -20,6 +20,7 @@ from engine.events import (
 )
 from engine.judges.robustness import completion_flags, flags_text
 from engine.store import journal as jr
+from engine.store.manifest import RunInfo, write_info
 from engine.store.records import EpisodeRecord, JudgmentRecord
 
 T0 = 1735689600.0  # 2025-01-01 00:00:00 UTC
@@ -130,18 +131,19 @@ def write_eval_run(
     judgments_total = (
         sum(1 for t in ts for jid, kind in JUDGES if kind == "llm" or t["scoring"] != "llm") * len(configs) * 2
     )
-    j.write_run_info(
-        {
-            "run_id": run_id,
-            "kind": "eval",
-            "experiment": "study",
-            "experiment_path": None,
-            "started_at": t0,
-            "resumed_at": None,
-            "pid": pid,
-            "total_episodes": total,
-            "total_judgments": judgments_total,
-        }
+    write_info(
+        j.dir,
+        RunInfo(
+            run_id=run_id,
+            kind="eval",
+            experiment="study",
+            experiment_path=None,
+            started_at=t0,
+            resumed_at=None,
+            pid=pid,
+            total_episodes=total,
+            total_judgments=judgments_total,
+        ),
     )
     t = t0
     j.emit(
@@ -263,16 +265,11 @@ def write_eval_run(
 def write_train_run(runs_dir: Path, run_id: str = "20250101-010000-train-sft-c3d4", steps: int = 40) -> Path:
     j = jr.RunJournal(runs_dir, run_id)
     t0 = T0 + 3600
-    j.write_run_info(
-        {
-            "run_id": run_id,
-            "kind": "train",
-            "experiment": "sft",
-            "started_at": t0,
-            "pid": None,
-            "total_episodes": 0,
-            "total_judgments": 0,
-        }
+    write_info(
+        j.dir,
+        RunInfo(
+            run_id=run_id, kind="train", recipe="sft", started_at=t0, pid=None, total_episodes=0, total_judgments=0
+        ),
     )
     j.emit(RunStarted(run_id, kind="train", experiment="sft", t=t0))
     j.emit(PhaseChanged(run_id, phase="training", detail="q2b-sft", total=steps, t=t0 + 1))

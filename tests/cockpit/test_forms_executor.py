@@ -13,23 +13,27 @@ import pytest
 from cockpit import forms, launcher
 from engine import paths
 from engine.models.ray_cluster import RAY_HINT
+from engine.store.request import RunRequest
 
 DEMO = paths.DATA_DIR / "experiments" / "demo.toml"  # its LLM judge (smollm2-judge) runs on a local model
 
 
 def test_build_command_adds_the_executor_only_for_ray(tmp_path: Path) -> None:
-    local = launcher.build_command(launcher.LaunchRequest(Path("exp.toml"), limit=3), tmp_path, "rid")
+    local = launcher.build_command(RunRequest(tmp_path, Path("exp.toml"), limit=3), "rid")
     assert "--executor" not in local
     assert "--address" not in local
-    ray = launcher.build_command(launcher.LaunchRequest(Path("exp.toml"), limit=3, executor="ray"), tmp_path, "rid")
-    assert ray == [*local, "--executor", "ray"]
-    req = launcher.LaunchRequest(Path("exp.toml"), limit=3, executor="ray", address="ray://head:10001")
-    assert launcher.build_command(req, tmp_path, "rid") == [
-        *local,
+    tail = launcher.common_args(tmp_path)
+    assert local[-len(tail) :] == tail
+    ray = launcher.build_command(RunRequest(tmp_path, Path("exp.toml"), limit=3, executor="ray"), "rid")
+    assert ray == [*local[: -len(tail)], "--executor", "ray", *tail]
+    req = RunRequest(tmp_path, Path("exp.toml"), limit=3, executor="ray", address="ray://head:10001")
+    assert launcher.build_command(req, "rid") == [
+        *local[: -len(tail)],
         "--executor",
         "ray",
         "--address",
         "ray://head:10001",
+        *tail,
     ]
 
 
@@ -41,7 +45,7 @@ def test_check_executor_accepts_the_engine_forms_and_names_the_wrong_field() -> 
         assert forms.check_executor("ray", f" {address} ") == ("ray", address)
     with pytest.raises(forms.FieldError) as err:
         forms.check_executor("local", "head:6379")
-    assert (err.value.field, err.value.message) == ("address", "--address needs executor ray")
+    assert (err.value.field, err.value.message) == ("address", "--address needs --executor ray")
     for bad in ("head", "head:port", "http://head:6379", "head:99999"):
         with pytest.raises(forms.FieldError) as err:
             forms.check_executor("ray", bad)
@@ -87,7 +91,7 @@ def test_check_judge_puts_the_executor_in_the_command_and_the_preview(tmp_path: 
     assert checked.preview[-1] == "LLM judges on local models: none chosen (every judge runs here)"
 
     for executor, address, message in (
-        ("local", "head:6379", "--address needs executor ray"),
+        ("local", "head:6379", "--address needs --executor ray"),
         ("ray", "head", "--address 'head': expected HOST:PORT (or ray://HOST:PORT, or auto)"),
     ):
         with pytest.raises(forms.FieldError) as err:

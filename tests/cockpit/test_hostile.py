@@ -15,6 +15,7 @@ from cockpit.widgets.picker import Picker
 from cockpit.widgets.table import SafeTable
 from engine.events import LogMessage, RunFailed, RunStarted
 from engine.store import journal as jr
+from engine.store.manifest import RunInfo, write_info
 from tests.cockpit.conftest import SIZE, make_app, ready, settle, wait_for
 from tests.cockpit.journals import write_eval_run
 from tests.cockpit.screen_text import screen_text
@@ -56,14 +57,9 @@ def _poison(runs: Path) -> None:
                     r[f] = f"{r[f] or ''} {EVIL}"
         (d / f"{name}.jsonl").write_text("".join(jr.dumps(r) + "\n" for r in recs))
     j = jr.RunJournal(runs, "20250102-000000-evil-0001")
-    j.write_run_info(
-        {
-            "run_id": "20250102-000000-evil-0001",
-            "kind": "eval",
-            "experiment": "evil",
-            "started_at": 1735776000.0,
-            "pid": None,
-        }
+    write_info(
+        j.dir,
+        RunInfo(run_id="20250102-000000-evil-0001", kind="eval", experiment="evil", started_at=1735776000.0, pid=None),
     )
     j.emit(RunStarted("20250102-000000-evil-0001", kind="eval", experiment="evil", t=1735776000.0))
     j.emit(LogMessage("20250102-000000-evil-0001", level="warning", message=EVIL, t=1735776001.0))

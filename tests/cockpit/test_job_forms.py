@@ -181,7 +181,7 @@ async def test_rejudge_form_starts_on_ray_and_shows_executor_errors_under_their_
         assert form.values()["executor"] == "local"
         form.set_values(experiment=str(demo), address="head:6379")
         await check(pilot, form, start=True)
-        assert "address: --address needs executor ray" in error_under(form, "address")
+        assert "address: --address needs --executor ray" in error_under(form, "address")
         assert not results
         form.set_values(executor="ray", address="head")
         await check(pilot, form, start=True)

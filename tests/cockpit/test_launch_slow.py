@@ -14,7 +14,7 @@ from cockpit.screens.launch import LaunchScreen
 from cockpit.screens.live import LiveScreen
 from cockpit.widgets.panels import ProgressPanel
 from engine.host import pid_alive
-from engine.store import journal as jr
+from engine.store.manifest import read_info
 from tests.cockpit.conftest import SIZE, make_app, settle, wait_for
 from tests.cockpit.screen_text import screen_text
 
@@ -101,6 +101,6 @@ async def test_launch_cancel_resume_and_watch_a_real_run_finish(tmp_path: Path, 
             assert (runs / run_id / "launch.log").exists()
     finally:
         if run_id:
-            pid = jr.read_run_info(runs / run_id).get("pid")
+            pid = getattr(read_info(runs / run_id), "pid", None)
             if pid and pid_alive(pid):
                 os.kill(pid, signal.SIGKILL)

@@ -12,6 +12,7 @@ from cockpit.screens.live import LiveScreen
 from engine.events import JudgmentRecorded, RunStarted
 from engine.runs import run_status
 from engine.store import journal as jr
+from engine.store.manifest import RunInfo, read_info, write_info
 from tests.cockpit.conftest import SIZE, make_app, ready, wait_for
 from tests.cockpit.journals import T0
 from tests.cockpit.screen_text import screen_text
@@ -23,7 +24,7 @@ TRAIN = "20250101-010000-train-sft-c3d4"
 
 def write_rejudge(runs: Path, run_id: str = "20250102-000000-judge-mini-0001") -> str:
     j = jr.RunJournal(runs, run_id)
-    j.write_run_info({"run_id": run_id, "kind": "judge", "experiment": "mini", "started_at": T0, "pid": None})
+    write_info(j.dir, RunInfo(run_id=run_id, kind="judge", experiment="mini", started_at=T0, pid=None))
     j.emit(RunStarted(run_id, kind="judge", experiment="mini", total_judgments=40, projected_cost_usd=0.02, t=T0))
     for i in range(30):  # 30 judgments in 10 s, 3 of them errors, $0.0005 each
         verdict = "error" if i % 10 == 9 else ("pass" if i % 2 else "fail")
@@ -60,8 +61,9 @@ async def test_live_shows_each_job_kind(fixture_runs: Path, tmp_path: Path) -> N
         await wait_for(pilot, lambda: "corpus:" in screen_text(app), what="the corpus line")
         line = next(ln for ln in screen_text(app).splitlines() if "corpus:" in ln)
         assert "teacher calls 40/40" in line and "verdicts pass 3" in line and "cost $0.0000" in line
-        kept = jr.read_run_info(fixture_runs / corpus_run)["rows_kept"]
-        assert f"rows kept {kept}" in line and 0 < kept <= 40
+        info = read_info(fixture_runs / corpus_run)
+        assert info is not None and info.rows_kept is not None
+        assert f"rows kept {info.rows_kept}" in line and 0 < info.rows_kept <= 40
 
         app.select_run(rejudge)
         await wait_for(pilot, lambda: "re-judge:" in screen_text(app), what="the re-judge line")

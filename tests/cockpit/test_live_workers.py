@@ -14,6 +14,7 @@ from cockpit.tail import RunTail
 from engine.events import EpisodeFinished, GpuSample, JudgmentRecorded, RunFinished, RunStarted, TelemetrySampled
 from engine.host import this_host
 from engine.store import journal as jr
+from engine.store.manifest import RunInfo, write_info
 from tests.cockpit.conftest import SIZE, make_app, ready, settle, wait_for
 from tests.cockpit.journals import T0
 from tests.cockpit.screen_text import screen_text
@@ -39,7 +40,7 @@ def _tel(host: str, cpu: float, t: float, gpus: tuple[GpuSample, ...] = ()) -> T
 
 def write_ray_run(runs: Path) -> None:
     j = jr.RunJournal(runs, RAY_RUN)
-    j.write_run_info({"run_id": RAY_RUN, "kind": "eval", "experiment": "rayx", "started_at": T0, "pid": 1})
+    write_info(j.dir, RunInfo(run_id=RAY_RUN, kind="eval", experiment="rayx", started_at=T0, pid=1))
     (j.dir / "options.json").write_text(json.dumps({"executor": "ray", "address": None}))  # as the runner writes it
     j.emit(RunStarted(RAY_RUN, kind="eval", experiment="rayx", configs=("smol",), total_episodes=20, t=T0))
     n = 0

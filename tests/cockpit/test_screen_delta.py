@@ -8,6 +8,7 @@ from pathlib import Path
 from cockpit.screens.delta import DeltaScreen
 from cockpit.widgets.picker import Picker
 from cockpit.widgets.table import SafeTable
+from engine.store.manifest import RunInfo, write_info
 from tests.cockpit.conftest import SIZE, make_app, ready, settle
 from tests.cockpit.screen_text import screen_text
 
@@ -41,7 +42,7 @@ def _add_constant_judge(runs: Path) -> None:
 
     src = runs / "20250101-000000-study-a1b2"
     j = jr.RunJournal(runs, "20250103-000000-judge-yes-0001")
-    j.write_run_info({"run_id": j.run_id, "kind": "judge", "experiment": "study", "started_at": 1735862400.0})
+    write_info(j.dir, RunInfo(run_id=j.run_id, kind="judge", experiment="study", started_at=1735862400.0))
     j.write_specs(
         "judges",
         [

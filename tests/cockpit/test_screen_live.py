@@ -75,17 +75,20 @@ async def test_live_shows_the_run_machine_when_it_runs_elsewhere(tmp_path: Path)
     labelled with the host (literally); stale readings fall back to this machine."""
     import os
     import time
+    from dataclasses import asdict
 
     from cockpit.machine import fixed_sampler
     from engine.events import GpuSample, TelemetrySampled
     from engine.store import journal as jr
+    from engine.store.manifest import read_info
     from tests.cockpit.journals import write_eval_run
 
     runs = tmp_path / "runs"
     run_id = "20250101-030000-remote-a9b8"
     write_eval_run(runs, run_id, n_per_skill=1, finished=False, hostile=False, pid=os.getpid())
-    info = jr.read_run_info(runs / run_id)  # as if the run's own process wrote it over there
-    (runs / run_id / jr.RUN_FILE).write_text(jr.dumps({**info, "host": "gpu-box-7[bold]"}) + "\n")
+    info = read_info(runs / run_id)  # as if the run's own process wrote it over there
+    assert info is not None
+    (runs / run_id / jr.RUN_FILE).write_text(jr.dumps({**asdict(info), "host": "gpu-box-7[bold]"}) + "\n")
     gpu = GpuSample(0, "NVIDIA H200", 93.0, 120.5, 139.8, 71.0, 640.0)
 
     def journal_sample(host: str, age: float) -> None:

@@ -10,6 +10,7 @@ from textual.widgets import Input, Select, TextArea
 from cockpit import launcher
 from cockpit.screens.launch import LaunchScreen
 from cockpit.screens.runs import RunsScreen
+from engine.store.request import RunRequest
 from tests.cockpit.conftest import SIZE, make_app, ready, settle, wait_for
 from tests.cockpit.screen_text import screen_text
 
@@ -52,16 +53,16 @@ async def test_launch_form_parses_and_validates(fixture_runs: Path, mini_experim
         await settle(pilot)
         req = form.request()
         assert not isinstance(req, str)
-        assert req.experiment == mini_experiment
-        assert req.configs == []
-        assert req.judges == []
+        assert (req.experiment, req.runs_dir) == (mini_experiment, fixture_runs)
+        assert req.config_ids is None  # every config and judge: no --config, no --judge
+        assert req.judge_ids is None
         form.query_one("#launch-judges").deselect_all()
         assert form.request() == "tick at least one judge"
         form.query_one("#launch-judges").select("extractor")
         form.query_one("#launch-limit").value = "2"
         req = form.request()
         assert not isinstance(req, str)
-        assert req.judges == ["extractor"]
+        assert req.judge_ids == ["extractor"]
         assert req.limit == 2
         form.query_one("#launch-path").value = str(fixture_runs / "nope.toml")
         form.query_one("#launch-path").focus()
@@ -88,14 +89,14 @@ async def test_launch_form_starts_on_ray_with_an_address(fixture_runs: Path, min
         await wait_for(pilot, lambda: form.choice is not None and form.choice.name == "mini")
         await settle(pilot)
         local = form.request()
-        assert isinstance(local, launcher.LaunchRequest)
+        assert isinstance(local, RunRequest)
         assert (local.executor, local.address) == ("local", None)
         assert "every model and judge runs here" in screen_text(app)
         address = form.query_one("#launch-address", Input)
         address.value = "head:6379"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "--address needs executor ray" in screen_text(app)
+        assert "--address needs --executor ray" in screen_text(app)
         assert not results
         executor = form.query_one("#launch-executor", Select)
         executor.focus()
@@ -112,7 +113,7 @@ async def test_launch_form_starts_on_ray_with_an_address(fixture_runs: Path, min
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: bool(results))
         req = results[0]
-        assert isinstance(req, launcher.LaunchRequest)
+        assert isinstance(req, RunRequest)
         assert (req.experiment, req.executor, req.address) == (mini_experiment, "ray", "head:6379")
-        cmd = launcher.build_command(req, fixture_runs, "rid")
-        assert cmd[-4:] == ["--executor", "ray", "--address", "head:6379"]
+        cmd = launcher.build_command(req, "rid")
+        assert cmd[-8:-4] == ["--executor", "ray", "--address", "head:6379"]

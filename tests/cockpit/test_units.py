@@ -20,6 +20,8 @@ from engine.host import pid_alive
 from engine.runs import run_status
 from engine.store import journal as jr
 from engine.store.db import Store
+from engine.store.manifest import RunInfo, write_info
+from engine.store.request import RunRequest
 from tests.cockpit.journals import HOSTILE, write_eval_run, write_fixture
 
 
@@ -88,7 +90,7 @@ def test_sql_guard_refuses_writes_and_rolls_back(tmp_path: Path) -> None:
 def test_tail_follows_a_growing_journal(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     j = jr.RunJournal(runs, "r1")
-    j.write_run_info({"run_id": "r1", "kind": "eval", "experiment": "x", "pid": os.getpid(), "started_at": 1.0})
+    write_info(j.dir, RunInfo(run_id="r1", kind="eval", experiment="x", pid=os.getpid(), started_at=1.0))
     j.emit(RunStarted("r1", kind="eval", experiment="x", total_episodes=10, done_episodes=2, t=100.0))
     tail = RunTail(runs / "r1")
     assert tail.poll()
@@ -133,10 +135,10 @@ def test_tails_poll_all_matches_run_status(tmp_path: Path) -> None:
 
 
 def test_build_command_names_everything(tmp_path: Path) -> None:
-    req = launcher.LaunchRequest(
-        Path("exp.toml"), configs=["a"], conditions=["curated"], judges=["j1", "j2"], limit=3, samples=2
+    req = RunRequest(
+        tmp_path, Path("exp.toml"), config_ids=["a"], conditions=["curated"], judge_ids=["j1", "j2"], limit=3, samples=2
     )
-    cmd = launcher.build_command(req, tmp_path, "rid")
+    cmd = launcher.build_command(req, "rid")
     assert cmd[:4] == [sys.executable, "-m", "engine.cli", "run"]
     joined = " ".join(cmd)
     for part in (
@@ -192,7 +194,7 @@ def test_cancel_and_resume_refuse_what_they_cannot_do(tmp_path: Path) -> None:
 def test_known_experiments_include_data_and_runs(tmp_path: Path, mini_experiment: Path) -> None:
     runs = tmp_path / "runs"
     j = jr.RunJournal(runs, "r1")
-    j.write_run_info({"run_id": "r1", "kind": "eval", "experiment": "mini", "experiment_path": str(mini_experiment)})
+    write_info(j.dir, RunInfo(run_id="r1", kind="eval", experiment="mini", experiment_path=str(mini_experiment)))
     found = launcher.known_experiments(runs)
     assert any(p.name == "demo.toml" for p in found)
     assert mini_experiment.resolve() in found
@@ -302,3 +304,17 @@ def test_an_undefined_kappa_row_says_so_with_the_reason() -> None:
     a.kappa_undefined = why
     _, cells = JudgesScreen._agree_row(a)
     assert [str(cells[4]), str(cells[5])] == ["undefined", why]
+
+
+def test_each_run_control_is_one_typed_command(tmp_path: Path) -> None:
+    from cockpit.control import CancelRun, LaunchRun, ResumeRun, control
+
+    runs = write_fixture(tmp_path / "runs")
+    finished = "20250101-000000-study-a1b2"
+    with pytest.raises(ValueError, match="is not running"):
+        control(CancelRun(finished), runs)
+    with pytest.raises(ValueError, match="has no experiment.json"):  # the fixture keeps no experiment file
+        control(ResumeRun("20250101-010000-train-sft-c3d4"), runs)
+    with pytest.raises(ValueError, match="needs an experiment file"):
+        control(LaunchRun(RunRequest(runs)), runs)
+    assert [c.what for c in (LaunchRun, CancelRun, ResumeRun)] == ["launch", "cancel", "resume"]

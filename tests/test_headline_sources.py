@@ -1,0 +1,59 @@
+"""One store, one headline: `engine report` (without --experiment), the cockpit's Judges and Δ report
+and its paper export resolve the headline path from the same declaration, the runs' experiment.json
+(`engine.analysis.preregistration.declared_report`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from cockpit import export
+from cockpit import report as cockpit_report
+from engine.cli import app
+from engine.store.db import Store
+from engine.store.manifest import EXPERIMENT_FILE
+from tests.cockpit.journals import PATHS, write_eval_run
+
+RUN = "20250101-000000-study-a1b2"
+BOOT = 50
+
+
+def _headlines(runs: Path) -> dict[str, Any]:
+    res = CliRunner().invoke(app, ["report", "--json", "--runs-dir", str(runs), "--boot", str(BOOT)])
+    assert res.exit_code == 0, res.output
+    cli = json.loads(res.stdout)
+    with Store.open(runs, fallback=None) as store:
+        view = cockpit_report.compute(store.con, runs, n_boot=BOOT)
+        paper = export.build(store.con, runs, n_boot=BOOT)
+    return {
+        "engine report": (cli["headline"], cli["headline_basis"]),
+        "cockpit": (view.report.headline, view.report.headline_basis),
+        "paper": (paper.headline, paper.data["headline_basis"]),  # report.json of the paper
+    }
+
+
+@pytest.mark.parametrize(
+    ("declared", "expected"),
+    [
+        # the experiment lists its paths and pre-registers one of them
+        ({"paths": PATHS, "headline_path": "llm-only"}, ("llm-only", "pre-registered")),
+        # no paths listed: the headline names a derived path (here the cockpit used to drop it)
+        ({"headline_path": "extractor"}, ("extractor", "pre-registered")),
+        # nothing declared: the default rule, in all three alike
+        ({}, ("llm:claude", "default")),
+    ],
+)
+def test_the_cli_the_cockpit_and_the_paper_headline_the_same_path(
+    tmp_path: Path, declared: dict[str, Any], expected: tuple[str, str]
+) -> None:
+    runs = tmp_path / "runs"
+    write_eval_run(runs, RUN, hostile=False)
+    (runs / RUN / EXPERIMENT_FILE).write_text(json.dumps({"name": "study", **declared}))
+    got = _headlines(runs)
+    assert got["engine report"] == expected
+    assert got["cockpit"] == expected
+    assert got["paper"] == expected
