@@ -11,7 +11,7 @@ from rich.text import Text
 
 from engine.analysis.eligibility import WHY, caveat_parts
 from engine.analysis.render_coverage import coverage_tables
-from engine.analysis.render_methods import kappa_caption, kappa_cells, methods_line
+from engine.analysis.render_methods import kappa_caption, kappa_cells, methods_line, units_line
 from engine.analysis.report import Report
 from engine.untrusted import show
 
@@ -340,6 +340,7 @@ def render_report(report: Report, console: Console) -> None:
     console.print(head)
     console.print(literal(report.headline_reason, "bold" if report.headline else "bold yellow"))
     console.print(literal(methods_line(report), "dim"))
+    console.print(literal(units_line(report), "dim"))
     sections: list[Table] = [_paths(report), _pass_rates(report), *_deltas(report)]
     sections.extend(coverage_tables(report))  # only rows where a judge abstained / a Δ excluded verdicts
     if report.lifts:

@@ -26,6 +26,14 @@ def report(
     config: Annotated[list[str] | None, typer.Option("--config", "-c", help="Only these config ids.")] = None,
     run: Annotated[list[str] | None, typer.Option("--run", help="Only episodes of these runs.")] = None,
     boot: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 2000,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            help="Resampling unit of every CI: task, or skill (whole skills with their tasks). "
+            "Default: the experiment's `cluster`, else task.",
+        ),
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Write a paper report here: report.md, tables/*.tex|csv, figures/*.png|svg."),
@@ -35,6 +43,8 @@ def report(
     from engine.analysis import build_report
     from engine.store.db import Store
 
+    if cluster is not None and cluster not in ("task", "skill"):
+        fail(f"--cluster must be task or skill, got {cluster!r}")
     exp = None
     if experiment is not None:
         from engine.config import load_experiment
@@ -57,6 +67,7 @@ def report(
             configs=config,
             run_ids=run,
             preregistered=headline is not None and headline == declared,
+            cluster=cluster or "task",
         )
         rep.warnings.extend(notes)
         if store.snapshot:
