@@ -329,6 +329,9 @@ def _trajectory(r: Report) -> Table:
             _signed(p.delta),
             _ci(p.ci_low, p.ci_high),
         )
+    tests = [f"{x.series}: {x.verdict()}" for x in r.size_tests]
+    if tests:  # a shape across sizes is claimed only where the test rejects (engine.analysis.size_interaction)
+        t.caption, t.caption_justify = literal("Across sizes — " + "; ".join(tests)), "left"
     return t
 
 

@@ -21,6 +21,7 @@ from engine.analysis.inputs import ConfigInfo, Inputs, load
 from engine.analysis.passrates import PassRate, pass_rates
 from engine.analysis.paths import JudgePath, choose_headline, derive_paths, from_specs
 from engine.analysis.render_methods import units
+from engine.analysis.size_interaction import SizeTest, size_tests
 
 REPORT_VERSION = 3  # 3: the headline is the pre-registered path or none; paths have a role; constant judges a status
 
@@ -65,6 +66,7 @@ class Report:
     error_rates: list[ErrorRates] = field(default_factory=list)  # per judge x condition (x config where allowed)
     audit_weights: dict[str, Any] = field(default_factory=dict)  # the HT weights the rates use
     skills: dict[str, str] | None = field(default=None, repr=False)  # task -> skill when clustered by skill
+    size_tests: list[SizeTest] = field(default_factory=list)  # Δ flat across sizes? per series, headline path
 
     @property
     def coverage(self) -> list[JudgeCoverage]:
@@ -142,6 +144,7 @@ class Report:
                 "extractor_vs_llm": [g.to_dict() for g in self.format_gaps],
             },
             "trajectory": [t.to_dict() for t in self.trajectory],
+            "trajectory_tests": [t.to_dict() for t in self.size_tests],
             "judges_vs_human": {
                 "basis": self.human_basis.to_dict() if self.human_basis else None,
                 "judges": [a.to_dict() for a in self.judge_accuracy],
@@ -292,6 +295,7 @@ def build_report(
     configs: list[str] | None = None,
     preregistered: bool = False,
     cluster: str = "task",
+    alpha: float = 0.05,
 ) -> Report:
     """Analyse the store behind `con` (a DuckDB connection with the store schema).
 
@@ -300,7 +304,8 @@ def build_report(
     name that is not a path raises); it is the headline when eligible, else there is none and no
     other path is promoted (`engine.analysis.headline`). run_ids: only episodes generated or judged
     by these runs. configs: config ids or `id@fp6` labels to keep. cluster: the resampling unit of the
-    intervals, task or skill (`engine.analysis.clusters`). Reads the analysis aggregates when they
+    intervals, task or skill (`engine.analysis.clusters`). alpha: the level of the test of Δ across
+    sizes (`engine.analysis.size_interaction`). Reads the analysis aggregates when they
     are fresh (see `engine.store.aggregates`).
     """
     if cluster not in cl.UNITS:
@@ -327,6 +332,7 @@ def build_report(
     corrected = corrected_deltas(ds, jpaths, sample, judge_rates, task_families(inp), n_boot=n_boot, seed=seed)
     if not jpaths and inp.judges:
         warnings.append("no judge path could be formed from the judges present; Δ is not reported")
+    traj = trajectory(inp.configs, ds, head)
     return Report(
         headline=head,
         paths=jpaths,
@@ -338,7 +344,7 @@ def build_report(
         agreement_summary=summary,
         format=shares,
         format_gaps=gaps,
-        trajectory=trajectory(inp.configs, ds, head),
+        trajectory=traj,
         warnings=list(dict.fromkeys(warnings)),
         meta={
             "n_boot": n_boot,
@@ -347,6 +353,7 @@ def build_report(
             "run_ids": run_ids,
             "configs": configs,
             "cluster": cluster,
+            "alpha": alpha,
         },
         eligibility=elig,
         headline_reason=choice.reason,
@@ -358,4 +365,5 @@ def build_report(
         error_rates=judge_rates,
         audit_weights=sample.weights_to_dict(),
         skills=skills,
+        size_tests=size_tests(traj, ds, head, alpha=alpha, seed=seed),
     )

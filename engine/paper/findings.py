@@ -100,25 +100,39 @@ def _headline(rep: Report, val: Validity) -> list[Finding]:
 
 
 def _trajectory(rep: Report) -> list[Finding]:
+    """Δ by size per series; a shape is claimed only when the size × condition permutation test
+    rejects flatness at the experiment's α (`engine.analysis.size_interaction`), never from the signs
+    of the point estimates."""
     out = []
     front = [p for p in rep.trajectory if p.series == "frontier" and p.delta is not None]
+    tests = {t.series: t for t in getattr(rep, "size_tests", [])}
     for series, name in (("base", "Pre-SFT"), ("sft", "After-SFT")):
         pts = [p for p in rep.trajectory if p.series == series and p.size_b is not None and p.delta is not None]
         if len({p.size_b for p in pts}) < 2:
             continue
         steps = ", ".join(f"{fmt.signed(p.delta)} at {size_label(p.size_b)}" for p in pts)
-        signs = [1 if (p.delta or 0) > 0 else -1 if (p.delta or 0) < 0 else 0 for p in pts]
-        changes = sum(1 for a, b in zip(signs, signs[1:], strict=False) if a * b < 0)
         sig = [size_label(p.size_b) for p in pts if Stat(p.delta, p.ci_low, p.ci_high).significant]
         ns = sorted({p.n_tasks for p in pts})
         n = f"n = {ns[0]} tasks each" if len(ns) == 1 else f"n = {ns[0]}–{ns[-1]} tasks"
         ref = "".join(f"; the frontier reference {code(f.config)} is at {fmt.signed(f.delta)}" for f in front)
-        text = (
-            f"**{name} Δ by size** ({len(pts)} configs, {n}): {steps}{ref}. The sign changes {changes} time"
-            f"{'' if changes == 1 else 's'} across sizes; significant at {', '.join(sig) or 'no size'} "
-            "(each Δ with its CI above)."
-        )
-        out.append(Finding("trajectory", text))
+        test = tests.get(series)
+        text = f"**{name} Δ by size** ({len(pts)} configs, {n}): {steps}{ref}. "
+        if test is None or test.rejects is None:
+            text += "No test of Δ across sizes (no task is scored at two sizes), so no shape is claimed"
+            status = "no_ci"
+        elif test.rejects:
+            signs = [1 if d > 0 else -1 if d < 0 else 0 for d in test.deltas]
+            changes = sum(1 for a, b in zip(signs, signs[1:], strict=False) if a * b < 0)
+            text += (
+                f"{escape(test.verdict())}: the shape is a finding; the point estimates change sign "
+                f"{changes} time{'' if changes == 1 else 's'} across sizes"
+            )
+            status = "significant"
+        else:
+            text += f"Δ is {escape(test.verdict())}: no shape across sizes is claimed"
+            status = "not_significant"
+        text += f"; Δ significant at {', '.join(sig) or 'no size'} (each Δ with its CI above)."
+        out.append(Finding("trajectory", text, status))
     return out
 
 
