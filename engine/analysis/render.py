@@ -342,6 +342,10 @@ def render_report(report: Report, console: Console) -> None:
     head.append(f"  (source: {report.meta.get('source', '?')}, bootstrap: {report.meta.get('n_boot')} resamples)")
     console.print(head)
     console.print(literal(report.headline_reason, "bold" if report.headline else "bold yellow"))
+    if report.preregistration is not None:  # the analysis against the run journal's record
+        console.print(
+            literal(report.preregistration.line(), "bold yellow" if report.preregistration.exploratory else "")
+        )
     console.print(literal(methods_line(report), "dim"))
     console.print(literal(units_line(report), "dim"))
     sections: list[Table] = [_paths(report), _pass_rates(report), *_deltas(report)]

@@ -20,6 +20,7 @@ from engine.analysis.human import RATES_RULE, ErrorRates, HumanBasis, JudgeAccur
 from engine.analysis.inputs import ConfigInfo, Inputs, load
 from engine.analysis.passrates import PassRate, pass_rates
 from engine.analysis.paths import JudgePath, choose_headline, derive_paths, from_specs
+from engine.analysis.preregistration import PlanCheck
 from engine.analysis.render_methods import units
 from engine.analysis.size_interaction import SizeTest, size_tests
 
@@ -67,6 +68,7 @@ class Report:
     audit_weights: dict[str, Any] = field(default_factory=dict)  # the HT weights the rates use
     skills: dict[str, str] | None = field(default=None, repr=False)  # task -> skill when clustered by skill
     size_tests: list[SizeTest] = field(default_factory=list)  # Δ flat across sizes? per series, headline path
+    preregistration: PlanCheck | None = None  # this analysis against the journal's record (set by the caller)
 
     @property
     def coverage(self) -> list[JudgeCoverage]:
@@ -153,6 +155,7 @@ class Report:
                 "error_rates_rule": RATES_RULE,
                 "weights": self.audit_weights or None,
             },
+            "preregistration": self.preregistration.to_dict() if self.preregistration else None,
             "warnings": list(self.warnings),
         }
 

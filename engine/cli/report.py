@@ -31,7 +31,15 @@ def report(
         typer.Option(
             "--cluster",
             help="Resampling unit of every CI: task, or skill (whole skills with their tasks). "
-            "Default: the experiment's `cluster`, else task.",
+            "Default: the experiment's `cluster` (else the runs' record), else task.",
+        ),
+    ] = None,
+    alpha: Annotated[
+        float | None,
+        typer.Option(
+            "--alpha",
+            help="Level of the test of Δ across sizes. Default: the experiment's `alpha` (else the runs' record), "
+            "else 0.05.",
         ),
     ] = None,
     out: Annotated[
@@ -41,10 +49,13 @@ def report(
 ) -> None:
     """Pass rates, procedural Δ with CI and McNemar p, SFT lift, judge agreement, format artifact."""
     from engine.analysis import build_report
+    from engine.analysis.preregistration import check
     from engine.store.db import Store
 
     if cluster is not None and cluster not in ("task", "skill"):
         fail(f"--cluster must be task or skill, got {cluster!r}")
+    if alpha is not None and not 0.0 < alpha < 1.0:
+        fail(f"--alpha must be in (0, 1), got {alpha}")
     exp = None
     if experiment is not None:
         from engine.config import load_experiment
@@ -55,8 +66,9 @@ def report(
 
         check_out(out.expanduser().absolute())  # before any work: a file or a foreign directory is refused
     rd = runs_dir_of(runs_dir)
-    paths, declared, notes = _preregistration(exp, rd)
+    paths, declared, notes, pre = _preregistration(exp, rd, run)
     headline = path or declared
+    plan = _plan(exp, pre, headline, cluster, alpha)
     with Store.open(rd) as store:
         store.ingest()
         rep = build_report(
@@ -67,9 +79,11 @@ def report(
             configs=config,
             run_ids=run,
             preregistered=headline is not None and headline == declared,
-            cluster=cluster or "task",
+            cluster=plan["cluster"],
+            alpha=plan["alpha"],
         )
         rep.warnings.extend(notes)
+        rep.preregistration = check(pre, plan)
         if store.snapshot:
             rep.warnings.append("the store file is held by another process: this report was built from the journals")
         paper = _paper(store.con, rep, exp, rd) if out is not None else None
@@ -80,15 +94,32 @@ def report(
     _print_report(rep, as_json)
 
 
-def _preregistration(exp: Any, runs_dir: Path) -> tuple[list[Any] | None, str | None, list[str]]:
+def _preregistration(
+    exp: Any, runs_dir: Path, run_ids: list[str] | None
+) -> tuple[list[Any] | None, str | None, list[str], Any]:
     """The judge paths and the pre-registered headline: the experiment file's, else the ones the runs'
-    experiments declare (`engine.analysis.preregistration`); and warnings about them."""
-    if exp is not None:
-        return exp.paths or None, exp.headline_path, []
+    experiments declare (`engine.analysis.preregistration`); warnings about them; and what the runs'
+    journals recorded at start."""
     from engine.analysis.preregistration import from_runs
 
-    pre = from_runs(runs_dir)
-    return pre.paths or None, pre.headline, list(pre.warnings)
+    pre = from_runs(runs_dir, run_ids)
+    if exp is not None:
+        return exp.paths or None, exp.headline_path, list(pre.record_warnings), pre
+    return pre.paths or None, pre.headline, [*pre.warnings, *pre.record_warnings], pre
+
+
+def _plan(exp: Any, pre: Any, headline: str | None, cluster: str | None, alpha: float | None) -> dict[str, Any]:
+    """The analysis this report runs, in the fields of the journal's record: the options given, else
+    the experiment file's, else the record's, else the defaults."""
+    rec = pre.record or {}
+    src = exp.preregistration() if exp is not None else rec
+    return {
+        "headline_path": headline,
+        "effect_of_interest": src.get("effect_of_interest") or "delta",
+        "minimum_effect": src.get("minimum_effect"),
+        "alpha": alpha if alpha is not None else src.get("alpha") or 0.05,
+        "cluster": cluster or src.get("cluster") or "task",
+    }
 
 
 def _write_paper(paper: Any, out: Path, *, quiet_stdout: bool) -> None:

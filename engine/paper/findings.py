@@ -70,13 +70,21 @@ def _lift_finding(lf: Comparison, c: ConfigInfo | None, val: Validity) -> Findin
     return Finding("lift", text, status)
 
 
+def _plan(rep: Report) -> str:
+    """The analysis against the plan the run journal recorded at start; bold when exploratory."""
+    plan = getattr(rep, "preregistration", None)
+    if plan is None or plan.status == "not recorded":
+        return ""
+    return f" **{escape(plan.line())}.**" if plan.exploratory else f" {escape(plan.line())}."
+
+
 def _headline(rep: Report, val: Validity) -> list[Finding]:
     p = next((x for x in rep.paths if x.name == rep.headline), None)
     why = getattr(rep, "headline_reason", "")  # the headline rule: the pre-registered path or none
     if p is None:
         text = f"No headline: {escape(why)}." if why else "No judge path could be formed from the judges present."
         roles = f" {roles_text(rep)}" if rep.paths else ""
-        return [Finding("headline", text + " Δ below, if any, is not a headline finding." + roles)]
+        return [Finding("headline", text + " Δ below, if any, is not a headline finding." + roles + _plan(rep))]
     route = (
         f"answer-line tasks scored by {code(p.answer_line) if p.answer_line else 'no judge'}, "
         f"free-form tasks by {code(p.llm) if p.llm else 'no judge'}"
@@ -90,6 +98,7 @@ def _headline(rep: Report, val: Validity) -> list[Finding]:
     if why:
         text += f" Headline choice: {escape(why)}."
     text += f" {roles_text(rep)}"
+    text += _plan(rep)
     configs = [d.config for d in rep.deltas if d.path == p.name]
     if not val.path_eligible(p.name, configs):
         text += (
