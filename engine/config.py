@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from engine import specs
 from engine.data.prompts import PROMPT_VERSION
@@ -195,6 +195,13 @@ class Experiment(Spec):
     format_example: bool = Field(
         default=False, description="prepend the one-shot format example (engine/data/prompts.py) to every prompt"
     )
+    # the pre-registered analysis beside headline_path (recorded in the run journal at start,
+    # `Experiment.preregistration`): the effect the study is about, the smallest size of it worth
+    # detecting, the level of its tests, and the resampling unit of its intervals
+    effect_of_interest: Literal["delta", "lift"] = "delta"
+    minimum_effect: float | None = Field(default=None, gt=0.0, lt=1.0)
+    alpha: float = Field(default=0.05, gt=0.0, le=0.2)
+    cluster: Literal["task", "skill"] = "task"
     source: str | None = Field(default=None, exclude=True)
 
     @field_validator("conditions")
@@ -203,6 +210,25 @@ class Experiment(Spec):
         if len(set(v)) != len(v):
             raise ValueError("conditions must be unique")
         return v
+
+    @field_validator("effect_of_interest")
+    @classmethod
+    def _lift_needs_a_base(cls, v: str, info: ValidationInfo) -> str:
+        configs = info.data.get("configs") or []
+        if v == "lift" and not any(c.base for c in configs):
+            raise ValueError("'lift' needs an SFT config (one with a `base`); none of the configs has one")
+        return v
+
+    def preregistration(self) -> dict[str, Any]:
+        """What the run journal records when a run starts (`engine.analysis.preregistration`)."""
+        return {
+            "experiment": self.name,
+            "headline_path": self.headline_path,
+            "effect_of_interest": self.effect_of_interest,
+            "minimum_effect": self.minimum_effect,
+            "alpha": self.alpha,
+            "cluster": self.cluster,
+        }
 
     @model_validator(mode="after")
     def _references(self) -> Experiment:

@@ -44,6 +44,8 @@ class RunStarted(Event):
     judges: tuple[str, ...] = ()
     pid: int = 0
     projected_cost_usd: float | None = None
+    # the experiment's pre-registered analysis (`Experiment.preregistration`); None: not an eval run
+    preregistration: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,10 @@ Where things are computed:
 - `stats.py`       the statistics (statsmodels κ and McNemar, scipy bootstrap)
 - `eligibility.py` the one "constant judge" rule and threshold; blind (on evidence), floor/ceiling, unverified
 - `headline.py`    the headline: the pre-registered path or none; every other path exploratory
-- `preregistration.py` the paths and headline_path the runs' experiments declare
+- `preregistration.py` the paths and headline_path the runs' experiments declare, the analysis plan
+                   their journals record at start, and the check that marks a report exploratory
+- `clusters.py`    the resampling unit: the bootstrap and McNemar clustered by skill (`--cluster skill`)
+- `size_interaction.py` the size × condition permutation test behind any claimed shape across sizes
 - `power.py`       power and minimum detectable effect (closed form, pilot simulation);
                    `power_design.py`: a design's MDE rows from stated rates or a pilot (`engine power`)
 - `report.py`      `build_report` / `Report`; `render.py`: rich tables for `engine report`

@@ -1,9 +1,9 @@
 """Judge agreement: Cohen's κ with CI, % agreement, 2x2 confusion and the Δ shift between judges,
 per config x judge pair, on the episodes both judges scored non-error; and the disagreement browser.
 
-κ's CI is a bootstrap clustered by task, beside the asymptotic one; κ per condition beside the
-pooled κ; κ undefined (with the reason) when a judge gives one verdict throughout
-(`engine.analysis.kappa_boot`).
+κ's CI is a bootstrap clustered by task (by skill with `skills`, `engine.analysis.clusters`), beside
+the asymptotic one; κ per condition beside the pooled κ; κ undefined (with the reason) when a judge
+gives one verdict throughout (`engine.analysis.kappa_boot`).
 
 Pairs are oriented by judge kind (answer_line, final_answer, llm, human): judge_a is the more
 deterministic one, and the confusion's rows are judge_a pass/fail, its columns judge_b pass/fail.
@@ -11,11 +11,13 @@ deterministic one, and the confusion's rows are judge_a pass/fail, its columns j
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
+from engine.analysis import clusters as cl
 from engine.analysis import kappa_boot
 from engine.analysis.inputs import Inputs
 from engine.analysis.passrates import CONDITIONS
@@ -129,7 +131,13 @@ def _f(x: float) -> float | None:
 
 
 def _agreement_row(
-    cfg: str, a: str, b: str, st: PairStats, i: int, boot: dict[str, np.ndarray] | None = None
+    cfg: str,
+    a: str,
+    b: str,
+    st: PairStats,
+    i: int,
+    boot: dict[str, np.ndarray] | None = None,
+    boot_method: str = kappa_boot.BOOT_METHOD,
 ) -> Agreement:
     n11, n10, n01, n00 = (int(st.n[f"{k}_ns"][i] + st.n[f"{k}_cu"][i]) for k in ("n11", "n10", "n01", "n00"))
     n = n11 + n10 + n01 + n00
@@ -140,7 +148,7 @@ def _agreement_row(
     low, high, method = kap.low, kap.high, "asymptotic" if kap.kappa is not None else None
     if boot is not None and why is None:
         low, high, method = kappa_boot.interval(
-            (n11, n10, n01, n00), boot["low"][i], boot["high"][i], int(boot["tasks"][i])
+            (n11, n10, n01, n00), boot["low"][i], boot["high"][i], int(boot["units"][i]), boot_method
         )
     da, db = _f(st.delta_a[i]), _f(st.delta_b[i])
     return Agreement(
@@ -164,19 +172,25 @@ def _agreement_row(
         kappa_undefined=why,
         kappa_asymptotic_low=kap.low,
         kappa_asymptotic_high=kap.high,
-        kappa_by_condition={} if boot is None else kappa_boot.by_condition(a, b, st.n, boot, i),
+        kappa_by_condition={} if boot is None else kappa_boot.by_condition(a, b, st.n, boot, i, boot_method),
     )
 
 
 def agreement(
-    inp: Inputs, warnings: list[str], *, n_boot: int = 2000, seed: int = 0
+    inp: Inputs, warnings: list[str], *, n_boot: int = 2000, seed: int = 0, skills: Mapping[str, str] | None = None
 ) -> tuple[list[Agreement], list[AgreementSummary]]:
     """Per config x judge pair rows (config order within each pair) and one summary per pair; each row's
-    κ CI is the task-clustered bootstrap (n_boot resamples), pooled and per condition."""
+    κ CI is the task-clustered bootstrap (n_boot resamples), pooled and per condition; with `skills`
+    (task -> skill) the bootstrap over skills."""
     jl = [j.label for j in inp.judges]
     st = pair_stats(inp, cells=True)
-    boot = kappa_boot.cluster_boot(st.cells, n_boot=n_boot, seed=seed) if st.cells else None
-    rows = [_agreement_row(inp.configs[c].label, jl[a], jl[b], st, i, boot) for i, (c, a, b) in enumerate(st.keys)]
+    tasks = np.sort(np.asarray(inp.pair.dicts.get("task_id", []), dtype=object))  # the cells' task columns
+    codes = cl.codes(tasks, skills) if skills is not None and tasks.size else None
+    method = kappa_boot.BOOT_METHOD if codes is None else kappa_boot.SKILL_METHOD
+    boot = kappa_boot.cluster_boot(st.cells, n_boot=n_boot, seed=seed, clusters=codes) if st.cells else None
+    rows = [
+        _agreement_row(inp.configs[c].label, jl[a], jl[b], st, i, boot, method) for i, (c, a, b) in enumerate(st.keys)
+    ]
     rows.sort(key=lambda r: (jl.index(r.judge_a), jl.index(r.judge_b)))  # stable: config order kept
     few: dict[tuple[str, str], list[str]] = {}
     for r in rows:

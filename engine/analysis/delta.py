@@ -7,14 +7,16 @@ The CI (`engine.analysis.delta_ci`): with one sample per task and condition, Tan
 for paired proportions (the lift: MOVER of two of them); with more, a bootstrap over tasks (the two
 conditions of a task are one unit). McNemar: with one sample, the exact test on the (task, sample)
 pairs and its mid-p beside it; with more, the test clustered by task (Durkalski et al. 2003), since
-the samples of a task are not independent pairs. Errors are excluded and counted, never failed.
+the samples of a task are not independent pairs. Clustered by skill (`engine report --cluster
+skill`, `engine.analysis.clusters`): the bootstrap over skills and McNemar with the skill as the
+cluster. Errors are excluded and counted, never failed.
 
 The matched-path guard: `compare` (and `lift`) refuse numbers from different judge paths.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,7 +45,7 @@ class Delta:
     ci_high: float | None = None
     mcnemar_p: float | None = None
     mcnemar_midp: float | None = None  # one sample per task only (Fagerland et al. 2013)
-    mcnemar_method: str | None = None  # exact | durkalski-clustered
+    mcnemar_method: str | None = None  # exact | durkalski-clustered | durkalski-skill
     ci_method: str | None = None  # tango-score | bootstrap-task | tango-tasks (engine.analysis.delta_ci)
     single_sample: bool = False  # every task has one non-error verdict per condition
     discordant_no_skill_only: int = 0  # (task, sample) pairs: no_skill pass, curated fail
@@ -66,6 +68,8 @@ class Delta:
     diffs: np.ndarray = field(default_factory=lambda: np.array([]), repr=False)
     rates_no_skill: np.ndarray = field(default_factory=lambda: np.array([]), repr=False)  # per task, as task_ids
     rates_curated: np.ndarray = field(default_factory=lambda: np.array([]), repr=False)
+    task_pf: np.ndarray = field(default_factory=lambda: np.array([]), repr=False)  # per task: McNemar's b, c
+    task_fp: np.ndarray = field(default_factory=lambda: np.array([]), repr=False)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -109,8 +113,9 @@ class Comparison:
     warnings: list[str] = field(default_factory=list)
     finding: bool = True  # False when either Δ is not a finding (see Delta.finding)
     caveat: str | None = None
-    ci_method: str | None = None  # mover-tango | bootstrap-task | mover-tango-tasks
+    ci_method: str | None = None  # mover-tango | bootstrap-task | mover-tango-tasks | bootstrap-skill
     single_sample: bool = False
+    task_ids: np.ndarray = field(default_factory=lambda: np.array([], dtype=object), repr=False)  # common tasks
     diffs: np.ndarray = field(default_factory=lambda: np.array([]), repr=False)
     diffs_a: np.ndarray = field(default_factory=lambda: np.array([]), repr=False)  # per common task
     diffs_b: np.ndarray = field(default_factory=lambda: np.array([]), repr=False)
@@ -203,6 +208,8 @@ def deltas(inp: Inputs, paths: Sequence[JudgePath]) -> list[Delta]:
                     diffs=cu - ns,
                     rates_no_skill=ns,
                     rates_curated=cu,
+                    task_pf=num["pf"][ok],
+                    task_fp=num["fp"][ok],
                 )
             )
     return out
@@ -244,26 +251,38 @@ def paired(a: Delta, b: Delta) -> Comparison:
         finding=a.finding and b.finding,
         caveat="; ".join(caveats) or None,
         single_sample=a.single_sample and b.single_sample,
+        task_ids=common,
         diffs=da - db,
         diffs_a=da,
         diffs_b=db,
     )
 
 
-def with_cis(items: Sequence[Delta | Comparison], *, n_boot: int, seed: int) -> None:
+def with_cis(
+    items: Sequence[Delta | Comparison], *, n_boot: int, seed: int, clusters: Mapping[str, str] | None = None
+) -> None:
     """Fill ci_low/ci_high/ci_method of each item in place (`engine.analysis.delta_ci`): score
-    intervals with one sample per task, else the task bootstrap, all series in as few calls as possible."""
-    delta_ci.fill(items, n_boot=n_boot, seed=seed)
+    intervals with one sample per task, else the task bootstrap, all series in as few calls as possible;
+    with `clusters` (task -> skill) the bootstrap over skills."""
+    delta_ci.fill(items, n_boot=n_boot, seed=seed, clusters=clusters)
 
 
-def compare(a: Delta, b: Delta, *, n_boot: int = 2000, seed: int = 0, warnings: list[str] | None = None) -> Comparison:
+def compare(
+    a: Delta,
+    b: Delta,
+    *,
+    n_boot: int = 2000,
+    seed: int = 0,
+    warnings: list[str] | None = None,
+    clusters: Mapping[str, str] | None = None,
+) -> Comparison:
     """Δ(a) − Δ(b) on one judge path, with a paired CI over the tasks both cover (see `with_cis`).
 
     Raises PathMismatchError when a and b come from different judge paths. A coverage difference
     restricts the comparison to the intersection and adds a warning (to `warnings` when given).
     """
     c = paired(a, b)
-    with_cis([c], n_boot=n_boot, seed=seed)
+    with_cis([c], n_boot=n_boot, seed=seed, clusters=clusters)
     if warnings is not None:
         warnings.extend(c.warnings)
     return c

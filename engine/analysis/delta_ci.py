@@ -13,6 +13,11 @@
   ("tango-tasks"; for a lift "mover-tango-tasks"): conservative, since several samples per task
   carry more information than one.
 
+- `clusters` given (`engine report --cluster skill`): every Δ and lift whose tasks span at least two
+  skills gets the bootstrap over skills (`engine.analysis.clusters.cluster_ci`, "bootstrap-skill"),
+  whatever the number of samples; a series with one skill, or all differences equal, keeps the
+  interval above (the methods line names each).
+
 The correlation r given to MOVER is Pearson's between the per-task differences (0 when either
 series is constant), shrunk by (n − 1)/(n + 1) so that two identical series (r̂ = 1, e.g. both
 configs with no discordance) still give a lift interval of width > 0.
@@ -20,11 +25,12 @@ configs with no discordance) still give a lift interval of width > 0.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from engine.analysis import clusters as cl
 from engine.analysis.intervals import mover, tango
 from engine.analysis.stats import json_float, paired_ci
 
@@ -77,16 +83,20 @@ def _degenerate(d: np.ndarray) -> bool:
     return d.size >= 1 and bool(np.all(d == d[0]))
 
 
-def fill(items: Sequence[Any], *, n_boot: int, seed: int) -> None:
+def fill(items: Sequence[Any], *, n_boot: int, seed: int, clusters: Mapping[str, str] | None = None) -> None:
     """Set ci_low, ci_high and ci_method of each Delta (has `diffs`) or Comparison (also `diffs_a`,
     `diffs_b`) in place; items with one sample per task get score intervals, the rest one batched
-    bootstrap."""
+    bootstrap; with `clusters` (task -> skill), the bootstrap over skills (module docstring)."""
     boot = []
+    by_skill: list[tuple[Any, np.ndarray]] = []
     for it in items:
         pair = hasattr(it, "diffs_a")
         d = np.asarray(it.diffs, dtype=float)
+        codes = cl.codes(it.task_ids, clusters) if clusters is not None and d.size >= 2 else None
         if d.size == 0:
             it.ci_low, it.ci_high, it.ci_method = None, None, None
+        elif codes is not None and np.unique(codes).size >= 2 and not _degenerate(d):
+            by_skill.append((it, codes))
         elif it.single_sample or _degenerate(d) or d.size < 2:
             tag = "" if it.single_sample else "-tasks"
             if pair:
@@ -100,3 +110,6 @@ def fill(items: Sequence[Any], *, n_boot: int, seed: int) -> None:
     cis = paired_ci([it.diffs for it in boot], n_boot=n_boot, seed=seed)
     for it, (lo, hi) in zip(boot, cis, strict=True):
         it.ci_low, it.ci_high, it.ci_method = lo, hi, "bootstrap-task"
+    cis = cl.cluster_ci([(it.diffs, c) for it, c in by_skill], n_boot=n_boot, seed=seed)
+    for (it, _), (lo, hi) in zip(by_skill, cis, strict=True):
+        it.ci_low, it.ci_high, it.ci_method = lo, hi, "bootstrap-skill"

@@ -9,6 +9,9 @@ percentile interval): resample the group's tasks, sum their 2x2 tables, recomput
 constant in the resample, are left out). The resampling weights depend only on (seed, number of
 tasks), so a group's interval does not depend on what else is bootstrapped with it, and every
 group with the same number of tasks shares one weight matrix: the work is one matrix product.
+Clustered by skill (`clusters`, `engine.analysis.clusters`): the weights are drawn per skill from the
+same stream (seed, number of skills) and each task takes its skill's count ("bootstrap-skill-percentile");
+with one task per skill that is the task bootstrap exactly.
 
 With fewer than MIN_BOOT_TASKS tasks the bootstrap has too few clusters to say anything (two tasks
 give three distinct resamples); the interval there is the asymptotic one ("asymptotic").
@@ -31,6 +34,7 @@ from engine.analysis.stats import cohens_kappa, json_float
 
 CELLS = ("n11", "n10", "n01", "n00")
 BOOT_METHOD = "bootstrap-task-percentile"
+SKILL_METHOD = "bootstrap-skill-percentile"
 WILSON_METHOD = "wilson-agreement"
 ASYMPTOTIC_METHOD = "asymptotic"
 MIN_BOOT_TASKS = 10
@@ -99,13 +103,16 @@ def _quantiles(k: np.ndarray, qs: tuple[float, ...]) -> np.ndarray:
     return out
 
 
-def cluster_boot(per_task: dict[str, np.ndarray], *, n_boot: int, seed: int) -> dict[str, np.ndarray]:
-    """Percentile limits of κ pooled and per condition, per group, resampling tasks.
+def cluster_boot(
+    per_task: dict[str, np.ndarray], *, n_boot: int, seed: int, clusters: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """Percentile limits of κ pooled and per condition, per group, resampling tasks (or, with
+    `clusters`, an integer skill code per task column, resampling skills).
 
     per_task: "n11_ns", ..., "n00_cu" -> (G, T) counts per group and task (a task absent from a
     group has all zeros and is not one of its resampling units). Returns "low"/"high" (pooled)
     and "low_ns", "high_ns", "low_cu", "high_cu", each of length G (NaN without a defined resample),
-    and "tasks", each group's number of tasks.
+    "tasks", each group's number of tasks, and "units", its number of resampling units.
     """
     keys = [f"{c}_{s}" for s in ("ns", "cu") for c in CELLS]
     G = per_task[keys[0]].shape[0]
@@ -114,11 +121,12 @@ def cluster_boot(per_task: dict[str, np.ndarray], *, n_boot: int, seed: int) -> 
     n_present = present.sum(axis=1)
     out = {k: np.full(G, np.nan) for k in ("low", "high", "low_ns", "high_ns", "low_cu", "high_cu")}
     out["tasks"] = n_present
-    for t in np.unique(n_present[n_present > 0]).tolist():
-        groups = np.flatnonzero(n_present == t)
+    out["units"] = n_present.copy()
+    for t, layout, groups in _layouts(present, clusters, out["units"]):
         # each group's present tasks, in task order, as a t x (8 x groups) block
         block = np.stack([stack[g][present[g]] for g in groups], axis=1).reshape(t, -1).astype(np.float32)
-        sums = (_weights(n_boot, seed, t) @ block).astype(float).reshape(n_boot, len(groups), 8)
+        w = _weights(n_boot, seed, t) if layout is None else _weights(n_boot, seed, int(layout.max()) + 1)[:, layout]
+        sums = (w @ block).astype(float).reshape(n_boot, len(groups), 8)
         ns, cu = sums[..., :4], sums[..., 4:]
         for suffix, tab in (("", ns + cu), ("_ns", ns), ("_cu", cu)):
             k = kappa_2x2(*np.moveaxis(tab, -1, 0))  # B x groups
@@ -130,15 +138,35 @@ def cluster_boot(per_task: dict[str, np.ndarray], *, n_boot: int, seed: int) -> 
     return out
 
 
+def _layouts(
+    present: np.ndarray, clusters: np.ndarray | None, units: np.ndarray
+) -> list[tuple[int, np.ndarray | None, np.ndarray]]:
+    """Groups sharing one weight matrix: by number of tasks, and with clusters by the skill layout of
+    their tasks (each present task's skill, renumbered in order of first appearance); sets `units`."""
+    out: dict[tuple[int, bytes | None], list[int]] = {}
+    keys: dict[bytes, np.ndarray] = {}
+    for g in np.flatnonzero(present.any(axis=1)).tolist():
+        t = int(present[g].sum())
+        if clusters is None:
+            out.setdefault((t, None), []).append(g)
+            continue
+        _, first, inv = np.unique(clusters[present[g]], return_index=True, return_inverse=True)
+        layout = np.argsort(np.argsort(first, kind="stable"), kind="stable")[inv.reshape(-1)]
+        layout = keys.setdefault(layout.tobytes(), layout)
+        units[g] = int(layout.max()) + 1
+        out.setdefault((t, layout.tobytes()), []).append(g)
+    return [(t, None if k is None else keys[k], np.asarray(v)) for (t, k), v in out.items()]
+
+
 def interval(
-    cells: tuple[int, int, int, int], low: float, high: float, tasks: int
+    cells: tuple[int, int, int, int], low: float, high: float, tasks: int, method: str = BOOT_METHOD
 ) -> tuple[float | None, float | None, str | None]:
     """(low, high, method) for one table: the bootstrap limits (asymptotic ones with fewer than
-    MIN_BOOT_TASKS tasks), Wilson's where those have no width."""
+    MIN_BOOT_TASKS resampling units, `tasks`), Wilson's where those have no width."""
     if kappa_scalar(cells) is None:
         return None, None, None
     if tasks >= MIN_BOOT_TASKS and np.isfinite(low) and np.isfinite(high) and high - low > 1e-9:
-        return json_float(low), json_float(high), BOOT_METHOD
+        return json_float(low), json_float(high), method
     n11, n10, n01, n00 = cells
     asym = cohens_kappa([[n11, n10], [n01, n00]])
     if tasks < MIN_BOOT_TASKS and asym.low is not None and asym.high is not None and asym.high - asym.low > 1e-9:
@@ -151,7 +179,7 @@ def interval(
 
 
 def by_condition(
-    judge_a: str, judge_b: str, n: dict[str, Any], boot: dict[str, np.ndarray], i: int
+    judge_a: str, judge_b: str, n: dict[str, Any], boot: dict[str, np.ndarray], i: int, boot_method: str = BOOT_METHOD
 ) -> dict[str, dict[str, object]]:
     """κ, CI, n and undefined reason per condition for group i (keys no_skill, curated)."""
     out: dict[str, dict[str, object]] = {}
@@ -161,7 +189,8 @@ def by_condition(
             cells,  # type: ignore[arg-type]
             boot[f"low_{suffix}"][i],
             boot[f"high_{suffix}"][i],
-            int(boot["tasks"][i]),
+            int(boot["units"][i]),
+            boot_method,
         )
         out[cond] = {
             "n": sum(cells),

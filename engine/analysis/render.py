@@ -11,7 +11,7 @@ from rich.text import Text
 
 from engine.analysis.eligibility import WHY, caveat_parts
 from engine.analysis.render_coverage import coverage_tables
-from engine.analysis.render_methods import kappa_caption, kappa_cells, methods_line
+from engine.analysis.render_methods import kappa_caption, kappa_cells, methods_line, units_line
 from engine.analysis.report import Report
 from engine.untrusted import show
 
@@ -329,6 +329,9 @@ def _trajectory(r: Report) -> Table:
             _signed(p.delta),
             _ci(p.ci_low, p.ci_high),
         )
+    tests = [f"{x.series}: {x.verdict()}" for x in r.size_tests]
+    if tests:  # a shape across sizes is claimed only where the test rejects (engine.analysis.size_interaction)
+        t.caption, t.caption_justify = literal("Across sizes — " + "; ".join(tests)), "left"
     return t
 
 
@@ -339,7 +342,12 @@ def render_report(report: Report, console: Console) -> None:
     head.append(f"  (source: {report.meta.get('source', '?')}, bootstrap: {report.meta.get('n_boot')} resamples)")
     console.print(head)
     console.print(literal(report.headline_reason, "bold" if report.headline else "bold yellow"))
+    if report.preregistration is not None:  # the analysis against the run journal's record
+        console.print(
+            literal(report.preregistration.line(), "bold yellow" if report.preregistration.exploratory else "")
+        )
     console.print(literal(methods_line(report), "dim"))
+    console.print(literal(units_line(report), "dim"))
     sections: list[Table] = [_paths(report), _pass_rates(report), *_deltas(report)]
     sections.extend(coverage_tables(report))  # only rows where a judge abstained / a Δ excluded verdicts
     if report.lifts:

@@ -17,12 +17,55 @@ METHODS = {
     "asymptotic": "asymptotic (< 10 tasks)",
     "exact": "exact (mid-p beside it)",
     "durkalski-clustered": "clustered by task (Durkalski 2003)",
+    "bootstrap-skill": "bootstrap over skills",
+    "bootstrap-skill-percentile": "bootstrap over skills",
+    "durkalski-skill": "clustered by skill (Durkalski 2003)",
+}
+# the unit each method treats as independent (resamples, or counts as one observation)
+UNITS = {
+    "tango-score": "task",
+    "tango-tasks": "task",
+    "bootstrap-task": "task",
+    "mover-tango": "task",
+    "mover-tango-tasks": "task",
+    "bootstrap-task-percentile": "task",
+    "durkalski-clustered": "task",
+    "bootstrap-skill": "skill",
+    "bootstrap-skill-percentile": "skill",
+    "durkalski-skill": "skill",
+    "exact": "(task, sample) pair",
+    "wilson-agreement": "episode",
+    "asymptotic": "episode",
 }
 
 
 def _count(methods: list[str | None]) -> str:
     c = Counter(m for m in methods if m)
     return ", ".join(f"{METHODS.get(m, m)} ({k})" for m, k in c.most_common()) or "—"
+
+
+def _units(methods: list[str | None]) -> str:
+    return " / ".join(dict.fromkeys(UNITS.get(m, m) for m in methods if m)) or "—"
+
+
+def units(report: Any) -> dict[str, str]:
+    """The resampling unit of each kind of interval and test, e.g. {"Δ CI": "skill", ...}."""
+    out = {
+        "Δ CI": _units([d.ci_method for d in report.deltas]),
+        "McNemar": _units([d.mcnemar_method for d in report.deltas]),
+    }
+    if report.lifts:
+        out["lift CI"] = _units([c.ci_method for c in report.lifts])
+    if report.agreement:
+        out["κ CI"] = _units([a.kappa_ci_method for a in report.agreement])
+    return out
+
+
+def units_line(report: Any) -> str:
+    """One line: the unit each kind of interval resamples (the report's --cluster choice)."""
+    cluster = report.meta.get("cluster", "task")
+    got = "; ".join(f"{k}: {v}" for k, v in units(report).items())
+    return f"Resampling unit (--cluster {cluster}) — {got}"
 
 
 def methods_line(report: Any) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.analysis import clusters as cl
 from engine.analysis.agreement import Agreement, AgreementSummary, agreement
 from engine.analysis.artifacts import FormatGap, FormatShare, flag_warnings, format_gaps, format_shares
 from engine.analysis.correction import CorrectedDelta, corrected_deltas, task_families
@@ -19,6 +20,9 @@ from engine.analysis.human import RATES_RULE, ErrorRates, HumanBasis, JudgeAccur
 from engine.analysis.inputs import ConfigInfo, Inputs, load
 from engine.analysis.passrates import PassRate, pass_rates
 from engine.analysis.paths import JudgePath, choose_headline, derive_paths, from_specs
+from engine.analysis.preregistration import PlanCheck
+from engine.analysis.render_methods import units
+from engine.analysis.size_interaction import SizeTest, size_tests
 
 REPORT_VERSION = 3  # 3: the headline is the pre-registered path or none; paths have a role; constant judges a status
 
@@ -62,6 +66,9 @@ class Report:
     corrected: list[CorrectedDelta] = field(default_factory=list)  # Δ corrected for measured judge errors
     error_rates: list[ErrorRates] = field(default_factory=list)  # per judge x condition (x config where allowed)
     audit_weights: dict[str, Any] = field(default_factory=dict)  # the HT weights the rates use
+    skills: dict[str, str] | None = field(default=None, repr=False)  # task -> skill when clustered by skill
+    size_tests: list[SizeTest] = field(default_factory=list)  # Δ flat across sizes? per series, headline path
+    preregistration: PlanCheck | None = None  # this analysis against the journal's record (set by the caller)
 
     @property
     def coverage(self) -> list[JudgeCoverage]:
@@ -93,6 +100,7 @@ class Report:
             self.delta(b, path_b or path),
             n_boot=self.meta.get("n_boot", 2000),
             seed=self.meta.get("seed", 0),
+            clusters=self.skills,
         )
 
     def _eligibility(self, path: str) -> dict[str, Any]:
@@ -119,6 +127,7 @@ class Report:
             "requested_headline": self.requested_headline,
             "headline_basis": self.headline_basis,
             "meta": dict(self.meta),
+            "ci_units": units(self),  # the resampling unit of each kind of interval (meta.cluster chose it)
             "paths": [
                 p.to_dict()
                 | {"headline": p.name == self.headline, "role": path_role(p.name, self.headline)}
@@ -137,6 +146,7 @@ class Report:
                 "extractor_vs_llm": [g.to_dict() for g in self.format_gaps],
             },
             "trajectory": [t.to_dict() for t in self.trajectory],
+            "trajectory_tests": [t.to_dict() for t in self.size_tests],
             "judges_vs_human": {
                 "basis": self.human_basis.to_dict() if self.human_basis else None,
                 "judges": [a.to_dict() for a in self.judge_accuracy],
@@ -145,6 +155,7 @@ class Report:
                 "error_rates_rule": RATES_RULE,
                 "weights": self.audit_weights or None,
             },
+            "preregistration": self.preregistration.to_dict() if self.preregistration else None,
             "warnings": list(self.warnings),
         }
 
@@ -238,6 +249,7 @@ def _effects(
     *,
     n_boot: int,
     seed: int,
+    skills: dict[str, str] | None = None,
 ) -> tuple[list[Delta], list[Comparison], list[PathEligibility], HeadlineChoice]:
     """Procedural Δ per path and config (not a finding where a judge of the path is blind there; a
     finding with a floor/ceiling or unverified caveat where one is constant), the headline (the named
@@ -260,7 +272,9 @@ def _effects(
     if choice.path is None and jpaths:
         warnings.append(choice.reason)
     lifts = _lifts(inp, ds, jpaths, warnings)
-    with_cis([*ds, *lifts], n_boot=n_boot, seed=seed)
+    with_cis([*ds, *lifts], n_boot=n_boot, seed=seed, clusters=skills)
+    if skills is not None:
+        cl.skill_mcnemar(ds, skills)
     return ds, lifts, elig, choice
 
 
@@ -283,6 +297,8 @@ def build_report(
     run_ids: list[str] | None = None,
     configs: list[str] | None = None,
     preregistered: bool = False,
+    cluster: str = "task",
+    alpha: float = 0.05,
 ) -> Report:
     """Analyse the store behind `con` (a DuckDB connection with the store schema).
 
@@ -290,17 +306,25 @@ def build_report(
     headline: the headline path, `preregistered` (the experiment's headline_path) or requested (a
     name that is not a path raises); it is the headline when eligible, else there is none and no
     other path is promoted (`engine.analysis.headline`). run_ids: only episodes generated or judged
-    by these runs. configs: config ids or `id@fp6` labels to keep. Reads the analysis aggregates
-    when they are fresh (see `engine.store.aggregates`).
+    by these runs. configs: config ids or `id@fp6` labels to keep. cluster: the resampling unit of the
+    intervals, task or skill (`engine.analysis.clusters`). alpha: the level of the test of Δ across
+    sizes (`engine.analysis.size_interaction`). Reads the analysis aggregates when they
+    are fresh (see `engine.store.aggregates`).
     """
+    if cluster not in cl.UNITS:
+        raise ValueError(f"cluster must be one of {', '.join(cl.UNITS)}, got {cluster!r}")
     inp = load(con, run_ids=run_ids, configs=configs)
     warnings = list(inp.warnings)
+    tasks = inp.task.dicts.get("task_id", []) if inp.task.n else []
+    skills = cl.skill_map(con, tasks, warnings) if cluster == "skill" else None
     jpaths = from_specs(paths, inp.judges, warnings) if paths else derive_paths(inp.judges)
     named, head_basis = _named(jpaths, headline, bool(paths), preregistered)
     rates = pass_rates(inp)
-    ds, lifts, elig, choice = _effects(inp, jpaths, named, head_basis, warnings, n_boot=n_boot, seed=seed)
+    ds, lifts, elig, choice = _effects(
+        inp, jpaths, named, head_basis, warnings, n_boot=n_boot, seed=seed, skills=skills
+    )
     head = choice.path
-    agree, summary = agreement(inp, warnings, n_boot=n_boot, seed=seed)
+    agree, summary = agreement(inp, warnings, n_boot=n_boot, seed=seed, skills=skills)
     shares = format_shares(inp)
     gaps = format_gaps(inp, warnings)
     _path_warnings(inp, jpaths, ds, warnings)
@@ -311,6 +335,7 @@ def build_report(
     corrected = corrected_deltas(ds, jpaths, sample, judge_rates, task_families(inp), n_boot=n_boot, seed=seed)
     if not jpaths and inp.judges:
         warnings.append("no judge path could be formed from the judges present; Δ is not reported")
+    traj = trajectory(inp.configs, ds, head)
     return Report(
         headline=head,
         paths=jpaths,
@@ -322,9 +347,17 @@ def build_report(
         agreement_summary=summary,
         format=shares,
         format_gaps=gaps,
-        trajectory=trajectory(inp.configs, ds, head),
+        trajectory=traj,
         warnings=list(dict.fromkeys(warnings)),
-        meta={"n_boot": n_boot, "seed": seed, "source": inp.source, "run_ids": run_ids, "configs": configs},
+        meta={
+            "n_boot": n_boot,
+            "seed": seed,
+            "source": inp.source,
+            "run_ids": run_ids,
+            "configs": configs,
+            "cluster": cluster,
+            "alpha": alpha,
+        },
         eligibility=elig,
         headline_reason=choice.reason,
         requested_headline=choice.requested,
@@ -334,4 +367,6 @@ def build_report(
         corrected=corrected,
         error_rates=judge_rates,
         audit_weights=sample.weights_to_dict(),
+        skills=skills,
+        size_tests=size_tests(traj, ds, head, alpha=alpha, seed=seed),
     )

@@ -26,15 +26,35 @@ def report(
     config: Annotated[list[str] | None, typer.Option("--config", "-c", help="Only these config ids.")] = None,
     run: Annotated[list[str] | None, typer.Option("--run", help="Only episodes of these runs.")] = None,
     boot: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 2000,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            help="Resampling unit of every CI: task, or skill (whole skills with their tasks). "
+            "Default: the experiment's `cluster` (else the runs' record), else task.",
+        ),
+    ] = None,
+    alpha: Annotated[
+        float | None,
+        typer.Option(
+            "--alpha",
+            help="Level of the test of Δ across sizes. Default: the experiment's `alpha` (else the runs' record), "
+            "else 0.05.",
+        ),
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Write a paper report here: report.md, tables/*.tex|csv, figures/*.png|svg."),
     ] = None,
 ) -> None:
     """Pass rates, procedural Δ with CI and McNemar p, SFT lift, judge agreement, format artifact."""
-    from engine.analysis.preregistration import declared, declared_report
+    from engine.analysis.preregistration import check, declared, declared_report
     from engine.store.db import Store
 
+    if cluster is not None and cluster not in ("task", "skill"):
+        fail(f"--cluster must be task or skill, got {cluster!r}")
+    if alpha is not None and not 0.0 < alpha < 1.0:
+        fail(f"--alpha must be in (0, 1), got {alpha}")
     exp = None
     if experiment is not None:
         from engine.config import load_experiment
@@ -45,10 +65,22 @@ def report(
 
         check_out(out.expanduser().absolute())  # before any work: a file or a foreign directory is refused
     rd = runs_dir_of(runs_dir)
-    pre = declared(rd, exp)
+    pre = declared(rd, exp, run)
+    plan = _plan(exp, pre, path or pre.headline, cluster, alpha)
     with Store.open(rd) as store:
         store.ingest()
-        rep = declared_report(store.con, pre, requested=path, n_boot=boot, configs=config, run_ids=run)
+        rep = declared_report(
+            store.con,
+            pre,
+            requested=path,
+            n_boot=boot,
+            configs=config,
+            run_ids=run,
+            cluster=plan["cluster"],
+            alpha=plan["alpha"],
+        )
+        rep.warnings.extend(w for w in pre.record_warnings if w not in rep.warnings)
+        rep.preregistration = check(pre, plan)
         if store.snapshot:
             rep.warnings.append("the store file is held by another process: this report was built from the journals")
         paper = _paper(store.con, rep, exp, rd) if out is not None else None
@@ -57,6 +89,20 @@ def report(
         if not as_json:
             return
     _print_report(rep, as_json)
+
+
+def _plan(exp: Any, pre: Any, headline: str | None, cluster: str | None, alpha: float | None) -> dict[str, Any]:
+    """The analysis this report runs, in the fields of the journal's record: the options given, else
+    the experiment file's, else the record's, else the defaults."""
+    rec = pre.record or {}
+    src = exp.preregistration() if exp is not None else rec
+    return {
+        "headline_path": headline,
+        "effect_of_interest": src.get("effect_of_interest") or "delta",
+        "minimum_effect": src.get("minimum_effect"),
+        "alpha": alpha if alpha is not None else src.get("alpha") or 0.05,
+        "cluster": cluster or src.get("cluster") or "task",
+    }
 
 
 def _write_paper(paper: Any, out: Path, *, quiet_stdout: bool) -> None:

@@ -18,7 +18,8 @@ def trajectory(rep: Report, val: Validity) -> FigureData:
         "trajectory",
         "Δ by model size",
         f"Procedural Δ (curated − no skill) by model size on path {code(rep.headline)}, before and after SFT, with 95% "
-        f"{ci_words(rep.deltas)}; the frontier reference as a horizontal line. Hollow markers: not a finding.",
+        f"{ci_words(rep.deltas)}; the frontier reference as a horizontal line. Hollow markers: not a finding."
+        + "".join(f" {t.series.upper() if t.series == 'sft' else 'Base'}: {t.verdict()}." for t in rep.size_tests),
         ["series", "config", "size_b", "delta", "ci_low", "ci_high", "n_tasks", "finding"],
     )
     for p in rep.trajectory:

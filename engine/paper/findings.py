@@ -70,13 +70,21 @@ def _lift_finding(lf: Comparison, c: ConfigInfo | None, val: Validity) -> Findin
     return Finding("lift", text, status)
 
 
+def _plan(rep: Report) -> str:
+    """The analysis against the plan the run journal recorded at start; bold when exploratory."""
+    plan = getattr(rep, "preregistration", None)
+    if plan is None or plan.status == "not recorded":
+        return ""
+    return f" **{escape(plan.line())}.**" if plan.exploratory else f" {escape(plan.line())}."
+
+
 def _headline(rep: Report, val: Validity) -> list[Finding]:
     p = next((x for x in rep.paths if x.name == rep.headline), None)
     why = getattr(rep, "headline_reason", "")  # the headline rule: the pre-registered path or none
     if p is None:
         text = f"No headline: {escape(why)}." if why else "No judge path could be formed from the judges present."
         roles = f" {roles_text(rep)}" if rep.paths else ""
-        return [Finding("headline", text + " Δ below, if any, is not a headline finding." + roles)]
+        return [Finding("headline", text + " Δ below, if any, is not a headline finding." + roles + _plan(rep))]
     route = (
         f"answer-line tasks scored by {code(p.answer_line) if p.answer_line else 'no judge'}, "
         f"free-form tasks by {code(p.llm) if p.llm else 'no judge'}"
@@ -90,6 +98,7 @@ def _headline(rep: Report, val: Validity) -> list[Finding]:
     if why:
         text += f" Headline choice: {escape(why)}."
     text += f" {roles_text(rep)}"
+    text += _plan(rep)
     configs = [d.config for d in rep.deltas if d.path == p.name]
     if not val.path_eligible(p.name, configs):
         text += (
@@ -100,25 +109,39 @@ def _headline(rep: Report, val: Validity) -> list[Finding]:
 
 
 def _trajectory(rep: Report) -> list[Finding]:
+    """Δ by size per series; a shape is claimed only when the size × condition permutation test
+    rejects flatness at the experiment's α (`engine.analysis.size_interaction`), never from the signs
+    of the point estimates."""
     out = []
     front = [p for p in rep.trajectory if p.series == "frontier" and p.delta is not None]
+    tests = {t.series: t for t in getattr(rep, "size_tests", [])}
     for series, name in (("base", "Pre-SFT"), ("sft", "After-SFT")):
         pts = [p for p in rep.trajectory if p.series == series and p.size_b is not None and p.delta is not None]
         if len({p.size_b for p in pts}) < 2:
             continue
         steps = ", ".join(f"{fmt.signed(p.delta)} at {size_label(p.size_b)}" for p in pts)
-        signs = [1 if (p.delta or 0) > 0 else -1 if (p.delta or 0) < 0 else 0 for p in pts]
-        changes = sum(1 for a, b in zip(signs, signs[1:], strict=False) if a * b < 0)
         sig = [size_label(p.size_b) for p in pts if Stat(p.delta, p.ci_low, p.ci_high).significant]
         ns = sorted({p.n_tasks for p in pts})
         n = f"n = {ns[0]} tasks each" if len(ns) == 1 else f"n = {ns[0]}–{ns[-1]} tasks"
         ref = "".join(f"; the frontier reference {code(f.config)} is at {fmt.signed(f.delta)}" for f in front)
-        text = (
-            f"**{name} Δ by size** ({len(pts)} configs, {n}): {steps}{ref}. The sign changes {changes} time"
-            f"{'' if changes == 1 else 's'} across sizes; significant at {', '.join(sig) or 'no size'} "
-            "(each Δ with its CI above)."
-        )
-        out.append(Finding("trajectory", text))
+        test = tests.get(series)
+        text = f"**{name} Δ by size** ({len(pts)} configs, {n}): {steps}{ref}. "
+        if test is None or test.rejects is None:
+            text += "No test of Δ across sizes (no task is scored at two sizes), so no shape is claimed"
+            status = "no_ci"
+        elif test.rejects:
+            signs = [1 if d > 0 else -1 if d < 0 else 0 for d in test.deltas]
+            changes = sum(1 for a, b in zip(signs, signs[1:], strict=False) if a * b < 0)
+            text += (
+                f"{escape(test.verdict())}: the shape is a finding; the point estimates change sign "
+                f"{changes} time{'' if changes == 1 else 's'} across sizes"
+            )
+            status = "significant"
+        else:
+            text += f"Δ is {escape(test.verdict())}: no shape across sizes is claimed"
+            status = "not_significant"
+        text += f"; Δ significant at {', '.join(sig) or 'no size'} (each Δ with its CI above)."
+        out.append(Finding("trajectory", text, status))
     return out
 
 

@@ -12,15 +12,18 @@ _WORDS = {
     "bootstrap-task": "bootstrap CIs over tasks",
     "mover-tango": "MOVER CIs from Tango score intervals (one sample per task)",
     "mover-tango-tasks": "MOVER CIs from Tango score intervals over tasks",
+    "bootstrap-skill": "bootstrap CIs over skills (clusters of tasks)",
 }
 
 
 _MCNEMAR = {
     "exact": "exact, over (task, sample) pairs",
     "durkalski-clustered": "clustered by task (Durkalski et al. 2003)",
+    "durkalski-skill": "clustered by skill (Durkalski et al. 2003)",
 }
 _KAPPA = {
     "bootstrap-task-percentile": "bootstrap over tasks",
+    "bootstrap-skill-percentile": "bootstrap over skills",
     "asymptotic": "asymptotic (fewer than 10 tasks)",
     "wilson-agreement": "Wilson limits on the agreement",
 }
@@ -46,9 +49,19 @@ def ci_words(items: Iterable[Any]) -> str:
     return _joined((it.ci_method for it in items), _WORDS, "bootstrap CIs over tasks")
 
 
+def unit_sentence(rep: Any) -> str:
+    """Which unit the intervals resample: tasks, or skills as clusters of tasks (`--cluster`)."""
+    if rep.meta.get("cluster") == "skill":
+        return (
+            " Resampling unit: the skill (whole skills with all their tasks, the cluster bootstrap of "
+            "Davison & Hinkley 1997 §3.8 and Field & Welsh 2007), since tasks of one skill are correlated."
+        )
+    return " Resampling unit: the task (the samples of a task move together)."
+
+
 def design_sentence(rep: Any) -> str:
     n_boot, seed = rep.meta.get("n_boot"), rep.meta.get("seed")
     return (
         f"95% CIs: {ci_words(rep.deltas)} for Δ; {ci_words(rep.lifts)} for the lift "
-        f"(bootstrap: {n_boot} resamples, seed {seed}); {kappa_words(rep.agreement)} for κ."
+        f"(bootstrap: {n_boot} resamples, seed {seed}); {kappa_words(rep.agreement)} for κ." + unit_sentence(rep)
     )

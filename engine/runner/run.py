@@ -139,6 +139,7 @@ class Runner:
                 judges=tuple(j.id for j in judges),
                 pid=os.getpid(),
                 projected_cost_usd=_projected_cost(todo),
+                preregistration=self.exp.preregistration(),
             )
         )
         return todo
