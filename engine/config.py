@@ -192,6 +192,9 @@ class Experiment(Spec):
     judges: list[JudgeSpec] = Field(default_factory=list)
     paths: list[PathSpec] = Field(default_factory=list)
     headline_path: str | None = None
+    # the smallest |Δ| or |lift| worth detecting: the report's Design section words a number whose CI
+    # covers 0 underpowered when its MDE exceeds this (engine.analysis.design); None: its own |estimate|
+    effect_of_interest: float | None = Field(default=None, gt=0, lt=1)
     source: str | None = Field(default=None, exclude=True)
 
     @field_validator("conditions")

@@ -15,6 +15,7 @@ Where things are computed:
 - `preregistration.py` the paths and headline_path the runs' experiments declare
 - `power.py`       power and minimum detectable effect (closed form, pilot simulation);
                    `power_design.py`: a design's MDE rows from stated rates or a pilot (`engine power`)
+- `design.py`      the report's Design section: the MDE of every Δ and lift, "underpowered (MDE x)"
 - `report.py`      `build_report` / `Report`; `render.py`: rich tables for `engine report`
 """
 

@@ -13,6 +13,7 @@ from engine.analysis.artifacts import FormatGap, FormatShare, flag_warnings, for
 from engine.analysis.correction import CorrectedDelta, corrected_deltas, task_families
 from engine.analysis.coverage import JudgeCoverage, abstention_warnings, judge_coverage
 from engine.analysis.delta import Comparison, Delta, compare, deltas, paired, with_cis
+from engine.analysis.design import DesignSection, design_section, row_keys
 from engine.analysis.eligibility import PathEligibility, constant_judges, constant_warnings, eligibility
 from engine.analysis.headline import HeadlineChoice, path_role, pick_headline
 from engine.analysis.human import RATES_RULE, ErrorRates, HumanBasis, JudgeAccuracy, error_rates, judge_accuracy_sample
@@ -62,6 +63,7 @@ class Report:
     corrected: list[CorrectedDelta] = field(default_factory=list)  # Δ corrected for measured judge errors
     error_rates: list[ErrorRates] = field(default_factory=list)  # per judge x condition (x config where allowed)
     audit_weights: dict[str, Any] = field(default_factory=dict)  # the HT weights the rates use
+    design: DesignSection | None = None  # the MDE of every Δ and lift (engine.analysis.design)
 
     @property
     def coverage(self) -> list[JudgeCoverage]:
@@ -128,8 +130,10 @@ class Report:
             "configs": [asdict(c) for c in self.configs],
             "pass_rates": [r.to_dict() for r in self.pass_rates],
             "judge_coverage": [c.to_dict() for c in self.coverage],
-            "deltas": [d.to_dict() | {"floor_ceiling": self._floor_ceiling(d)} for d in self.deltas],
-            "lifts": [c.to_dict() for c in self.lifts],
+            "deltas": [
+                d.to_dict() | {"floor_ceiling": self._floor_ceiling(d)} | row_keys(self.design, d) for d in self.deltas
+            ],
+            "lifts": [c.to_dict() | row_keys(self.design, c) for c in self.lifts],
             "agreement": [a.to_dict() for a in self.agreement],
             "agreement_summary": [a.to_dict() for a in self.agreement_summary],
             "format": {
@@ -145,6 +149,7 @@ class Report:
                 "error_rates_rule": RATES_RULE,
                 "weights": self.audit_weights or None,
             },
+            "design": self.design.to_dict() if self.design else None,
             "warnings": list(self.warnings),
         }
 
@@ -283,6 +288,7 @@ def build_report(
     run_ids: list[str] | None = None,
     configs: list[str] | None = None,
     preregistered: bool = False,
+    effect: float | None = None,
 ) -> Report:
     """Analyse the store behind `con` (a DuckDB connection with the store schema).
 
@@ -290,8 +296,9 @@ def build_report(
     headline: the headline path, `preregistered` (the experiment's headline_path) or requested (a
     name that is not a path raises); it is the headline when eligible, else there is none and no
     other path is promoted (`engine.analysis.headline`). run_ids: only episodes generated or judged
-    by these runs. configs: config ids or `id@fp6` labels to keep. Reads the analysis aggregates
-    when they are fresh (see `engine.store.aggregates`).
+    by these runs. configs: config ids or `id@fp6` labels to keep. effect: the effect of interest the
+    Design section compares each MDE with (None: each number's |estimate|, `engine.analysis.design`).
+    Reads the analysis aggregates when they are fresh (see `engine.store.aggregates`).
     """
     inp = load(con, run_ids=run_ids, configs=configs)
     warnings = list(inp.warnings)
@@ -334,4 +341,5 @@ def build_report(
         corrected=corrected,
         error_rates=judge_rates,
         audit_weights=sample.weights_to_dict(),
+        design=design_section(ds, lifts, headline=head, effect=effect),
     )

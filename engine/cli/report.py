@@ -26,6 +26,10 @@ def report(
     config: Annotated[list[str] | None, typer.Option("--config", "-c", help="Only these config ids.")] = None,
     run: Annotated[list[str] | None, typer.Option("--run", help="Only episodes of these runs.")] = None,
     boot: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 2000,
+    effect: Annotated[
+        float | None,
+        typer.Option("--effect", help="Effect of interest the MDEs are compared with (default: the experiment's)."),
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Write a paper report here: report.md, tables/*.tex|csv, figures/*.png|svg."),
@@ -35,6 +39,8 @@ def report(
     from engine.analysis import build_report
     from engine.store.db import Store
 
+    if effect is not None and not 0.0 < abs(effect) < 1.0:
+        fail(f"--effect must be a difference of pass rates, 0 < |effect| < 1, got {effect}")
     exp = None
     if experiment is not None:
         from engine.config import load_experiment
@@ -57,6 +63,7 @@ def report(
             configs=config,
             run_ids=run,
             preregistered=headline is not None and headline == declared,
+            effect=effect if effect is not None else getattr(exp, "effect_of_interest", None),
         )
         rep.warnings.extend(notes)
         if store.snapshot:
