@@ -163,6 +163,7 @@ def test_json_keeps_the_old_keys_and_adds_design_ones(report: Report) -> None:
     assert set(doc["lifts"][0]) - set(report.lifts[0].to_dict()) == {"mde", "power_reading"}
     assert doc["design"]["reference"] == "|estimate|" and doc["design"]["effect_of_interest"] is None
     assert len(doc["design"]["rows"]) == len(doc["deltas"]) + len(doc["lifts"])
+    assert "per_skill" in doc
     json.dumps(doc)  # every value JSON-safe
 
 

@@ -353,7 +353,7 @@ def render_report(report: Report, console: Console) -> None:
         sections.extend(_human(report))
     if report.trajectory:
         sections.append(_trajectory(report))
-    sections.extend(design_tables(report))  # the MDE of every Δ and lift
+    sections.extend(design_tables(report))  # the MDE of every Δ and lift; the per-skill Δ
     for s in sections:
         if s.row_count:
             console.print(s)

@@ -1,5 +1,6 @@
 """Rich tables of `engine report` for the Design section (the MDE of every Δ and lift,
-`engine.analysis.design`). Store text is never parsed as markup."""
+`engine.analysis.design`) and the per-skill Δ (`engine.analysis.per_skill`). Store text is never
+parsed as markup."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from engine.analysis.design import DesignSection
+from engine.analysis.per_skill import PerSkill
 from engine.analysis.report import Report
 from engine.untrusted import show
 
@@ -81,6 +83,60 @@ def design_table(d: DesignSection) -> Table:
     return t
 
 
+def skill_family_table(ps: PerSkill) -> Table:
+    """Per config: the skills, what one can show at all, and the skills whose curated block hurts."""
+    t = _table(
+        f"Per-skill Δ on path {ps.path}: skills whose curated block hurts (Δ < 0), worst first",
+        ["config", "skills", "tasks a skill", "smallest possible p", "Δ < 0", "survive Holm", "survive BH", "hurt"],
+        1,
+    )
+    for f in ps.families:
+        tasks = str(f.tasks_min) if f.tasks_min == f.tasks_max else f"{f.tasks_min}–{f.tasks_max}"
+        t.add_row(
+            _cell(f.config),
+            _cell(f.n_skills),
+            _cell(tasks),
+            _cell(_p(f.smallest_possible_p), "" if f.can_survive else "yellow"),
+            _cell(len(f.hurt)),
+            _cell(", ".join(f.hurt_survive_holm) or "none"),
+            _cell(", ".join(f.hurt_survive_bh) or "none"),
+            _cell(", ".join(f.hurt) or "none"),
+        )
+    _caption(t, [ps.plain_words()])
+    return t
+
+
+def skill_rows_table(ps: PerSkill) -> Table:
+    """The per-skill Δs that differ from 0, by config then Δ (worst first)."""
+    t = _table(
+        f"Per-skill Δ on path {ps.path} (sorted by Δ within a config; exact p, Holm and BH adjusted within a config)",
+        ["config", "skill", "tasks", "no_skill", "curated", "Δ", "95% CI", "worse / better", "p", "Holm p", "BH p"],
+        2,
+    )
+    shown = [r for r in ps.rows if r.delta != 0]
+    for r in shown:
+        t.add_row(
+            _cell(r.config),
+            _cell(r.skill, "yellow" if r.delta < 0 else ""),
+            _cell(r.n_tasks),
+            _cell(_num(r.pass_no_skill)),
+            _cell(_num(r.pass_curated)),
+            _cell(_signed(r.delta)),
+            _cell(_ci(r.ci_low, r.ci_high)),
+            _cell(f"{r.worse} / {r.better}"),
+            _cell(_p(r.p)),
+            _cell(_p(r.p_holm), "bold" if r.p_holm <= ps.alpha else ""),
+            _cell(_p(r.p_bh), "bold" if r.p_bh <= ps.alpha else ""),
+        )
+    hidden = len(ps.rows) - len(shown)
+    if hidden:
+        _caption(t, [f"{hidden} config × skill Δs of exactly 0 are not shown (all are in --json, key per_skill)."])
+    return t
+
+
 def design_tables(r: Report) -> list[Table]:
-    """The Design section of a report (empty tables are not printed)."""
-    return [design_table(r.design)] if r.design is not None else []
+    """The Design section and the per-skill Δ of a report (empty tables are not printed)."""
+    out = [design_table(r.design)] if r.design is not None else []
+    if r.per_skill is not None and r.per_skill.rows:
+        out += [skill_family_table(r.per_skill), skill_rows_table(r.per_skill)]
+    return out

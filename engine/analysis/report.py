@@ -20,6 +20,7 @@ from engine.analysis.human import RATES_RULE, ErrorRates, HumanBasis, JudgeAccur
 from engine.analysis.inputs import ConfigInfo, Inputs, load
 from engine.analysis.passrates import PassRate, pass_rates
 from engine.analysis.paths import JudgePath, choose_headline, derive_paths, from_specs
+from engine.analysis.per_skill import PerSkill, per_skill, task_skills
 
 REPORT_VERSION = 3  # 3: the headline is the pre-registered path or none; paths have a role; constant judges a status
 
@@ -64,6 +65,7 @@ class Report:
     error_rates: list[ErrorRates] = field(default_factory=list)  # per judge x condition (x config where allowed)
     audit_weights: dict[str, Any] = field(default_factory=dict)  # the HT weights the rates use
     design: DesignSection | None = None  # the MDE of every Δ and lift (engine.analysis.design)
+    per_skill: PerSkill | None = None  # per config x skill Δ on the headline path, Holm / BH adjusted
 
     @property
     def coverage(self) -> list[JudgeCoverage]:
@@ -150,6 +152,7 @@ class Report:
                 "weights": self.audit_weights or None,
             },
             "design": self.design.to_dict() if self.design else None,
+            "per_skill": self.per_skill.to_dict() if self.per_skill else None,
             "warnings": list(self.warnings),
         }
 
@@ -342,4 +345,5 @@ def build_report(
         error_rates=judge_rates,
         audit_weights=sample.weights_to_dict(),
         design=design_section(ds, lifts, headline=head, effect=effect),
+        per_skill=per_skill(ds, task_skills(con) if head else {}, head),
     )
