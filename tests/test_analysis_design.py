@@ -109,6 +109,11 @@ def test_the_reference_study_states_its_own_mde_for_delta_and_lift(
     assert "Design: minimum detectable effect at power 0.8, two-sided α 0.05" in text
     assert sentence in " ".join(text.split())
 
+    from engine.paper import paper_from_store
+
+    md = paper_from_store(store, report).design
+    assert "MDE |Δ| 0.070–0.091 (200 tasks) and MDE |lift| 0.105–0.122 (200 tasks) on path `llm-only-claude`" in md[0]
+
 
 def test_a_ci_covering_zero_reads_underpowered_not_no_effect(report: Report) -> None:
     assert report.design is not None
