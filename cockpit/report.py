@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # the analysis loads in the worker, not at start-up
     from engine.analysis.correction import CorrectedDelta
     from engine.analysis.coverage import JudgeCoverage
     from engine.analysis.delta import Comparison, Delta
+    from engine.analysis.design import Detectable
     from engine.analysis.eligibility import PathEligibility
     from engine.analysis.human import ErrorRates, HumanBasis, JudgeAccuracy
     from engine.analysis.inputs import ConfigInfo
@@ -97,6 +98,15 @@ class ReportView:
 
     def lifts(self, path: str | None) -> list[Comparison]:
         return [c for c in self.report.lifts if c.path == path]
+
+    def power(self, item: Delta | Comparison) -> Detectable | None:
+        """The MDE and reading of a Δ or lift (the engine's Design section; None without one)."""
+        design = self.report.design
+        return design.of(item) if design is not None else None
+
+    def design_summary(self, path: str | None) -> str | None:
+        design = self.report.design
+        return design.summary(path) if design is not None and path is not None else None
 
     def agreement(self, config: str | None = None) -> list[Agreement]:
         return [a for a in self.report.agreement if config is None or a.config == config]

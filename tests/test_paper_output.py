@@ -56,7 +56,10 @@ def test_same_store_gives_the_same_bytes(tmp_path: Path) -> None:
 
 
 def _drawn() -> list[str]:
-    return ["trajectory", "forest", "lift", "kappa", "delta_shift", "format_compliance", "format_gap", "loss", "cost"]
+    return [
+        *("trajectory", "forest", "lift", "per_skill", "kappa", "delta_shift"),
+        *("format_compliance", "format_gap", "loss", "cost"),
+    ]
 
 
 def test_out_is_a_file_or_a_foreign_directory(tmp_path: Path) -> None:
@@ -131,7 +134,7 @@ def test_engine_report_out_end_to_end(tmp_path: Path) -> None:
     con.close()
     res = run_engine("report", "--runs-dir", str(runs), "--out", str(tmp_path / "rep"), "--boot", "300")
     assert res.returncode == 0, res.stderr
-    assert re.search(r"wrote .*rep: report.md, report.json, \d+ tables \(.tex, .csv\), 9 figures", res.stdout)
+    assert re.search(r"wrote .*rep: report.md, report.json, \d+ tables \(.tex, .csv\), 10 figures", res.stdout)
     js = run_engine("report", "--runs-dir", str(runs), "--json", "--boot", "300")
     assert (tmp_path / "rep/report.json").read_text(encoding="utf-8") == js.stdout  # the same numbers as --json
     md = (tmp_path / "rep/report.md").read_text(encoding="utf-8")

@@ -24,6 +24,7 @@ from cockpit.widgets.table import NOT_FINDING, SafeTable, ci, fmt, greyed, marke
 
 if TYPE_CHECKING:
     from engine.analysis.delta import Comparison, Delta
+    from engine.analysis.design import Detectable
 
 SAME = "__same__"
 DELTA_COLS = (
@@ -33,13 +34,14 @@ DELTA_COLS = (
     "pass curated",
     "Δ",
     "95% CI",
+    "MDE",
     "McNemar p",
     "ns✓cu✗",
     "ns✗cu✓",
     "errors",
     "dropped",
 )
-LIFT_COLS = ("SFT config", "base", "size", "Δ base", "Δ SFT", "lift", "95% CI", "tasks")
+LIFT_COLS = ("SFT config", "base", "size", "Δ base", "Δ SFT", "lift", "95% CI", "MDE", "tasks")
 
 
 class DeltaScreen(CockpitScreen):
@@ -112,7 +114,8 @@ class DeltaScreen(CockpitScreen):
             )
             self._plot_trajectory(view)
             cols, extra = (DELTA_COLS + BOUND_COLS, True) if bounded(deltas) else (DELTA_COLS, False)
-            self.query_one("#delta-table", SafeTable).fill(cols, [(d.config, _delta_row(d, extra)) for d in deltas])
+            rows = [(d.config, _delta_row(d, extra, view.power(d))) for d in deltas]
+            self.query_one("#delta-table", SafeTable).fill(cols, rows)
             sizes = {c.label: c.size_b for c in view.configs}
             self.query_one("#lift-table", SafeTable).fill(LIFT_COLS, self._lift_rows(view, sizes))
             self.query_one("#delta-warnings", Notes).lines = tuple(self._warnings(view))
@@ -197,6 +200,7 @@ class DeltaScreen(CockpitScreen):
                             if mixed and self._refusal(view, c)
                             else marked(fmt(c.diff, signed=True), c.finding),
                             ci(c.ci_low, c.ci_high),
+                            mde_cell(view.power(c)),
                             fmt(c.n_tasks),
                         ],
                     ),
@@ -230,8 +234,38 @@ class DeltaScreen(CockpitScreen):
         out.extend(caveat_parts([d.caveat for d in view.deltas(self.path) if d.finding and d.caveat]))
         if bounded(view.deltas(self.path)):
             out.append(BOUNDS_NOTE)
+        out.extend(self._power_notes(view))
         out.extend(view.path_warnings(self.path))
         return out
+
+    def _power_notes(self, view: ReportView) -> list[str]:
+        """The design's MDE on this path, and each Δ or lift whose CI covers 0 that is underpowered."""
+        out = []
+        summary = view.design_summary(self.path)
+        if summary:
+            out.append(summary)
+        items: list[Delta | Comparison] = [*view.deltas(self.path), *view.lifts(self.path)]
+        declared = view.report.design is not None and view.report.design.effect is not None
+        for it in items:
+            r = view.power(it)
+            if r is None or r.reading not in ("underpowered", "not estimable"):
+                continue
+            what = f"Δ {r.config}" if r.kind == "delta" else f"lift {r.config} over {r.base}"
+            than = "effect of interest" if declared else ("|Δ|" if r.kind == "delta" else "|lift|")
+            why = (
+                f"underpowered (MDE {r.mde:.3f} > {than} {r.reference or 0:.3f})"
+                if r.mde is not None
+                else "MDE not estimable (every task's paired difference is the same)"
+            )
+            out.append(f"{what}: CI covers 0, {why}: not evidence of no effect")
+        return out
+
+
+def mde_cell(r: Detectable | None) -> Text:
+    """The MDE of a Δ or lift, yellow when its CI covers 0 and it is underpowered."""
+    if r is None or r.mde is None:
+        return fmt(None)
+    return Text(f"{r.mde:.3f}", style="yellow" if r.reading == "underpowered" else "", justify="right")
 
 
 def _exploratory(eligible: bool) -> str:
@@ -239,9 +273,9 @@ def _exploratory(eligible: bool) -> str:
     return " (exploratory)" if eligible else " (exploratory, not eligible)"
 
 
-def _delta_row(d: Delta, bounds: bool = False) -> list[object]:
+def _delta_row(d: Delta, bounds: bool = False, power: Detectable | None = None) -> list[object]:
     """One config's Δ table row, greyed when it is not a finding; `bounds`: with its abstentions and
-    the bounds of Δ over the excluded verdicts."""
+    the bounds of Δ over the excluded verdicts; `power`: its MDE (engine.analysis.design)."""
     return greyed(
         d.finding,
         [
@@ -251,6 +285,7 @@ def _delta_row(d: Delta, bounds: bool = False) -> list[object]:
             fmt(d.pass_curated),
             marked(fmt(d.delta, signed=True), d.finding),
             ci(d.ci_low, d.ci_high),
+            mde_cell(power),
             fmt(d.mcnemar_p, 4),
             fmt(d.discordant_no_skill_only),
             fmt(d.discordant_curated_only),

@@ -18,6 +18,8 @@ Where things are computed:
 - `size_interaction.py` the size × condition permutation test behind any claimed shape across sizes
 - `power.py`       power and minimum detectable effect (closed form, pilot simulation);
                    `power_design.py`: a design's MDE rows from stated rates or a pilot (`engine power`)
+- `design.py`      the report's Design section: the MDE of every Δ and lift, "underpowered (MDE x)"
+- `per_skill.py`   per config x skill Δ, exact p, Holm and Benjamini-Hochberg across skills
 - `report.py`      `build_report` / `Report`; `render.py`: rich tables for `engine report`
 """
 

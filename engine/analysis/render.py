@@ -11,6 +11,7 @@ from rich.text import Text
 
 from engine.analysis.eligibility import WHY, caveat_parts
 from engine.analysis.render_coverage import coverage_tables
+from engine.analysis.render_design import design_tables
 from engine.analysis.render_methods import kappa_caption, kappa_cells, methods_line, units_line
 from engine.analysis.report import Report
 from engine.untrusted import show
@@ -360,6 +361,7 @@ def render_report(report: Report, console: Console) -> None:
         sections.extend(_human(report))
     if report.trajectory:
         sections.append(_trajectory(report))
+    sections.extend(design_tables(report))  # the MDE of every Δ and lift; the per-skill Δ
     for s in sections:
         if s.row_count:
             console.print(s)

@@ -14,12 +14,14 @@ from engine.analysis.artifacts import FormatGap, FormatShare, flag_warnings, for
 from engine.analysis.correction import CorrectedDelta, corrected_deltas, task_families
 from engine.analysis.coverage import JudgeCoverage, abstention_warnings, judge_coverage
 from engine.analysis.delta import Comparison, Delta, compare, deltas, paired, with_cis
+from engine.analysis.design import DesignSection, design_section, row_keys
 from engine.analysis.eligibility import PathEligibility, constant_judges, constant_warnings, eligibility
 from engine.analysis.headline import HeadlineChoice, path_role, pick_headline
 from engine.analysis.human import RATES_RULE, ErrorRates, HumanBasis, JudgeAccuracy, error_rates, judge_accuracy_sample
 from engine.analysis.inputs import ConfigInfo, Inputs, load
 from engine.analysis.passrates import PassRate, pass_rates
 from engine.analysis.paths import JudgePath, choose_headline, derive_paths, from_specs
+from engine.analysis.per_skill import PerSkill, per_skill, task_skills
 from engine.analysis.preregistration import PlanCheck
 from engine.analysis.render_methods import units
 from engine.analysis.size_interaction import SizeTest, size_tests
@@ -69,6 +71,8 @@ class Report:
     skills: dict[str, str] | None = field(default=None, repr=False)  # task -> skill when clustered by skill
     size_tests: list[SizeTest] = field(default_factory=list)  # Δ flat across sizes? per series, headline path
     preregistration: PlanCheck | None = None  # this analysis against the journal's record (set by the caller)
+    design: DesignSection | None = None  # the MDE of every Δ and lift (engine.analysis.design)
+    per_skill: PerSkill | None = None  # per config x skill Δ on the headline path, Holm / BH adjusted
 
     @property
     def coverage(self) -> list[JudgeCoverage]:
@@ -137,8 +141,10 @@ class Report:
             "configs": [asdict(c) for c in self.configs],
             "pass_rates": [r.to_dict() for r in self.pass_rates],
             "judge_coverage": [c.to_dict() for c in self.coverage],
-            "deltas": [d.to_dict() | {"floor_ceiling": self._floor_ceiling(d)} for d in self.deltas],
-            "lifts": [c.to_dict() for c in self.lifts],
+            "deltas": [
+                d.to_dict() | {"floor_ceiling": self._floor_ceiling(d)} | row_keys(self.design, d) for d in self.deltas
+            ],
+            "lifts": [c.to_dict() | row_keys(self.design, c) for c in self.lifts],
             "agreement": [a.to_dict() for a in self.agreement],
             "agreement_summary": [a.to_dict() for a in self.agreement_summary],
             "format": {
@@ -156,6 +162,8 @@ class Report:
                 "weights": self.audit_weights or None,
             },
             "preregistration": self.preregistration.to_dict() if self.preregistration else None,
+            "design": self.design.to_dict() if self.design else None,
+            "per_skill": self.per_skill.to_dict() if self.per_skill else None,
             "warnings": list(self.warnings),
         }
 
@@ -299,6 +307,7 @@ def build_report(
     preregistered: bool = False,
     cluster: str = "task",
     alpha: float = 0.05,
+    effect: float | None = None,
 ) -> Report:
     """Analyse the store behind `con` (a DuckDB connection with the store schema).
 
@@ -308,8 +317,9 @@ def build_report(
     other path is promoted (`engine.analysis.headline`). run_ids: only episodes generated or judged
     by these runs. configs: config ids or `id@fp6` labels to keep. cluster: the resampling unit of the
     intervals, task or skill (`engine.analysis.clusters`). alpha: the level of the test of Δ across
-    sizes (`engine.analysis.size_interaction`). Reads the analysis aggregates when they
-    are fresh (see `engine.store.aggregates`).
+    sizes (`engine.analysis.size_interaction`). effect: the effect of interest the Design section
+    compares each MDE with (None: each number's |estimate|, `engine.analysis.design`). Reads the
+    analysis aggregates when they are fresh (see `engine.store.aggregates`).
     """
     if cluster not in cl.UNITS:
         raise ValueError(f"cluster must be one of {', '.join(cl.UNITS)}, got {cluster!r}")
@@ -369,4 +379,6 @@ def build_report(
         audit_weights=sample.weights_to_dict(),
         skills=skills,
         size_tests=size_tests(traj, ds, head, alpha=alpha, seed=seed),
+        design=design_section(ds, lifts, headline=head, effect=effect),
+        per_skill=per_skill(ds, task_skills(con) if head else {}, head),
     )

@@ -42,6 +42,14 @@ def report(
             "else 0.05.",
         ),
     ] = None,
+    effect: Annotated[
+        float | None,
+        typer.Option(
+            "--effect",
+            help="Smallest |Δ| or |lift| worth detecting, which the MDEs are compared with "
+            "(default: the experiment's `minimum_effect`).",
+        ),
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Write a paper report here: report.md, tables/*.tex|csv, figures/*.png|svg."),
@@ -55,6 +63,8 @@ def report(
         fail(f"--cluster must be task or skill, got {cluster!r}")
     if alpha is not None and not 0.0 < alpha < 1.0:
         fail(f"--alpha must be in (0, 1), got {alpha}")
+    if effect is not None and not 0.0 < abs(effect) < 1.0:
+        fail(f"--effect must be a difference of pass rates, 0 < |effect| < 1, got {effect}")
     exp = None
     if experiment is not None:
         from engine.config import load_experiment
@@ -67,6 +77,8 @@ def report(
     rd = runs_dir_of(runs_dir)
     pre = declared(rd, exp, run)
     plan = _plan(exp, pre, path or pre.headline, cluster, alpha)
+    if effect is not None:  # a size given here and not recorded at start makes the analysis exploratory
+        plan["minimum_effect"] = abs(effect)
     with Store.open(rd) as store:
         store.ingest()
         rep = declared_report(
@@ -78,6 +90,7 @@ def report(
             run_ids=run,
             cluster=plan["cluster"],
             alpha=plan["alpha"],
+            effect=plan["minimum_effect"],
         )
         rep.warnings.extend(w for w in pre.record_warnings if w not in rep.warnings)
         rep.preregistration = check(pre, plan)

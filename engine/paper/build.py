@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.analysis.report import Report
+from engine.paper.design import design_lines
 from engine.paper.facts import Design, StudyFacts, gather
 from engine.paper.figures import build_figures
 from engine.paper.findings import build_findings
@@ -50,6 +51,7 @@ def build_paper(rep: Report, facts: StudyFacts, *, title: str = "Procedural-skil
         threats=build_threats(rep, facts, val),
         data=rep.to_dict(),
         notes=[f"Figure {code(f.id)} is not drawn: {f.skipped}." for f in figures if f.skipped],
+        design=design_lines(rep),
     )
 
 

@@ -27,12 +27,13 @@ def save(fig: Any, out_dir: Path, stem: str) -> list[Path]:
 
 
 def drawers() -> dict[str, Callable[[FigureData], Any]]:
-    from engine.paper import draw_delta, draw_judges, draw_runs
+    from engine.paper import draw_delta, draw_judges, draw_runs, draw_skills
 
     return {
         "trajectory": draw_delta.trajectory,
         "forest": draw_delta.forest,
         "lift": draw_delta.lift,
+        "per_skill": draw_skills.per_skill,
         "kappa": draw_judges.kappa,
         "delta_shift": draw_judges.delta_shift,
         "format_compliance": draw_judges.format_compliance,

@@ -5,6 +5,7 @@ the reason the report prints."""
 from __future__ import annotations
 
 from engine.analysis.report import Report
+from engine.paper.design import per_skill_figure
 from engine.paper.facts import StudyFacts
 from engine.paper.methods import ci_words
 from engine.paper.model import FigureData, code
@@ -173,6 +174,7 @@ def build_figures(rep: Report, facts: StudyFacts, val: Validity) -> list[FigureD
         trajectory(rep, val),
         forest(rep, val),
         lift(rep, val),
+        per_skill_figure(rep, val),
         kappa(rep),
         delta_shift(rep),
         format_compliance(rep),

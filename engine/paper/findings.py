@@ -1,15 +1,19 @@
 """Findings, templated from the numbers (never written by a model).
 
 Every number comes with its 95% CI and n; a number whose CI crosses 0 is worded as not
-significant; a number under a judge that does not discriminate is worded as not a finding.
+significant, and as underpowered (MDE x) when its MDE exceeds the reference effect
+(`engine.analysis.design`), never as "no effect"; a number under a judge that does not discriminate
+is worded as not a finding.
 """
 
 from __future__ import annotations
 
 from engine.analysis.delta import Comparison, Delta
+from engine.analysis.design import DesignSection
 from engine.analysis.inputs import ConfigInfo
 from engine.analysis.report import Report
 from engine.paper import fmt
+from engine.paper.design import per_skill_findings, power_words
 from engine.paper.facts import StudyFacts
 from engine.paper.model import Finding, Stat, code, escape
 from engine.paper.roles import roles_text
@@ -41,7 +45,14 @@ def verdict(s: Stat, reason: str | None, effect: tuple[str, str]) -> tuple[str, 
     return "not significant (the 95% CI includes 0)", "not_significant"
 
 
-def _delta_finding(d: Delta, c: ConfigInfo | None, val: Validity) -> Finding:
+def _powered(design: DesignSection | None, item: Delta | Comparison, status: str) -> str:
+    """The power wording of a number that is not significant ("" otherwise, or without a Design section)."""
+    if status != "not_significant" or design is None:
+        return ""
+    return power_words(design.of(item), design.effect is not None)
+
+
+def _delta_finding(d: Delta, c: ConfigInfo | None, val: Validity, design: DesignSection | None = None) -> Finding:
     s = Stat(d.delta, d.ci_low, d.ci_high, d.n_tasks)
     words, status = verdict(
         s,
@@ -50,14 +61,15 @@ def _delta_finding(d: Delta, c: ConfigInfo | None, val: Validity) -> Finding:
     )
     rates = f"pass rate {fmt.plain(d.pass_no_skill)} without the skill, {fmt.plain(d.pass_curated)} with it"
     p = f"; McNemar p = {fmt.pvalue(d.mcnemar_p)}" if d.mcnemar_p is not None else ""
-    text = f"**Δ, {describe(c, d.config)}**: {fmt.stat(s, with_n='tasks')} ({rates}{p}): {words}."
+    power = _powered(design, d, status)
+    text = f"**Δ, {describe(c, d.config)}**: {fmt.stat(s, with_n='tasks')} ({rates}{p}): {words}{power}."
     note = getattr(d, "caveat", None) if status != "not_a_finding" else None
     if note:  # a finding with a constant judge: at floor/ceiling (all judges agree), or unverified
         text += f" {escape(note)}."
     return Finding("delta", text, status)
 
 
-def _lift_finding(lf: Comparison, c: ConfigInfo | None, val: Validity) -> Finding:
+def _lift_finding(lf: Comparison, c: ConfigInfo | None, val: Validity, design: DesignSection | None = None) -> Finding:
     s = Stat(lf.diff, lf.ci_low, lf.ci_high, lf.n_tasks)
     words, status = verdict(
         s, val.lift_reason(lf.a, lf.b, lf.path), ("SFT raises what the skill block adds", "SFT lowers it")
@@ -65,7 +77,8 @@ def _lift_finding(lf: Comparison, c: ConfigInfo | None, val: Validity) -> Findin
     size = size_label(c.size_b) if c is not None and c.size_b is not None else code(lf.a)
     text = (
         f"**SFT lift at {size}** ({code(lf.a)} over {code(lf.b)}): {fmt.stat(s, with_n='tasks')} "
-        f"(Δ {fmt.signed(lf.delta_b)} → {fmt.signed(lf.delta_a)} on the same tasks): {words}."
+        f"(Δ {fmt.signed(lf.delta_b)} → {fmt.signed(lf.delta_a)} on the same tasks): {words}"
+        f"{_powered(design, lf, status)}."
     )
     return Finding("lift", text, status)
 
@@ -228,9 +241,11 @@ def build_findings(rep: Report, facts: StudyFacts, val: Validity) -> list[Findin
         return [Finding("headline", "The store holds no judged episodes: there is nothing to report yet.")]
     info = {c.label: c for c in rep.configs}
     out = _headline(rep, val)
-    out += [_delta_finding(d, info.get(d.config), val) for d in rep.deltas if d.path == rep.headline]
-    out += [_lift_finding(c, info.get(c.a), val) for c in rep.lifts if c.path == rep.headline]
+    design = getattr(rep, "design", None)
+    out += [_delta_finding(d, info.get(d.config), val, design) for d in rep.deltas if d.path == rep.headline]
+    out += [_lift_finding(c, info.get(c.a), val, design) for c in rep.lifts if c.path == rep.headline]
     out += _trajectory(rep)
+    out += per_skill_findings(rep, {k: describe(v, k) for k, v in info.items()})
     out += _agreement(rep, {j.judge: j.kind for j in facts.judges}, val)
     out += _format(rep, val)
     return out

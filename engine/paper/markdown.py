@@ -42,6 +42,9 @@ def table_md(t: Table) -> str:
 def render_markdown(p: PaperReport) -> str:
     out = [f"# {escape(p.title)}", ""]
     out += [f"- {line}" for line in p.context]
+    if p.design:
+        out += ["", "## Design", ""]
+        out += [f"- {line}" for line in p.design]
     out += ["", "## Findings", ""]
     out += [f"- {f.text}" for f in p.findings]
     out += ["", "## Tables", ""]

@@ -106,7 +106,7 @@ class FigureData:
 
 @dataclass(frozen=True)
 class Finding:
-    topic: str  # headline | delta | lift | trajectory | agreement | format
+    topic: str  # headline | delta | lift | trajectory | per_skill | agreement | format
     text: str  # Markdown; store labels inside are code spans (see `code`)
     status: str = "info"  # significant | not_significant | not_a_finding | no_ci | info
 
@@ -129,6 +129,7 @@ class PaperReport:
     threats: list[Threat]
     data: dict[str, Any]  # `Report.to_dict()`: report.json, the numbers of `engine report --json`
     notes: list[str] = field(default_factory=list)
+    design: list[str] = field(default_factory=list)  # Markdown lines of the Design section (MDE, per-skill)
 
     def table(self, id: str) -> Table:
         for t in self.tables:

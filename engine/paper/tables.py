@@ -8,6 +8,7 @@ shown marked.
 from __future__ import annotations
 
 from engine.analysis.report import Report
+from engine.paper.design import design_table, per_skill_tables
 from engine.paper.facts import StudyFacts
 from engine.paper.methods import ci_words, kappa_words, mcnemar_words
 from engine.paper.model import Column, Row, Stat, Table, code
@@ -303,6 +304,8 @@ def build_tables(rep: Report, facts: StudyFacts, val: Validity) -> list[Table]:
         headline_table(rep, val),
         delta_table(rep, val),
         lift_table(rep, val),
+        design_table(rep),
+        *per_skill_tables(rep, val),
         delta_table(rep, val, all_paths=True),
         delta_bounds_table(rep),
         lift_table(rep, val, all_paths=True),

@@ -125,3 +125,28 @@ async def test_delta_bounds_only_with_excluded_verdicts(tmp_path: Path) -> None:
                 d = next(d for d in app.report.deltas("llm-only") if d.config == "q2b")
                 assert d.errors > 0 and d.delta_low_bound is not None
                 assert f"[{d.delta_low_bound:+.3f}, {d.delta_high_bound:+.3f}]" in text
+
+
+async def test_delta_shows_each_mde_and_words_underpowered_numbers(fixture_runs: Path) -> None:
+    """The Design section on the Δ screen: an MDE column in both tables, the design's MDE, and each Δ or
+    lift whose CI covers 0 said to be underpowered (or its MDE not estimable), never "no effect"."""
+    app = make_app(fixture_runs)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        scr = app.screen
+        assert isinstance(scr, DeltaScreen)
+        view = scr.cockpit.report
+        assert view is not None and view.report.design is not None
+        rows = {r.config: r for r in view.report.design.rows if r.path == scr.path and r.kind == "delta"}
+        text = " ".join(screen_text(app).split())
+        assert "MDE" in text
+        assert "this design detects MDE |Δ|" in text
+        for cfg, r in rows.items():
+            if r.reading == "underpowered":
+                assert f"Δ {cfg}: CI covers 0, underpowered (MDE {r.mde:.3f} > |Δ| {r.reference:.3f})" in text
+            if r.reading == "not estimable":
+                assert f"Δ {cfg}: CI covers 0, MDE not estimable" in text
+        assert {r.reading for r in rows.values()} >= {"underpowered", "not estimable"}
+        assert "no effect:" not in text
