@@ -1,4 +1,4 @@
-"""`engine import inspect` on logs the real Inspect AI library wrote
+"""`engine import inspect` and `engine export --format inspect` on logs the real Inspect AI library wrote
 (`tests/interop_logs.py`: a tiny task on `mockllm/model`, two variants as the two conditions, two
 scorers that disagree). Every number the report gives is checked against one computed here from the
 logs themselves (read with Inspect's `read_eval_log`): Δ as a difference of pass rates, McNemar's
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from inspect_ai.log import read_eval_log
+from inspect_ai.log import list_eval_logs, read_eval_log
 from scipy.stats import binomtest
 from sklearn.metrics import cohen_kappa_score
 from typer.testing import CliRunner
@@ -146,6 +146,49 @@ def test_importing_the_same_logs_again_writes_nothing(logs: Path, runs_dir: Path
     assert res.exit_code == 2 and "is not a resumable run" in res.output
 
 
+def test_round_trip_import_report_export_read_eval_log(logs: Path, runs_dir: Path, tmp_path: Path) -> None:
+    files = sorted((logs / "eval").glob("*.eval"))
+    assert _cli("import", "inspect", *map(str, files), *MAP, "--runs-dir", str(runs_dir)).exit_code == 0
+    first = _report(runs_dir)
+    run_id = next(p.name for p in runs_dir.iterdir() if p.name.startswith("import-"))
+    out = tmp_path / "inspect-out"
+    res = _cli("export", run_id, "--format", "inspect", "-o", str(out), "--runs-dir", str(runs_dir))
+    assert res.exit_code == 0, res.output
+    exported = sorted(Path(str(i.name).removeprefix("file://")) for i in list_eval_logs(str(out)))
+    assert len(exported) == 2 and not list(out.glob(".*"))
+    with Store.open(runs_dir) as store:
+        store.ingest()
+        stored = {
+            (r[0], r[1], r[2]): (r[3], r[4])
+            for r in store.query("SELECT condition, task_id, judge_id, verdict, rationale FROM judgments")
+        }
+    seen = 0
+    for p in exported:
+        log = read_eval_log(str(p))
+        assert log.status == "success" and log.eval.model == "mockllm/model"
+        cond = log.eval.metadata["condition"]
+        for s in log.samples:
+            assert s.output.completion and s.messages[-1].role == "assistant"
+            for judge, score in s.scores.items():
+                verdict, rationale = stored[(cond, str(s.id), judge)]
+                assert score.value == {"pass": "C", "fail": "I"}[verdict]
+                assert score.explanation == rationale
+                seen += 1
+        for es in log.results.scores:  # accuracy as Inspect's metric: the pass rate
+            got = [stored[(cond, str(s.id), es.name)][0] == "pass" for s in log.samples]
+            assert es.metrics["accuracy"].value == pytest.approx(sum(got) / len(got))
+    assert seen == 40
+    again = tmp_path / "runs-again"  # the exported logs name their condition: no mapping needed
+    res = _cli("import", "inspect", *map(str, exported), "--runs-dir", str(again))
+    assert res.exit_code == 0, res.output
+    second = _report(again)
+    key = ("path", "delta", "n_tasks", "mcnemar_p")
+    assert sorted(tuple(d[k] for k in key) for d in second["deltas"]) == sorted(
+        tuple(d[k] for k in key) for d in first["deltas"]
+    )
+    assert second["agreement"][0]["kappa"] == pytest.approx(first["agreement"][0]["kappa"])
+
+
 def _no_run_written(runs: Path) -> None:
     assert not runs.exists() or list(runs.iterdir()) == [], list(runs.iterdir())
 
@@ -205,3 +248,59 @@ def test_without_the_inspect_extra_the_error_says_what_to_install(
     files = [str(p) for p in sorted((logs / "eval").glob("*.eval"))]
     res = _cli("import", "inspect", *files, *MAP, "--runs-dir", str(tmp_path / "runs"))
     assert res.exit_code == 2 and "install the 'inspect' extra" in res.output
+    res = _cli("export", "some-run", "--format", "inspect", "--runs-dir", str(tmp_path / "runs"))
+    assert res.exit_code == 2 and "install the 'inspect' extra" in res.output
+
+
+def test_export_inspect_needs_a_run_it_knows(runs_dir: Path, tmp_path: Path) -> None:
+    res = _cli("export", "--format", "inspect", "--runs-dir", str(runs_dir), "-o", str(tmp_path / "o"))
+    assert res.exit_code == 2 and "exports one run" in res.output
+    res = _cli("export", "nope", "--format", "inspect", "--runs-dir", str(runs_dir), "-o", str(tmp_path / "o"))
+    assert res.exit_code == 2 and "the run has no episodes in the store" in res.output
+
+
+@pytest.mark.server
+def test_inspect_view_opens_the_exported_logs(logs: Path, runs_dir: Path, tmp_path: Path) -> None:
+    """`inspect view` (Inspect's own log viewer, a server on 127.0.0.1) lists the exported logs and
+    serves each one whole: the samples and scores its UI shows."""
+    import socket
+    import time
+    import urllib.parse
+    import urllib.request
+
+    files = sorted((logs / "eval").glob("*.eval"))
+    assert _cli("import", "inspect", *map(str, files), *MAP, "--runs-dir", str(runs_dir)).exit_code == 0
+    run_id = next(p.name for p in runs_dir.iterdir() if p.name.startswith("import-"))
+    out = tmp_path / "view"
+    assert _cli("export", run_id, "-f", "inspect", "-o", str(out), "--runs-dir", str(runs_dir)).exit_code == 0
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "xdg")}
+    cmd = [sys.executable, "-m", "inspect_ai", "view", "--log-dir", str(out), "--host", "127.0.0.1"]
+    proc = subprocess.Popen([*cmd, "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/api"
+    try:
+        listing = None
+        deadline = time.monotonic() + 60
+        while listing is None and time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"{base}/logs", timeout=5) as r:
+                    listing = json.loads(r.read())
+            except OSError:
+                time.sleep(0.5)
+        assert listing is not None, "inspect view did not answer within 60 s"
+        names = sorted(f["name"] for f in listing["files"])
+        assert len(names) == 2 and {f["task"] for f in listing["files"]} == {
+            "import-inspect-mockllm-model-no-skill",
+            "import-inspect-mockllm-model-curated",
+        }
+        for name in names:
+            with urllib.request.urlopen(f"{base}/logs/{urllib.parse.quote(name, safe='')}", timeout=30) as r:
+                log = json.loads(r.read())
+            assert log["status"] == "success" and len(log["samples"]) == 10
+            assert {s["name"] for s in log["results"]["scores"]} == {"match", "includes"}
+            assert all(set(s["scores"]) == {"match", "includes"} for s in log["samples"])
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

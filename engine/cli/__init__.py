@@ -1,7 +1,7 @@
 """`engine` command line: one module per command group, each registering its commands on `app`.
 
-    run.py      run, resume, cancel, judge; ingest, runs      report.py  report, export
-    interop.py  import inspect | lmeval
+    run.py      run, resume, cancel, judge; ingest, runs      report.py  report
+    interop.py  import inspect | lmeval, export
     demo.py     demo                                          data.py    data validate | build-suite
     train.py    corpus build, train, sweep                    study.py   study
     power.py    power (MDE of a design, tasks needed)

@@ -1,4 +1,4 @@
-"""`engine import inspect|lmeval`: other tools' eval logs in."""
+"""`engine import inspect|lmeval` and `engine export`: other tools' eval logs in, the store's data out."""
 
 from __future__ import annotations
 
@@ -147,5 +147,44 @@ def import_lmeval(
     )
 
 
+@guard
+def export(
+    run: Annotated[str | None, typer.Argument(help="--format inspect: the run to export.")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path("export"),
+    fmt: Annotated[str, typer.Option("--format", "-f", help="parquet | csv | both | inspect")] = "both",
+    runs_dir: RunsDir = None,
+) -> None:
+    """Every store table and the long scores table as Parquet and/or CSV;
+    or, with --format inspect RUN, the run's episodes as Inspect AI logs (inspect view opens them)."""
+    from engine.store.db import Store
+
+    if fmt not in ("parquet", "csv", "both", "inspect"):
+        fail("--format must be parquet, csv, both or inspect")
+    if fmt == "inspect" and run is None:
+        fail("--format inspect exports one run: engine export --format inspect RUN (engine runs lists them)")
+    if fmt != "inspect" and run is not None:
+        fail("a RUN is exported only with --format inspect; parquet and csv export the whole store")
+    if fmt == "inspect":
+        from engine.interop.inspect_in import MissingExtra, inspect_log_api
+
+        try:
+            inspect_log_api()
+        except MissingExtra as exc:
+            fail(str(exc))
+    with Store.open(runs_dir_of(runs_dir)) as store:
+        store.ingest()
+        if fmt == "inspect":
+            from engine.interop.inspect_out import export_run
+
+            written = export_run(store.con, str(run), out)
+        else:
+            from engine.export import export_store
+
+            written = export_store(store.con, out, fmt)
+    for p in written:
+        typer.echo(str(p))
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(import_app, name="import")
+    app.command()(export)
