@@ -154,7 +154,7 @@ def export(
     fmt: Annotated[str, typer.Option("--format", "-f", help="parquet | csv | both | inspect")] = "both",
     runs_dir: RunsDir = None,
 ) -> None:
-    """Every store table and the long scores table as Parquet and/or CSV;
+    """Every store table, the long scores table and the per-episode items table as Parquet and/or CSV;
     or, with --format inspect RUN, the run's episodes as Inspect AI logs (inspect view opens them)."""
     from engine.store.db import Store
 
