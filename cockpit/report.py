@@ -165,14 +165,15 @@ def experiment_paths(runs_dir: Path) -> tuple[list[Any], str | None]:
 
 
 def analyse(cur: Any, runs_dir: Path, *, n_boot: int = N_BOOT, headline: str | None = None) -> Report:
-    """The report of the runs' pre-registration (`engine.analysis.preregistration.declared_report`,
+    """The report of the runs' pre-registration (`engine.analysis.declared.declared_report`,
     as `engine report` builds it): the declared paths (derived when none is declared) and the
     declared `headline_path`, the headline when eligible, else none (no other path is promoted).
 
     `headline`: a path to lead with instead (the export of the path on screen; labelled requested,
     not pre-registered, unless it is the declared one; ignored when it is not a path).
     """
-    from engine.analysis.preregistration import declared_report, from_runs
+    from engine.analysis.declared import declared_report
+    from engine.analysis.preregistration import from_runs
 
     pre = from_runs(Path(runs_dir))
     if headline is not None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 # the closed sets events carry (the records, the manifest and the cockpit use the same names)
-RunKind = Literal["eval", "judge", "train", "corpus", "human"]
+RunKind = Literal["eval", "judge", "train", "corpus", "human", "import"]
 Phase = Literal["loading", "generating", "judging", "training", "saving"]
 VerdictKind = Literal["pass", "fail", "error", "abstain"]
 Level = Literal["info", "warning", "error"]

@@ -1,4 +1,6 @@
-"""Export the store's tables as Parquet and/or CSV (DuckDB COPY, no Python row loop)."""
+"""Export the store's tables as Parquet and/or CSV (DuckDB COPY, no Python row loop): every table,
+the long `scores` table (one row per judgment) and the per-episode `items` table
+(`engine.interop.hf_table`: one row per episode, every judge's verdict and rationale as columns)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 
+from engine.interop.hf_table import items_sql
 from engine.store.schema import TABLES
 
 # A long table researchers usually want first: one row per judgment with its episode's context.
@@ -21,7 +24,7 @@ def export_store(con: duckdb.DuckDBPyConnection, out: Path, fmt: str = "both") -
     out.mkdir(parents=True, exist_ok=True)
     formats = ("parquet", "csv") if fmt == "both" else (fmt,)
     written: list[Path] = []
-    sources = {name: f"SELECT * FROM {name}" for name in TABLES} | {"scores": SCORES_SQL}
+    sources = {name: f"SELECT * FROM {name}" for name in TABLES} | {"scores": SCORES_SQL, "items": items_sql(con)}
     for name, sql in sources.items():
         for f in formats:
             path = out / f"{name}.{f}"

@@ -101,8 +101,11 @@ def check_resumable(run_dir: Path) -> None:
     """ValueError unless `engine resume` can continue the run (stopped, an eval or train run, its spec kept)."""
     run_dir = Path(run_dir)
     ensure_not_running(run_dir)
-    if run_status(run_dir).kind == "human":
+    kind = run_status(run_dir).kind
+    if kind == "human":
         raise ValueError("the human adjudication journal is not a resumable run")
+    if kind == "import":
+        raise ValueError(f"run {run_dir.name} was imported (engine import): there is nothing to resume")
     if not (run_dir / EXPERIMENT_FILE).exists():
         raise ValueError(f"run {run_dir.name} has no {EXPERIMENT_FILE}: it cannot be resumed")
 

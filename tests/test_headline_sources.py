@@ -1,6 +1,6 @@
 """One store, one headline: `engine report` (without --experiment), the cockpit's Judges and Δ report
 and its paper export resolve the headline path from the same declaration, the runs' experiment.json
-(`engine.analysis.preregistration.declared_report`)."""
+(`engine.analysis.declared.declared_report`)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,8 @@
 experiment file given (`engine report --experiment`), else of the experiments the runs were started
 with (each run's `experiment.json`, read through the typed `engine.config.PathSpec`). `engine
 report`, the cockpit (its Judges and Δ screens and its paper export) and so the paper writer all
-build their report through `declared_report`, so one store has one headline wherever it is shown.
+build their report through `engine.analysis.declared.declared_report`, so one store has one
+headline wherever it is shown.
 
 Every run's declaration is read; the first declaration of a path name wins (one experiment's paths
 are the same in all its runs). A headline is pre-registered only when the runs that declare one
@@ -26,7 +27,6 @@ Runs whose records differ (runs of several experiments in one directory) leave n
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,8 +38,7 @@ from engine.store import journal as jr
 from engine.store.manifest import EXPERIMENT_FILE, read_json_object
 
 if TYPE_CHECKING:
-    from engine.analysis.report import Report
-    from engine.config import Experiment
+    pass
 
 
 class _Declared(BaseModel):
@@ -184,52 +183,3 @@ def from_runs(runs_dir: Path, run_ids: list[str] | None = None) -> Preregistrati
         return Preregistration(list(paths.values()), None, (), (msg,), record, recorded_by, tuple(notes))
     head, runs = next(iter(heads.items()), (None, []))
     return Preregistration(list(paths.values()), head, tuple(runs), (), record, recorded_by, tuple(notes))
-
-
-def declared(runs_dir: Path, experiment: Experiment | None = None, run_ids: list[str] | None = None) -> Preregistration:
-    """The experiment file's declaration when one is given, else the runs' (`from_runs`); the journal's
-    record of the analysis plan comes from the runs either way."""
-    pre = from_runs(runs_dir, run_ids)
-    if experiment is None:
-        return pre
-    return Preregistration(
-        list(experiment.paths),
-        experiment.headline_path,
-        record=pre.record,
-        recorded_by=pre.recorded_by,
-        record_warnings=pre.record_warnings,
-    )
-
-
-def declared_report(
-    con: Any,
-    pre: Preregistration,
-    *,
-    requested: str | None = None,
-    n_boot: int = 2000,
-    seed: int = 0,
-    run_ids: list[str] | None = None,
-    configs: Sequence[str] | None = None,
-    **options: Any,
-) -> Report:
-    """`build_report` on what `pre` declares: its paths (derived from the judges present when it lists
-    none) and its headline, pre-registered; or `requested` (`engine report --path`, the cockpit's
-    export of the path on screen), labelled requested unless it is the declared one. A requested name
-    that is not a path raises ValueError. The report carries `pre`'s warnings. `options` go to
-    `build_report` as they are (cluster, alpha, effect)."""
-    from engine.analysis.report import build_report
-
-    headline = requested if requested is not None else pre.headline
-    rep = build_report(
-        con,
-        paths=pre.paths or None,
-        headline=headline,
-        n_boot=n_boot,
-        seed=seed,
-        run_ids=run_ids,
-        configs=list(configs) if configs is not None else None,
-        preregistered=headline is not None and headline == pre.headline,
-        **options,
-    )
-    rep.warnings.extend(w for w in pre.warnings if w not in rep.warnings)
-    return rep

@@ -1,6 +1,7 @@
 """`engine` command line: one module per command group, each registering its commands on `app`.
 
-    run.py      run, resume, cancel, judge; ingest, runs      report.py  report, export
+    run.py      run, resume, cancel, judge; ingest, runs      report.py  report
+    interop.py  import inspect | lmeval, export
     demo.py     demo                                          data.py    data validate | build-suite
     train.py    corpus build, train, sweep                    study.py   study
     power.py    power (MDE of a design, tasks needed)
@@ -16,7 +17,7 @@ import sys
 
 import typer
 
-from engine.cli import data, demo, power, report, run, study, train
+from engine.cli import data, demo, interop, power, report, run, study, train
 
 app = typer.Typer(
     name="engine",
@@ -27,6 +28,7 @@ app = typer.Typer(
 )
 run.register(app)
 report.register(app)
+interop.register(app)
 run.register_store(app)
 demo.register(app)
 data.register(app)

@@ -1,4 +1,4 @@
-"""`engine report` and `engine export`: the statistics of a store, on screen, as JSON, as a paper."""
+"""`engine report`: the statistics of a store, on screen, as JSON, as a paper (`engine export`: cli/interop.py)."""
 
 from __future__ import annotations
 
@@ -56,7 +56,8 @@ def report(
     ] = None,
 ) -> None:
     """Pass rates, procedural Δ with CI and McNemar p, SFT lift, judge agreement, format artifact."""
-    from engine.analysis.preregistration import check, declared, declared_report
+    from engine.analysis.declared import declared, declared_report
+    from engine.analysis.preregistration import check
     from engine.store.db import Store
 
     if cluster is not None and cluster not in ("task", "skill"):
@@ -156,25 +157,5 @@ def _paper(con: Any, rep: Any, exp: Any, runs_dir: Path) -> Any:
     return paper_from_store(con, rep, design)
 
 
-@guard
-def export(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path("export"),
-    fmt: Annotated[str, typer.Option("--format", "-f", help="parquet | csv | both")] = "both",
-    runs_dir: RunsDir = None,
-) -> None:
-    """Export every store table (and a wide scores view) as Parquet and/or CSV."""
-    from engine.export import export_store
-    from engine.store.db import Store
-
-    if fmt not in ("parquet", "csv", "both"):
-        fail("--format must be parquet, csv or both")
-    with Store.open(runs_dir_of(runs_dir)) as store:
-        store.ingest()
-        written = export_store(store.con, out, fmt)
-    for p in written:
-        typer.echo(str(p))
-
-
 def register(app: typer.Typer) -> None:
     app.command()(report)
-    app.command()(export)

@@ -82,4 +82,8 @@ def stored_episodes(
 def load_run_experiment(runs_dir: Path, run_id: str) -> tuple[Experiment, RunRequest]:
     """The experiment and request a run was started with (for `engine resume`)."""
     d = Path(runs_dir) / run_id
+    info = manifest.read_info(d)
+    if info is not None and info.kind in ("import", "human"):
+        what = "imported (engine import)" if info.kind == "import" else "the human adjudication journal"
+        raise ValueError(f"{d} is not a resumable run: it is {what}, there is nothing to resume")
     return manifest.read_experiment(d), manifest.read_request(d)

@@ -75,6 +75,8 @@ class RunInfo:
     rows_kept: int | None = None
     teacher_answers: int | None = None
     failed_judge: int | None = None
+    # an import (engine import): the logs it read
+    imported_from: tuple[str, ...] | None = None
 
     @property
     def title(self) -> str:
