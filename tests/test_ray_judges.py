@@ -155,4 +155,4 @@ def test_engine_judge_with_ray_rejudges_stored_episodes_on_the_cluster(tmp_path:
     judge_runs = [i for i in infos if i is not None and i.kind == "judge"]
     assert len(judge_runs) == 1
     assert judge_runs[0].executor == "ray"
-    _judged_on_the_cluster(runs, judge_runs[0].name, cluster)
+    _judged_on_the_cluster(runs, judge_runs[0].run_id, cluster)
