@@ -13,7 +13,13 @@ import typer
 from engine.cli import common
 from engine.cli.common import RunsDir
 
-Effect = Annotated[float | None, typer.Option("--effect", help="Target |Δ| or |lift|: power and tasks needed for it.")]
+Effect = Annotated[
+    float | None,
+    typer.Option(
+        "--effect",
+        help="Target |Δ| or |lift|: power and tasks needed for it (default: the experiment's minimum_effect).",
+    ),
+]
 Tasks = Annotated[int | None, typer.Option("--tasks", help="Tasks (default: the experiment's).")]
 Samples = Annotated[int | None, typer.Option("--samples", help="Samples per task (default: the experiment's).")]
 Pilot = Annotated[list[str] | None, typer.Option("--pilot", help="Estimate from this run's outcomes (repeatable).")]
@@ -32,7 +38,9 @@ def power(
     experiment: Annotated[Path, typer.Argument(help="Experiment file (TOML).", callback=common.bundled)],
     effect: Effect = None,
     power: Annotated[float, typer.Option("--power", help="Power the MDE is detected with.")] = 0.8,
-    alpha: Annotated[float, typer.Option("--alpha", help="Two-sided significance level.")] = 0.05,
+    alpha: Annotated[
+        float | None, typer.Option("--alpha", help="Two-sided significance level (default: the experiment's `alpha`).")
+    ] = None,
     tasks: Tasks = None,
     samples: Samples = None,
     pilot: Pilot = None,
@@ -54,8 +62,10 @@ def power(
     from engine.config import load_experiment
 
     _check(effect, tasks, samples, sims)
-    pw.check_levels(alpha, power)
     exp = load_experiment(experiment)
+    alpha = exp.alpha if alpha is None else alpha  # the pre-registered level unless stated
+    effect = exp.minimum_effect if effect is None else effect
+    pw.check_levels(alpha, power)
     design = pd.design_of(exp, tasks=tasks, samples=samples, alpha=alpha, power=power)
     w = within if within is not None else (0.0 if design.greedy else 0.5)
     assumed = pw.Assumed(p_no_skill, discordance, w, corr)
