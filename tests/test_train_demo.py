@@ -48,3 +48,40 @@ def test_demo_includes_sft(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     )
     assert again.exit_code == 0, again.output
     assert len(run_dirs(runs)) == 5
+
+
+@pytest.mark.slow
+def test_micro_demo_ends_in_findings_and_a_paper_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default demo (micro tier) on an 8-task slice with a 1-step recipe: the chain runs, the
+    pre-registered headline is eligible, the report ends in findings in words, and the paper report
+    is written beside the runs."""
+    import json
+
+    import engine.demo as demo
+    from engine.cli import app
+
+    recipe = tmp_path / "recipe.toml"
+    recipe.write_text(
+        (ROOT / "data" / "recipes" / "demo-micro.toml")
+        .read_text()
+        .replace("corpus_limit = 48", "corpus_limit = 4")
+        .replace("[lora]", "max_steps = 1\n\n[lora]")
+        .replace("last_layers = 10", "last_layers = 2")
+    )
+    monkeypatch.setattr(demo, "MICRO_RECIPE", recipe)
+    runs = tmp_path / "runs"
+    res = CliRunner().invoke(app, ["demo", "--limit", "8", "--runs-dir", str(runs), "--events", "none"])
+    assert res.exit_code == 0, res.output
+    out = res.output
+    assert "What SFT moved" in out and "SFT lift" in out
+    findings = out[out.index("\nFindings\n") :]
+    assert "• Δ, 135M base (smollm2-135m)" in findings and "• SFT lift at 135M" in findings
+    assert "**" not in findings and "`" not in findings  # plain words, not Markdown
+    from engine.cli.demo import DEMO_REPORT
+
+    report = runs / DEMO_REPORT
+    md = (report / "report.md").read_text(encoding="utf-8")
+    assert "## Findings" in md
+    data = json.loads((report / "report.json").read_text(encoding="utf-8"))
+    head = next(p for p in data["paths"] if p["name"] == data["headline"])
+    assert data["headline"] == "lenient-al" and head["eligible"], head

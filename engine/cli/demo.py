@@ -11,6 +11,8 @@ from engine.cli.common import reporter as make_reporter
 from engine.cli.common import runs_dir as runs_dir_of
 from engine.cli.report import report
 
+DEMO_REPORT = "demo-report"  # the paper report of the demo, in the runs directory (rewritten by each demo)
+
 
 @guard
 def demo(
@@ -41,7 +43,17 @@ def demo(
             stop()
     if any(r.status != "finished" for r in results):
         fail("the demo did not finish: " + ", ".join(f"{r.run_id} {r.status}" for r in results), 1)
-    report(runs_dir=rd, as_json=False, experiment=experiment, path=None, config=None, run=None, boot=2000)
+    report(
+        runs_dir=rd,
+        as_json=False,
+        experiment=experiment,
+        path=None,
+        config=None,
+        run=None,
+        boot=2000,
+        out=rd / DEMO_REPORT,
+        findings=True,
+    )
 
 
 def register(app: typer.Typer) -> None:

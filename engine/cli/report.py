@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -54,6 +55,9 @@ def report(
         Path | None,
         typer.Option("--out", "-o", help="Write a paper report here: report.md, tables/*.tex|csv, figures/*.png|svg."),
     ] = None,
+    findings: Annotated[
+        bool, typer.Option("--findings", help="End with the findings in words (the paper report's, templated).")
+    ] = False,
 ) -> None:
     """Pass rates, procedural Δ with CI and McNemar p, SFT lift, judge agreement, format artifact."""
     from engine.analysis.declared import declared, declared_report
@@ -97,12 +101,14 @@ def report(
         rep.preregistration = check(pre, plan)
         if store.snapshot:
             rep.warnings.append("the store file is held by another process: this report was built from the journals")
-        paper = _paper(store.con, rep, exp, rd) if out is not None else None
+        paper = _paper(store.con, rep, exp, rd) if out is not None or findings else None
     if paper is not None and out is not None:
         _write_paper(paper, out, quiet_stdout=as_json)
-        if not as_json:
+        if not as_json and not findings:
             return
     _print_report(rep, as_json)
+    if paper is not None and findings and not as_json:
+        _print_findings(paper)
 
 
 def _plan(exp: Any, pre: Any, headline: str | None, cluster: str | None, alpha: float | None) -> dict[str, Any]:
@@ -146,6 +152,26 @@ def _print_report(rep: Any, as_json: bool) -> None:
     # a file or a pipe gets wide tables (rich would wrap them at 80 columns)
     console = Console() if sys.stdout.isatty() or "COLUMNS" in os.environ else Console(width=160)
     render_report(rep, console)
+
+
+def plain(markdown: str) -> str:
+    """A finding's Markdown as terminal text: no emphasis, no code spans, escapes undone; control and
+    bidi characters made visible (store labels are untrusted)."""
+    from engine.untrusted import show
+
+    text = re.sub(r"\\(.)", r"\1", markdown.replace("**", "").replace("`", ""))
+    return show(text)
+
+
+def _print_findings(paper: Any) -> None:
+    """The paper's findings, one bullet each, as plain words after the tables."""
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console() if sys.stdout.isatty() or "COLUMNS" in os.environ else Console(width=160)
+    console.print(Text("Findings", style="bold"))
+    for f in paper.findings:
+        console.print(Text("• " + plain(f.text)))
 
 
 def _paper(con: Any, rep: Any, exp: Any, runs_dir: Path) -> Any:
