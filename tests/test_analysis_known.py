@@ -200,11 +200,16 @@ def test_format_known_values(con: duckdb.DuckDBPyConnection) -> None:
     assert shares[("b", "no_skill")].share == pytest.approx(0.5)
     assert shares[("b", "curated")].share == pytest.approx(1 / 6)
     assert shares[("s", "curated")].answer_line == 0
-    g = next(x for x in r.format_gaps if x.config == "b")
+    g = next(x for x in r.format_gaps if x.config == "b" and x.llm == "L")
     assert (g.extractor, g.llm, g.n_no_skill, g.n_curated) == ("al", "L", 4, 3)
     assert (g.extractor_no_skill, g.llm_no_skill, g.gap_no_skill) == (0.25, 0.25, 0.0)
     assert (g.extractor_curated, g.llm_curated, g.gap_curated) == (0.0, 1.0, 1.0)
     assert g.gap_diff == pytest.approx(1.0)
+    # the lenient judge reads prose too: al vs fa on the same answer_line episodes, worked out by hand
+    f = next(x for x in r.format_gaps if x.config == "b" and x.llm == "fa")
+    assert (f.n_no_skill, f.n_curated) == (4, 4)
+    assert (f.extractor_no_skill, f.llm_no_skill, f.extractor_curated, f.llm_curated) == (0.25, 0.25, 0.25, 1.0)
+    assert f.gap_diff == pytest.approx(0.75)
     assert any(w.startswith("format artifact") and "biased against curated" in w for w in r.warnings)
 
 

@@ -64,21 +64,30 @@ SUMMARY_COLS = (
     "max |Δ shift|",
     "Δ changes sign in",
 )
-FORMAT_COLS = ("config", "condition", "completions", "ANSWER: line", "share", "gen errors", "aimed at judge")
+FORMAT_COLS = (
+    "config",
+    "condition",
+    "completions",
+    "ANSWER: line",
+    "share",
+    "at max_tokens",
+    "gen errors",
+    "aimed at judge",
+)
 HUMAN_COLS = ("judge", "n", "precision", "recall", "specificity", "accuracy", "judge errors")
 GAP_COLS = (
     "config",
     "extractor",
-    "LLM",
+    "reader",
     "extr no_skill",
     "extr curated",
-    "LLM no_skill",
-    "LLM curated",
+    "reader no_skill",
+    "reader curated",
     "gap no_skill",
     "gap curated",
     "gap diff",
     "Δ extractor",
-    "Δ LLM",
+    "Δ reader",
 )
 
 
@@ -124,7 +133,10 @@ class JudgesScreen(CockpitScreen):
             with TabPane("Format", id="tab-format"):
                 yield Static("ANSWER:-line compliance per config and condition", classes="caption")
                 yield SafeTable(id="format-table", classes="short")
-                yield Static("extractor vs LLM on answer_line tasks (the format artifact)", classes="caption")
+                yield Static(
+                    "extractor vs judges that read prose (lenient, LLM) on answer_line tasks (the format artifact)",
+                    classes="caption",
+                )
                 yield SafeTable(id="gap-table", classes="short")
             with TabPane("Human", id="tab-human"):
                 yield Static(id="human-status")
@@ -301,13 +313,15 @@ def _summary_row(s: AgreementSummary) -> list[Any]:
 
 
 def _format_row(f: FormatShare) -> list[Any]:
-    """ANSWER:-line compliance of one config and condition, flagged in red when it is low."""
+    """ANSWER:-line compliance of one config and condition, completions cut off at max_tokens (yellow
+    from 10 %), and those aimed at the judge (red)."""
     return [
         f.config,
         f.condition,
         fmt(f.n),
         fmt(f.answer_line),
         fmt(f.share, 3, pct=True),
+        Text(str(f.at_limit), style="bold yellow" if (f.at_limit_share or 0) >= 0.1 else "", justify="right"),
         fmt(f.generation_errors),
         Text(str(f.flagged), style="bold red" if f.flagged else "", justify="right"),
     ]

@@ -4,8 +4,8 @@ The deterministic `answer_line` extractor only sees answers written on an `ANSWE
 condition writes its conclusion in free prose more often, the extractor under-counts that
 condition and biases Δ (the reference study: the extractor was biased against `curated`). This
 module exposes it: the share of completions with an `ANSWER:` line per config x condition, and,
-on answer_line-scored tasks, extractor vs LLM pass rates on the same episodes, their gap per
-condition and the gap's difference between conditions.
+on answer_line-scored tasks, extractor vs prose-reading judges' (lenient, LLM) pass rates on the
+same episodes, their gap per condition and the gap's difference between conditions.
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ from engine.analysis.inputs import Inputs
 from engine.analysis.passrates import CONDITIONS
 
 GAP_WARN = 0.02  # pooled gap difference between conditions worth a warning
+# judges that read an answer stated in prose, so the extractor's misses against them are the artifact:
+# the lenient final-answer judge and LLM judges
+READERS = ("final_answer", "llm")
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,11 @@ class FormatShare:
     flag_grader: int = 0
     flag_delimiter: int = 0
     unchecked: int = 0  # episodes recorded before the checks existed
+    at_limit: int = 0  # completions cut off at the token limit (finish_reason "length")
+
+    @property
+    def at_limit_share(self) -> float | None:
+        return self.at_limit / self.n if self.n else None
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -44,7 +52,7 @@ class FormatShare:
 class FormatGap:
     config: str  # "*" pools all configs
     extractor: str
-    llm: str
+    llm: str  # the judge that reads prose answers (kind final_answer or llm: READERS)
     n_no_skill: int
     n_curated: int
     extractor_no_skill: float | None
@@ -77,11 +85,42 @@ def format_shares(inp: Inputs) -> list[FormatShare]:
     return out
 
 
-FLAG_COLUMNS = ("flagged", "flag_verdict", "flag_grader", "flag_delimiter", "unchecked")
+FLAG_COLUMNS = ("flagged", "flag_verdict", "flag_grader", "flag_delimiter", "unchecked", "at_limit")
+TRUNCATION_WARN = 0.10  # share of a config x condition's completions cut off at max_tokens worth a warning
+
+
+def truncation_warnings(shares: list[FormatShare], warnings: list[str]) -> None:
+    """One warning naming every config x condition whose completions often end at the token limit.
+
+    A completion cut off at `max_tokens` is scored as written, so its verdict is that of an unfinished
+    answer; when one condition is cut off more often (a longer, step-by-step format), Δ compares
+    unfinished answers with finished ones, an artifact of the token budget rather than of the skill."""
+    hit = [s for s in shares if s.n and s.at_limit / s.n >= TRUNCATION_WARN]
+    if not hit:
+        return
+    parts = ", ".join(f"{s.config}/{s.condition} {s.at_limit} of {s.n} ({s.at_limit / s.n * 100:.0f}%)" for s in hit)
+    by_cfg: dict[str, dict[str, float]] = {}
+    for s in shares:
+        if s.n:
+            by_cfg.setdefault(s.config, {})[s.condition] = s.at_limit / s.n
+    uneven = sorted(
+        c for c, v in by_cfg.items() if len(v) == 2 and abs(v["curated"] - v["no_skill"]) >= TRUNCATION_WARN
+    )
+    tail = (
+        f"; the conditions differ by at least {TRUNCATION_WARN * 100:.0f} pp on {', '.join(uneven)}, so Δ there "
+        "partly measures the token budget"
+        if uneven
+        else ""
+    )
+    warnings.append(
+        f"truncation: completions cut off at max_tokens (finish_reason 'length'): {parts}; they are scored "
+        f"as written, unfinished{tail}; raise max_tokens or read them by eye (Episodes screen)"
+    )
 
 
 def flag_warnings(shares: list[FormatShare], warnings: list[str]) -> None:
-    """One warning naming the configs whose completions address the judge, and one for unchecked ones."""
+    """One warning naming the configs whose completions address the judge, one for unchecked ones, and
+    one for completions cut off at the token limit (`truncation_warnings`)."""
     flagged = [s for s in shares if s.flagged]
     if flagged:
         parts = ", ".join(
@@ -98,6 +137,7 @@ def flag_warnings(shares: list[FormatShare], warnings: list[str]) -> None:
         warnings.append(
             f"{unchecked} episodes were recorded before completions were checked for text aimed at the judge"
         )
+    truncation_warnings(shares, warnings)
 
 
 def _rate(num: int, n: int) -> float | None:
@@ -108,8 +148,15 @@ def _sub(a: float | None, b: float | None) -> float | None:
     return a - b if a is not None and b is not None else None
 
 
+def constant_reader(g: FormatGap) -> bool:
+    """The prose-reading judge gave one verdict on every episode of the comparison: it cannot tell
+    what the extractor misses."""
+    rates = {g.llm_no_skill, g.llm_curated} - {None}
+    return rates in ({1.0}, {0.0})
+
+
 def _warn(g: FormatGap, warnings: list[str]) -> None:
-    if g.gap_diff is None or abs(g.gap_diff) < GAP_WARN:
+    if g.gap_diff is None or abs(g.gap_diff) < GAP_WARN or constant_reader(g):
         return
     against = "curated" if g.gap_diff > 0 else "no_skill"
     warnings.append(
@@ -121,7 +168,9 @@ def _warn(g: FormatGap, warnings: list[str]) -> None:
 
 
 def format_gaps(inp: Inputs, warnings: list[str]) -> list[FormatGap]:
-    """Extractor vs LLM judge on the answer_line-scored episodes both judged, per config and pooled ("*")."""
+    """Extractor vs each judge that reads prose answers (final_answer, llm: `READERS`) on the
+    answer_line-scored episodes both judged, per config and pooled ("*"). A reader that passes (or
+    fails) every one of these episodes measures nothing, so it raises no artifact warning."""
     p = inp.pair
     if p.n == 0:
         return []
@@ -129,7 +178,7 @@ def format_gaps(inp: Inputs, warnings: list[str]) -> list[FormatGap]:
     mask = (
         (p.codes["scoring"] == p.code("scoring", "answer_line"))
         & (kind[p.num["ja"]] == "answer_line")
-        & (kind[p.num["jb"]] == "llm")
+        & np.isin(kind[p.num["jb"]], READERS)
     )
     out: list[FormatGap] = []
     jl = [j.label for j in inp.judges]

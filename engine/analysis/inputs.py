@@ -162,22 +162,28 @@ def load(con: Any, *, run_ids: Sequence[str] | None = None, configs: Sequence[st
     return Inputs(task, pair, fmt, infos, judges, source, warnings)
 
 
+def raw_sources(run_ids: Sequence[str] | None) -> tuple[str, str]:
+    """The judgments and episodes relations of a report: the tables, or only the episodes of these
+    runs (and every judgment of them, whichever run made it)."""
+    if not run_ids:
+        return "judgments", "episodes"
+    runs = ", ".join(_q(r) for r in run_ids)
+    sel = (
+        f"(SELECT episode_id FROM episodes WHERE run_id IN ({runs}) "
+        f"UNION SELECT episode_id FROM judgments WHERE run_id IN ({runs}))"
+    )
+    return f"(SELECT * FROM judgments WHERE episode_id IN {sel})", f"(SELECT * FROM episodes WHERE episode_id IN {sel})"
+
+
 def _relations(con: Any, run_ids: Sequence[str] | None, warnings: list[str]) -> tuple[dict[str, str], str]:
     """What to read each analysis table from: the stored aggregate when it is fresh and every run is
     wanted, else the same SQL over the raw tables (restricted to the runs' episodes); and which it was
     (aggregates, direct or mixed)."""
     fresh = agg.freshness(con)
+    jsrc, esrc = raw_sources(run_ids)
     if run_ids:
-        runs = ", ".join(_q(r) for r in run_ids)
-        sel = (
-            f"(SELECT episode_id FROM episodes WHERE run_id IN ({runs}) "
-            f"UNION SELECT episode_id FROM judgments WHERE run_id IN ({runs}))"
-        )
-        jsrc = f"(SELECT * FROM judgments WHERE episode_id IN {sel})"
-        esrc = f"(SELECT * FROM episodes WHERE episode_id IN {sel})"
         fresh = {"judgments": False, "episodes": False, "present": fresh["present"]}
     else:
-        jsrc, esrc = "judgments", "episodes"
         if fresh["present"] and not fresh["judgments"]:  # a stale format aggregate is cheap to redo
             warnings.append(
                 "analysis aggregates are stale (the store changed since the last "

@@ -13,6 +13,7 @@ from engine.analysis.eligibility import WHY, caveat_parts
 from engine.analysis.render_coverage import coverage_tables
 from engine.analysis.render_design import design_tables
 from engine.analysis.render_methods import kappa_caption, kappa_cells, methods_line, units_line
+from engine.analysis.render_shift import shift_table
 from engine.analysis.report import Report
 from engine.untrusted import show
 
@@ -243,8 +244,18 @@ def _agreement(r: Report) -> list[Table]:
 
 def _format(r: Report) -> list[Table]:
     t = _table(
-        "ANSWER: line compliance; completions aimed at the judge (verdict syntax / grader / delimiters)",
-        ["config", "condition", "completions", "with ANSWER:", "share", "gen. errors", "aimed at judge", "v / g / d"],
+        "ANSWER: line compliance; cut off at max_tokens; aimed at the judge (verdict / grader / delimiters)",
+        [
+            "config",
+            "condition",
+            "completions",
+            "with ANSWER:",
+            "share",
+            "at max_tokens",
+            "gen. errors",
+            "aimed at judge",
+            "v / g / d",
+        ],
         2,
     )
     for f in r.format:
@@ -255,24 +266,27 @@ def _format(r: Report) -> list[Table]:
             f.n,
             f.answer_line,
             _pct(f.share),
+            literal(
+                f"{f.at_limit} ({_pct(f.at_limit_share)})", "bold yellow" if (f.at_limit_share or 0) >= 0.1 else ""
+            ),
             f.generation_errors,
             literal(f.flagged, "bold red" if f.flagged else ""),
             f"{f.flag_verdict} / {f.flag_grader} / {f.flag_delimiter}",
         )
     g = _table(
-        "Format artifact: extractor vs LLM on answer_line tasks (same episodes)",
+        "Format artifact: extractor vs judges that read prose, on answer_line tasks (same episodes)",
         [
             "config",
             "judges",
             "extr. ns",
             "extr. cu",
-            "LLM ns",
-            "LLM cu",
+            "reader ns",
+            "reader cu",
             "gap ns",
             "gap cu",
             "gap cu−ns",
             "Δ extr.",
-            "Δ LLM",
+            "Δ reader",
         ],
         2,
     )
@@ -357,6 +371,7 @@ def render_report(report: Report, console: Console) -> None:
         sections.extend(_agreement(report))
     if report.format or report.format_gaps:
         sections.extend(_format(report))
+    sections.append(shift_table(report))  # what SFT moved: the format, the answers
     if report.judge_accuracy:
         sections.extend(_human(report))
     if report.trajectory:

@@ -16,6 +16,7 @@ from engine.analysis.coverage import JudgeCoverage, abstention_warnings, judge_c
 from engine.analysis.delta import Comparison, Delta, compare, deltas, paired, with_cis
 from engine.analysis.design import DesignSection, design_section, row_keys
 from engine.analysis.eligibility import PathEligibility, constant_judges, constant_warnings, eligibility
+from engine.analysis.format_shift import FormatShift, format_shifts
 from engine.analysis.headline import HeadlineChoice, path_role, pick_headline
 from engine.analysis.human import RATES_RULE, ErrorRates, HumanBasis, JudgeAccuracy, error_rates, judge_accuracy_sample
 from engine.analysis.inputs import ConfigInfo, Inputs, load
@@ -26,7 +27,9 @@ from engine.analysis.preregistration import PlanCheck
 from engine.analysis.render_methods import units
 from engine.analysis.size_interaction import SizeTest, size_tests
 
-REPORT_VERSION = 3  # 3: the headline is the pre-registered path or none; paths have a role; constant judges a status
+REPORT_VERSION = 4  # 3: the headline is the pre-registered path or none; paths have a role; constant judges a status
+# 4: format.extractor_vs_readers (was extractor_vs_llm) pairs the extractor with lenient judges too;
+#    format.answer_line rows count completions cut off at max_tokens (at_limit)
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class Report:
     preregistration: PlanCheck | None = None  # this analysis against the journal's record (set by the caller)
     design: DesignSection | None = None  # the MDE of every Δ and lift (engine.analysis.design)
     per_skill: PerSkill | None = None  # per config x skill Δ on the headline path, Holm / BH adjusted
+    format_shifts: list[FormatShift] = field(default_factory=list)  # what SFT moved: format, answers (headline)
 
     @property
     def coverage(self) -> list[JudgeCoverage]:
@@ -149,7 +153,8 @@ class Report:
             "agreement_summary": [a.to_dict() for a in self.agreement_summary],
             "format": {
                 "answer_line": [f.to_dict() for f in self.format],
-                "extractor_vs_llm": [g.to_dict() for g in self.format_gaps],
+                "extractor_vs_readers": [g.to_dict() for g in self.format_gaps],
+                "sft_shift": [x.to_dict() for x in self.format_shifts],
             },
             "trajectory": [t.to_dict() for t in self.trajectory],
             "trajectory_tests": [t.to_dict() for t in self.size_tests],
@@ -295,6 +300,10 @@ def _named(jpaths: list[JudgePath], headline: str | None, explicit: bool, prereg
     return headline, "pre-registered" if preregistered else "requested"
 
 
+def _path(paths: Sequence[JudgePath], name: str | None) -> JudgePath | None:
+    return next((p for p in paths if p.name == name), None)
+
+
 def build_report(
     con: Any,
     *,
@@ -379,6 +388,7 @@ def build_report(
         audit_weights=sample.weights_to_dict(),
         skills=skills,
         size_tests=size_tests(traj, ds, head, alpha=alpha, seed=seed),
-        design=design_section(ds, lifts, headline=head, effect=effect),
+        design=design_section(ds, lifts, headline=head, effect=effect, alpha=alpha),
         per_skill=per_skill(ds, task_skills(con) if head else {}, head),
+        format_shifts=format_shifts(con, inp.configs, inp.judges, _path(jpaths, head), run_ids),
     )

@@ -8,8 +8,10 @@ is worded as not a finding.
 
 from __future__ import annotations
 
+from engine.analysis.artifacts import TRUNCATION_WARN
 from engine.analysis.delta import Comparison, Delta
 from engine.analysis.design import DesignSection
+from engine.analysis.format_shift import Shift
 from engine.analysis.inputs import ConfigInfo
 from engine.analysis.report import Report
 from engine.paper import fmt
@@ -161,8 +163,8 @@ def _trajectory(rep: Report) -> list[Finding]:
 def _agreement(rep: Report, kinds: dict[str, str], val: Validity) -> list[Finding]:
     out = []
     for s in rep.agreement_summary:
-        if "answer_line" in (kinds.get(s.judge_a), kinds.get(s.judge_b)):
-            continue  # the extractor's disagreement is the format artifact, reported below
+        if {kinds.get(s.judge_a), kinds.get(s.judge_b)} == {"answer_line", "llm"}:
+            continue  # the extractor's disagreement with an LLM judge is the format artifact, reported below
         pair = f"{code(s.judge_a)} vs {code(s.judge_b)}"
         reason = val.pooled_reason(s.judge_a) or val.pooled_reason(s.judge_b)
         if reason:
@@ -208,6 +210,7 @@ def _format(rep: Report, val: Validity) -> list[Finding]:
                 f"{fmt.pct(a_cu / n_cu, 1)} of curated ones (n = {n_cu}).",
             )
         )
+    out += _truncation(rep)
     for g in rep.format_gaps:
         if g.config != "*" or g.gap_diff is None:
             continue
@@ -236,6 +239,62 @@ def _format(rep: Report, val: Validity) -> list[Finding]:
     return out
 
 
+def _truncation(rep: Report) -> list[Finding]:
+    """Completions cut off at max_tokens, per config x condition where they are common (a verdict on an
+    unfinished answer; uneven between conditions, Δ partly measures the token budget)."""
+    hit = [f for f in rep.format if f.n and f.at_limit / f.n >= TRUNCATION_WARN]
+    if not hit:
+        return []
+    cells = "; ".join(
+        f"{code(f.config)} {f.condition.replace('_', ' ')}: {f.at_limit} of {f.n} ({fmt.pct(f.at_limit / f.n, 0)})"
+        for f in hit
+    )
+    return [
+        Finding(
+            "format",
+            f"**Truncation**: completions cut off at `max_tokens` (scored as written, unfinished): {cells}. "
+            "Where one condition is cut off more often, its Δ partly measures the token budget; read them "
+            "in the Episodes screen before reading Δ as an effect of the skill.",
+        )
+    ]
+
+
+def _pp_ci(x: Shift) -> str:
+    if x.diff is None or x.ci_low is None or x.ci_high is None:
+        return "no CI"
+    return f"{x.diff * 100:+.1f} pp [{x.ci_low * 100:+.1f}, {x.ci_high * 100:+.1f}], n = {x.n}".replace("-", "−")
+
+
+def _sft_shift(rep: Report, info: dict[str, ConfigInfo]) -> list[Finding]:
+    """What SFT moved per condition: the ANSWER:-line share and the headline pass rate (same episodes)."""
+    out = []
+    for x in rep.format_shifts:
+        a, p = x.answer_line, x.answers
+        if a.n == 0:
+            continue
+        if x.format_only:
+            reading = (
+                "the format moved and the pass rate did not detectably (its CI includes 0): SFT taught the "
+                "format more than the answers, the format artifact in miniature"
+            )
+        elif a.moved and p.moved:
+            reading = "both the format and the answers moved"
+        elif p.moved:
+            reading = "the answers moved, the format did not"
+        else:
+            reading = "neither CI excludes 0"
+        out.append(
+            Finding(
+                "sft_shift",
+                f"**What SFT moved, {x.condition.replace('_', ' ')}** ({describe(info.get(x.config), x.config)} "
+                f"over {code(x.base)}, same episodes): `ANSWER:` lines {fmt.pct(a.base, 1)} → {fmt.pct(a.sft, 1)} "
+                f"({_pp_ci(a)}); pass rate on {code(x.path)} {fmt.pct(p.base, 1)} → {fmt.pct(p.sft, 1)} "
+                f"({_pp_ci(p)}): {reading}.",
+            )
+        )
+    return out
+
+
 def build_findings(rep: Report, facts: StudyFacts, val: Validity) -> list[Finding]:
     if not rep.deltas and not rep.pass_rates:
         return [Finding("headline", "The store holds no judged episodes: there is nothing to report yet.")]
@@ -244,6 +303,7 @@ def build_findings(rep: Report, facts: StudyFacts, val: Validity) -> list[Findin
     design = getattr(rep, "design", None)
     out += [_delta_finding(d, info.get(d.config), val, design) for d in rep.deltas if d.path == rep.headline]
     out += [_lift_finding(c, info.get(c.a), val, design) for c in rep.lifts if c.path == rep.headline]
+    out += _sft_shift(rep, info)
     out += _trajectory(rep)
     out += per_skill_findings(rep, {k: describe(v, k) for k, v in info.items()})
     out += _agreement(rep, {j.judge: j.kind for j in facts.judges}, val)

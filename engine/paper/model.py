@@ -106,7 +106,7 @@ class FigureData:
 
 @dataclass(frozen=True)
 class Finding:
-    topic: str  # headline | delta | lift | trajectory | per_skill | agreement | format
+    topic: str  # headline | delta | lift | trajectory | per_skill | agreement | format | sft_shift
     text: str  # Markdown; store labels inside are code spans (see `code`)
     status: str = "info"  # significant | not_significant | not_a_finding | no_ci | info
 

@@ -229,32 +229,34 @@ def format_tables(rep: Report) -> list[Table]:
     comp = Table(
         "format_compliance",
         "ANSWER: line compliance",
-        "Share of completions (generation errors excluded) with an `ANSWER:` line, which the extractor needs.",
+        "Share of completions (generation errors excluded) with an `ANSWER:` line, which the extractor needs, "
+        "and how many were cut off at the token limit (scored as written, unfinished).",
         [
             Column("config", "config"),
             Column("condition", "condition"),
             Column("completions", "completions", "int"),
             Column("answer_line", "with ANSWER line", "int"),
             Column("share", "share", "pct"),
+            Column("at_limit", "at max_tokens", "int"),
             Column("generation_errors", "gen. errors", "int"),
         ],
     )
     for f in rep.format:
-        comp.rows.append(Row((f.config, f.condition, f.n, f.answer_line, f.share, f.generation_errors)))
+        comp.rows.append(Row((f.config, f.condition, f.n, f.answer_line, f.share, f.at_limit, f.generation_errors)))
     gap = Table(
         "format_gap",
-        "Format artifact: extractor vs LLM judge on answer-line tasks",
-        "Same episodes. Gap = LLM pass rate − extractor pass rate; gap(curated) − gap(no skill) > 0 means the "
+        "Format artifact: extractor vs judges that read prose (lenient, LLM) on answer-line tasks",
+        "Same episodes. Gap = the reader's pass rate − extractor pass rate; gap(curated) − gap(no skill) > 0 means the "
         "extractor is biased against the curated condition. Config * pools all configs.",
         [
             Column("config", "config"),
             Column("extractor", "extractor"),
-            Column("llm", "LLM judge"),
+            Column("llm", "reader"),
             Column("gap_no_skill", "gap no skill", "signed"),
             Column("gap_curated", "gap curated", "signed"),
             Column("gap_diff", "gap diff", "signed"),
             Column("delta_extractor", "Δ extractor", "signed", r"$\Delta$ extractor"),
-            Column("delta_llm", "Δ LLM", "signed", r"$\Delta$ LLM"),
+            Column("delta_llm", "Δ reader", "signed", r"$\Delta$ reader"),
         ],
     )
     for g in rep.format_gaps:

@@ -24,7 +24,8 @@ from typing import Any
 
 import pyarrow as pa
 
-VERSION = "3"  # 2: analysis_format counts flagged completions; 3: analysis_task counts abstentions
+VERSION = "4"  # 2: analysis_format counts flagged completions; 3: analysis_task counts abstentions;
+# 4: analysis_format counts completions cut off at max_tokens (at_limit)
 REBUILD_SHARE = 0.25  # a batch touching more of the (config, task) keys than this: full rebuild
 _OK = "verdict IN ('pass', 'fail')"
 _ERR = "verdict NOT IN ('pass', 'fail', 'abstain')"
@@ -43,7 +44,7 @@ _DDL = [
     n11 BIGINT, n10 BIGINT, n01 BIGINT, n00 BIGINT)""",
     """CREATE TABLE IF NOT EXISTS analysis_format (config_id VARCHAR, config_fp VARCHAR, condition VARCHAR,
     n BIGINT, errors BIGINT, answer_line BIGINT, flagged BIGINT, flag_verdict BIGINT, flag_grader BIGINT,
-    flag_delimiter BIGINT, unchecked BIGINT)""",
+    flag_delimiter BIGINT, unchecked BIGINT, at_limit BIGINT)""",
     # a store made by an older version has narrower tables (rebuilt on the version change)
     "ALTER TABLE analysis_task ADD COLUMN IF NOT EXISTS ns_abs BIGINT",
     "ALTER TABLE analysis_task ADD COLUMN IF NOT EXISTS cu_abs BIGINT",
@@ -52,6 +53,7 @@ _DDL = [
     "ALTER TABLE analysis_format ADD COLUMN IF NOT EXISTS flag_grader BIGINT",
     "ALTER TABLE analysis_format ADD COLUMN IF NOT EXISTS flag_delimiter BIGINT",
     "ALTER TABLE analysis_format ADD COLUMN IF NOT EXISTS unchecked BIGINT",
+    "ALTER TABLE analysis_format ADD COLUMN IF NOT EXISTS at_limit BIGINT",
     "CREATE TABLE IF NOT EXISTS analysis_meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
 ]
 TABLES = ("analysis_task", "analysis_pair", "analysis_format")
@@ -65,7 +67,7 @@ COLUMNS = {
     ),
     "analysis_format": tuple(
         "config_id config_fp condition n errors answer_line flagged flag_verdict flag_grader flag_delimiter "
-        "unchecked".split()
+        "unchecked at_limit".split()
     ),
 }
 
@@ -112,7 +114,8 @@ def pair_sql(source: str) -> str:
 
 def format_sql(source: str) -> str:
     """Per (config, condition) episodes, generation errors, completions with an `ANSWER:` line, and
-    completions flagged as aimed at the judge (by flag; `unchecked`: recorded before the checks)."""
+    completions flagged as aimed at the judge (by flag; `unchecked`: recorded before the checks), and
+    completions cut off at the token limit (`at_limit`: finish_reason 'length')."""
     return f"""
     SELECT config_id, config_fp, condition, count(*)::BIGINT AS n, count(error)::BIGINT AS errors,
       count_if(has_answer_line AND error IS NULL)::BIGINT AS answer_line,
@@ -120,7 +123,8 @@ def format_sql(source: str) -> str:
       count_if(list_contains(string_split(flags, ','), 'verdict'))::BIGINT AS flag_verdict,
       count_if(list_contains(string_split(flags, ','), 'grader'))::BIGINT AS flag_grader,
       count_if(list_contains(string_split(flags, ','), 'delimiter'))::BIGINT AS flag_delimiter,
-      count_if(flags IS NULL)::BIGINT AS unchecked
+      count_if(flags IS NULL)::BIGINT AS unchecked,
+      count_if(finish_reason = 'length' AND error IS NULL)::BIGINT AS at_limit
     FROM {source} AS src GROUP BY ALL"""
 
 
@@ -168,7 +172,7 @@ def _keys_table(con: Any, name: str, rows: pa.Table, key: tuple[str, ...]) -> in
 
 def _replace(con: Any, table: str, keys: str, key: tuple[str, ...], sql: str) -> None:
     con.execute(f"DELETE FROM {table} AS t USING {keys} AS k WHERE {_match('t', 'k', key)}")
-    con.execute(f"INSERT INTO {table} {sql}")
+    con.execute(f"INSERT INTO {table} BY NAME {sql}")
 
 
 def _recompute_judgments(con: Any) -> None:
@@ -200,7 +204,7 @@ def _rebuild(con: Any, tables: tuple[str, ...]) -> None:
     sql["analysis_format"] = format_sql("episodes")
     for t in tables:
         con.execute(f"DELETE FROM {t}")
-        con.execute(f"INSERT INTO {t} {sql[t]}")
+        con.execute(f"INSERT INTO {t} BY NAME {sql[t]}")
 
 
 def refresh(con: Any, new_judgments: pa.Table | None = None, *, new_episodes: pa.Table | None = None) -> None:
