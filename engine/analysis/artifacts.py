@@ -16,6 +16,7 @@ import numpy as np
 
 from engine.analysis.agreement import pair_stats
 from engine.analysis.inputs import Inputs
+from engine.analysis.notices import Notice
 from engine.analysis.passrates import CONDITIONS
 
 GAP_WARN = 0.02  # pooled gap difference between conditions worth a warning
@@ -80,8 +81,8 @@ def format_shares(inp: Inputs) -> list[FormatShare]:
 FLAG_COLUMNS = ("flagged", "flag_verdict", "flag_grader", "flag_delimiter", "unchecked")
 
 
-def flag_warnings(shares: list[FormatShare], warnings: list[str]) -> None:
-    """One warning naming the configs whose completions address the judge, and one for unchecked ones."""
+def flag_notices(shares: list[FormatShare], found: list[Notice]) -> None:
+    """One finding naming the configs whose completions address the judge, and one for unchecked ones."""
     flagged = [s for s in shares if s.flagged]
     if flagged:
         parts = ", ".join(
@@ -89,15 +90,15 @@ def flag_warnings(shares: list[FormatShare], warnings: list[str]) -> None:
             f"delimiter {s.flag_delimiter})"
             for s in flagged
         )
-        warnings.append(
+        msg = (
             f"completions aimed at the judge (VERDICT: syntax, text addressed to a grader, the LLM judge's "
             f"delimiters): {parts}; verdicts on them are kept; check them by eye (Episodes screen, flags column)"
         )
+        found.append(Notice("format_flag", msg, subject="flagged"))
     unchecked = sum(s.unchecked for s in shares)
     if unchecked:
-        warnings.append(
-            f"{unchecked} episodes were recorded before completions were checked for text aimed at the judge"
-        )
+        msg = f"{unchecked} episodes were recorded before completions were checked for text aimed at the judge"
+        found.append(Notice("format_flag", msg, subject="unchecked"))
 
 
 def _rate(num: int, n: int) -> float | None:
@@ -108,19 +109,20 @@ def _sub(a: float | None, b: float | None) -> float | None:
     return a - b if a is not None and b is not None else None
 
 
-def _warn(g: FormatGap, warnings: list[str]) -> None:
+def _warn(g: FormatGap, found: list[Notice]) -> None:
     if g.gap_diff is None or abs(g.gap_diff) < GAP_WARN:
         return
     against = "curated" if g.gap_diff > 0 else "no_skill"
-    warnings.append(
+    msg = (
         f"format artifact: on answer_line tasks the ANSWER:-line judge {g.extractor} misses "
         f"{(g.gap_curated or 0) * 100:.1f} pp of passes under curated and "
         f"{(g.gap_no_skill or 0) * 100:.1f} pp under no_skill relative to {g.llm} (answers written in "
         f"prose): Δ scored by {g.extractor} is biased against {against} by {abs(g.gap_diff) * 100:.1f} pp"
     )
+    found.append(Notice("format_gap", msg, subject=g.llm, judge=g.extractor))
 
 
-def format_gaps(inp: Inputs, warnings: list[str]) -> list[FormatGap]:
+def format_gaps(inp: Inputs, found: list[Notice]) -> list[FormatGap]:
     """Extractor vs LLM judge on the answer_line-scored episodes both judged, per config and pooled ("*")."""
     p = inp.pair
     if p.n == 0:
@@ -163,5 +165,5 @@ def format_gaps(inp: Inputs, warnings: list[str]) -> list[FormatGap]:
             )
             out.append(g)
             if pooled:
-                _warn(g, warnings)
+                _warn(g, found)
     return out
