@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # the analysis loads in the worker, not at start-up
     from engine.analysis.eligibility import PathEligibility
     from engine.analysis.human import ErrorRates, HumanBasis, JudgeAccuracy
     from engine.analysis.inputs import ConfigInfo
+    from engine.analysis.notices import Notice
     from engine.analysis.paths import JudgePath
     from engine.analysis.report import Report, TrajectoryPoint
 
@@ -90,6 +91,16 @@ class ReportView:
     def warnings(self) -> list[str]:
         return list(self.report.warnings)
 
+    @property
+    def notices(self) -> list[Notice]:
+        return list(self.report.notices)
+
+    def judge_warnings(self) -> list[str]:
+        """The notices the Judges screen lists: about judges, agreement or the format (by kind and judge)."""
+        from engine.analysis.notices import about_judges
+
+        return [n.message for n in self.report.notices if about_judges(n)]
+
     def path(self, name: str | None) -> JudgePath | None:
         return next((p for p in self.report.paths if p.name == name), None)
 
@@ -131,14 +142,10 @@ class ReportView:
         return list(self.report.trajectory_on(path))
 
     def path_warnings(self, path: str | None) -> list[str]:
-        """Warnings about `path` (partial coverage, missing judges) and the general ones."""
-        names = set(self.path_names)
-        out = []
-        for w in self.warnings:
-            mentioned = [n for n in names if f"'{n}'" in w]
-            if not mentioned or path in mentioned:
-                out.append(w)
-        return out
+        """Notices about `path` (partial coverage, missing judges) and the general ones (by their path)."""
+        from engine.analysis.notices import on_path
+
+        return [n.message for n in self.report.notices if on_path(n, path)]
 
     def mixed_path_check(self, sft: str, base: str, path_sft: str, path_base: str) -> str | None:
         """None when the two paths route tasks to the same judges; else the engine's refusal."""

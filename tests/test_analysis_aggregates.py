@@ -62,7 +62,8 @@ def same(a: Any, b: Any, where: str = "") -> None:
 def normal(d: dict[str, Any]) -> dict[str, Any]:
     """A report dict without what legitimately differs between the aggregate and direct paths."""
     d["meta"].pop("source")
-    d["warnings"] = [w for w in d["warnings"] if not w.startswith("analysis aggregates are stale")]
+    d["notices"] = [n for n in d["notices"] if n["kind"] != "stale_aggregates"]
+    d["warnings"] = [n["message"] for n in d["notices"]]
     return d
 
 

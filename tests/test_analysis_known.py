@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.synth import insert_rows  # noqa: E402
 from engine.analysis import PathMismatchError, build_report, compare, disagreements, lift  # noqa: E402
+from engine.analysis.notices import Notice  # noqa: E402
 from engine.store.aggregates import refresh  # noqa: E402
 from engine.store.schema import ddl  # noqa: E402
 
@@ -170,10 +171,10 @@ def test_matched_path_guard(con: duckdb.DuckDBPyConnection) -> None:
         lift(r.delta("s", "bench:L"), r.delta("b", "lenient:L"))
     with pytest.raises(PathMismatchError):
         r.compare("s", "b", "llm:L", path_b="bench:L")
-    warns: list[str] = []
-    c = lift(r.delta("s", "llm:L"), r.delta("b", "llm:L"), n_boot=200, warnings=warns)
+    notes: list[Notice] = []
+    c = lift(r.delta("s", "llm:L"), r.delta("b", "llm:L"), n_boot=200, notices=notes)
     assert c.diff == pytest.approx(0.25)
-    assert len(warns) == 1
+    assert [(n.kind, n.config, n.subject, n.path) for n in notes] == [("coverage_mismatch", "s", "b", "llm:L")]
 
 
 def test_agreement_known_values(con: duckdb.DuckDBPyConnection) -> None:

@@ -204,9 +204,7 @@ class JudgesScreen(CockpitScreen):
                 ("   enter/d: disagreement browser for the highlighted pair", "dim"),
             )
         )
-        self.query_one("#judges-warnings", Notes).lines = tuple(
-            w for w in view.warnings if "judge" in w or "κ" in w or "format" in w
-        )
+        self.query_one("#judges-warnings", Notes).lines = tuple(view.judge_warnings())
         self.loaded()
 
     def _render_human(self, view: ReportView) -> None:

@@ -20,6 +20,7 @@ import numpy as np
 from engine.analysis import clusters as cl
 from engine.analysis import kappa_boot
 from engine.analysis.inputs import Inputs
+from engine.analysis.notices import Notice
 from engine.analysis.passrates import CONDITIONS
 from engine.analysis.stats import cohens_kappa
 
@@ -177,7 +178,7 @@ def _agreement_row(
 
 
 def agreement(
-    inp: Inputs, warnings: list[str], *, n_boot: int = 2000, seed: int = 0, skills: Mapping[str, str] | None = None
+    inp: Inputs, found: list[Notice], *, n_boot: int = 2000, seed: int = 0, skills: Mapping[str, str] | None = None
 ) -> tuple[list[Agreement], list[AgreementSummary]]:
     """Per config x judge pair rows (config order within each pair) and one summary per pair; each row's
     κ CI is the task-clustered bootstrap (n_boot resamples), pooled and per condition; with `skills`
@@ -197,10 +198,11 @@ def agreement(
         if r.n < MIN_KAPPA_ITEMS:
             few.setdefault((r.judge_a, r.judge_b), []).append(f"{r.config} ({r.n})")
     for (ja, jb), cfgs in few.items():
-        warnings.append(
+        msg = (
             f"judges {ja} and {jb} share fewer than {MIN_KAPPA_ITEMS} non-error items for "
             f"{', '.join(cfgs)}: κ there is unreliable"
         )
+        found.append(Notice("small_n", msg, subject=jb, judge=ja))
     pooled = pair_stats(inp, pooled=True)
     summaries = []
     for i, (_, ia, ib) in enumerate(pooled.keys):

@@ -16,6 +16,7 @@ import numpy as np
 
 from engine.analysis.agreement import pair_stats
 from engine.analysis.inputs import Inputs
+from engine.analysis.notices import Notice
 from engine.analysis.passrates import CONDITIONS
 
 GAP_WARN = 0.02  # pooled gap difference between conditions worth a warning
@@ -89,8 +90,8 @@ FLAG_COLUMNS = ("flagged", "flag_verdict", "flag_grader", "flag_delimiter", "unc
 TRUNCATION_WARN = 0.10  # share of a config x condition's completions cut off at max_tokens worth a warning
 
 
-def truncation_warnings(shares: list[FormatShare], warnings: list[str]) -> None:
-    """One warning naming every config x condition whose completions often end at the token limit.
+def truncation_notices(shares: list[FormatShare], found: list[Notice]) -> None:
+    """One notice naming every config x condition whose completions often end at the token limit.
 
     A completion cut off at `max_tokens` is scored as written, so its verdict is that of an unfinished
     answer; when one condition is cut off more often (a longer, step-by-step format), Δ compares
@@ -112,15 +113,24 @@ def truncation_warnings(shares: list[FormatShare], warnings: list[str]) -> None:
         if uneven
         else ""
     )
-    warnings.append(
+    msg = (
         f"truncation: completions cut off at max_tokens (finish_reason 'length'): {parts}; they are scored "
         f"as written, unfinished{tail}; raise max_tokens or read them by eye (Episodes screen)"
     )
+    configs = {s.config for s in hit}
+    found.append(
+        Notice(
+            "truncation",
+            msg,
+            subject=", ".join(uneven) or None,
+            config=next(iter(configs)) if len(configs) == 1 else None,
+        )
+    )
 
 
-def flag_warnings(shares: list[FormatShare], warnings: list[str]) -> None:
-    """One warning naming the configs whose completions address the judge, one for unchecked ones, and
-    one for completions cut off at the token limit (`truncation_warnings`)."""
+def flag_notices(shares: list[FormatShare], found: list[Notice]) -> None:
+    """One notice naming the configs whose completions address the judge, one for unchecked ones, and
+    one for completions cut off at the token limit (`truncation_notices`)."""
     flagged = [s for s in shares if s.flagged]
     if flagged:
         parts = ", ".join(
@@ -128,16 +138,16 @@ def flag_warnings(shares: list[FormatShare], warnings: list[str]) -> None:
             f"delimiter {s.flag_delimiter})"
             for s in flagged
         )
-        warnings.append(
+        msg = (
             f"completions aimed at the judge (VERDICT: syntax, text addressed to a grader, the LLM judge's "
             f"delimiters): {parts}; verdicts on them are kept; check them by eye (Episodes screen, flags column)"
         )
+        found.append(Notice("format_flag", msg, subject="flagged"))
     unchecked = sum(s.unchecked for s in shares)
     if unchecked:
-        warnings.append(
-            f"{unchecked} episodes were recorded before completions were checked for text aimed at the judge"
-        )
-    truncation_warnings(shares, warnings)
+        msg = f"{unchecked} episodes were recorded before completions were checked for text aimed at the judge"
+        found.append(Notice("format_flag", msg, subject="unchecked"))
+    truncation_notices(shares, found)
 
 
 def _rate(num: int, n: int) -> float | None:
@@ -155,19 +165,20 @@ def constant_reader(g: FormatGap) -> bool:
     return rates in ({1.0}, {0.0})
 
 
-def _warn(g: FormatGap, warnings: list[str]) -> None:
+def _warn(g: FormatGap, found: list[Notice]) -> None:
     if g.gap_diff is None or abs(g.gap_diff) < GAP_WARN or constant_reader(g):
         return
     against = "curated" if g.gap_diff > 0 else "no_skill"
-    warnings.append(
+    msg = (
         f"format artifact: on answer_line tasks the ANSWER:-line judge {g.extractor} misses "
         f"{(g.gap_curated or 0) * 100:.1f} pp of passes under curated and "
         f"{(g.gap_no_skill or 0) * 100:.1f} pp under no_skill relative to {g.llm} (answers written in "
         f"prose): Δ scored by {g.extractor} is biased against {against} by {abs(g.gap_diff) * 100:.1f} pp"
     )
+    found.append(Notice("format_gap", msg, subject=g.llm, judge=g.extractor))
 
 
-def format_gaps(inp: Inputs, warnings: list[str]) -> list[FormatGap]:
+def format_gaps(inp: Inputs, found: list[Notice]) -> list[FormatGap]:
     """Extractor vs each judge that reads prose answers (final_answer, llm: `READERS`) on the
     answer_line-scored episodes both judged, per config and pooled ("*"). A reader that passes (or
     fails) every one of these episodes measures nothing, so it raises no artifact warning."""
@@ -212,5 +223,5 @@ def format_gaps(inp: Inputs, warnings: list[str]) -> list[FormatGap]:
             )
             out.append(g)
             if pooled:
-                _warn(g, warnings)
+                _warn(g, found)
     return out

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from engine.analysis.intervals import durkalski
+from engine.analysis.notices import Notice
 from engine.analysis.stats import CI_LEVEL, json_float
 
 UNITS = ("task", "skill")
@@ -142,19 +143,21 @@ def skill_mcnemar(ds: Sequence[Any], skills: Mapping[str, str]) -> None:
             d.mcnemar_method = "durkalski-skill"
 
 
-def skill_map(con: Any, tasks: Sequence[str], warnings: list[str]) -> dict[str, str]:
-    """`task_skills`, with warnings on tasks without a skill and on too few skills to resample."""
+def skill_map(con: Any, tasks: Sequence[str], found: list[Notice]) -> dict[str, str]:
+    """`task_skills`, with findings on tasks without a skill and on too few skills to resample."""
     skills = task_skills(con)
     missing = [t for t in tasks if t not in skills]
     if missing:
-        warnings.append(
+        msg = (
             f"clustered by skill: {len(missing)} of {len(tasks)} tasks have no skill in the store; "
             "each of them is resampled as a cluster of its own"
         )
+        found.append(Notice("cluster", msg, subject="tasks without a skill"))
     k = n_clusters(tasks, skills)
     if tasks and k < MIN_CLUSTERS:
-        warnings.append(
+        msg = (
             f"clustered by skill: only {k} skills; the cluster bootstrap can be too narrow with fewer "
             f"than {MIN_CLUSTERS} clusters (Cameron & Miller 2015, §VI)"
         )
+        found.append(Notice("cluster", msg, subject="too few skills"))
     return skills

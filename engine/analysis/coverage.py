@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
+from engine.analysis.notices import Notice
 from engine.analysis.passrates import PassRate
 
 
@@ -60,8 +61,8 @@ def judge_coverage(rates: Sequence[PassRate]) -> list[JudgeCoverage]:
     return out
 
 
-def abstention_warnings(rates: Sequence[PassRate], warnings: list[str]) -> None:
-    """One warning naming each judge that abstained, its abstentions and its coverage."""
+def abstention_notices(rates: Sequence[PassRate], found: list[Notice]) -> None:
+    """One finding naming each judge that abstained, its abstentions and its coverage."""
     per: dict[str, list[int]] = {}
     for r in rates:
         acc = per.setdefault(r.judge, [0, 0])
@@ -69,7 +70,8 @@ def abstention_warnings(rates: Sequence[PassRate], warnings: list[str]) -> None:
         acc[1] += r.abstentions
     listed = ", ".join(f"{j} {a} (coverage {100 * d / (d + a):.1f}%)" for j, (d, a) in per.items() if a)
     if listed:
-        warnings.append(
+        msg = (
             "abstentions (the judge could not tell) are excluded from every rate, never counted as fail, "
             f"and counted apart from errors: {listed}"
         )
+        found.append(Notice("abstention", msg))

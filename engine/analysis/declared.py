@@ -26,7 +26,7 @@ def declared(runs_dir: Path, experiment: Experiment | None = None, run_ids: list
         experiment.headline_path,
         record=pre.record,
         recorded_by=pre.recorded_by,
-        record_warnings=pre.record_warnings,
+        record_notices=pre.record_notices,
     )
 
 
@@ -44,7 +44,7 @@ def declared_report(
     """`build_report` on what `pre` declares: its paths (derived from the judges present when it lists
     none) and its headline, pre-registered; or `requested` (`engine report --path`, the cockpit's
     export of the path on screen), labelled requested unless it is the declared one. A requested name
-    that is not a path raises ValueError. The report carries `pre`'s warnings. `options` go to
+    that is not a path raises ValueError. The report carries `pre`'s notices. `options` go to
     `build_report` as they are (cluster, alpha, effect)."""
     headline = requested if requested is not None else pre.headline
     rep = build_report(
@@ -58,5 +58,5 @@ def declared_report(
         preregistered=headline is not None and headline == pre.headline,
         **options,
     )
-    rep.warnings.extend(w for w in pre.warnings if w not in rep.warnings)
+    rep.add_notices(pre.notices)
     return rep

@@ -25,6 +25,7 @@ from engine.analysis import delta_ci
 from engine.analysis.bounds import excluded_bounds
 from engine.analysis.inputs import Inputs
 from engine.analysis.intervals import durkalski, mcnemar_midp
+from engine.analysis.notices import Notice
 from engine.analysis.paths import JudgePath
 from engine.analysis.stats import mcnemar_exact
 
@@ -110,7 +111,7 @@ class Comparison:
     diff: float | None  # delta_a − delta_b
     ci_low: float | None = None
     ci_high: float | None = None
-    warnings: list[str] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
     finding: bool = True  # False when either Δ is not a finding (see Delta.finding)
     caveat: str | None = None
     ci_method: str | None = None  # mover-tango | bootstrap-task | mover-tango-tasks | bootstrap-skill
@@ -231,12 +232,13 @@ def paired(a: Delta, b: Delta) -> Comparison:
     """a − b on the tasks both cover, per task; guarded. CI not computed (see `with_cis`)."""
     _guard(a, b)
     common, ia, ib = np.intersect1d(a.task_ids, b.task_ids, return_indices=True)
-    warns = []
+    notes = []
     if common.size != a.task_ids.size or common.size != b.task_ids.size:
-        warns.append(
+        msg = (
             f"{a.config} vs {b.config} on path '{a.path}': task coverage differs "
             f"({a.task_ids.size} vs {b.task_ids.size} tasks); compared on the {common.size} tasks both cover"
         )
+        notes.append(Notice("coverage_mismatch", msg, subject=b.config, config=a.config, path=a.path))
     da, db = a.diffs[ia], b.diffs[ib]
     caveats = list(dict.fromkeys(p for c in (a.caveat, b.caveat) if c for p in c.split("; ")))
     return Comparison(
@@ -247,7 +249,7 @@ def paired(a: Delta, b: Delta) -> Comparison:
         delta_a=_mean(da),
         delta_b=_mean(db),
         diff=_mean(da - db),
-        warnings=warns,
+        notices=notes,
         finding=a.finding and b.finding,
         caveat="; ".join(caveats) or None,
         single_sample=a.single_sample and b.single_sample,
@@ -273,23 +275,23 @@ def compare(
     *,
     n_boot: int = 2000,
     seed: int = 0,
-    warnings: list[str] | None = None,
+    notices: list[Notice] | None = None,
     clusters: Mapping[str, str] | None = None,
 ) -> Comparison:
     """Δ(a) − Δ(b) on one judge path, with a paired CI over the tasks both cover (see `with_cis`).
 
     Raises PathMismatchError when a and b come from different judge paths. A coverage difference
-    restricts the comparison to the intersection and adds a warning (to `warnings` when given).
+    restricts the comparison to the intersection and adds a notice (to `notices` when given).
     """
     c = paired(a, b)
     with_cis([c], n_boot=n_boot, seed=seed, clusters=clusters)
-    if warnings is not None:
-        warnings.extend(c.warnings)
+    if notices is not None:
+        notices.extend(c.notices)
     return c
 
 
 def lift(
-    sft: Delta, base: Delta, *, n_boot: int = 2000, seed: int = 0, warnings: list[str] | None = None
+    sft: Delta, base: Delta, *, n_boot: int = 2000, seed: int = 0, notices: list[Notice] | None = None
 ) -> Comparison:
     """SFT-attributable lift Δ(sft) − Δ(base) on the same judge path (guarded, see `compare`)."""
-    return compare(sft, base, n_boot=n_boot, seed=seed, warnings=warnings)
+    return compare(sft, base, n_boot=n_boot, seed=seed, notices=notices)

@@ -50,6 +50,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from engine.analysis.inputs import Inputs
+from engine.analysis.notices import Notice, NoticeKind
 from engine.analysis.paths import JudgePath
 
 MIN_ITEMS = 10  # the one threshold: a judge with one verdict on at least this many items is constant
@@ -290,8 +291,9 @@ def eligibility(
     return out
 
 
-def constant_warnings(constant: Sequence[ConstantJudge]) -> list[str]:
-    """One warning per distinct (config, judge, scoring family) constant judge, worded by its status."""
+def constant_notices(constant: Sequence[ConstantJudge]) -> list[Notice]:
+    """One finding per distinct (config, judge, scoring family) constant judge, its kind and wording
+    by its status (blind_judge, floor_ceiling, unverified_judge); the subject is the scoring family."""
     seen: dict[tuple[str, str, str], ConstantJudge] = {}
     for c in constant:
         seen.setdefault((c.config, c.judge, c.scoring), c)
@@ -300,5 +302,8 @@ def constant_warnings(constant: Sequence[ConstantJudge]) -> list[str]:
         text = c.describe()
         if c.status == "blind":
             text += ", so κ with it is undefined and Δ under it is 0 by construction: not a finding"
-        out.append(text)
+        out.append(Notice(_KIND[c.status], text, subject=c.scoring, config=c.config, judge=c.judge))
     return out
+
+
+_KIND: dict[str, NoticeKind] = {"blind": "blind_judge", "agreed": "floor_ceiling", "unverified": "unverified_judge"}

@@ -122,8 +122,9 @@ def format_shifts(
         b = bases[0]
         params = {"al": al, "al_fp": al_fp, "llm": llm, "llm_fp": llm_fp}
         params |= {"sft": c.config_id, "sft_fp": c.config_fp, "base": b.config_id, "base_fp": b.config_fp}
-        for cond, n, ls, lb, lg, ll, m, ps, pb, pg, pl in con.execute(sql, params).fetchall():
-            line = _shift(int(n), int(ls), int(lb), int(lg), int(ll))
-            answers = _shift(int(m), int(ps), int(pb), int(pg), int(pl))
+        for cond, *counts in con.execute(sql, params).fetchall():
+            n, ls, lb, lg, ll, m, ps, pb, pg, pl = (int(x or 0) for x in counts)  # count_if of no rows: NULL
+            line = _shift(n, ls, lb, lg, ll)
+            answers = _shift(m, ps, pb, pg, pl)
             out.append(FormatShift(c.label, b.label, str(cond), path.name, line, answers))
     return out

@@ -32,6 +32,7 @@ import numpy as np
 
 from engine.analysis.audit_sample import AuditSample, Rate, empty_sample, load_sample, weighted_rate
 from engine.analysis.inputs import Inputs
+from engine.analysis.notices import Notice
 
 HUMAN_KINDS = ("human",)
 
@@ -132,20 +133,20 @@ def _has_audits(con: Any) -> bool:
 
 
 def judge_accuracy(
-    con: Any, inp: Inputs, warnings: list[str], *, configs: Sequence[str] | None = None
+    con: Any, inp: Inputs, found: list[Notice], *, configs: Sequence[str] | None = None
 ) -> tuple[list[JudgeAccuracy], HumanBasis]:
     """Per machine judge: weighted confusion against the human verdicts (see the module docstring)."""
-    acc, basis, _ = judge_accuracy_sample(con, inp, warnings, configs=configs)
+    acc, basis, _ = judge_accuracy_sample(con, inp, found, configs=configs)
     return acc, basis
 
 
 def judge_accuracy_sample(
-    con: Any, inp: Inputs, warnings: list[str], *, configs: Sequence[str] | None = None
+    con: Any, inp: Inputs, found: list[Notice], *, configs: Sequence[str] | None = None
 ) -> tuple[list[JudgeAccuracy], HumanBasis, AuditSample]:
     """`judge_accuracy` and the weighted sample it rests on (for per-condition rates and corrections)."""
     humans = _human_judges(con)
     cfg_ids = sorted({c.config_id for c in inp.configs}) if configs else None
-    basis, use = _human_basis(con, humans, cfg_ids, warnings)
+    basis, use = _human_basis(con, humans, cfg_ids, found)
     if not use:
         return [], basis, empty_sample()
     sample = load_sample(con, humans, use, basis.source, inp)
@@ -155,11 +156,11 @@ def judge_accuracy_sample(
 
 
 def _human_basis(
-    con: Any, humans: list[str], cfg_ids: list[str] | None, warnings: list[str]
+    con: Any, humans: list[str], cfg_ids: list[str] | None, found: list[Notice]
 ) -> tuple[HumanBasis, set[str]]:
     """Which human verdicts the judges are measured against, and those episodes: the audit samples'
     when there are audits (hand-picked verdicts outside them are left out), else all of them; either
-    way the choice is a warning."""
+    way the choice is a notice."""
     hp = ", ".join("?" for _ in humans)
     cfg_clause = f" AND h.config_id IN ({', '.join('?' for _ in cfg_ids)})" if cfg_ids else ""
     params: list[Any] = [*humans, *(cfg_ids or [])]
@@ -180,17 +181,19 @@ def _human_basis(
         use, source = adjudicated & sampled, "audit"
         outside = len(adjudicated - sampled)
         if outside:
-            warnings.append(
+            msg = (
                 f"{outside} human verdicts on episodes outside the audit samples (picked by hand, e.g. from "
                 "the disagreement browser) are not a random sample: judge error rates use the audit only"
             )
+            found.append(Notice("human_sample", msg, subject="outside the audit"))
     else:
         use, source = adjudicated, "all" if adjudicated else "none"
         if adjudicated:
-            warnings.append(
+            msg = (
                 f"judge error rates use all {len(adjudicated)} human verdicts, which were not drawn as a sample "
                 "(run `engine judge --audit N` for a stratified one): they may not represent the store"
             )
+            found.append(Notice("human_sample", msg, subject="not a sample"))
     return HumanBasis(source, audits, len(adjudicated), len(use), len(sampled)), use
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from engine.analysis.notices import Notice
 from engine.analysis.paths import JudgeInfo, judge_labels
 from engine.store import aggregates as agg
 
@@ -66,7 +67,7 @@ class Inputs:
     configs: list[ConfigInfo]
     judges: list[JudgeInfo]
     source: str  # aggregates | direct | mixed
-    warnings: list[str] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
 
 
 def _q(s: str) -> str:
@@ -116,7 +117,7 @@ def _config_order(c: ConfigInfo) -> tuple[Any, ...]:
     return (c.role == "frontier", c.size_b is None, c.size_b or 0.0, c.base_config is not None, c.label)
 
 
-def _configs(con: Any, frames: Sequence[Frame], configs: Sequence[str] | None, warnings: list[str]) -> list[ConfigInfo]:
+def _configs(con: Any, frames: Sequence[Frame], configs: Sequence[str] | None, found: list[Notice]) -> list[ConfigInfo]:
     seen: set[tuple[str, str]] = set()
     for f in frames:
         if f.n:
@@ -137,10 +138,11 @@ def _configs(con: Any, frames: Sequence[Frame], configs: Sequence[str] | None, w
         infos.append(ConfigInfo(label, cid, cfp, role or "unknown", size_b, base))
     for cid in sorted(c for c, k in nfp.items() if k > 1):
         labels = ", ".join(i.label for i in infos if i.config_id == cid)
-        warnings.append(
+        msg = (
             f"config '{cid}' has {nfp[cid]} fingerprints (different model states under one id); "
             f"they are reported as separate rows: {labels}"
         )
+        found.append(Notice("fingerprints", msg, subject=cid, config=cid))
     if configs:
         wanted = set(configs)
         infos = [i for i in infos if i.label in wanted or i.config_id in wanted]
@@ -149,17 +151,17 @@ def _configs(con: Any, frames: Sequence[Frame], configs: Sequence[str] | None, w
 
 def load(con: Any, *, run_ids: Sequence[str] | None = None, configs: Sequence[str] | None = None) -> Inputs:
     where = _config_filter(configs)
-    warnings: list[str] = []
-    rel, source = _relations(con, run_ids, warnings)
+    found: list[Notice] = []
+    rel, source = _relations(con, run_ids, found)
     task, pair, fmt = (_fetch(con, f"SELECT {', '.join(agg.COLUMNS[t])} FROM {rel[t]} AS r{where}") for t in agg.TABLES)
 
-    infos = _configs(con, (task, fmt), configs, warnings)
+    infos = _configs(con, (task, fmt), configs, found)
     cidx = {(c.config_id, c.config_fp): i for i, c in enumerate(infos)}
     for f in (task, pair, fmt):
         f.num["cfg"] = _index(f, "config_id", "config_fp", cidx)
     task, pair, fmt = (f.take(f.num["cfg"] >= 0) if configs else f for f in (task, pair, fmt))
-    judges = _judges(con, task, pair, warnings)
-    return Inputs(task, pair, fmt, infos, judges, source, warnings)
+    judges = _judges(con, task, pair, found)
+    return Inputs(task, pair, fmt, infos, judges, source, found)
 
 
 def raw_sources(run_ids: Sequence[str] | None) -> tuple[str, str]:
@@ -175,7 +177,7 @@ def raw_sources(run_ids: Sequence[str] | None) -> tuple[str, str]:
     return f"(SELECT * FROM judgments WHERE episode_id IN {sel})", f"(SELECT * FROM episodes WHERE episode_id IN {sel})"
 
 
-def _relations(con: Any, run_ids: Sequence[str] | None, warnings: list[str]) -> tuple[dict[str, str], str]:
+def _relations(con: Any, run_ids: Sequence[str] | None, found: list[Notice]) -> tuple[dict[str, str], str]:
     """What to read each analysis table from: the stored aggregate when it is fresh and every run is
     wanted, else the same SQL over the raw tables (restricted to the runs' episodes); and which it was
     (aggregates, direct or mixed)."""
@@ -185,10 +187,11 @@ def _relations(con: Any, run_ids: Sequence[str] | None, warnings: list[str]) -> 
         fresh = {"judgments": False, "episodes": False, "present": fresh["present"]}
     else:
         if fresh["present"] and not fresh["judgments"]:  # a stale format aggregate is cheap to redo
-            warnings.append(
+            msg = (
                 "analysis aggregates are stale (the store changed since the last "
                 "engine.store.aggregates.refresh); this report was computed from the raw tables"
             )
+            found.append(Notice("stale_aggregates", msg))
     rel = {
         "analysis_task": "analysis_task" if fresh["judgments"] else f"({agg.task_sql(jsrc)})",
         "analysis_pair": "analysis_pair" if fresh["judgments"] else f"({agg.pair_sql(jsrc)})",
@@ -200,7 +203,7 @@ def _relations(con: Any, run_ids: Sequence[str] | None, warnings: list[str]) -> 
     return rel, source
 
 
-def _judges(con: Any, task: Frame, pair: Frame, warnings: list[str]) -> list[JudgeInfo]:
+def _judges(con: Any, task: Frame, pair: Frame, found: list[Notice]) -> list[JudgeInfo]:
     """The judges present, identified by (judge_id, judge_fp) with kinds from the judges table; indexes
     them into `task` and `pair`, each pair oriented so that judge a is the more deterministic one."""
     kinds: dict[str, str] = {}
@@ -223,9 +226,11 @@ def _judges(con: Any, task: Frame, pair: Frame, warnings: list[str]) -> list[Jud
         )
     for j in judges:
         if j.kind == "unknown":
-            warnings.append(f"judge '{j.label}' is not in the judges table; its kind is unknown")
+            msg = f"judge '{j.label}' is not in the judges table; its kind is unknown"
+            found.append(Notice("unknown_judge", msg, judge=j.label))
     multi = sorted({j.judge_id for j in judges if j.label != j.judge_id})
     for jid in multi:
         labels = ", ".join(j.label for j in judges if j.judge_id == jid)
-        warnings.append(f"judge '{jid}' has several fingerprints ({labels}); they are treated as separate judges")
+        msg = f"judge '{jid}' has several fingerprints ({labels}); they are treated as separate judges"
+        found.append(Notice("fingerprints", msg, subject=jid, judge=jid))
     return judges

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from engine.analysis.notices import Notice
+
 KIND_ORDER = {"answer_line": 0, "final_answer": 1, "llm": 2, "human": 3}
 
 
@@ -72,7 +74,7 @@ def judge_labels(rows: Iterable[tuple[str, str | None, int]], kinds: dict[str, s
     return sorted(out, key=lambda j: j.rank)
 
 
-def resolve_judge(name: str | None, judges: Sequence[JudgeInfo], warnings: list[str]) -> str | None:
+def resolve_judge(name: str | None, judges: Sequence[JudgeInfo], found: list[Notice]) -> str | None:
     """The label of the judge a path names: an exact label, or an id (its busiest fingerprint)."""
     if name is None:
         return None
@@ -84,10 +86,11 @@ def resolve_judge(name: str | None, judges: Sequence[JudgeInfo], warnings: list[
         return name  # unknown: the path keeps the name and covers nothing
     best = max(same, key=lambda j: (j.n, j.label))
     if len(same) > 1:
-        warnings.append(
+        msg = (
             f"judge '{name}' has {len(same)} fingerprints; paths naming it use {best.label} "
             f"(the one with the most judgments); name a label id@fp6 to choose"
         )
+        found.append(Notice("judge_resolution", msg, subject=name, judge=best.label))
     return best.label
 
 
@@ -113,7 +116,7 @@ def derive_paths(judges: Sequence[JudgeInfo]) -> list[JudgePath]:
     return paths
 
 
-def from_specs(specs: Sequence[object], judges: Sequence[JudgeInfo], warnings: list[str]) -> list[JudgePath]:
+def from_specs(specs: Sequence[object], judges: Sequence[JudgeInfo], found: list[Notice]) -> list[JudgePath]:
     """JudgePaths from `engine.config.PathSpec`s (or anything with name, answer_line, llm)."""
     out = []
     for s in specs:
@@ -121,8 +124,8 @@ def from_specs(specs: Sequence[object], judges: Sequence[JudgeInfo], warnings: l
         out.append(
             JudgePath(
                 str(getattr(s, "name")),  # noqa: B009 - duck-typed spec
-                resolve_judge(al, judges, warnings),
-                resolve_judge(llm, judges, warnings),
+                resolve_judge(al, judges, found),
+                resolve_judge(llm, judges, found),
                 source="experiment",
                 requested=(al, llm),
             )

@@ -21,6 +21,7 @@ import numpy as np
 from engine.analysis import power as pw
 from engine.analysis.delta import deltas
 from engine.analysis.inputs import load
+from engine.analysis.notices import Notice, messages
 from engine.analysis.paths import choose_headline, derive_paths, from_specs
 
 SAMPLE_STEPS = (1, 2, 4, 8)
@@ -213,7 +214,11 @@ class Series:
 class Pilot:
     path: str
     series: list[Series]
-    warnings: list[str] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        return messages(self.notices)
 
 
 def load_pilot(
@@ -225,10 +230,10 @@ def load_pilot(
     configs: Sequence[str] | None = None,
 ) -> Pilot:
     """The pilot's Δ and lift series on one judge path: `headline` among `paths` (the experiment's) when
-    the store has Δs there, else the store's default path (with a warning)."""
+    the store has Δs there, else the store's default path (with a notice)."""
     inp = load(con, run_ids=run_ids)
-    warnings = list(inp.warnings)
-    jpaths = from_specs(paths, inp.judges, warnings) if paths else []
+    found = list(inp.notices)
+    jpaths = from_specs(paths, inp.judges, found) if paths else []
     chosen = [p for p in jpaths if p.name == (headline or (jpaths[0].name if jpaths else ""))]
     ds = deltas(inp, chosen) if chosen else []
     if not any(d.n_tasks for d in ds):
@@ -237,7 +242,8 @@ def load_pilot(
         if name is None:
             raise ValueError("the pilot has no judged episodes (run `engine run` and `engine judge` first)")
         if chosen:
-            warnings.append(f"the pilot has no Δ on path '{chosen[0].name}'; using the store's path '{name}'")
+            msg = f"the pilot has no Δ on path '{chosen[0].name}'; using the store's path '{name}'"
+            found.append(Notice("pilot_path", msg, subject=name, path=chosen[0].name))
         chosen = [p for p in derived if p.name == name]
         ds = deltas(inp, chosen)
     path = chosen[0].name
@@ -264,7 +270,7 @@ def load_pilot(
         out.append(Series("lift", f"{c.label} vs {base.label}", path, rates, k))
     if not out:
         raise ValueError(f"the pilot has no Δ on path '{path}' for the configs asked for")
-    return Pilot(path, out, warnings)
+    return Pilot(path, out, found)
 
 
 def pilot_rows(

@@ -7,7 +7,7 @@ headline wherever it is shown.
 
 Every run's declaration is read; the first declaration of a path name wins (one experiment's paths
 are the same in all its runs). A headline is pre-registered only when the runs that declare one
-agree on it: runs naming different headline paths leave none (with a warning), so the report
+agree on it: runs naming different headline paths leave none (with a notice), so the report
 falls back to the default choice, labelled "default, not pre-registered". A declared headline is
 the headline whether or not the experiment lists its paths (it may name a derived one, such as
 `extractor`); when it is not one of the paths, or not eligible, the report has no headline and says
@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from engine.analysis.notices import Notice, messages
 from engine.config import PathSpec
 from engine.store import journal as jr
 from engine.store.manifest import EXPERIMENT_FILE, read_json_object
@@ -54,10 +55,18 @@ class Preregistration:
     paths: list[PathSpec] = field(default_factory=list)
     headline: str | None = None  # the agreed headline_path; None when no run declares one, or they differ
     declared_by: tuple[str, ...] = ()  # the runs whose experiment declares the headline
-    warnings: tuple[str, ...] = ()
+    notices: tuple[Notice, ...] = ()  # e.g. the runs declare different headline paths
     record: dict[str, Any] | None = None  # the analysis plan the runs' journals recorded at start (all agree)
     recorded_by: tuple[str, ...] = ()
-    record_warnings: tuple[str, ...] = ()  # e.g. the runs' records differ
+    record_notices: tuple[Notice, ...] = ()  # e.g. the runs' records differ
+
+    @property
+    def warnings(self) -> list[str]:
+        return messages(self.notices)
+
+    @property
+    def record_warnings(self) -> list[str]:
+        return messages(self.record_notices)
 
 
 # the fields of the record an analysis is checked against (the record's `experiment` is only named)
@@ -91,7 +100,7 @@ def first_record(run_dir: Path) -> dict[str, Any] | None:
     return None
 
 
-def _records(runs_dir: Path, run_ids: list[str] | None) -> tuple[dict[str, Any] | None, tuple[str, ...], list[str]]:
+def _records(runs_dir: Path, run_ids: list[str] | None) -> tuple[dict[str, Any] | None, tuple[str, ...], list[Notice]]:
     got: dict[str, list[str]] = {}
     plans: dict[str, dict[str, Any]] = {}
     for d in jr.run_dirs(Path(runs_dir)):
@@ -104,7 +113,8 @@ def _records(runs_dir: Path, run_ids: list[str] | None) -> tuple[dict[str, Any] 
             got.setdefault(key, []).append(d.name)
     if len(got) > 1:
         listed = "; ".join(f"{', '.join(r)}: {_plan_words(plans[k])}" for k, r in got.items())
-        return None, (), [f"the runs' journals record different analysis plans at start ({listed}): none is taken"]
+        msg = f"the runs' journals record different analysis plans at start ({listed}): none is taken"
+        return None, (), [Notice("plan_conflict", msg)]
     key, runs = next(iter(got.items()), ("", []))
     return plans.get(key), tuple(runs), []
 
@@ -180,6 +190,7 @@ def from_runs(runs_dir: Path, run_ids: list[str] | None = None) -> Preregistrati
     if len(heads) > 1:
         listed = "; ".join(f"'{h}' ({', '.join(r)})" for h, r in heads.items())
         msg = f"the runs' experiments pre-register different headline paths ({listed}): none is taken as pre-registered"
-        return Preregistration(list(paths.values()), None, (), (msg,), record, recorded_by, tuple(notes))
+        note = Notice("headline_conflict", msg, subject=", ".join(heads))
+        return Preregistration(list(paths.values()), None, (), (note,), record, recorded_by, tuple(notes))
     head, runs = next(iter(heads.items()), (None, []))
     return Preregistration(list(paths.values()), head, tuple(runs), (), record, recorded_by, tuple(notes))

@@ -6,30 +6,30 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import numpy as np
-
 from engine.analysis import clusters as cl
 from engine.analysis.agreement import Agreement, AgreementSummary, agreement
-from engine.analysis.artifacts import FormatGap, FormatShare, flag_warnings, format_gaps, format_shares
+from engine.analysis.artifacts import FormatGap, FormatShare, flag_notices, format_gaps, format_shares
 from engine.analysis.correction import CorrectedDelta, corrected_deltas, task_families
-from engine.analysis.coverage import JudgeCoverage, abstention_warnings, judge_coverage
+from engine.analysis.coverage import JudgeCoverage, judge_coverage
 from engine.analysis.delta import Comparison, Delta, compare, deltas, paired, with_cis
 from engine.analysis.design import DesignSection, design_section, row_keys
-from engine.analysis.eligibility import PathEligibility, constant_judges, constant_warnings, eligibility
+from engine.analysis.eligibility import PathEligibility, constant_judges, constant_notices, eligibility
 from engine.analysis.format_shift import FormatShift, format_shifts
 from engine.analysis.headline import HeadlineChoice, path_role, pick_headline
 from engine.analysis.human import RATES_RULE, ErrorRates, HumanBasis, JudgeAccuracy, error_rates, judge_accuracy_sample
 from engine.analysis.inputs import ConfigInfo, Inputs, load
+from engine.analysis.notices import Notice, messages, unique
 from engine.analysis.passrates import PassRate, pass_rates
+from engine.analysis.path_notices import error_notices, path_notices
 from engine.analysis.paths import JudgePath, choose_headline, derive_paths, from_specs
 from engine.analysis.per_skill import PerSkill, per_skill, task_skills
 from engine.analysis.preregistration import PlanCheck
 from engine.analysis.render_methods import units
 from engine.analysis.size_interaction import SizeTest, size_tests
 
-REPORT_VERSION = 4  # 3: the headline is the pre-registered path or none; paths have a role; constant judges a status
-# 4: format.extractor_vs_readers (was extractor_vs_llm) pairs the extractor with lenient judges too;
-#    format.answer_line rows count completions cut off at max_tokens (at_limit)
+REPORT_VERSION = 4  # 4: typed `notices` beside the `warnings` sentences; format.extractor_vs_readers
+# (was extractor_vs_llm) pairs the extractor with lenient judges too; format.answer_line rows count
+# completions cut off at max_tokens (at_limit); format.sft_shift; 3: pre-registered headline or none
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class Report:
     format: list[FormatShare]
     format_gaps: list[FormatGap]
     trajectory: list[TrajectoryPoint]
-    warnings: list[str] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)  # the warnings, typed (engine.analysis.notices)
     meta: dict[str, Any] = field(default_factory=dict)
     eligibility: list[PathEligibility] = field(default_factory=list)  # one per path: may it be the headline?
     headline_reason: str = ""  # why the headline is this path, or why there is none
@@ -77,6 +77,15 @@ class Report:
     design: DesignSection | None = None  # the MDE of every Δ and lift (engine.analysis.design)
     per_skill: PerSkill | None = None  # per config x skill Δ on the headline path, Holm / BH adjusted
     format_shifts: list[FormatShift] = field(default_factory=list)  # what SFT moved: format, answers (headline)
+
+    @property
+    def warnings(self) -> list[str]:
+        """The notices' sentences, in order (what a person reads; programs read `notices`)."""
+        return messages(self.notices)
+
+    def add_notices(self, notices: Sequence[Notice]) -> None:
+        """Append the notices not already here (the caller's: pre-registration, the store's state)."""
+        self.notices[:] = unique([*self.notices, *notices])
 
     @property
     def coverage(self) -> list[JudgeCoverage]:
@@ -169,11 +178,12 @@ class Report:
             "preregistration": self.preregistration.to_dict() if self.preregistration else None,
             "design": self.design.to_dict() if self.design else None,
             "per_skill": self.per_skill.to_dict() if self.per_skill else None,
-            "warnings": list(self.warnings),
+            "warnings": self.warnings,
+            "notices": [n.to_dict() for n in self.notices],
         }
 
 
-def _lifts(inp: Inputs, ds: list[Delta], paths: list[JudgePath], warnings: list[str]) -> list[Comparison]:
+def _lifts(inp: Inputs, ds: list[Delta], paths: list[JudgePath], found: list[Notice]) -> list[Comparison]:
     by = {(d.config, d.path): d for d in ds}
     out = []
     for c in inp.configs:
@@ -181,18 +191,20 @@ def _lifts(inp: Inputs, ds: list[Delta], paths: list[JudgePath], warnings: list[
             continue
         bases = [b for b in inp.configs if b.config_id == c.base_config]
         if not bases:
-            warnings.append(f"no SFT lift for {c.label}: its base config '{c.base_config}' has no judgments here")
+            msg = f"no SFT lift for {c.label}: its base config '{c.base_config}' has no judgments here"
+            found.append(Notice("missing_config", msg, subject=c.base_config, config=c.label))
             continue
         if len(bases) > 1:
-            warnings.append(
+            msg = (
                 f"base config '{c.base_config}' of {c.label} has several fingerprints; "
                 f"the lift is reported against each ({', '.join(b.label for b in bases)})"
             )
+            found.append(Notice("fingerprints", msg, subject=c.base_config, config=c.label))
         for p in paths:
             for b in bases:
                 if (c.label, p.name) in by and (b.label, p.name) in by:
                     cmp = paired(by[(c.label, p.name)], by[(b.label, p.name)])
-                    warnings.extend(cmp.warnings)
+                    found.extend(cmp.notices)
                     out.append(cmp)
     return out
 
@@ -212,53 +224,12 @@ def trajectory(configs: Sequence[ConfigInfo], deltas: Sequence[Delta], path: str
     return pts
 
 
-def _path_warnings(inp: Inputs, paths: list[JudgePath], ds: list[Delta], warnings: list[str]) -> None:
-    have = {j.label for j in inp.judges}
-    t = inp.task
-    n_tasks = {
-        fam: len(np.unique(t.codes["task_id"][t.codes["scoring"] == t.code("scoring", fam)])) if t.n else 0
-        for fam in ("answer_line", "llm")
-    }
-    for p in paths:
-        for fam in ("answer_line", "llm"):
-            j = p.judge_for(fam)
-            if j is not None and j not in have:
-                warnings.append(f"path '{p.name}' names judge '{j}' for {fam} tasks, which has no judgments here")
-        if p.partial:
-            fam = "answer_line" if p.answer_line else "llm"
-            other = "llm" if fam == "answer_line" else "answer_line"
-            warnings.append(
-                f"path '{p.name}' is partial: it scores only {fam}-scored tasks ({n_tasks[fam]}), "
-                f"not the {n_tasks[other]} {other}-scored ones; "
-                "compare its numbers only with numbers on this path"
-            )
-        dropped = [f"{d.config} ({d.tasks_dropped})" for d in ds if d.path == p.name and d.tasks_dropped]
-        if dropped:
-            warnings.append(
-                f"path '{p.name}': tasks left out of Δ for lack of a pass/fail verdict in one condition: "
-                + ", ".join(dropped)
-            )
-
-
-def _error_warnings(rates: list[PassRate], shares: list[FormatShare], warnings: list[str]) -> None:
-    errs: dict[str, int] = {}
-    for r in rates:
-        errs[r.judge] = errs.get(r.judge, 0) + r.errors
-    listed = ", ".join(f"{j} {n}" for j, n in errs.items() if n)
-    if listed:
-        warnings.append(f"error verdicts are excluded from every rate, never counted as fail: {listed}")
-    abstention_warnings(rates, warnings)
-    gen = sum(s.generation_errors for s in shares)
-    if gen:
-        warnings.append(f"{gen} episodes failed to generate; their verdicts are errors and are excluded")
-
-
 def _effects(
     inp: Inputs,
     jpaths: list[JudgePath],
     requested: str | None,
     basis: str,
-    warnings: list[str],
+    found: list[Notice],
     *,
     n_boot: int,
     seed: int,
@@ -281,10 +252,10 @@ def _effects(
             d.finding, d.caveat = key not in blind, "; ".join(notes[key])
     elig = eligibility(jpaths, constant, {d.path for d in ds if d.n_tasks})
     choice = pick_headline(jpaths, elig, requested, basis)
-    warnings.extend(constant_warnings(constant))
+    found.extend(constant_notices(constant))
     if choice.path is None and jpaths:
-        warnings.append(choice.reason)
-    lifts = _lifts(inp, ds, jpaths, warnings)
+        found.append(Notice("no_headline", choice.reason, subject=choice.basis, path=requested))
+    lifts = _lifts(inp, ds, jpaths, found)
     with_cis([*ds, *lifts], n_boot=n_boot, seed=seed, clusters=skills)
     if skills is not None:
         cl.skill_mcnemar(ds, skills)
@@ -333,27 +304,25 @@ def build_report(
     if cluster not in cl.UNITS:
         raise ValueError(f"cluster must be one of {', '.join(cl.UNITS)}, got {cluster!r}")
     inp = load(con, run_ids=run_ids, configs=configs)
-    warnings = list(inp.warnings)
+    found = list(inp.notices)
     tasks = inp.task.dicts.get("task_id", []) if inp.task.n else []
-    skills = cl.skill_map(con, tasks, warnings) if cluster == "skill" else None
-    jpaths = from_specs(paths, inp.judges, warnings) if paths else derive_paths(inp.judges)
+    skills = cl.skill_map(con, tasks, found) if cluster == "skill" else None
+    jpaths = from_specs(paths, inp.judges, found) if paths else derive_paths(inp.judges)
     named, head_basis = _named(jpaths, headline, bool(paths), preregistered)
     rates = pass_rates(inp)
-    ds, lifts, elig, choice = _effects(
-        inp, jpaths, named, head_basis, warnings, n_boot=n_boot, seed=seed, skills=skills
-    )
+    ds, lifts, elig, choice = _effects(inp, jpaths, named, head_basis, found, n_boot=n_boot, seed=seed, skills=skills)
     head = choice.path
-    agree, summary = agreement(inp, warnings, n_boot=n_boot, seed=seed, skills=skills)
+    agree, summary = agreement(inp, found, n_boot=n_boot, seed=seed, skills=skills)
     shares = format_shares(inp)
-    gaps = format_gaps(inp, warnings)
-    _path_warnings(inp, jpaths, ds, warnings)
-    _error_warnings(rates, shares, warnings)
-    flag_warnings(shares, warnings)
-    accuracy, basis, sample = judge_accuracy_sample(con, inp, warnings, configs=configs)
+    gaps = format_gaps(inp, found)
+    path_notices(inp, jpaths, ds, found)
+    error_notices(rates, shares, found)
+    flag_notices(shares, found)
+    accuracy, basis, sample = judge_accuracy_sample(con, inp, found, configs=configs)
     judge_rates = error_rates(sample, [a.judge for a in accuracy])
     corrected = corrected_deltas(ds, jpaths, sample, judge_rates, task_families(inp), n_boot=n_boot, seed=seed)
     if not jpaths and inp.judges:
-        warnings.append("no judge path could be formed from the judges present; Δ is not reported")
+        found.append(Notice("no_path", "no judge path could be formed from the judges present; Δ is not reported"))
     traj = trajectory(inp.configs, ds, head)
     return Report(
         headline=head,
@@ -367,7 +336,7 @@ def build_report(
         format=shares,
         format_gaps=gaps,
         trajectory=traj,
-        warnings=list(dict.fromkeys(warnings)),
+        notices=unique(found),
         meta={
             "n_boot": n_boot,
             "seed": seed,

@@ -61,6 +61,7 @@ def report(
 ) -> None:
     """Pass rates, procedural Δ with CI and McNemar p, SFT lift, judge agreement, format artifact."""
     from engine.analysis.declared import declared, declared_report
+    from engine.analysis.notices import Notice
     from engine.analysis.preregistration import check
     from engine.store.db import Store
 
@@ -97,10 +98,11 @@ def report(
             alpha=plan["alpha"],
             effect=plan["minimum_effect"],
         )
-        rep.warnings.extend(w for w in pre.record_warnings if w not in rep.warnings)
+        rep.add_notices(pre.record_notices)
         rep.preregistration = check(pre, plan)
         if store.snapshot:
-            rep.warnings.append("the store file is held by another process: this report was built from the journals")
+            held = "the store file is held by another process: this report was built from the journals"
+            rep.add_notices([Notice("store_snapshot", held)])
         paper = _paper(store.con, rep, exp, rd) if out is not None or findings else None
     if paper is not None and out is not None:
         _write_paper(paper, out, quiet_stdout=as_json)

@@ -1,11 +1,13 @@
 """Threats to validity, found in the store and the analysis rather than remembered by the author:
 one seed or sample, judges that do not discriminate, comparisons the matched-path guard refused,
 tasks dropped and errors excluded, partial coverage, estimated tokens, the human sample, the
-format artifact, and every analysis warning verbatim."""
+format artifact, and every other notice of the analysis verbatim. Notices are routed by kind
+(`engine.analysis.notices`), never by their text."""
 
 from __future__ import annotations
 
 from engine.analysis.delta import PathMismatchError, paired
+from engine.analysis.notices import NoticeKind, of_kind
 from engine.analysis.report import Report
 from engine.paper.correction import correction_threat
 from engine.paper.facts import StudyFacts
@@ -73,9 +75,6 @@ def _guard(rep: Report) -> Threat:
                     f"{', '.join(map(code, sorted(base_paths)))}; no path scores both, and numbers from different "
                     "judge paths are not comparable."
                 )
-    for w in rep.warnings:
-        if "refus" in w:
-            items.append(escape(w))
     if not items:
         items.append(
             "None refused: every lift in this report compares two configs on one judge path; cross-path "
@@ -143,9 +142,7 @@ def _coverage(rep: Report, facts: StudyFacts) -> Threat | None:
     missing = [c.label for c in rep.configs if c.label not in headline]
     if rep.headline and missing:
         items.append(f"No Δ on the headline path for: {', '.join(map(code, missing))}.")
-    for w in rep.warnings:
-        if "task coverage differs" in w:
-            items.append(escape(w) + ".")
+    items += [escape(n.message) + "." for n in of_kind(rep.notices, "coverage_mismatch")]
     if not items:
         return None
     return Threat("coverage", "Partial coverage", tuple(items))
@@ -178,7 +175,7 @@ def _human(facts: StudyFacts) -> Threat:
 
 
 def _format(rep: Report) -> Threat | None:
-    items = tuple(escape(w) + "." for w in rep.warnings if w.startswith("format artifact"))
+    items = tuple(escape(n.message) + "." for n in of_kind(rep.notices, "format_gap"))
     return Threat("format", "Format artifact", items) if items else None
 
 
@@ -190,7 +187,11 @@ CHECKED = {
     "tokens": "estimated token counts",
     "format": "a format artifact",
 }
-_SHOWN = ("format artifact", "task coverage differs", "refus", "does not discriminate", "constant, unverified")
+# notices a section above states (the constant judges through `Validity`; the reason there is no
+# headline in the findings); every other notice is listed verbatim under "Other warnings"
+SHOWN: frozenset[NoticeKind] = frozenset(
+    {"format_gap", "coverage_mismatch", "blind_judge", "unverified_judge", "no_headline"}
+)
 
 
 def build_threats(rep: Report, facts: StudyFacts, val: Validity) -> list[Threat]:
@@ -206,7 +207,7 @@ def build_threats(rep: Report, facts: StudyFacts, val: Validity) -> list[Threat]
         "format": _format(rep),
     }
     out = [t for t in found.values() if t is not None]
-    others = [escape(w) for w in rep.warnings if not any(k in w for k in _SHOWN)]
+    others = [escape(n.message) for n in rep.notices if n.kind not in SHOWN]
     if others:
         out.append(Threat("warnings", "Other warnings of the analysis", tuple(others)))
     clear = [what for key, what in CHECKED.items() if found[key] is None]
