@@ -4,7 +4,9 @@ TRL's own integrations, read back with each library's own reader; nothing reache
 from __future__ import annotations
 
 import json
+import os
 import struct
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,7 @@ from typer.testing import CliRunner
 from engine.cli import app
 from engine.data.loader import DataError
 from engine.train.specs import load_recipe
-from engine.train.tracking import tracking_env
+from engine.train.tracking import tracking, tracking_env
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_RECIPE = ROOT / "data" / "recipes" / "demo.toml"
@@ -142,27 +144,38 @@ def wandb_records(path: Path) -> list[Any]:
     return out
 
 
+def test_the_environment_is_restored_after_a_training(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WANDB_PROJECT", "mine")
+    monkeypatch.delenv("TENSORBOARD_LOGGING_DIR", raising=False)
+    with pytest.raises(RuntimeError), tracking(["tensorboard", "wandb"], tmp_path, "demo") as where:
+        assert os.environ["TENSORBOARD_LOGGING_DIR"] == where["tensorboard"].split(" ")[0]
+        assert os.environ["WANDB_PROJECT"] == "mine"
+        raise RuntimeError("the training failed")
+    assert "TENSORBOARD_LOGGING_DIR" not in os.environ
+    assert os.environ["WANDB_PROJECT"] == "mine"
+
+
 @pytest.mark.slow
 def test_training_logs_reach_mlflow_wandb_and_tensorboard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from engine.models.embedded import cache_dir
-    from engine.train.run import train
 
-    monkeypatch.setenv("SKILL_COCKPIT_CACHE", str(cache_dir()))  # the converted model stays where it is
     home = tmp_path / "home"
     home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    for var in TRACKING_VARS:
-        monkeypatch.delenv(var, raising=False)
+    env = {k: v for k, v in os.environ.items() if k not in TRACKING_VARS}
+    env |= {"HOME": str(home), "SKILL_COCKPIT_CACHE": str(cache_dir()), "PYTHONPATH": str(ROOT)}
     runs = tmp_path / "runs"
-    tiny = {"corpus_limit": 4, "max_length": 416, "drop_long": True, "batch_size": 2, "max_steps": 3,
-            "save_steps": 100, "lora.r": 4, "lora.alpha": 8, "lora.last_layers": 2}  # fmt: skip
-    recipe = load_recipe(DEMO_RECIPE, {**tiny, "report_to": ["mlflow", "wandb", "tensorboard"]})
-    res = train(recipe, runs, run_id="tracked")
-    assert res.status == "finished" and res.step == 3
+    sets = ["max_steps=3", "corpus_limit=4", "max_length=416", "batch_size=2", "save_steps=100", "lora.r=4",
+            "lora.alpha=8", "lora.last_layers=2", 'report_to=["mlflow", "wandb", "tensorboard"]']  # fmt: skip
+    cmd = [sys.executable, "-m", "engine.cli", "train", str(DEMO_RECIPE), "--run-id", "tracked",
+           "--runs-dir", str(runs), "--events", "jsonl"] + [a for s in sets for a in ("--set", s)]  # fmt: skip
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    events = [json.loads(line) for line in proc.stdout.splitlines()]  # stdout stays pure JSON lines
+    said = [e["message"] for e in events if str(e.get("message", "")).startswith("report_to ")]
+    assert [m.split(":")[0] for m in said] == ["report_to mlflow", "report_to wandb", "report_to tensorboard"]
     run_dir = runs / "tracked"
     journal = {r["step"]: r["loss"] for r in map(json.loads, (run_dir / "train_steps.jsonl").read_text().splitlines())}
     assert sorted(journal) == [1, 2, 3]
-    assert "MLFLOW_TRACKING_URI" not in __import__("os").environ  # restored after the training
     assert set(json.loads((run_dir / "result.json").read_text())["extra"]["report_to"]) == {
         "mlflow",
         "wandb",
@@ -184,7 +197,7 @@ def test_training_logs_reach_mlflow_wandb_and_tensorboard(tmp_path: Path, monkey
     assert all(history[s] == pytest.approx(journal[s], rel=1e-4) for s in journal)
     assert "train_loss" in mrun.data.metrics
 
-    # W&B offline: the run directory and its records (history rows and the summary) hold the loss
+    # W&B offline: the run directory; its records (W&B's own protobuf) hold the run and the loss per step
     (offline,) = (run_dir / "wandb").glob("offline-run-*")
     (run_file,) = offline.glob("run-*.wandb")
     records = wandb_records(run_file)

@@ -30,7 +30,7 @@ import importlib.util
 import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from typing import Any, Literal
 
@@ -137,6 +137,10 @@ def tracking(report_to: Sequence[str], run_dir: Path, name: str) -> Iterator[dic
     os.environ.update(env)
     if "wandb" in report_to:
         Path(os.environ["WANDB_DIR"]).mkdir(parents=True, exist_ok=True)  # W&B warns and falls back otherwise
+        # transformers prints "[INFO] Running in WANDB offline mode" to stdout when this module is first
+        # imported: stdout carries `--events jsonl`, so the line goes to stderr
+        with redirect_stdout(sys.stderr):
+            import transformers.integrations.integration_utils  # noqa: F401
     ok = False
     try:
         yield destinations(report_to, os.environ)
