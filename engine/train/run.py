@@ -54,6 +54,7 @@ from engine.store.records import TelemetryRecord, TrainStepRecord
 from engine.store.request import Placement
 from engine.train.specs import Recipe, recipe_from_dict
 from engine.train.student import canonical_adapter_config, servable_adapter, student_toml
+from engine.train.tracking import require_integrations, tracking
 
 RECIPE_FILE = "recipe.json"
 RESULT_FILE = "result.json"
@@ -173,6 +174,7 @@ class TrainRun:
     def run(self) -> TrainResult:
         t0 = time.time()
         require_corpus(self.recipe)
+        require_integrations(self.recipe.report_to, self.recipe.source)  # before a run dir or a model
         existing = self._check_existing()
         if existing is not None:
             return existing
@@ -292,13 +294,17 @@ class TrainRun:
             PhaseChanged(self.run_id, phase="loading", detail=f"{self.recipe.base_model}; corpus {self.recipe.corpus}")
         )
         cb = TelemetryCallback(self.run_id, sink.step, stop=self.stop, log=sink.emit)
-        trainer = build_trainer(self.recipe, ckpt_dir, [cb])
-        self.trainer = trainer
-        if resume is not None:
-            result.resumed_from = resume[0]
-            sink.emit(LogMessage(self.run_id, level="info", message=f"resuming from checkpoint {resume[1].name}"))
-        sink.emit(PhaseChanged(self.run_id, phase="training", detail=self.recipe.name))
-        out = trainer.train(resume_from_checkpoint=str(resume[1]) if resume else None)
+        with tracking(self.recipe.report_to, self.run_dir, self.recipe.name) as where:
+            for name, text in where.items():
+                sink.emit(LogMessage(self.run_id, level="info", message=f"report_to {name}: {text}"))
+            result.extra["report_to"] = where
+            trainer = build_trainer(self.recipe, ckpt_dir, [cb], run_name=self.run_id)
+            self.trainer = trainer
+            if resume is not None:
+                result.resumed_from = resume[0]
+                sink.emit(LogMessage(self.run_id, level="info", message=f"resuming from checkpoint {resume[1].name}"))
+            sink.emit(PhaseChanged(self.run_id, phase="training", detail=self.recipe.name))
+            out = trainer.train(resume_from_checkpoint=str(resume[1]) if resume else None)
         result.step = int(trainer.state.global_step)
         result.max_steps = int(trainer.state.max_steps)
         result.train_runtime_s = float(out.metrics.get("train_runtime", 0.0)) if out is not None else None

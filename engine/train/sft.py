@@ -108,7 +108,9 @@ def corpus_records(recipe: Recipe, tok: Any = None) -> list[dict[str, Any]]:
     return out
 
 
-def build_sft_config(recipe: Recipe, output_dir: Path, rt: Runtime) -> Any:
+def build_sft_config(recipe: Recipe, output_dir: Path, rt: Runtime, run_name: str | None = None) -> Any:
+    """TRL's SFTConfig for the recipe; `report_to` picks transformers' logging integrations (none by
+    default; their variables are set by engine.train.tracking), `run_name` names their run."""
     from trl import SFTConfig
 
     return SFTConfig(
@@ -135,7 +137,8 @@ def build_sft_config(recipe: Recipe, output_dir: Path, rt: Runtime) -> Any:
         save_strategy="steps",
         save_steps=recipe.save_steps,
         save_total_limit=recipe.save_total_limit,
-        report_to="none",
+        report_to=list(recipe.report_to) or "none",
+        run_name=run_name,
         disable_tqdm=True,
         log_level="warning",
         dataloader_num_workers=0,
@@ -171,7 +174,9 @@ def lora_config(recipe: Recipe, num_layers: int | None = None) -> Any:
     )
 
 
-def build_trainer(recipe: Recipe, output_dir: Path, callbacks: list[Any] | None = None) -> Any:
+def build_trainer(
+    recipe: Recipe, output_dir: Path, callbacks: list[Any] | None = None, run_name: str | None = None
+) -> Any:
     """An SFTTrainer for the recipe (model loaded, LoRA attached, corpus tokenised)."""
     import datasets
     import torch
@@ -201,7 +206,7 @@ def build_trainer(recipe: Recipe, output_dir: Path, callbacks: list[Any] | None 
         )
     trainer = SFTTrainer(
         model=model,
-        args=build_sft_config(recipe, output_dir, rt),
+        args=build_sft_config(recipe, output_dir, rt, run_name),
         train_dataset=datasets.Dataset.from_list(records),
         processing_class=tok,
         peft_config=lora_config(recipe, getattr(model.config.get_text_config(), "num_hidden_layers", None)),

@@ -12,11 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from engine.config import JudgeSpec, ModelSpec, PathSpec
 from engine.data.schemas import ID_PATTERN, canonical_hash
 from engine.specs import Spec, load, resolve_path, validate
+from engine.train.tracking import Integration
 
 EMBEDDED_PREFIX = "embedded:"
 DEFAULT_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
@@ -83,12 +84,24 @@ class Recipe(Spec):
     save_total_limit: int = Field(default=2, ge=1)
     merge: bool = Field(default=False, description="also save the LoRA-merged model under merged/")
     chat_template_kwargs: dict[str, Any] = Field(default_factory=dict)
+    report_to: list[Integration] = Field(
+        default_factory=list,
+        description="training logs through TRL's integrations (mlflow, wandb, tensorboard); "
+        "by default under the run directory, W&B offline (engine.train.tracking)",
+    )
     source: str | None = Field(default=None, exclude=True)
+
+    @field_validator("report_to", mode="before")
+    @classmethod
+    def _one_name(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v  # `--set report_to=mlflow`
 
     @model_validator(mode="after")
     def _checks(self) -> Recipe:
         if self.precision == "fp16" and self.device == "cpu":
             raise ValueError("precision: fp16 mixed precision needs a CUDA GPU")
+        if len(set(self.report_to)) != len(self.report_to):
+            raise ValueError("report_to: an integration is named twice")
         return self
 
     @property
@@ -97,8 +110,9 @@ class Recipe(Spec):
 
     def fingerprint(self) -> str:
         """What makes two trainings the same training (a resumed run must match it): every setting
-        that changes the weights, and the corpus by content (not by path)."""
-        data = self.model_dump(mode="json", exclude={"description", "threads", "logging_steps", "corpus"})
+        that changes the weights, and the corpus by content (not by path); where the logs go does not."""
+        exclude = {"description", "threads", "logging_steps", "corpus", "report_to"}
+        data = self.model_dump(mode="json", exclude=exclude)
         data["corpus_sha256"] = file_sha256(self.corpus)
         return canonical_hash(data)
 

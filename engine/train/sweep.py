@@ -19,6 +19,7 @@ from typing import Any
 
 from engine.events import LogMessage, Reporter
 from engine.train.specs import SweepSpec, load_recipe
+from engine.train.tracking import require_integrations
 
 
 def variant_config_id(base_id: str, variant: str) -> str:
@@ -35,6 +36,7 @@ def load_sweep(spec: SweepSpec) -> tuple[Any, Any, list[tuple[Any, Any]]]:
     recipes = [(v, load_recipe(spec.recipe, v.set)) for v in spec.variants]
     for _, r in recipes:
         check_base(r, base)
+        require_integrations(r.report_to, r.source)  # before the first variant trains
     return exp, base, recipes
 
 
