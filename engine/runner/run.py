@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
-from engine.config import API_BACKENDS, ConfigSpec, Experiment, JudgeSpec
+from engine.backends import is_api
+from engine.config import ConfigSpec, Experiment, JudgeSpec
 from engine.events import (
     Level,
     LogMessage,
@@ -28,7 +29,7 @@ from engine.events import (
     mark_journaled,
 )
 from engine.judges.base import Judge, JudgeItem, make_judge
-from engine.models.base import Backend, GenRequest, generation_groups, make_backend, preflight
+from engine.models.base import Backend, GenRequest, generation_groups, make_backend, preflight, release
 from engine.plan import PlannedEpisode, Selection, plan_episodes, select
 from engine.runner import cluster, files, schedule
 from engine.runner.options import RunResult
@@ -163,7 +164,7 @@ class Runner:
             self._generate(todo, deterministic)
             rest = llm_judges
         else:
-            streaming = [j for j in llm_judges if j.spec.model is not None and j.spec.model.backend in API_BACKENDS]
+            streaming = [j for j in llm_judges if j.spec.model is not None and is_api(j.spec.model.backend)]
             streaming += on_cluster
             schedule.pipelined(self, todo, planned, deterministic, streaming)
             rest = [j for j in llm_judges if j not in streaming]
@@ -229,17 +230,14 @@ class Runner:
             if close is not None:
                 close()
             backend.close()
-            if lead.backend in ("hf", "embedded"):
-                from engine.models.hf import release_models
-
-                release_models()
+            release(lead.backend)
 
     def _backend(self, group: list[str], specs: dict[str, ConfigSpec]) -> Backend:
         """The group's engine: in this process, or (`--executor ray`, a local model) a pool of
         replica actors on the cluster."""
         lead = specs[group[0]]
         peers = {cid: specs[cid] for cid in group}
-        if self.opts.executor == "ray" and lead.backend not in API_BACKENDS:
+        if self.opts.executor == "ray" and not is_api(lead.backend):
             from engine.models.ray_pool import RayPool
 
             return RayPool(
