@@ -218,6 +218,9 @@ class Experiment(Spec):
     minimum_effect: float | None = Field(default=None, gt=0.0, lt=1.0)
     alpha: float = Field(default=0.05, gt=0.0, le=0.2)
     cluster: Literal["task", "skill"] = "task"
+    cost_limit_usd: float | None = Field(
+        default=None, gt=0.0, description="stop a run once a start (or resume) has spent this (--cost-limit wins)"
+    )
     source: str | None = Field(default=None, exclude=True)
 
     @field_validator("conditions")

@@ -134,10 +134,14 @@ def preflight(specs: Sequence[ModelSpec]) -> None:
             backends.function(backend, check)(group)
 
 
-def probe(specs: Sequence[ModelSpec]) -> None:
-    """Ask each API server the specs name, once, whether it would serve them (reachable, key
-    accepted, model known); BackendError naming the server and the cause otherwise."""
-    for backend, group in _by_backend(specs).items():
+def probe(named: Mapping[str, ModelSpec]) -> None:
+    """Ask each API server of `named` (who -> spec: "config 'gpt'", "judge 'j'"), once, whether it
+    would serve them (reachable, key accepted, model known); BackendError naming the server, who
+    uses it and the cause otherwise."""
+    by: dict[str, dict[str, ModelSpec]] = {}
+    for who, spec in named.items():
+        by.setdefault(spec.backend, {})[who] = spec
+    for backend, group in by.items():
         check = backends.capabilities(backend).probe
         if check is not None:
             backends.function(backend, check)(group)

@@ -47,9 +47,7 @@ def join(opts: RunRequest, configs: list[ConfigSpec], judges: list[JudgeSpec]) -
 def local_judges(judges: list[Judge]) -> list[LLMJudge]:
     """The LLM judges on local models (embedded, hf, vLLM)."""
     return [
-        j
-        for j in judges
-        if isinstance(j, LLMJudge) and j.spec.model is not None and not is_api(j.spec.model.backend)
+        j for j in judges if isinstance(j, LLMJudge) and j.spec.model is not None and not is_api(j.spec.model.backend)
     ]
 
 
