@@ -144,7 +144,8 @@ EXPERIMENT_CASES = [
     (
         "judge_base_url_without_scheme",
         'name = "x"\n[holdout]\nskills = "s"\ntasks = "t"\n[[configs]]\nid = "a"\nbackend = "hf"\nmodel = "m"\n'
-        '[[judges]]\nid = "j"\nkind = "llm"\n[judges.model]\nbackend = "openai"\nmodel = "m"\nbase_url = "127.0.0.1:8000/v1"\n',
+        '[[judges]]\nid = "j"\nkind = "llm"\n[judges.model]\nbackend = "openai"\nmodel = "m"\n'
+        'base_url = "127.0.0.1:8000/v1"\n',
         15,
         "judges.0.model.base_url",
     ),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from engine.config import JudgeSpec, ModelSpec, PathSpec
 from engine.data.schemas import ID_PATTERN, canonical_hash
@@ -35,6 +35,15 @@ class LoraSpec(Spec):
         ge=1,
         description="adapt only the last N transformer layers (backward stops below them: faster on CPU)",
     )
+
+    @field_validator("targets")
+    @classmethod
+    def _some_targets(cls, v: list[str] | str) -> list[str] | str:
+        if isinstance(v, list) and not v:
+            raise ValueError("an empty list adapts no module: name some (q_proj, v_proj, ...) or 'all-linear'")
+        if isinstance(v, list) and any(not t.strip() for t in v):
+            raise ValueError("a target is blank")
+        return v
 
     @model_validator(mode="after")
     def _layers_need_a_list(self) -> LoraSpec:
