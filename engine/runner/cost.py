@@ -17,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from engine.judges.base import Judge
-from engine.plan import PlannedEpisode
+from engine.config import Experiment
+from engine.judges.base import Judge, make_judge
+from engine.plan import PlannedEpisode, plan_episodes, select
 
 JUDGE_PROMPT_CHARS = 2000  # rubric, instructions and the gold answer around an episode in a judge prompt
 
@@ -73,6 +74,15 @@ def project(
             chars = _chars(p) + completion + JUDGE_PROMPT_CHARS
             jdg = (jdg or 0.0) + model.cost(chars // 4, model.sampling.max_tokens)
     return Projection(gen, jdg)
+
+
+def plan_projection(exp: Experiment, limit: int | None = None, samples: int | None = None) -> Projection:
+    """The projected cost of a whole plan before it starts (nothing counted as done): what the
+    cockpit's launch form shows beside the design's power."""
+    if samples is not None:
+        exp = exp.model_copy(update={"samples": samples})
+    planned = plan_episodes(exp, select(exp, limit))
+    return project(planned, planned, [make_judge(j) for j in exp.judges], {}, set())
 
 
 def _chars(p: PlannedEpisode) -> int:
