@@ -176,9 +176,11 @@ class LaunchScreen(ModalScreen[RunRequest | forms.JobRequest | None]):
 
         try:
             exp = load_experiment(path)
-            cost = plan_projection(exp, limit or None, samples or None).describe(exp.cost_limit_usd)
+            proj = plan_projection(exp, limit or None, samples or None)
+            priced = proj.total_usd is not None or exp.cost_limit_usd is not None
+            cost = f"\n{proj.describe(exp.cost_limit_usd)}" if priced else ""  # nothing priced: nothing to say
             design = design_of(exp, limit=limit or None, samples=samples or None)
-            self.post_message(PowerComputed(f"{summary(design)}\n{cost}"))
+            self.post_message(PowerComputed(f"{summary(design)}{cost}"))
         except Exception as exc:  # noqa: BLE001 - a design without both conditions has no Δ
             self.post_message(PowerComputed(f"power: {exc}", error=True))
 
