@@ -34,6 +34,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import engine.runner.checks as checks_mod  # noqa: E402  (the module whose preflight a run calls)
 import engine.runner.run as runner_mod  # noqa: E402  (the module whose make_backend a run calls)
 from engine.config import ModelSpec, load_experiment  # noqa: E402
 from engine.models.base import GenRequest, GenResult  # noqa: E402
@@ -136,7 +137,7 @@ def main() -> None:
     args = ap.parse_args()
     # the stand-in: every local config gets the instant backend, and nothing checks for models
     runner_mod.make_backend = InstantBackend  # type: ignore[assignment]
-    runner_mod.preflight = lambda specs: None  # type: ignore[assignment]
+    checks_mod.preflight = lambda specs: None  # type: ignore[assignment]
     out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp_s:
         tmp = Path(tmp_s)

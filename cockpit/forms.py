@@ -362,7 +362,8 @@ def check_judge(
     executor: str = "local",
     address: str = "",
 ) -> tuple[Checked, JudgeProjection]:
-    from engine.config import API_BACKENDS, load_experiment
+    from engine.backends import is_api
+    from engine.config import load_experiment
 
     path = _path(experiment, "experiment")
     n = _int(limit, "limit")
@@ -385,6 +386,6 @@ def check_judge(
     preview.append(
         "projected API cost: " + (f"${proj.cost_usd:.4f}" if proj.cost_usd is not None else "none (no priced judge)")
     )
-    local = [j.id for j in exp.judges if j.id in judges and j.model is not None and j.model.backend not in API_BACKENDS]
+    local = [j.id for j in exp.judges if j.id in judges and j.model is not None and not is_api(j.model.backend)]
     preview.append(where_judges_run(ex, addr, local))
     return Checked(JobRequest("judge", tuple(args), _stamp("judge"), f"re-judge {exp.name}"), preview), proj

@@ -14,13 +14,10 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from engine import specs
+from engine import backends, specs
 from engine.data.prompts import PROMPT_VERSION
 from engine.data.schemas import CONDITIONS, ID_PATTERN, Condition, canonical_hash
 from engine.specs import Spec, resolve_path
-
-Backend = Literal["embedded", "hf", "vllm", "openai", "anthropic"]
-API_BACKENDS = ("openai", "anthropic")
 
 
 class Sampling(Spec):
@@ -44,7 +41,7 @@ class RetryPolicy(Spec):
 class ModelSpec(Spec):
     """How to reach one model: a generation backend plus its settings."""
 
-    backend: Backend
+    backend: str = Field(description="a registered backend (engine.backends): embedded, hf, vllm, openai, anthropic")
     model: str = Field(min_length=1, max_length=300)
     adapter: str | None = None
     base_url: str | None = None
@@ -82,20 +79,38 @@ class ModelSpec(Spec):
                     )
         return data
 
+    @field_validator("backend")
+    @classmethod
+    def _registered(cls, v: str) -> str:
+        if not backends.known(v):
+            raise ValueError(f"unknown backend '{v}' (known: {', '.join(backends.names())})")
+        return v
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^https?://[^/\s]+", v):
+            raise ValueError(f"base_url {v!r} is not an http:// or https:// URL")
+        return v
+
     @model_validator(mode="after")
     def _backend_fields(self) -> ModelSpec:
-        if self.backend in API_BACKENDS and self.adapter:
+        if self.adapter and backends.is_api(self.backend):
             raise ValueError("adapter: LoRA adapters need a local backend (hf, embedded or vllm)")
         return self
+
+    @property
+    def capabilities(self) -> backends.Capabilities:
+        return backends.capabilities(self.backend)
 
     def fingerprint(self) -> str:
         """Identity of the model state and sampling: what makes two generations comparable."""
         return canonical_hash(
             {
-                "backend": "hf" if self.backend == "embedded" else self.backend,
+                "backend": self.capabilities.fingerprint_as or self.backend,
                 "model": self.model,
                 "adapter": adapter_digest(self.adapter),
-                "base_url": self.base_url if self.backend in API_BACKENDS else None,
+                "base_url": self.base_url if self.capabilities.api else None,
                 "sampling": self.sampling.model_dump(),
                 "chat_template_kwargs": self.chat_template_kwargs,
                 "extra_body": self.extra_body,
@@ -157,8 +172,9 @@ class JudgeSpec(Spec):
             raise ValueError("model: an llm judge needs a [judges.model] table")
         if self.kind != "llm" and self.model is not None:
             raise ValueError(f"model: a {self.kind} judge takes no model")
-        if self.mode == "logprob" and self.model is not None and self.model.backend not in ("hf", "embedded", "vllm"):
-            raise ValueError("mode: logprob judging needs a local backend (hf, embedded or vllm)")
+        if self.mode == "logprob" and self.model is not None and not self.model.capabilities.logprob:
+            able = ", ".join(b for b in backends.names() if backends.capabilities(b).logprob)
+            raise ValueError(f"mode: logprob judging needs a backend that scores choices ({able})")
         return self
 
 
@@ -202,6 +218,9 @@ class Experiment(Spec):
     minimum_effect: float | None = Field(default=None, gt=0.0, lt=1.0)
     alpha: float = Field(default=0.05, gt=0.0, le=0.2)
     cluster: Literal["task", "skill"] = "task"
+    cost_limit_usd: float | None = Field(
+        default=None, gt=0.0, description="stop a run once a start (or resume) has spent this (--cost-limit wins)"
+    )
     source: str | None = Field(default=None, exclude=True)
 
     @field_validator("conditions")

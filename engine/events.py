@@ -18,6 +18,7 @@ RunKind = Literal["eval", "judge", "train", "corpus", "human", "import"]
 Phase = Literal["loading", "generating", "judging", "training", "saving"]
 VerdictKind = Literal["pass", "fail", "error", "abstain"]
 Level = Literal["info", "warning", "error"]
+StopCause = Literal["signal", "cost_limit"]  # a cancel (SIGTERM, the cockpit) or the run's --cost-limit
 LatencyKind = Literal["request", "batch"]  # per request, or a batch's latency shared by its episodes
 
 
@@ -138,6 +139,9 @@ class RunFailed(Event):
 @dataclass(frozen=True)
 class RunCancelled(Event):
     reason: str = "cancelled"
+    cause: StopCause = "signal"  # what stopped it; either way `engine resume` continues it
+    cost_usd: float = 0.0  # spent by this start (or resume) when it stopped
+    cost_limit_usd: float | None = None  # the limit it stopped at (cause "cost_limit")
 
 
 EVENT_TYPES: dict[str, type[Event]] = {

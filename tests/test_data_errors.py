@@ -135,6 +135,21 @@ EXPERIMENT_CASES = [
         "configs.0.backend",
     ),
     (
+        "file_base_url",
+        'name = "x"\n[holdout]\nskills = "s"\ntasks = "t"\n[[configs]]\nid = "a"\nbackend = "openai"\nmodel = "m"\n'
+        'base_url = "file:///tmp/models"\n',
+        9,
+        "configs.0.base_url",
+    ),
+    (
+        "judge_base_url_without_scheme",
+        'name = "x"\n[holdout]\nskills = "s"\ntasks = "t"\n[[configs]]\nid = "a"\nbackend = "hf"\nmodel = "m"\n'
+        '[[judges]]\nid = "j"\nkind = "llm"\n[judges.model]\nbackend = "openai"\nmodel = "m"\n'
+        'base_url = "127.0.0.1:8000/v1"\n',
+        15,
+        "judges.0.model.base_url",
+    ),
+    (
         "key_in_file",
         'name = "x"\n[holdout]\nskills = "s"\ntasks = "t"\n[[configs]]\nid = "a"\nbackend = "openai"\nmodel = "m"\n'
         'api_key = "sk-abc"\n',

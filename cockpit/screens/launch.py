@@ -172,10 +172,15 @@ class LaunchScreen(ModalScreen[RunRequest | forms.JobRequest | None]):
         """The design's minimum detectable Δ and lift before Start (closed form, `engine power`)."""
         from engine.analysis.power_design import design_of, summary
         from engine.config import load_experiment
+        from engine.runner.cost import plan_projection
 
         try:
-            design = design_of(load_experiment(path), limit=limit or None, samples=samples or None)
-            self.post_message(PowerComputed(summary(design)))
+            exp = load_experiment(path)
+            proj = plan_projection(exp, limit or None, samples or None)
+            priced = proj.total_usd is not None or exp.cost_limit_usd is not None
+            cost = f"\n{proj.describe(exp.cost_limit_usd)}" if priced else ""  # nothing priced: nothing to say
+            design = design_of(exp, limit=limit or None, samples=samples or None)
+            self.post_message(PowerComputed(f"{summary(design)}{cost}"))
         except Exception as exc:  # noqa: BLE001 - a design without both conditions has no Δ
             self.post_message(PowerComputed(f"power: {exc}", error=True))
 

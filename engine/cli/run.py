@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 Limit = Annotated[int | None, request_option("limit")]
 ConfigIds = Annotated[list[str] | None, request_option("config_ids")]
 JudgeIds = Annotated[list[str] | None, request_option("judge_ids")]
+CostLimit = Annotated[float | None, request_option("cost_limit")]
+Probe = Annotated[bool, request_option("probe")]
 
 
 def _execute(exp: Experiment, opts: RunRequest, events: str) -> RunResult:
@@ -44,6 +46,8 @@ def _execute(exp: Experiment, opts: RunRequest, events: str) -> RunResult:
             f"{result.errors} errors, {result.wall_s:.1f}s" + (f", ${result.cost_usd:.4f}" if result.cost_usd else ""),
             markup=False,
         )
+    if result.stopped_by == "cost_limit":
+        raise typer.Exit(3)  # stopped cleanly at its cost limit: resumable, and not a signal's 130
     if result.status == "cancelled":
         raise typer.Exit(130)
     return result
@@ -61,6 +65,8 @@ def run(
     run_id: Annotated[str | None, request_option("run_id")] = None,
     executor: Executor = "local",
     address: Address = None,
+    cost_limit: CostLimit = None,
+    probe: Probe = True,
     events: Events = "rich",
     sets: Sets = None,
 ) -> None:
@@ -83,6 +89,8 @@ def run(
         run_id=run_id,
         executor=check_executor(executor, address),
         address=address,
+        cost_limit=cost_limit,
+        probe=probe,
     )
     overrides: dict[str, Any] = parse_sets(sets)
     overrides.update({k: v for k, v in {"samples": samples, "conditions": conditions}.items() if v is not None})
@@ -97,9 +105,13 @@ def resume(
         str | None, typer.Option("--executor", help="local | ray (default: the one the run was started with).")
     ] = None,
     address: Address = None,
+    cost_limit: Annotated[
+        float | None, typer.Option("--cost-limit", help="A new cost limit in USD (default: the run's own).")
+    ] = None,
+    probe: Probe = True,
     events: Events = "rich",
 ) -> None:
-    """Continue an interrupted or cancelled run in its own journal."""
+    """Continue an interrupted or cancelled run (or one stopped at its cost limit) in its own journal."""
     from engine.runner import load_run_experiment
     from engine.runs import ensure_not_running
     from engine.store.request import resumed
@@ -107,7 +119,7 @@ def resume(
     rd = runs_dir_of(runs_dir)
     ensure_not_running(rd / run_id)  # alive here, or a fresh heartbeat from another host: exit 2
     exp, saved = load_run_experiment(rd, run_id)
-    _execute(exp, resumed(saved, executor, address), events)
+    _execute(exp, resumed(saved, executor, address, cost_limit, probe), events)
 
 
 @guard
@@ -140,6 +152,8 @@ def judge(
     runs_dir: RunsDir = None,
     executor: Executor = "local",
     address: Address = None,
+    cost_limit: CostLimit = None,
+    probe: Probe = True,
     events: Events = "rich",
 ) -> None:
     """Re-score stored episodes with (more) judges, without generating anything; or draw an audit sample.
@@ -163,6 +177,8 @@ def judge(
         generate=False,
         executor=check_executor(executor, address),
         address=address,
+        cost_limit=cost_limit,
+        probe=probe,
     )
     _execute(load_experiment(experiment), req, events)
 

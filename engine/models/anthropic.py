@@ -15,10 +15,11 @@ stop_reason: `refusal` -> refusal; `max_tokens` / `model_context_window_exceeded
 from __future__ import annotations
 
 import inspect
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import anthropic
 
+from engine import backends
 from engine.models.api import (
     ApiBackend,
     ApiGenResult,
@@ -45,6 +46,8 @@ def _root_url(url: str | None) -> str:
 
 
 class AnthropicBackend(ApiBackend):
+    capabilities: ClassVar[backends.Capabilities] = backends.capabilities("anthropic")
+
     def __init__(self, spec: ModelSpec) -> None:
         self.spec = spec
         if spec.chat_template_kwargs:

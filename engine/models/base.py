@@ -1,4 +1,4 @@
-"""The generation-backend protocol and its lazy registry.
+"""The generation-backend protocol, and what the runner asks of the registry (`engine.backends`).
 
 A backend turns chat requests into completions. Results are yielded as they complete (any
 order), so the runner can journal each episode at once. SDKs and ML libraries are imported
@@ -11,8 +11,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from engine import backends
+from engine.backends import BackendError, Capabilities
 from engine.events import LatencyKind
-from engine.registry import Registry
 
 if TYPE_CHECKING:
     from engine.config import ModelSpec
@@ -79,12 +80,10 @@ def render_chat(tokenizer: Any, messages: list[dict[str, str]], template_kwargs:
     return text
 
 
-class BackendError(Exception):
-    """A backend could not be created (missing extra, missing key, bad model path...)."""
-
-
 @runtime_checkable
 class Backend(Protocol):
+    """A generation backend; its class also declares `capabilities` (`engine.backends.Capabilities`)."""
+
     spec: ModelSpec
 
     def generate(self, requests: Sequence[GenRequest]) -> Iterator[GenResult]:
@@ -99,40 +98,13 @@ class ChoiceScorer(Protocol):
     def score_choices(self, requests: Sequence[GenRequest], choices: Sequence[str]) -> Iterator[ChoiceResult]: ...
 
 
-# Backends whose one instance serves several configs of one base model (a base and its adapters):
-# `make_backend(spec, peers)` hands them every config that shares their engine settings.
-ENGINE_SHARING = {"vllm": "engine.models.vllm:engine_key"}
-# Checks a run makes before it writes anything: packages present, adapters servable (no engine built).
-PREFLIGHT = {"vllm": "engine.models.vllm:preflight"}
+def register_backend(name: str, target: str, capabilities: Capabilities | None = None) -> None:
+    """Register a backend class as 'module:Class' (imported on first use) with its capabilities;
+    without them, the class is imported now and its `capabilities` read. A config may then name it."""
+    backends.register(name, target, capabilities or backends.capabilities_of(target))
 
 
-def _install_hint(backend: str) -> str:
-    if backend == "vllm":
-        return "run bash scripts/setup.sh --vllm (a .venv-vllm with vLLM)"
-    return "install the 'ml' extra (bash scripts/setup.sh)"
-
-
-_REGISTRY = Registry(
-    "backend",
-    {
-        "embedded": "engine.models.embedded:EmbeddedBackend",
-        "hf": "engine.models.hf:HFBackend",
-        "vllm": "engine.models.vllm:VLLMBackend",
-        "openai": "engine.models.openai_compat:OpenAIBackend",
-        "anthropic": "engine.models.anthropic:AnthropicBackend",
-    },
-    error=BackendError,
-    install_hint=_install_hint,
-)
-
-
-def register_backend(name: str, target: str) -> None:
-    """Register a backend factory as 'module:Class' (imported on first use)."""
-    _REGISTRY.register(name, target)
-
-
-def _load(target: str, backend: str) -> Any:
-    return _REGISTRY.load_target(target, backend)
+_REGISTRY = backends.TARGETS  # name -> 'module:Class' (tests swap an entry for a fake)
 
 
 def generation_groups(specs: Mapping[str, ModelSpec]) -> list[list[str]]:
@@ -142,8 +114,9 @@ def generation_groups(specs: Mapping[str, ModelSpec]) -> list[list[str]]:
     groups: list[list[str]] = []
     index: dict[tuple[Any, ...], int] = {}
     for cid, spec in specs.items():
-        if spec.backend in ENGINE_SHARING:
-            key = (spec.backend, *_engine_key(spec))
+        caps = backends.capabilities(spec.backend)
+        if caps.engine_key is not None:
+            key = (spec.backend, *backends.function(spec.backend, caps.engine_key)(spec))
             if key in index:
                 groups[index[key]].append(cid)
                 continue
@@ -152,28 +125,47 @@ def generation_groups(specs: Mapping[str, ModelSpec]) -> list[list[str]]:
     return groups
 
 
-def _engine_key(spec: ModelSpec) -> tuple[Any, ...]:
-    # the key function lives with its backend; the backend module imports its SDK lazily
-    key: tuple[Any, ...] = _load(ENGINE_SHARING[spec.backend], spec.backend)(spec)
-    return key
-
-
 def preflight(specs: Sequence[ModelSpec]) -> None:
     """Raise BackendError now for configs that could not generate (a missing package, an adapter
     the base cannot serve), so a run fails before its journal exists rather than midway."""
-    by_backend: dict[str, list[ModelSpec]] = {}
+    for backend, group in _by_backend(specs).items():
+        check = backends.capabilities(backend).preflight
+        if check is not None:
+            backends.function(backend, check)(group)
+
+
+def probe(named: Mapping[str, ModelSpec]) -> None:
+    """Ask each API server of `named` (who -> spec: "config 'gpt'", "judge 'j'"), once, whether it
+    would serve them (reachable, key accepted, model known); BackendError naming the server, who
+    uses it and the cause otherwise."""
+    by: dict[str, dict[str, ModelSpec]] = {}
+    for who, spec in named.items():
+        by.setdefault(spec.backend, {})[who] = spec
+    for backend, group in by.items():
+        check = backends.capabilities(backend).probe
+        if check is not None:
+            backends.function(backend, check)(group)
+
+
+def release(backend: str) -> None:
+    """Free what a closed instance of `backend` leaves loaded (hf: its cached weights)."""
+    target = backends.capabilities(backend).release
+    if target is not None:
+        backends.function(backend, target)()
+
+
+def _by_backend(specs: Sequence[ModelSpec]) -> dict[str, list[ModelSpec]]:
+    by: dict[str, list[ModelSpec]] = {}
     for s in specs:
-        by_backend.setdefault(s.backend, []).append(s)
-    for backend, group in by_backend.items():
-        if backend in PREFLIGHT:
-            _load(PREFLIGHT[backend], backend)(group)
+        by.setdefault(s.backend, []).append(s)
+    return by
 
 
 def make_backend(spec: ModelSpec, peers: Mapping[str, ModelSpec] | None = None) -> Backend:
     """A backend for `spec`; an engine-sharing backend also serves `peers` (config id -> spec),
     selected per request by `GenRequest.route`."""
     cls = _REGISTRY.load(spec.backend)
-    if spec.backend in ENGINE_SHARING:
+    if backends.capabilities(spec.backend).shares_engine:
         backend: Backend = cls(spec, peers)
     else:
         if peers and any(p is not spec for p in peers.values()):

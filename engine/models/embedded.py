@@ -13,7 +13,9 @@ import importlib.util
 import os
 import shutil
 from pathlib import Path
+from typing import ClassVar
 
+from engine import backends
 from engine.config import ModelSpec
 from engine.models.base import BackendError
 from engine.models.hf import HFBackend
@@ -74,6 +76,8 @@ def ensure_converted(name: str = DEFAULT_EMBEDDED) -> Path:
 
 
 class EmbeddedBackend(HFBackend):
+    capabilities: ClassVar[backends.Capabilities] = backends.capabilities("embedded")
+
     def __init__(self, spec: ModelSpec) -> None:
         self._dir = ensure_converted(spec.model)
         super().__init__(spec)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
+from engine import backends
 from engine.config import ModelSpec
 from engine.models.base import BackendError, ChoiceResult, GenRequest, GenResult, render_chat
 
@@ -83,6 +84,8 @@ def release_models() -> None:
 
 
 class HFBackend:
+    capabilities: ClassVar[backends.Capabilities] = backends.capabilities("hf")
+
     def __init__(self, spec: ModelSpec) -> None:
         self.spec = spec
         self.device = pick_device(spec.device)

@@ -21,11 +21,12 @@ finish_reason: `length` -> length; `content_filter` or a `message.refusal` -> re
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import openai
 from openai.types.chat import ChatCompletion
 
+from engine import backends
 from engine.models.api import (
     ApiBackend,
     ApiGenResult,
@@ -47,6 +48,8 @@ OPENAI_URL = "https://api.openai.com/v1"
 
 
 class OpenAIBackend(ApiBackend):
+    capabilities: ClassVar[backends.Capabilities] = backends.capabilities("openai")
+
     def __init__(self, spec: ModelSpec) -> None:
         self.spec = spec
         self.base_url = (spec.base_url or OPENAI_URL).rstrip("/")

@@ -29,8 +29,9 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
+from engine import backends
 from engine.config import ModelSpec
 from engine.models.adapters import AdapterInfo, check_adapter, local_model_dir, read_adapter, vllm_rank
 from engine.models.base import BackendError, ChoiceResult, GenRequest, GenResult, render_chat
@@ -191,6 +192,8 @@ def release_engines() -> None:
 
 class VLLMBackend:
     """Generation for `spec` and for every peer config sharing its engine (selected by `GenRequest.route`)."""
+
+    capabilities: ClassVar[backends.Capabilities] = backends.capabilities("vllm")
 
     def __init__(self, spec: ModelSpec, peers: Mapping[str, ModelSpec] | None = None) -> None:
         self.spec = spec

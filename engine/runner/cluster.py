@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from engine.config import API_BACKENDS, ConfigSpec, JudgeSpec, ModelSpec
+from engine.backends import is_api
+from engine.config import ConfigSpec, JudgeSpec, ModelSpec
 from engine.events import TelemetrySampled
 from engine.judges.base import Judge
 from engine.judges.llm import LLMJudge
@@ -30,9 +31,9 @@ def join(opts: RunRequest, configs: list[ConfigSpec], judges: list[JudgeSpec]) -
     from engine.models import ray_cluster
 
     ray_cluster.import_ray()  # the one-line hint when Ray is missing
-    local = {c.id: c for c in configs if c.backend not in API_BACKENDS} if opts.generate else {}
+    local = {c.id: c for c in configs if not is_api(c.backend)} if opts.generate else {}
     groups: dict[str, ModelSpec] = {" + ".join(g): local[g[0]] for g in generation_groups(local)}
-    groups |= {f"judge {j.id}": j.model for j in judges if j.model is not None and j.model.backend not in API_BACKENDS}
+    groups |= {f"judge {j.id}": j.model for j in judges if j.model is not None and not is_api(j.model.backend)}
     joined = ray_cluster.connect(opts.address)
     try:
         ray_cluster.check_resources(groups)
@@ -46,9 +47,7 @@ def join(opts: RunRequest, configs: list[ConfigSpec], judges: list[JudgeSpec]) -
 def local_judges(judges: list[Judge]) -> list[LLMJudge]:
     """The LLM judges on local models (embedded, hf, vLLM)."""
     return [
-        j
-        for j in judges
-        if isinstance(j, LLMJudge) and j.spec.model is not None and j.spec.model.backend not in API_BACKENDS
+        j for j in judges if isinstance(j, LLMJudge) and j.spec.model is not None and not is_api(j.spec.model.backend)
     ]
 
 
@@ -73,7 +72,7 @@ def judges_fit_beside(todo: list[PlannedEpisode], judges: list[LLMJudge]) -> boo
     """Whether the cluster holds every judge's replicas beside each local generation group's."""
     from engine.models.ray_cluster import fits_together
 
-    specs = {p.config.id: p.config for p in todo if p.config.backend not in API_BACKENDS}
+    specs = {p.config.id: p.config for p in todo if not is_api(p.config.backend)}
     pools = [j.spec.model for j in judges if j.spec.model is not None]
     groups = generation_groups(specs) or [[]]
     return all(fits_together([*(specs[c] for c in g[:1]), *pools]) for g in groups)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.events import StopCause
 from engine.store.manifest import RunStatus
 
 
@@ -20,3 +21,4 @@ class RunResult:
     wall_s: float = 0.0
     error: str | None = None
     run_dir: Path = field(default_factory=Path)
+    stopped_by: StopCause | None = None  # why a cancelled run stopped: a signal or its cost limit

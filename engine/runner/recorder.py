@@ -16,6 +16,7 @@ from engine.judges.base import Judge, Verdict
 from engine.judges.robustness import completion_flags, flags_text
 from engine.models.base import GenResult
 from engine.plan import PlannedEpisode
+from engine.runner.cost import CostLimit
 from engine.runner.options import RunResult
 from engine.store import journal as jr
 from engine.store.records import EpisodeRecord, JudgmentRecord, TelemetryRecord
@@ -28,6 +29,7 @@ class Recorder:
         self.result = result
         self.run_id = result.run_id
         self._lock = threading.Lock()
+        self.limit: CostLimit | None = None  # told of the run's spending after each record
 
     def episode(self, p: PlannedEpisode, r: GenResult) -> None:
         cost = p.config.cost(r.tokens_in, r.tokens_out)
@@ -59,6 +61,8 @@ class Recorder:
             self.journal.record(rec)
             self.result.episodes += 1
             self.result.cost_usd += cost
+            if self.limit is not None:
+                self.limit.spent(self.result.cost_usd)
             if r.error:
                 self.result.errors += 1
         self.reporter.emit(
@@ -106,6 +110,8 @@ class Recorder:
             self.journal.record(rec)
             self.result.judgments += 1
             self.result.cost_usd += v.cost_usd
+            if self.limit is not None:
+                self.limit.spent(self.result.cost_usd)
             if v.verdict == "error":
                 self.result.errors += 1
         self.reporter.emit(

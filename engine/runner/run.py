@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
-from engine.config import API_BACKENDS, ConfigSpec, Experiment, JudgeSpec
+from engine.backends import is_api
+from engine.config import ConfigSpec, Experiment, JudgeSpec
 from engine.events import (
     Level,
     LogMessage,
@@ -28,9 +29,9 @@ from engine.events import (
     mark_journaled,
 )
 from engine.judges.base import Judge, JudgeItem, make_judge
-from engine.models.base import Backend, GenRequest, generation_groups, make_backend, preflight
+from engine.models.base import Backend, GenRequest, generation_groups, make_backend, release
 from engine.plan import PlannedEpisode, Selection, plan_episodes, select
-from engine.runner import cluster, files, schedule
+from engine.runner import checks, cluster, cost, files, schedule
 from engine.runner.options import RunResult
 from engine.runner.recorder import Recorder
 from engine.runner.workers import Cancelled, Workers
@@ -66,9 +67,7 @@ class Runner:
         sel = select(self.exp, self.opts.limit)
         planned = plan_episodes(self.exp, sel, configs)
         judges = [make_judge(s) for s in judges_specs]
-        if self.opts.generate:
-            preflight(configs)
-        preflight([s.model for s in judges_specs if s.model is not None])
+        checks.before_writing(self.exp, self.opts, configs, judges_specs)  # a refusal: nothing written
         joined_ray = cluster.join(self.opts, configs, judges_specs)  # no cluster there, a shortfall: raises
         try:
             self.journal = jr.RunJournal(self.opts.runs_dir, self.run_id)
@@ -84,6 +83,8 @@ class Runner:
     ) -> RunResult:
         self.reporter: Reporter = TeeReporter(self.journal, self._outer) if self._outer is not None else self.journal
         self.recorder = Recorder(self.journal, self.reporter, self.result)
+        limit = self.opts.cost_limit if self.opts.cost_limit is not None else self.exp.cost_limit_usd
+        self.recorder.limit = self.limit = cost.CostLimit(limit, self.workers.stop.set)
         t0 = time.time()
         previous = install_stop_handlers(self.cancel)
         sampler: TelemetrySampler | None = None
@@ -126,6 +127,7 @@ class Runner:
         self.done_jdg = done_jdg = jr.done_ids(self.opts.runs_dir, "judgments")
         applicable = [(p, j) for p in planned for j in judges if j.applies(p.task)]
         files.write_run_info(self.journal, self.exp, self.opts, t0, len(planned), len(applicable))
+        projected = cost.project(todo, planned, judges, stored, done_jdg)
         self.reporter.emit(
             RunStarted(
                 self.run_id,
@@ -138,10 +140,14 @@ class Runner:
                 configs=tuple(c.id for c in configs),
                 judges=tuple(j.id for j in judges),
                 pid=os.getpid(),
-                projected_cost_usd=_projected_cost(todo),
+                projected_cost_usd=projected.total_usd,
                 preregistration=self.exp.preregistration(),
             )
         )
+        if projected.total_usd is not None or self.limit.limit_usd is not None:
+            over = projected.total_usd is not None and self.limit.limit_usd is not None
+            over = over and (projected.total_usd or 0.0) > (self.limit.limit_usd or 0.0)
+            self._log("warning" if over else "info", projected.describe(self.limit.limit_usd))
         return todo
 
     def _generate_and_judge(
@@ -163,7 +169,7 @@ class Runner:
             self._generate(todo, deterministic)
             rest = llm_judges
         else:
-            streaming = [j for j in llm_judges if j.spec.model is not None and j.spec.model.backend in API_BACKENDS]
+            streaming = [j for j in llm_judges if j.spec.model is not None and is_api(j.spec.model.backend)]
             streaming += on_cluster
             schedule.pipelined(self, todo, planned, deterministic, streaming)
             rest = [j for j in llm_judges if j not in streaming]
@@ -229,17 +235,14 @@ class Runner:
             if close is not None:
                 close()
             backend.close()
-            if lead.backend in ("hf", "embedded"):
-                from engine.models.hf import release_models
-
-                release_models()
+            release(lead.backend)
 
     def _backend(self, group: list[str], specs: dict[str, ConfigSpec]) -> Backend:
         """The group's engine: in this process, or (`--executor ray`, a local model) a pool of
         replica actors on the cluster."""
         lead = specs[group[0]]
         peers = {cid: specs[cid] for cid in group}
-        if self.opts.executor == "ray" and lead.backend not in API_BACKENDS:
+        if self.opts.executor == "ray" and not is_api(lead.backend):
             from engine.models.ray_pool import RayPool
 
             return RayPool(
@@ -292,8 +295,26 @@ class Runner:
         r = self.result
         r.status = status
         r.wall_s = time.time() - t0
-        if status == "cancelled":
-            self.reporter.emit(RunCancelled(self.run_id, reason="stopped by signal; resume with `engine resume`"))
+        if status == "cancelled" and self.limit.reached:
+            r.stopped_by = "cost_limit"
+            reason = (
+                f"cost limit ${self.limit.limit_usd:.4f} reached (${r.cost_usd:.4f} spent); "
+                f"resume with `engine resume {self.run_id} --cost-limit USD`"
+            )
+            self.reporter.emit(
+                RunCancelled(
+                    self.run_id,
+                    reason=reason,
+                    cause="cost_limit",
+                    cost_usd=r.cost_usd,
+                    cost_limit_usd=self.limit.limit_usd,
+                )
+            )
+        elif status == "cancelled":
+            r.stopped_by = "signal"
+            self.reporter.emit(
+                RunCancelled(self.run_id, reason="stopped by signal; resume with `engine resume`", cost_usd=r.cost_usd)
+            )
         else:
             self.reporter.emit(
                 RunFinished(
@@ -320,17 +341,6 @@ class Runner:
             self.reporter.emit(LogMessage(self.run_id, level=level, message=message))
         except (OSError, ValueError):  # the journal may be closed already
             pass
-
-
-def _projected_cost(todo: list[PlannedEpisode]) -> float | None:
-    priced = [p for p in todo if p.config.price_in_per_mtok or p.config.price_out_per_mtok]
-    if not priced:
-        return None
-    est = 0.0
-    for p in priced:
-        chars = sum(len(m["content"]) for m in p.messages)
-        est += p.config.cost(chars // 4, p.config.sampling.max_tokens)
-    return est
 
 
 def _close(judges: list[Judge], quietly: bool = False) -> None:

@@ -19,7 +19,8 @@ from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Protocol
 
-from engine.config import API_BACKENDS, ConfigSpec
+from engine.backends import capabilities, is_api
+from engine.config import ConfigSpec
 from engine.events import PhaseChanged, Reporter
 from engine.judges.base import Judge
 from engine.models.base import generation_groups
@@ -73,7 +74,7 @@ def pipelined(
     work = Todo.of(todo)
     specs = work.specs
     groups = generation_groups(specs)
-    remote = [g for g in groups if specs[g[0]].backend in API_BACKENDS]
+    remote = [g for g in groups if is_api(specs[g[0]].backend)]
     local = [g for g in groups if g not in remote]
     feeds: dict[str, queue.SimpleQueue[PlannedEpisode]] = {j.id: queue.SimpleQueue() for j in streaming}
 
@@ -116,9 +117,10 @@ def _by_server(remote: list[list[str]], specs: dict[str, ConfigSpec]) -> list[li
     CPU build generates a base request batched with LoRA requests with the adapter (its kernels
     index the "no adapter" slot -1 as the last adapter), so a base and its adapters behind one
     `vllm serve` must not be in flight together there."""
-    servers: dict[tuple[str, str], list[list[str]]] = defaultdict(list)
+    servers: dict[tuple[str, str] | None, list[list[str]]] = defaultdict(list)
     for g in remote:
-        servers[(specs[g[0]].backend, specs[g[0]].base_url or "")].append(g)
+        lead = specs[g[0]]
+        servers[capabilities(lead.backend).concurrency_key(lead.backend, lead.base_url)].append(g)
     return list(servers.values())
 
 
@@ -136,7 +138,7 @@ def _stream_judge(
     in_flight: set[Future[None]] = set()
     # an API judge has batches in flight up to its concurrency; a local model's pool (on a Ray
     # cluster) one: it spreads each batch over its replicas itself
-    width = max(1, model.concurrency) if model.backend in API_BACKENDS else 1
+    width = max(1, model.concurrency) if is_api(model.backend) else 1
     with ThreadPoolExecutor(width, thread_name_prefix=f"judge-{judge.id}") as pool:
         try:
             while True:

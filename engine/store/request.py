@@ -94,11 +94,29 @@ class RunRequest:
             "--address", help="--executor ray: the cluster (HOST:PORT, ray://HOST:PORT, auto; default: local)."
         ),
     )
+    cost_limit: float | None = field(
+        default=None,
+        metadata=_flag(
+            "--cost-limit",
+            help="Stop cleanly once this start (or resume) has spent USD on priced configs and judges; "
+            "resumable (`engine resume RUN --cost-limit USD` raises it). Default: the experiment's cost_limit_usd.",
+        ),
+    )
+    probe: bool = field(
+        default=True,
+        metadata=_flag(
+            "--probe/--no-probe",
+            help="Before anything is written, ask each API server once whether it serves the run "
+            "(reachable, key accepted, model known). --no-probe: offline or servers without /v1/models.",
+        ),
+    )
     # what run.json (and the cockpit's Runs column) calls the executor, when not `executor`
     executor_label: Placement | None = None
 
     def __post_init__(self) -> None:
         self.executor = check_executor(self.executor, self.address)
+        if self.cost_limit is not None and not self.cost_limit > 0:
+            raise OptionError("cost_limit", f"--cost-limit {self.cost_limit}: expected a positive amount in USD")
 
     @staticmethod
     def flag(name: str) -> Flag:
@@ -129,6 +147,10 @@ class RunRequest:
             value = getattr(self, f.name)
             if flag is None or value is None or (f.name == "executor" and value == "local"):
                 continue
+            if isinstance(value, bool):  # a --x/--no-x switch: named when not its default
+                if value != f.default:
+                    argv.append(flag.names[0].split("/")[0 if value else 1])
+                continue
             if self.command == "judge" and f.name in ("samples", "conditions", "run_id"):
                 raise ValueError(f"engine judge takes no {flag.names[0]}")
             for item in value if isinstance(value, list) else [value]:
@@ -136,8 +158,12 @@ class RunRequest:
         return argv
 
     def saved(self) -> dict[str, Any]:
-        """What options.json keeps (what `engine resume` asks again)."""
-        return {f.name: getattr(self, f.name) for f in fields(SavedOptions)}
+        """What options.json keeps (what `engine resume` asks again); a field added since options.json
+        began (`cost_limit`) only when set, so a run without it writes what runs before it wrote."""
+        saved = {f.name: getattr(self, f.name) for f in fields(SavedOptions)}
+        if saved["cost_limit"] is None:
+            del saved["cost_limit"]
+        return saved
 
 
 @dataclass
@@ -151,15 +177,25 @@ class SavedOptions:
     generate: bool = True
     executor: Executor = "local"
     address: str | None = None
+    cost_limit: float | None = None
 
 
-def resumed(saved: RunRequest, executor: str | None = None, address: str | None = None) -> RunRequest:
+def resumed(
+    saved: RunRequest,
+    executor: str | None = None,
+    address: str | None = None,
+    cost_limit: float | None = None,
+    probe: bool = True,
+) -> RunRequest:
     """`engine resume`'s request: the saved one, on another executor or cluster when asked (a new
-    executor drops the saved address)."""
+    executor drops the saved address), with a new cost limit when given."""
+    out = saved
+    if cost_limit is not None or not probe:
+        out = replace(saved, probe=probe, cost_limit=saved.cost_limit if cost_limit is None else cost_limit)
     if executor is None and address is None:
-        return saved
+        return out
     return replace(
-        saved,
+        out,
         executor=check_executor(executor or saved.executor, address),
         address=address,
     )

@@ -54,6 +54,7 @@ from engine.store.records import TelemetryRecord, TrainStepRecord
 from engine.store.request import Placement
 from engine.train.specs import Recipe, recipe_from_dict
 from engine.train.student import canonical_adapter_config, servable_adapter, student_toml
+from engine.train.targets import check_targets
 from engine.train.tracking import require_integrations, tracking
 
 RECIPE_FILE = "recipe.json"
@@ -175,6 +176,7 @@ class TrainRun:
         t0 = time.time()
         require_corpus(self.recipe)
         require_integrations(self.recipe.report_to, self.recipe.source)  # before a run dir or a model
+        check_targets(self.recipe)  # before any weights load or anything is written
         existing = self._check_existing()
         if existing is not None:
             return existing

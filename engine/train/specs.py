@@ -37,6 +37,15 @@ class LoraSpec(Spec):
         description="adapt only the last N transformer layers (backward stops below them: faster on CPU)",
     )
 
+    @field_validator("targets")
+    @classmethod
+    def _some_targets(cls, v: list[str] | str) -> list[str] | str:
+        if isinstance(v, list) and not v:
+            raise ValueError("an empty list adapts no module: name some (q_proj, v_proj, ...) or 'all-linear'")
+        if isinstance(v, list) and any(not t.strip() for t in v):
+            raise ValueError("a target is blank")
+        return v
+
     @model_validator(mode="after")
     def _layers_need_a_list(self) -> LoraSpec:
         if self.last_layers is not None and isinstance(self.targets, str):

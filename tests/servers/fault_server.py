@@ -31,6 +31,10 @@ per request; the base latency is an `asyncio.sleep`.
 
     python -m tests.servers.fault_server --port 0 --latency 0.05     # prints the port, serves until killed
     GET /_stats                                                      # counters as JSON
+
+`GET /v1/models` lists the server's models (OpenAI's list shape, or Anthropic's when the request carries
+`anthropic-version`) and `GET /v1/models/<id>` retrieves one: every id is served unless the server was
+given `models`. Given `keys`, any request with another key gets 401, as a real API refuses a wrong key.
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ import re
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from tests.servers.wire import (
@@ -59,6 +63,8 @@ from tests.servers.wire import (
     TEMPLATES,
     count_tokens,
     judge_reply,
+    model_entry,
+    models_page,
     text_of,
 )
 
@@ -77,7 +83,11 @@ class FaultServer:
         timeout_sleep: float = 5.0,
         retry_after_ms: int = 10,
         reply: Callable[[str], str | None] | None = None,
+        models: Collection[str] | None = None,
+        keys: Collection[str] | None = None,
     ) -> None:
+        self.models = None if models is None else set(models)  # None: serves any model id
+        self.keys = None if keys is None else set(keys)  # None: any key
         self.host, self.port = host, port
         self.reply = reply  # in-process use: the answer to a last user message (None: the toy judge)
         self.latency = latency
@@ -230,10 +240,18 @@ class FaultServer:
         if method == "GET" and path == "/_stats":
             await self._send(writer, 200, json.dumps(self.stats()).encode())
             return True
+        fmt = "anthropic" if path == "/v1/messages" or "anthropic-version" in headers else "openai"
+        if self.keys is not None:
+            sent = headers.get("x-api-key") or headers.get("authorization", "").removeprefix("Bearer ")
+            if sent not in self.keys:
+                await self._send(writer, 401, self._error_body(fmt, 401, "invalid x-api-key"))
+                return True
+        if method == "GET" and (path == "/v1/models" or path.startswith("/v1/models/")):
+            await self._models(writer, fmt, path.removeprefix("/v1/models").lstrip("/"))
+            return True
         if method != "POST" or path not in ("/v1/chat/completions", "/v1/messages"):
             await self._send(writer, 404, b'{"error": {"message": "not found", "type": "not_found_error"}}')
             return True
-        fmt = "openai" if path == "/v1/chat/completions" else "anthropic"
         try:
             req = json.loads(raw)
             messages = req["messages"]
@@ -330,6 +348,14 @@ class FaultServer:
             self.usage_by_marker[marker] = (n_in, n_out)
         await self._send(writer, 200, body)
         return n_in, n_out
+
+    async def _models(self, writer: asyncio.StreamWriter, fmt: str, model_id: str) -> None:
+        if model_id and self.models is not None and model_id not in self.models:
+            await self._send(writer, 404, self._error_body(fmt, 404, f"model: {model_id} does not exist"))
+            return
+        listed = sorted(self.models) if self.models is not None else ["fault-model"]
+        body = model_entry(fmt, model_id) if model_id else models_page(fmt, listed)
+        await self._send(writer, 200, json.dumps(body).encode())
 
     @staticmethod
     def _error_body(fmt: str, status: int, message: str) -> bytes:

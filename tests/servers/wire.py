@@ -115,3 +115,22 @@ def judge_reply(user_text: str) -> str:
     if end >= 0:
         section = section[:end]
     return PASS_TEXT if answer and answer in section else FAIL_TEXT
+
+
+def model_entry(fmt: str, model: str) -> dict[str, Any]:
+    """One model as `GET /v1/models/<id>` answers it (OpenAI's or Anthropic's shape)."""
+    if fmt == "anthropic":
+        return {"type": "model", "id": model, "display_name": model, "created_at": "2025-01-01T00:00:00Z"}
+    return {"id": model, "object": "model", "created": 0, "owned_by": "fault-server"}
+
+
+def models_page(fmt: str, models: list[str]) -> dict[str, Any]:
+    """`GET /v1/models`: one page listing `models`."""
+    page: dict[str, Any] = {"data": [model_entry(fmt, m) for m in models]}
+    if fmt == "anthropic":
+        return page | {
+            "has_more": False,
+            "first_id": models[0] if models else None,
+            "last_id": models[-1] if models else None,
+        }
+    return page | {"object": "list"}
