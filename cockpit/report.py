@@ -179,16 +179,35 @@ def analyse(cur: Any, runs_dir: Path, *, n_boot: int = N_BOOT, headline: str | N
     `headline`: a path to lead with instead (the export of the path on screen; labelled requested,
     not pre-registered, unless it is the declared one; ignored when it is not a path).
     """
-    from engine.analysis.declared import declared_report
     from engine.analysis.preregistration import from_runs
 
     pre = from_runs(Path(runs_dir))
     if headline is not None:
         try:
-            return declared_report(cur, pre, requested=headline, n_boot=n_boot)
+            return _planned(cur, pre, headline, n_boot)
         except ValueError:  # not one of the paths
             pass
-    return declared_report(cur, pre, n_boot=n_boot)
+    return _planned(cur, pre, None, n_boot)
+
+
+def _planned(cur: Any, pre: Any, requested: str | None, n_boot: int) -> Report:
+    """`engine report`'s analysis without flags: the recorded cluster, α and minimum effect, and the
+    plan checked against the journal's record (EXPLORATORY when it differs)."""
+    from engine.analysis.declared import declared_report, plan
+    from engine.analysis.preregistration import check
+
+    pl = plan(pre, headline=requested)
+    rep = declared_report(
+        cur,
+        pre,
+        requested=requested,
+        n_boot=n_boot,
+        cluster=pl["cluster"],
+        alpha=pl["alpha"],
+        effect=pl["minimum_effect"],
+    )
+    rep.preregistration = check(pre, pl)
+    return rep
 
 
 def compute(cur: Any, runs_dir: Path, *, version: int = 0, n_boot: int = N_BOOT) -> ReportView:

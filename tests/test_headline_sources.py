@@ -57,3 +57,33 @@ def test_the_cli_the_cockpit_and_the_paper_headline_the_same_path(
     assert got["engine report"] == expected
     assert got["cockpit"] == expected
     assert got["paper"] == expected
+
+
+def test_the_cockpit_runs_the_recorded_analysis_as_engine_report_does(tmp_path: Path) -> None:
+    """A journal that recorded cluster = skill, α 0.1 and a minimum effect at start: the cockpit's
+    report resamples by skill at that α, as `engine report` without flags does, with the same CIs
+    and the same pre-registration check (it used to run task-clustered at 0.05, unchecked)."""
+    runs = tmp_path / "runs"
+    write_eval_run(runs, RUN, hostile=False)
+    (runs / RUN / EXPERIMENT_FILE).write_text(
+        json.dumps({"name": "study", "paths": PATHS, "headline_path": "llm-only"})
+    )
+    events = runs / RUN / "events.jsonl"
+    lines = events.read_text(encoding="utf-8").splitlines()
+    i = next(k for k, x in enumerate(lines) if json.loads(x).get("type") == "RunStarted")
+    record = {"headline_path": "llm-only", "effect_of_interest": "delta", "minimum_effect": 0.1}
+    record |= {"alpha": 0.1, "cluster": "skill"}
+    lines[i] = json.dumps(json.loads(lines[i]) | {"preregistration": record})
+    events.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["report", "--json", "--runs-dir", str(runs), "--boot", str(BOOT)])
+    assert res.exit_code == 0, res.output
+    cli = json.loads(res.stdout)
+    with Store.open(runs, fallback=None) as store:
+        cockpit = json.loads(json.dumps(cockpit_report.compute(store.con, runs, n_boot=BOOT).report.to_dict()))
+    assert (cli["meta"]["cluster"], cli["meta"]["alpha"]) == ("skill", 0.1)
+    assert (cockpit["meta"]["cluster"], cockpit["meta"]["alpha"]) == ("skill", 0.1)
+    assert cockpit["design"]["alpha"] == cli["design"]["alpha"] == 0.1
+    assert cockpit["preregistration"] == cli["preregistration"]
+    assert cockpit["preregistration"]["status"] == "pre-registered", cockpit["preregistration"]
+    ci = [(d["config"], d["path"], d["ci_low"], d["ci_high"]) for d in cli["deltas"]]
+    assert ci == [(d["config"], d["path"], d["ci_low"], d["ci_high"]) for d in cockpit["deltas"]]

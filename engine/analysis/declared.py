@@ -60,3 +60,25 @@ def declared_report(
     )
     rep.add_notices(pre.notices)
     return rep
+
+
+def plan(
+    pre: Preregistration,
+    experiment: Experiment | None = None,
+    *,
+    headline: str | None = None,
+    cluster: str | None = None,
+    alpha: float | None = None,
+) -> dict[str, Any]:
+    """The analysis a report runs, in the fields of the journal's record (`preregistration.PLAN`):
+    the options given, else the experiment file's, else the record's, else the defaults. `engine
+    report` passes its flags; the cockpit none, so both run the recorded analysis on one store."""
+    rec = pre.record or {}
+    src = experiment.preregistration() if experiment is not None else rec
+    return {
+        "headline_path": headline or pre.headline,
+        "effect_of_interest": src.get("effect_of_interest") or "delta",
+        "minimum_effect": src.get("minimum_effect"),
+        "alpha": alpha if alpha is not None else src.get("alpha") or 0.05,
+        "cluster": cluster or src.get("cluster") or "task",
+    }

@@ -61,6 +61,7 @@ def report(
 ) -> None:
     """Pass rates, procedural Δ with CI and McNemar p, SFT lift, judge agreement, format artifact."""
     from engine.analysis.declared import declared, declared_report
+    from engine.analysis.declared import plan as analysis_plan
     from engine.analysis.notices import Notice
     from engine.analysis.preregistration import check
     from engine.store.db import Store
@@ -82,7 +83,7 @@ def report(
         check_out(out.expanduser().absolute())  # before any work: a file or a foreign directory is refused
     rd = runs_dir_of(runs_dir)
     pre = declared(rd, exp, run)
-    plan = _plan(exp, pre, path or pre.headline, cluster, alpha)
+    plan = analysis_plan(pre, exp, headline=path, cluster=cluster, alpha=alpha)
     if effect is not None:  # a size given here and not recorded at start makes the analysis exploratory
         plan["minimum_effect"] = abs(effect)
     with Store.open(rd) as store:
@@ -111,20 +112,6 @@ def report(
     _print_report(rep, as_json)
     if paper is not None and findings and not as_json:
         _print_findings(paper)
-
-
-def _plan(exp: Any, pre: Any, headline: str | None, cluster: str | None, alpha: float | None) -> dict[str, Any]:
-    """The analysis this report runs, in the fields of the journal's record: the options given, else
-    the experiment file's, else the record's, else the defaults."""
-    rec = pre.record or {}
-    src = exp.preregistration() if exp is not None else rec
-    return {
-        "headline_path": headline,
-        "effect_of_interest": src.get("effect_of_interest") or "delta",
-        "minimum_effect": src.get("minimum_effect"),
-        "alpha": alpha if alpha is not None else src.get("alpha") or 0.05,
-        "cluster": cluster or src.get("cluster") or "task",
-    }
 
 
 def _write_paper(paper: Any, out: Path, *, quiet_stdout: bool) -> None:
