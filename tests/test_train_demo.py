@@ -3,6 +3,7 @@ with the SFT lift. The demo recipe is shrunk here (the real one trains for minut
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -11,20 +12,24 @@ from typer.testing import CliRunner
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _one_step(tmp_path: Path, name: str, *, rows: int) -> Path:
+    """A bundled demo recipe shrunk to `rows` corpus rows, one step, the top two layers."""
+    recipe = tmp_path / "recipe.toml"
+    text = (ROOT / "data" / "recipes" / name).read_text()
+    text, n = re.subn(r"(?m)^corpus_limit = \d+$", f"corpus_limit = {rows}", text)
+    text, m = re.subn(r"(?m)^last_layers = \d+$", "last_layers = 2", text)
+    text, k = re.subn(r"(?m)^\[lora\]$", "max_steps = 1\n\n[lora]", text)
+    assert (n, m, k) == (1, 1, 1), (name, n, m, k)  # the recipe changed shape: shrink it another way
+    recipe.write_text(text)
+    return recipe
+
+
 @pytest.mark.slow
 def test_demo_includes_sft(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import engine.demo as demo
     from engine.cli import app
 
-    recipe = tmp_path / "recipe.toml"
-    recipe.write_text(
-        (ROOT / "data" / "recipes" / "demo.toml")
-        .read_text()
-        .replace("corpus_limit = 48", "corpus_limit = 2")
-        .replace("[lora]", "max_steps = 1\n\n[lora]")
-        .replace("last_layers = 10", "last_layers = 2")
-    )
-    monkeypatch.setattr(demo, "DEMO_RECIPE", recipe)
+    monkeypatch.setattr(demo, "DEMO_RECIPE", _one_step(tmp_path, "demo.toml", rows=2))
     runs = tmp_path / "runs"
     res = CliRunner().invoke(
         app, ["demo", "--suite", "study", "--limit", "1", "--runs-dir", str(runs), "--events", "none"]
@@ -60,15 +65,7 @@ def test_micro_demo_ends_in_findings_and_a_paper_report(tmp_path: Path, monkeypa
     import engine.demo as demo
     from engine.cli import app
 
-    recipe = tmp_path / "recipe.toml"
-    recipe.write_text(
-        (ROOT / "data" / "recipes" / "demo-micro.toml")
-        .read_text()
-        .replace("corpus_limit = 48", "corpus_limit = 4")
-        .replace("[lora]", "max_steps = 1\n\n[lora]")
-        .replace("last_layers = 10", "last_layers = 2")
-    )
-    monkeypatch.setattr(demo, "MICRO_RECIPE", recipe)
+    monkeypatch.setattr(demo, "MICRO_RECIPE", _one_step(tmp_path, "demo-micro.toml", rows=4))
     runs = tmp_path / "runs"
     res = CliRunner().invoke(app, ["demo", "--limit", "8", "--runs-dir", str(runs), "--events", "none"])
     assert res.exit_code == 0, res.output
