@@ -59,8 +59,30 @@ STATE_STYLE = {
 SHOWN_CHAINS = 3
 
 
+def _ci(lo: float | None, hi: float | None) -> str:
+    return "" if lo is None or hi is None else f" [{lo:+.3f}, {hi:+.3f}]"
+
+
+def finding_line(view: Any) -> Text:
+    """The store's headline in one line under the newest finished chain: each config's Δ and each
+    SFT lift on the headline path with its 95% CI, or why there is no headline (the Δ screen, 5,
+    has the rest)."""
+    head = view.headline
+    if head is None:
+        return safe.join(("no eligible headline: ", "bold yellow"), (view.headline_reason, "yellow"))
+    parts: list[Text | tuple[Any, str] | str] = [("finding", "bold"), " on the headline ", (head, "bold"), ": "]
+    for i, d in enumerate(view.deltas(head)):
+        parts += [" · " if i else "", "Δ ", (d.config, "bold"), f" {d.delta:+.3f}" if d.delta is not None else " —"]
+        parts.append(_ci(d.ci_low, d.ci_high))
+    for lf in view.lifts(head):
+        parts += [" · lift ", (lf.a, "bold"), f" {lf.diff:+.3f}" if lf.diff is not None else " —"]
+        parts.append(_ci(lf.ci_low, lf.ci_high))
+    parts.append(("   5: Δ screen", "dim"))
+    return safe.join(*parts)
+
+
 class RunsScreen(CockpitScreen):
-    watches = ("store_version", "runs", "pending")
+    watches = ("store_version", "runs", "pending", "report")  # report: the finding line under a chain
     BINDINGS = [
         Binding("enter", "follow", "Follow live"),
         Binding("n", "app.launch", "Launch"),
@@ -119,6 +141,9 @@ class RunsScreen(CockpitScreen):
                 )
         if len(msg.studies) > SHOWN_CHAINS:
             text.append(f"\n+ {len(msg.studies) - SHOWN_CHAINS} older chains", style="dim")
+        if msg.studies[0].status == "finished" and self.cockpit.report is not None:
+            text.append("\n")
+            text.append_text(finding_line(self.cockpit.report))
         box.update(text)
 
     def _chain(self) -> studies.StudyView | None:

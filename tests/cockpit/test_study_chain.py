@@ -68,3 +68,49 @@ async def test_chain_tree_cancel_and_next_job(fixture_runs: Path, tmp_path: Path
     finally:
         chain.kill()
         chain.wait()
+
+
+async def test_a_finished_chain_shows_the_headline_finding(fixture_runs: Path, tmp_path: Path) -> None:
+    """After a chain ends (as after `engine demo`), the Runs screen states the store's headline under
+    it, with the numbers the Δ screen shows (the cockpit's own report of the store)."""
+    recipe, spec, _ = tiny_inputs(tmp_path)
+    study = st.plan_study(DATA / "experiments" / "demo.toml", fixture_runs, recipe=recipe, corpus_spec=spec, limit=1)
+    st.save_plan(study)
+    evs = [{"t": 1.0, "event": "chain_started", "pid": 1}, {"t": 9.0, "event": "chain_ended", "status": "finished"}]
+    (study.dir / st.EVENTS_FILE).write_text("".join(json.dumps(e) + "\n" for e in evs))
+    app = make_app(fixture_runs)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await wait_for(pilot, lambda: f"{study.study_id}  finished" in screen_text(app), what="the finished chain")
+        await wait_for(pilot, lambda: "finding on the headline" in screen_text(app), what="the finding line")
+        head = app.report.headline
+        assert head is not None
+        d = app.report.deltas(head)[0]
+        text = " ".join(screen_text(app).split())  # the line wraps at the terminal's width
+        first = f"Δ {d.config} {d.delta:+.3f} [{d.ci_low:+.3f}, {d.ci_high:+.3f}]"
+        assert f"finding on the headline {head}: {first}" in text
+
+
+def test_the_finding_line_gives_each_delta_and_lift_with_its_ci(tmp_path: Path) -> None:
+    """On a store whose pre-registered headline is eligible: the Δ screen's numbers, in one line."""
+    from cockpit import report as cockpit_report
+    from cockpit.screens.runs import finding_line
+    from engine.store.db import Store
+    from engine.store.manifest import EXPERIMENT_FILE
+    from tests.cockpit.journals import PATHS, write_eval_run
+
+    runs = tmp_path / "runs"
+    run = "20250101-000000-study-a1b2"
+    write_eval_run(runs, run, hostile=False)
+    (runs / run / EXPERIMENT_FILE).write_text(json.dumps({"name": "s", "paths": PATHS, "headline_path": "llm-only"}))
+    with Store.open(runs, fallback=None) as store:
+        store.ingest()
+        view = cockpit_report.compute(store.con, runs, n_boot=200)
+    assert view.headline == "llm-only"
+    line = finding_line(view).plain
+    assert line.startswith("finding on the headline llm-only: ")
+    for d in view.deltas("llm-only"):
+        assert f"Δ {d.config} {d.delta:+.3f} [{d.ci_low:+.3f}, {d.ci_high:+.3f}]" in line
+    for lf in view.lifts("llm-only"):
+        assert f"lift {lf.a} {lf.diff:+.3f} [{lf.ci_low:+.3f}, {lf.ci_high:+.3f}]" in line
+    assert view.deltas("llm-only") and view.lifts("llm-only")
