@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from inspect_ai.log import list_eval_logs, read_eval_log
 from scipy.stats import binomtest
 from sklearn.metrics import cohen_kappa_score
 from typer.testing import CliRunner
@@ -25,6 +24,22 @@ from engine.store import human
 from engine.store.db import Store
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def read_eval_log(path: str) -> Any:
+    """Inspect's own reader, imported when a test runs: the `.venv-vllm` run (which lacks the
+    `inspect` extra) collects this module and deselects its tests."""
+    from inspect_ai.log import read_eval_log as read
+
+    return read(path)
+
+
+def list_eval_logs(path: str) -> Any:
+    from inspect_ai.log import list_eval_logs as listing
+
+    return listing(path)
+
+
 MAP = ["--condition", "task_args.variant", "--baseline", "plain", "--treatment", "skill"]
 
 
