@@ -13,9 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from engine import paths
 from engine.config import Experiment
 from engine.host import pid_alive
-from engine.paths import ROOT
 from engine.store import manifest
 from engine.study.model import EVENTS_FILE, SFT_SUFFIX, Job, Study, load_study, save_plan
 from engine.study.status import chain_pid, chain_status, events, job_done
@@ -55,7 +55,7 @@ def _prepare_eval(study: Study, job: Job) -> list[str]:
 def child_env() -> dict[str, str]:
     """The children import this checkout's engine, whatever the caller's sys.path."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(paths.ROOT), env.get("PYTHONPATH", "")) if p)
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
@@ -119,14 +119,14 @@ def _run_job(study: Study, job: Job, args: list[str], events_mode: str, state: d
     if job.kind == "report":
         tmp = Path(str(job.output) + ".tmp")
         with open(tmp, "wb") as out:
-            proc = subprocess.Popen(cmd, stdout=out, cwd=str(ROOT), env=child_env())  # noqa: S603
+            proc = subprocess.Popen(cmd, stdout=out, cwd=str(paths.ROOT), env=child_env())  # noqa: S603
             state["proc"] = proc
             _append(study, "job_started", job=job.id, pid=proc.pid)
             rc = proc.wait()
         if rc == 0:
             os.replace(tmp, str(job.output))
     else:
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, cwd=str(ROOT), env=child_env())  # noqa: S603
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, cwd=str(paths.ROOT), env=child_env())  # noqa: S603
         state["proc"] = proc
         _append(study, "job_started", job=job.id, pid=proc.pid, run_id=job.run_id)
         rc = proc.wait()
