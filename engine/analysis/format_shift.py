@@ -10,6 +10,10 @@ for the paired-sample design", Stat. Med. 17:891-908; `engine.analysis.intervals
 
 When the format moves (its CI excludes 0) and the pass rate does not, SFT taught the format rather
 than the answers: the reference study's format artifact in miniature. The findings say so.
+
+The pairs are (task, condition, sample): with one sample a task (the studies here, greedy) they are
+independent, as Tango's interval assumes; with several samples a task they are not, and the interval
+is narrower than a task-clustered one would be (the Δ and lift CIs cluster by task there).
 """
 
 from __future__ import annotations
