@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 
 from cockpit import safe
-from cockpit.widgets.table import fmt
+from cockpit.widgets.table import ci, fmt
 
 if TYPE_CHECKING:
     from engine.analysis.audit_sample import Rate
@@ -72,15 +72,9 @@ def corrected_row(c: CorrectedDelta) -> list[Any]:
         c.path,
         fmt(c.delta, signed=True),
         fmt(c.corrected, signed=True),
-        _ci(c.ci_low, c.ci_high),
+        ci(c.ci_low, c.ci_high),
         fmt(p.value if p else None, signed=True),
-        _ci(p.ci_low, p.ci_high) if p else _ci(None, None),
+        ci(p.ci_low, p.ci_high) if p else ci(None, None),
         safe.cell(youden, limit=40),
         safe.cell(note, "dim", limit=60),
     ]
-
-
-def _ci(lo: float | None, hi: float | None) -> Text:
-    if lo is None or hi is None:
-        return Text("–", style="dim", justify="right")
-    return Text(f"[{lo:+.3f}, {hi:+.3f}]", justify="right")
