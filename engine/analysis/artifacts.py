@@ -90,13 +90,18 @@ FLAG_COLUMNS = ("flagged", "flag_verdict", "flag_grader", "flag_delimiter", "unc
 TRUNCATION_WARN = 0.10  # share of a config x condition's completions cut off at max_tokens worth a warning
 
 
+def cut_off(shares: list[FormatShare]) -> list[FormatShare]:
+    """The config x condition cells whose completions end at the token limit in `TRUNCATION_WARN` or more."""
+    return [s for s in shares if s.n and s.at_limit / s.n >= TRUNCATION_WARN]
+
+
 def truncation_notices(shares: list[FormatShare], found: list[Notice]) -> None:
     """One notice naming every config x condition whose completions often end at the token limit.
 
     A completion cut off at `max_tokens` is scored as written, so its verdict is that of an unfinished
     answer; when one condition is cut off more often (a longer, step-by-step format), Δ compares
     unfinished answers with finished ones, an artifact of the token budget rather than of the skill."""
-    hit = [s for s in shares if s.n and s.at_limit / s.n >= TRUNCATION_WARN]
+    hit = cut_off(shares)
     if not hit:
         return
     parts = ", ".join(f"{s.config}/{s.condition} {s.at_limit} of {s.n} ({s.at_limit / s.n * 100:.0f}%)" for s in hit)

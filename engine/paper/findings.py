@@ -8,7 +8,7 @@ is worded as not a finding.
 
 from __future__ import annotations
 
-from engine.analysis.artifacts import TRUNCATION_WARN
+from engine.analysis.artifacts import cut_off
 from engine.analysis.delta import Comparison, Delta
 from engine.analysis.design import DesignSection
 from engine.analysis.format_shift import Shift
@@ -242,7 +242,7 @@ def _format(rep: Report, val: Validity) -> list[Finding]:
 def _truncation(rep: Report) -> list[Finding]:
     """Completions cut off at max_tokens, per config x condition where they are common (a verdict on an
     unfinished answer; uneven between conditions, Δ partly measures the token budget)."""
-    hit = [f for f in rep.format if f.n and f.at_limit / f.n >= TRUNCATION_WARN]
+    hit = cut_off(rep.format)
     if not hit:
         return []
     cells = "; ".join(
