@@ -10,30 +10,12 @@ from rich.table import Table
 from rich.text import Text
 
 from engine.analysis.eligibility import WHY, caveat_parts
+from engine.analysis.render_cells import ci, literal, pct, signed
 from engine.analysis.render_coverage import coverage_tables
 from engine.analysis.render_design import design_tables
 from engine.analysis.render_methods import kappa_caption, kappa_cells, methods_line, units_line
 from engine.analysis.render_shift import shift_table
 from engine.analysis.report import Report
-from engine.untrusted import show
-
-
-def literal(value: object, style: str = "") -> Text:
-    """Store text as a literal Text, no markup: control, bidi and zero-width characters shown as
-    visible stand-ins (`engine.untrusted`), never sent to the terminal."""
-    return Text(show("" if value is None else str(value)), style=style)
-
-
-def _pct(x: float | None, digits: int = 1) -> str:
-    return "—" if x is None else f"{x * 100:.{digits}f}%"
-
-
-def _signed(x: float | None) -> str:
-    return "—" if x is None else f"{x:+.3f}"
-
-
-def _ci(lo: float | None, hi: float | None) -> str:
-    return "—" if lo is None or hi is None else f"[{lo:+.3f}, {hi:+.3f}]"
 
 
 def _p(p: float | None) -> str:
@@ -88,7 +70,7 @@ def _pass_rates(r: Report) -> Table:
         cells.setdefault((pr.config, pr.judge), {})[pr.condition] = pr
     for (cfg, judge), by in cells.items():
         shown = [
-            f"{_pct(by[c].pass_rate)} ({by[c].passes}/{by[c].n})" if c in by else "—" for c in ("no_skill", "curated")
+            f"{pct(by[c].pass_rate)} ({by[c].passes}/{by[c].n})" if c in by else "—" for c in ("no_skill", "curated")
         ]
         _row(t, cfg, judge, *shown, sum(x.errors for x in by.values()))
     return t
@@ -126,10 +108,10 @@ def _deltas(r: Report) -> list[Table]:
                     d.finding,
                     d.config,
                     d.n_tasks,
-                    _pct(d.pass_no_skill),
-                    _pct(d.pass_curated),
-                    _marked(_signed(d.delta), d.finding),
-                    _ci(d.ci_low, d.ci_high),
+                    pct(d.pass_no_skill),
+                    pct(d.pass_curated),
+                    _marked(signed(d.delta), d.finding),
+                    ci(d.ci_low, d.ci_high),
                     _p(d.mcnemar_p) + ("" if d.mcnemar_midp is None else f" (mid-p {_p(d.mcnemar_midp)})"),
                     disc,
                     d.errors,
@@ -181,10 +163,10 @@ def _lifts(r: Report) -> Table:
                 c.b,
                 c.path,
                 c.n_tasks,
-                _signed(c.delta_a),
-                _signed(c.delta_b),
-                _marked(_signed(c.diff), c.finding),
-                _ci(c.ci_low, c.ci_high),
+                signed(c.delta_a),
+                signed(c.delta_b),
+                _marked(signed(c.diff), c.finding),
+                ci(c.ci_low, c.ci_high),
             ),
         )
     _caption(t, [c.caveat for c in r.lifts if not c.finding and c.caveat])
@@ -213,12 +195,12 @@ def _agreement(r: Report) -> list[Table]:
             f"{a.judge_a} vs {a.judge_b}",
             a.config,
             a.n,
-            _pct(a.pct_agreement, 2),
+            pct(a.pct_agreement, 2),
             *kappa_cells(a),
             f"{conf[0][0]} / {conf[0][1]} / {conf[1][0]} / {conf[1][1]}",
-            _signed(a.delta_a),
-            _signed(a.delta_b),
-            _signed(a.delta_shift),
+            signed(a.delta_a),
+            signed(a.delta_b),
+            signed(a.delta_shift),
         )
     why = kappa_caption(r.agreement)
     if why:
@@ -235,7 +217,7 @@ def _agreement(r: Report) -> list[Table]:
             x.configs,
             "—" if x.kappa_pooled is None else f"{x.kappa_pooled:.3f}",
             "—" if x.kappa_min is None else f"{x.kappa_min:.3f}",
-            _pct(x.pct_agreement_min, 2),
+            pct(x.pct_agreement_min, 2),
             "—" if x.max_abs_delta_shift is None else f"{x.max_abs_delta_shift:.3f}",
             ", ".join(x.direction_flips) or "none",
         )
@@ -265,10 +247,8 @@ def _format(r: Report) -> list[Table]:
             f.condition,
             f.n,
             f.answer_line,
-            _pct(f.share),
-            literal(
-                f"{f.at_limit} ({_pct(f.at_limit_share)})", "bold yellow" if (f.at_limit_share or 0) >= 0.1 else ""
-            ),
+            pct(f.share),
+            literal(f"{f.at_limit} ({pct(f.at_limit_share)})", "bold yellow" if (f.at_limit_share or 0) >= 0.1 else ""),
             f.generation_errors,
             literal(f.flagged, "bold red" if f.flagged else ""),
             f"{f.flag_verdict} / {f.flag_grader} / {f.flag_delimiter}",
@@ -295,15 +275,15 @@ def _format(r: Report) -> list[Table]:
             g,
             x.config,
             f"{x.extractor} vs {x.llm}",
-            _pct(x.extractor_no_skill),
-            _pct(x.extractor_curated),
-            _pct(x.llm_no_skill),
-            _pct(x.llm_curated),
-            _pct(x.gap_no_skill),
-            _pct(x.gap_curated),
-            _pct(x.gap_diff),
-            _signed(x.delta_extractor),
-            _signed(x.delta_llm),
+            pct(x.extractor_no_skill),
+            pct(x.extractor_curated),
+            pct(x.llm_no_skill),
+            pct(x.llm_curated),
+            pct(x.gap_no_skill),
+            pct(x.gap_curated),
+            pct(x.gap_diff),
+            signed(x.delta_extractor),
+            signed(x.delta_llm),
         )
     return [t, g]
 
@@ -341,8 +321,8 @@ def _trajectory(r: Report) -> Table:
             p.series,
             p.config,
             "—" if p.size_b is None else f"{p.size_b:g}",
-            _signed(p.delta),
-            _ci(p.ci_low, p.ci_high),
+            signed(p.delta),
+            ci(p.ci_low, p.ci_high),
         )
     tests = [f"{x.series}: {x.verdict()}" for x in r.size_tests]
     if tests:  # a shape across sizes is claimed only where the test rejects (engine.analysis.size_interaction)

@@ -5,28 +5,15 @@ show (an abstention; an excluded verdict). Store text is never parsed as markup.
 from __future__ import annotations
 
 from rich.table import Table
-from rich.text import Text
 
+from engine.analysis.render_cells import literal, pct, signed
 from engine.analysis.report import Report
-from engine.untrusted import show
-
-
-def _cell(value: object) -> Text:
-    return Text(show("" if value is None else str(value)))
-
-
-def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{x * 100:.1f}%"
-
-
-def _signed(x: float | None) -> str:
-    return "—" if x is None else f"{x:+.3f}"
 
 
 def _table(title: str, headers: list[str], right_from: int) -> Table:
-    t = Table(title=_cell(title), title_justify="left", header_style="bold")
+    t = Table(title=literal(title), title_justify="left", header_style="bold")
     for i, h in enumerate(headers):
-        t.add_column(_cell(h), justify="right" if i >= right_from else "left", no_wrap=i < right_from)
+        t.add_column(literal(h), justify="right" if i >= right_from else "left", no_wrap=i < right_from)
     return t
 
 
@@ -42,8 +29,8 @@ def coverage_table(r: Report) -> Table:
         return t
     for c in r.coverage:
         cells: tuple[object, ...] = (c.config, c.judge, c.decided, c.abstentions, c.errors)
-        cells += (_pct(c.coverage), _pct(c.coverage_no_skill), _pct(c.coverage_curated))
-        t.add_row(*(_cell(x) for x in cells))
+        cells += (pct(c.coverage), pct(c.coverage_no_skill), pct(c.coverage_curated))
+        t.add_row(*(literal(x) for x in cells))
     return t
 
 
@@ -58,10 +45,10 @@ def bounds_table(r: Report) -> Table:
     order = sorted(r.paths, key=lambda p: p.name != r.headline)
     for p in order:
         for d in (d for d in r.deltas if d.path == p.name and d.delta_low_bound is not None):
-            cells: tuple[object, ...] = (d.config, d.path, d.n_tasks, _signed(d.delta), d.errors, d.abstentions)
+            cells: tuple[object, ...] = (d.config, d.path, d.n_tasks, signed(d.delta), d.errors, d.abstentions)
             cells += (d.tasks_dropped,)
-            cells += (_signed(d.delta_low_bound), _signed(d.delta_high_bound))
-            t.add_row(*(_cell(x) for x in cells))
+            cells += (signed(d.delta_low_bound), signed(d.delta_high_bound))
+            t.add_row(*(literal(x) for x in cells))
     return t
 
 

@@ -5,22 +5,13 @@ parsed as markup."""
 from __future__ import annotations
 
 from rich.table import Table
-from rich.text import Text
 
 from engine.analysis.design import DesignSection
 from engine.analysis.per_skill import PerSkill
+from engine.analysis.render_cells import ci, literal, signed
 from engine.analysis.report import Report
-from engine.untrusted import show
 
 STYLE = {"significant": "bold", "underpowered": "yellow", "powered": "", "not estimable": "dim", "no CI": "dim"}
-
-
-def _cell(value: object, style: str = "") -> Text:
-    return Text(show("" if value is None else str(value)), style=style)
-
-
-def _signed(x: float | None) -> str:
-    return "—" if x is None else f"{x:+.3f}"
 
 
 def _num(x: float | None, digits: int = 3) -> str:
@@ -31,19 +22,15 @@ def _p(p: float | None) -> str:
     return "—" if p is None else "<1e-4" if p < 1e-4 else f"{p:.4f}"
 
 
-def _ci(lo: float | None, hi: float | None) -> str:
-    return "—" if lo is None or hi is None else f"[{lo:+.3f}, {hi:+.3f}]"
-
-
 def _table(title: str, headers: list[str], right_from: int) -> Table:
-    t = Table(title=_cell(title), title_justify="left", header_style="bold")
+    t = Table(title=literal(title), title_justify="left", header_style="bold")
     for i, h in enumerate(headers):
-        t.add_column(_cell(h), justify="right" if i >= right_from else "left", no_wrap=i < right_from)
+        t.add_column(literal(h), justify="right" if i >= right_from else "left", no_wrap=i < right_from)
     return t
 
 
 def _caption(t: Table, lines: list[str]) -> None:
-    t.caption = _cell("\n".join(lines), "dim")
+    t.caption = literal("\n".join(lines), "dim")
     t.caption_justify = "left"
 
 
@@ -59,16 +46,16 @@ def design_table(d: DesignSection) -> Table:
     for r in rows:
         style = STYLE.get(r.reading, "")
         t.add_row(
-            _cell("Δ" if r.kind == "delta" else "lift"),
-            _cell(r.config),
-            _cell(r.base or "—"),
-            _cell(r.path, "bold" if r.path == d.headline else ""),
-            _cell(r.n_tasks),
-            _cell(_signed(r.estimate)),
-            _cell(_ci(r.ci_low, r.ci_high)),
-            _cell(_num(r.omega2, 4)),
-            _cell(_num(r.mde)),
-            _cell(r.reading, style),
+            literal("Δ" if r.kind == "delta" else "lift"),
+            literal(r.config),
+            literal(r.base or "—"),
+            literal(r.path, "bold" if r.path == d.headline else ""),
+            literal(r.n_tasks),
+            literal(signed(r.estimate)),
+            literal(ci(r.ci_low, r.ci_high)),
+            literal(_num(r.omega2, 4)),
+            literal(_num(r.mde)),
+            literal(r.reading, style),
         )
     _caption(
         t,
@@ -93,14 +80,14 @@ def skill_family_table(ps: PerSkill) -> Table:
     for f in ps.families:
         tasks = str(f.tasks_min) if f.tasks_min == f.tasks_max else f"{f.tasks_min}–{f.tasks_max}"
         t.add_row(
-            _cell(f.config),
-            _cell(f.n_skills),
-            _cell(tasks),
-            _cell(_p(f.smallest_possible_p), "" if f.can_survive else "yellow"),
-            _cell(len(f.hurt)),
-            _cell(", ".join(f.hurt_survive_holm) or "none"),
-            _cell(", ".join(f.hurt_survive_bh) or "none"),
-            _cell(", ".join(f.hurt) or "none"),
+            literal(f.config),
+            literal(f.n_skills),
+            literal(tasks),
+            literal(_p(f.smallest_possible_p), "" if f.can_survive else "yellow"),
+            literal(len(f.hurt)),
+            literal(", ".join(f.hurt_survive_holm) or "none"),
+            literal(", ".join(f.hurt_survive_bh) or "none"),
+            literal(", ".join(f.hurt) or "none"),
         )
     _caption(t, [ps.plain_words()])
     return t
@@ -116,17 +103,17 @@ def skill_rows_table(ps: PerSkill) -> Table:
     shown = [r for r in ps.rows if r.delta != 0]
     for r in shown:
         t.add_row(
-            _cell(r.config),
-            _cell(r.skill, "yellow" if r.delta < 0 else ""),
-            _cell(r.n_tasks),
-            _cell(_num(r.pass_no_skill)),
-            _cell(_num(r.pass_curated)),
-            _cell(_signed(r.delta)),
-            _cell(_ci(r.ci_low, r.ci_high)),
-            _cell(f"{r.worse} / {r.better}"),
-            _cell(_p(r.p)),
-            _cell(_p(r.p_holm), "bold" if r.p_holm <= ps.alpha else ""),
-            _cell(_p(r.p_bh), "bold" if r.p_bh <= ps.alpha else ""),
+            literal(r.config),
+            literal(r.skill, "yellow" if r.delta < 0 else ""),
+            literal(r.n_tasks),
+            literal(_num(r.pass_no_skill)),
+            literal(_num(r.pass_curated)),
+            literal(signed(r.delta)),
+            literal(ci(r.ci_low, r.ci_high)),
+            literal(f"{r.worse} / {r.better}"),
+            literal(_p(r.p)),
+            literal(_p(r.p_holm), "bold" if r.p_holm <= ps.alpha else ""),
+            literal(_p(r.p_bh), "bold" if r.p_bh <= ps.alpha else ""),
         )
     hidden = len(ps.rows) - len(shown)
     if hidden:

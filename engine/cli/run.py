@@ -189,7 +189,7 @@ def _audit(
     from rich.console import Console
     from rich.table import Table
 
-    from engine.analysis.render import literal
+    from engine.analysis.render_cells import literal
     from engine.store import audit as audits
     from engine.store.db import Store
 
