@@ -214,6 +214,7 @@ def check_study(experiment: str, recipe: str, corpus: str, limit: str, runs_dir:
 
 def check_corpus(spec: str, limit: str, fresh: bool, runs_dir: Path) -> Checked:
     from engine.data.loader import load_tasks
+    from engine.train.corpus_output import last_build
     from engine.train.specs import load_corpus_spec
 
     path = _path(spec, "spec")
@@ -229,13 +230,9 @@ def check_corpus(spec: str, limit: str, fresh: bool, runs_dir: Path) -> Checked:
     preview = [f"teacher {s.teacher_name}; judges {', '.join(j.id for j in s.judges)}; out {s.out}"]
     judged = sum(1 for t in tasks[: s.limit or len(tasks)] if t.scoring == "answer_line" or _has_llm(s))
     estimate = f"rows kept: at most {judged * s.samples} of {asked} answers (tasks a judge of this spec scores)"
-    manifest = Path(s.out).with_suffix(".manifest.json")
-    if manifest.exists():
-        import json
-
-        m = json.loads(manifest.read_text(encoding="utf-8"))
-        if m.get("candidates"):
-            estimate += f"; the last build kept {m['rows']} of {m['candidates']} ({m['rows'] / m['candidates']:.0%})"
+    last = last_build(Path(s.out))
+    if last is not None and last.candidates:
+        estimate += f"; the last build kept {last.rows} of {last.candidates} ({last.rows / last.candidates:.0%})"
     preview.append(estimate)
     args = ["corpus", "build", str(path)]
     if n is not None:

@@ -70,6 +70,23 @@ def manifest_path(out: Path) -> Path:
     return out.with_name(out.stem + ".manifest.json")
 
 
+@dataclass(frozen=True)
+class LastBuild:
+    """What the cockpit's corpus form shows of the previous build of an output: rows kept of candidates."""
+
+    rows: int
+    candidates: int
+
+
+def last_build(out: Path) -> LastBuild | None:
+    """The manifest beside `out` (`write_manifest`), or None where there is none or it is unreadable."""
+    try:
+        m = json.loads(manifest_path(out).read_text(encoding="utf-8"))
+        return LastBuild(rows=int(m["rows"]), candidates=int(m["candidates"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def write_manifest(spec: CorpusSpec, out: Path, result: CorpusResult) -> None:
     manifest = {
         "name": spec.name,
