@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from engine.data.schemas import CONDITIONS
 from engine.events import VerdictKind
@@ -67,7 +67,7 @@ class JudgeSource:
     """One scorer of the source: its judge id, kind, and the description its fingerprint hashes."""
 
     judge_id: str
-    kind: str  # final_answer | llm
+    kind: Literal["final_answer", "llm"]
     spec: dict[str, Any] = field(hash=False, compare=False)
 
 
@@ -78,7 +78,7 @@ class Item:
     origin: str  # the file it came from (errors name it)
     where: str  # where in that file ("sample 't1' epoch 1", "line 4")
     key: str  # unique within the source: an episode id hashes it
-    backend: str  # inspect | lm-eval
+    backend: Literal["inspect", "lm-eval"]
     model: str  # the model as the source names it
     config_spec: dict[str, Any] = field(hash=False, compare=False)  # what the config fingerprint hashes
     task_id: str = ""

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from engine.data.answers import norm_text
 from engine.data.schemas import Task
@@ -112,6 +113,9 @@ _APPROX = re.compile(r"\b(?:approximately|about|around|roughly|nearly|almost|cir
 _TRAIL = re.compile(r"^\s*(?:%|[A-Za-zµ°²³/^0-9]{0,8}\.?)?")
 
 
+Problem = Literal["hedged", "negated", "candidates", "followed", "unfinished"]
+
+
 @dataclass(frozen=True)
 class Statement:
     """A value stated as the answer: where, how strongly, and what is wrong with it (if anything)."""
@@ -119,7 +123,7 @@ class Statement:
     pos: int  # offset of the cue in the prepared text
     explicit: bool
     value: str | None  # None: the cue is followed by no value of the task's type
-    problem: str | None = None  # hedged | negated | candidates | followed | unfinished
+    problem: Problem | None = None
     snippet: str = ""  # its sentence
     end: int = 0  # offset of the end of its sentence
 
@@ -198,7 +202,7 @@ def _after_cue(task: Task, text: str, cue_end: int, limit: int, *, plain: bool) 
     return None, pos, pos
 
 
-def _problem(task: Task, sentence: str, rel_start: int, rel_end: int, *, last: bool = False) -> str | None:
+def _problem(task: Task, sentence: str, rel_start: int, rel_end: int, *, last: bool = False) -> Problem | None:
     """What makes a stated value not an answer: negated, hedged, candidates, or (conclusion statements,
     `last`) other values after it in the sentence, outside parentheses; short golds must end a clause."""
     before, after = sentence[:rel_start], sentence[rel_end:]
@@ -269,7 +273,7 @@ def statements(task: Task, text: str) -> tuple[list[Statement], list[Statement]]
 
 def _scan(
     task: Task, s: str, cue: re.Pattern[str], *, plain: bool, last: bool = False
-) -> list[tuple[int, str, str | None]]:
+) -> list[tuple[int, str, Problem | None]]:
     """(cue offset, value, problem) for each cue of `s` followed by a value, left to right; a cue inside
     an earlier value (the "on" of "hide the blue letters on monday") is part of that value."""
     out = []

@@ -17,7 +17,7 @@ from engine.analysis.report import Report
 from engine.paper import fmt
 from engine.paper.design import per_skill_findings, power_words
 from engine.paper.facts import StudyFacts
-from engine.paper.model import Finding, Stat, code, escape
+from engine.paper.model import Finding, FindingStatus, Stat, code, escape
 from engine.paper.roles import roles_text
 from engine.paper.tables import size_label
 from engine.paper.validity import BY_CONSTRUCTION, Validity
@@ -34,7 +34,7 @@ def describe(c: ConfigInfo | None, label: str) -> str:
     return f"{size} {stage} ({code(label)})".strip()
 
 
-def verdict(s: Stat, reason: str | None, effect: tuple[str, str]) -> tuple[str, str]:
+def verdict(s: Stat, reason: str | None, effect: tuple[str, str]) -> tuple[str, FindingStatus]:
     """The wording and status of a number: not a finding, no CI, significant, not significant."""
     if reason:
         tail = "" if BY_CONSTRUCTION in reason else f", so {BY_CONSTRUCTION}"
@@ -47,7 +47,7 @@ def verdict(s: Stat, reason: str | None, effect: tuple[str, str]) -> tuple[str, 
     return "not significant (the 95% CI includes 0)", "not_significant"
 
 
-def _powered(design: DesignSection | None, item: Delta | Comparison, status: str) -> str:
+def _powered(design: DesignSection | None, item: Delta | Comparison, status: FindingStatus) -> str:
     """The power wording of a number that is not significant ("" otherwise, or without a Design section)."""
     if status != "not_significant" or design is None:
         return ""
@@ -143,7 +143,7 @@ def _trajectory(rep: Report) -> list[Finding]:
         text = f"**{name} Δ by size** ({len(pts)} configs, {n}): {steps}{ref}. "
         if test is None or test.rejects is None:
             text += "No test of Δ across sizes (no task is scored at two sizes), so no shape is claimed"
-            status = "no_ci"
+            status: FindingStatus = "no_ci"
         elif test.rejects:
             signs = [1 if d > 0 else -1 if d < 0 else 0 for d in test.deltas]
             changes = sum(1 for a, b in zip(signs, signs[1:], strict=False) if a * b < 0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 # Column formats the renderers know: how a cell of that column is written.
 FORMATS = ("text", "int", "signed", "rate", "pct", "kappa", "p", "usd", "num3")
@@ -104,16 +104,23 @@ class FigureData:
         ]
 
 
+FindingTopic = Literal["headline", "delta", "lift", "trajectory", "per_skill", "agreement", "format", "sft_shift"]
+FindingStatus = Literal["significant", "not_significant", "not_a_finding", "no_ci", "info"]
+ThreatTopic = Literal[
+    "seeds", "judges", "guard", "dropped", "coverage", "tokens", "human", "format", "warnings", "correction", "checked"
+]
+
+
 @dataclass(frozen=True)
 class Finding:
-    topic: str  # headline | delta | lift | trajectory | per_skill | agreement | format | sft_shift
+    topic: FindingTopic
     text: str  # Markdown; store labels inside are code spans (see `code`)
-    status: str = "info"  # significant | not_significant | not_a_finding | no_ci | info
+    status: FindingStatus = "info"
 
 
 @dataclass(frozen=True)
 class Threat:
-    topic: str  # seeds | judges | guard | dropped | coverage | tokens | human | format | warnings
+    topic: ThreatTopic
     title: str
     items: tuple[str, ...]  # Markdown
 

@@ -28,6 +28,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from typing import Literal
 
 from engine.data.prompts import LeakageError, check_split_disjoint
 from engine.data.schemas import Task
@@ -51,7 +52,7 @@ class NearDuplicate:
     train_id: str
     holdout_id: str
     similarity: float
-    rule: str  # "reworded" | "quantities"
+    rule: Literal["reworded", "quantities"]
 
     def describe(self) -> str:
         how = "reworded copy" if self.rule == "reworded" else "same numbers"

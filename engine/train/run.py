@@ -28,7 +28,7 @@ import time
 import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from engine.events import (
     Event,
@@ -64,7 +64,7 @@ RESULT_FILE = "result.json"
 @dataclass
 class TrainResult:
     run_id: str
-    status: str  # finished | cancelled | failed | skipped (already finished)
+    status: Literal["running", "finished", "cancelled", "failed", "skipped"]  # skipped: already finished
     run_dir: Path
     adapter: Path | None = None
     step: int = 0

@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from engine.data.loader import load_corpus
 from engine.data.schemas import CorpusRow
@@ -32,8 +32,8 @@ from engine.train.specs import Recipe
 class Runtime:
     """Where and how a recipe runs on this machine."""
 
-    device: str  # cpu | cuda
-    precision: str  # fp32 | bf16 | fp16
+    device: Literal["cpu", "cuda"]
+    precision: Literal["fp32", "bf16", "fp16"]
     gradient_checkpointing: bool
 
 
