@@ -36,3 +36,17 @@ def test_the_scan_sees_a_private_import_inside_a_function(tmp_path: Path) -> Non
     f = tmp_path / "m.py"
     f.write_text("def f():\n    from engine.cli_common import _fail, guard\n")
     assert _private_imports(f) == ["engine.cli_common._fail"]
+
+
+MAX_LINES = 400
+
+
+def test_no_module_is_over_400_lines() -> None:
+    """A module that grows past 400 lines is split by concern (issue 22's done-when)."""
+    long = []
+    for pkg in ("engine", "cockpit", "bench", "scripts"):
+        for p in sorted((ROOT / pkg).rglob("*.py")):
+            n = len(p.read_text(encoding="utf-8").splitlines())
+            if n > MAX_LINES:
+                long.append(f"{p.relative_to(ROOT)}: {n} lines")
+    assert long == [], long
