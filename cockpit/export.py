@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from engine.store.reader import Con
+
 N_BOOT = 2000  # as `engine report`: the export carries the CLI's numbers
 RENDER_TIMEOUT_S = 600
 REPORTS = "reports"
@@ -50,7 +52,7 @@ def screenshot_path(runs_dir: Path, screen: str, now: float | None = None) -> Pa
     return out
 
 
-def build(cur: Any, runs_dir: Path, *, headline: str | None = None, n_boot: int = N_BOOT) -> Any:
+def build(cur: Con, runs_dir: Path, *, headline: str | None = None, n_boot: int = N_BOOT) -> Any:
     """The `PaperReport` of the store behind `cur`, on the judge paths the cockpit shows.
 
     `headline`: the path to put first (the Δ screen's current path); the experiments' headline otherwise.

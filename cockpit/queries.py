@@ -10,7 +10,10 @@ read from the judgments table); the screen paints the rows first.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
+
+from engine.store import reader as rd
+from engine.store.reader import Con
 
 PAGE = 100
 CONDITIONS = ("no_skill", "curated")
@@ -104,11 +107,17 @@ class EpisodeView:
     judgments: tuple[JudgmentView, ...] = field(default_factory=tuple)
 
 
-def options(cur: Any) -> Options:
+class _ConfigBase(NamedTuple):
+    config_id: str
+    base_config: str | None
+
+
+def options(cur: Con) -> Options:
     runs = tuple(r[0] for r in cur.execute("SELECT run_id FROM runs ORDER BY started_at NULLS LAST, run_id").fetchall())
-    cfg_rows = cur.execute("SELECT DISTINCT config_id, base_config FROM configs ORDER BY config_id").fetchall()
-    configs = tuple(dict.fromkeys(r[0] for r in cfg_rows))
-    bases = {r[0]: r[1] for r in cfg_rows if r[1]}
+    sql = "SELECT DISTINCT config_id, base_config FROM configs ORDER BY config_id"
+    cfg_rows = rd.rows(cur, sql, None, _ConfigBase)
+    configs = tuple(dict.fromkeys(r.config_id for r in cfg_rows))
+    bases = {r.config_id: r.base_config for r in cfg_rows if r.base_config}
     skills = tuple(r[0] for r in cur.execute("SELECT DISTINCT skill_id FROM skills ORDER BY skill_id").fetchall())
     judges = tuple(r[0] for r in cur.execute("SELECT DISTINCT judge_id FROM judges ORDER BY judge_id").fetchall())
     return Options(runs, configs, skills, judges, bases)
@@ -158,26 +167,36 @@ def _source(f: EpisodeFilter) -> tuple[str, list[Any], bool]:
     return f"FROM judgments j{where}", params, True
 
 
-def page(cur: Any, f: EpisodeFilter, *, limit: int = PAGE, offset: int = 0) -> list[EpisodeRow]:
+def page(cur: Con, f: EpisodeFilter, *, limit: int = PAGE, offset: int = 0) -> list[EpisodeRow]:
     """One page of episodes matching `f`, in store order (verdicts come from `details`)."""
     src, params, from_j = _source(f)
-    if from_j:
-        rows = cur.execute(
-            f"SELECT {_J_COLS} {src} ORDER BY j.rowid LIMIT ? OFFSET ?", [*params, limit, offset]
-        ).fetchall()
-        return [EpisodeRow(*r) for r in rows]
-    rows = cur.execute(
-        f"SELECT {_EP_COLS} {src} ORDER BY e.rowid LIMIT ? OFFSET ?", [*params, limit, offset]
-    ).fetchall()
-    return [EpisodeRow(*r) for r in rows]
+    if from_j:  # the episode fields a judgments row lacks come from `details`
+        return rd.rows(
+            cur, f"SELECT {_J_COLS} {src} ORDER BY j.rowid LIMIT ? OFFSET ?", [*params, limit, offset], EpisodeRow
+        )
+    return rd.rows(
+        cur, f"SELECT {_EP_COLS} {src} ORDER BY e.rowid LIMIT ? OFFSET ?", [*params, limit, offset], EpisodeRow
+    )
 
 
-def count(cur: Any, f: EpisodeFilter) -> int:
+def count(cur: Con, f: EpisodeFilter) -> int:
     src, params, _ = _source(f)
-    return int(cur.execute(f"SELECT count(*) FROM (SELECT 1 {src})", params).fetchall()[0][0])
+    return int(rd.scalar(cur, f"SELECT count(*) FROM (SELECT 1 {src})", params))
 
 
-def details(cur: Any, rows: list[EpisodeRow]) -> list[EpisodeRow]:
+class _EpisodeFields(NamedTuple):
+    """The fields `details` adds to a judgments-driven page row."""
+
+    episode_id: str
+    run_id: str | None
+    tokens_out: int | None
+    latency_s: float | None
+    error: str | None
+    latency_kind: str | None
+    flags: str | None
+
+
+def details(cur: Con, rows: list[EpisodeRow]) -> list[EpisodeRow]:
     """The rows with every judge's verdict (and the episode fields a judgments-driven page lacks).
 
     The lookup joins on the natural key and filters on the page's configs, so DuckDB prunes row
@@ -202,93 +221,75 @@ def details(cur: Any, rows: list[EpisodeRow]) -> list[EpisodeRow]:
         [*cols, *cfgs],
     ).fetchall():
         verdicts.setdefault(eid, {})[jid] = v
-    extra: dict[str, tuple[Any, ...]] = {}
+    extra: dict[str, _EpisodeFields] = {}
     if any(r.tokens_out is None and r.error is None for r in rows):
-        for eid, run_id, tok, lat, err, kind, flags in cur.execute(
+        sql = (
             page_cte + "SELECT x.episode_id, x.run_id, x.tokens_out, x.latency_s, x.error, x.latency_kind, x.flags "
-            f"FROM episodes x JOIN p ON {on} AND x.episode_id = p.episode_id WHERE {in_cfgs}",
-            [*cols, *cfgs],
-        ).fetchall():
-            extra[eid] = (run_id, tok, lat, err, kind, flags)
+            f"FROM episodes x JOIN p ON {on} AND x.episode_id = p.episode_id WHERE {in_cfgs}"
+        )
+        extra = {x.episode_id: x for x in rd.rows(cur, sql, [*cols, *cfgs], _EpisodeFields)}
     out = []
     for r in rows:
         x = extra.get(r.episode_id)
         if x is not None:
-            r = replace(r, run_id=x[0], tokens_out=x[1], latency_s=x[2], error=x[3], latency_kind=x[4], flags=x[5])
+            r = replace(r, **x._asdict())  # the same episode_id
         out.append(replace(r, verdicts=verdicts.get(r.episode_id, {})))
     return out
 
 
-def flips_between_conditions(cur: Any, config_id: str, judge_id: str) -> list[FlipRow]:
+_FLIP_SIDES = 'a.verdict AS "left", b.verdict AS "right", a.episode_id AS left_episode, b.episode_id AS right_episode'
+
+
+def flips_between_conditions(cur: Con, config_id: str, judge_id: str) -> list[FlipRow]:
     """(task, sample) pairs of a config whose verdict differs between no_skill and curated."""
     sql = (
         "WITH v AS (SELECT task_id, any_value(skill_id) AS skill_id, sample, condition, "
         "any_value(verdict) AS verdict, any_value(episode_id) AS episode_id FROM judgments "
         "WHERE config_id = ? AND judge_id = ? AND verdict IN ('pass', 'fail') GROUP BY task_id, sample, condition) "
-        "SELECT a.skill_id, a.task_id, a.sample, a.verdict, b.verdict, a.episode_id, b.episode_id "
+        "SELECT a.skill_id, a.task_id, a.sample, " + _FLIP_SIDES + " "
         "FROM v a JOIN v b ON a.task_id = b.task_id AND a.sample = b.sample "
         "WHERE a.condition = 'no_skill' AND b.condition = 'curated' AND a.verdict <> b.verdict "
         "ORDER BY a.skill_id, a.task_id, a.sample"
     )
-    return [FlipRow(*r) for r in cur.execute(sql, [config_id, judge_id]).fetchall()]
+    return rd.rows(cur, sql, [config_id, judge_id], FlipRow)
 
 
-def flips_between_configs(cur: Any, base_id: str, sft_id: str, condition: str, judge_id: str) -> list[FlipRow]:
+def flips_between_configs(cur: Con, base_id: str, sft_id: str, condition: str, judge_id: str) -> list[FlipRow]:
     """(task, sample) pairs whose verdict differs between a base config and its SFT config."""
     sql = (
         "WITH v AS (SELECT config_id, task_id, any_value(skill_id) AS skill_id, sample, "
         "any_value(verdict) AS verdict, any_value(episode_id) AS episode_id FROM judgments "
         "WHERE config_id IN (?, ?) AND condition = ? AND judge_id = ? AND verdict IN ('pass', 'fail') "
         "GROUP BY config_id, task_id, sample) "
-        "SELECT a.skill_id, a.task_id, a.sample, a.verdict, b.verdict, a.episode_id, b.episode_id "
+        "SELECT a.skill_id, a.task_id, a.sample, " + _FLIP_SIDES + " "
         "FROM v a JOIN v b ON a.task_id = b.task_id AND a.sample = b.sample "
         "WHERE a.config_id = ? AND b.config_id = ? AND a.verdict <> b.verdict "
         "ORDER BY a.skill_id, a.task_id, a.sample"
     )
-    return [FlipRow(*r) for r in cur.execute(sql, [base_id, sft_id, condition, judge_id, base_id, sft_id]).fetchall()]
+    return rd.rows(cur, sql, [base_id, sft_id, condition, judge_id, base_id, sft_id], FlipRow)
 
 
 _EPISODE_SQL = (
     "SELECT e.episode_id, e.config_id, e.condition, e.task_id, e.skill_id, e.sample, e.prompt, e.completion, "
-    "e.tokens_in, e.tokens_out, e.latency_s, e.error, e.latency_kind, e.flags, e.finish_reason, s.title, s.block, "
-    "t.answer "
+    "e.tokens_in, e.tokens_out, e.latency_s, e.error, e.latency_kind, e.flags, e.finish_reason, "
+    "s.title AS skill_title, s.block AS skill_block, t.answer "
     "FROM episodes e LEFT JOIN skills s ON s.skill_id = e.skill_id "
     "LEFT JOIN tasks t ON t.task_id = e.task_id AND t.task_hash = e.task_hash WHERE e.episode_id = ? LIMIT 1"
 )
 
 
-def episode(cur: Any, episode_id: str) -> EpisodeView | None:
-    rows = cur.execute(_EPISODE_SQL, [episode_id]).fetchall()
-    if not rows:
+def episode(cur: Con, episode_id: str) -> EpisodeView | None:
+    view = rd.first(cur, _EPISODE_SQL, [episode_id], EpisodeView)
+    if view is None:
         return None
-    js = cur.execute(
-        "SELECT j.judge_id, (SELECT any_value(k.kind) FROM judges k WHERE k.judge_id = j.judge_id), j.verdict, "
-        "j.rationale, j.extracted FROM judgments j WHERE j.episode_id = ? ORDER BY j.judge_id, j.created_at",
+    js = rd.rows(
+        cur,
+        "SELECT j.judge_id, (SELECT any_value(k.kind) FROM judges k WHERE k.judge_id = j.judge_id) AS kind, "
+        "j.verdict, j.rationale, j.extracted FROM judgments j WHERE j.episode_id = ? ORDER BY j.judge_id, j.created_at",
         [episode_id],
-    ).fetchall()
-    r = rows[0]
-    names = (
-        "episode_id",
-        "config_id",
-        "condition",
-        "task_id",
-        "skill_id",
-        "sample",
-        "prompt",
-        "completion",
-        "tokens_in",
-        "tokens_out",
-        "latency_s",
-        "error",
-        "latency_kind",
-        "flags",
-        "finish_reason",
-        "skill_title",
-        "skill_block",
-        "answer",
+        JudgmentView,
     )
-    fields: dict[str, Any] = dict(zip(names, r, strict=True))
-    return EpisodeView(**fields, judgments=tuple(JudgmentView(*j) for j in js))
+    return replace(view, judgments=tuple(js))
 
 
 @dataclass(frozen=True)
@@ -300,25 +301,36 @@ class Pair:
     right: EpisodeView | None
 
 
-def _find(cur: Any, config_id: str, task_id: str, condition: str, sample: int, config_fp: str | None) -> str | None:
-    rows = cur.execute(
+def _find(cur: Con, config_id: str, task_id: str, condition: str, sample: int, config_fp: str | None) -> str | None:
+    found: str | None = rd.scalar(
+        cur,
         "SELECT episode_id FROM episodes WHERE config_id = ? AND task_id = ? AND condition = ? AND sample = ? "
         "ORDER BY (config_fp IS NOT DISTINCT FROM ?) DESC, (error IS NULL) DESC, created_at DESC LIMIT 1",
         [config_id, task_id, condition, sample, config_fp],
-    ).fetchall()
-    return rows[0][0] if rows else None
+    )
+    return found
 
 
-def pair(cur: Any, episode_id: str, mode: str = "conditions") -> Pair | None:
+class _EpisodeKey(NamedTuple):
+    config_id: str
+    config_fp: str | None
+    task_id: str
+    condition: str
+    sample: int
+
+
+def pair(cur: Con, episode_id: str, mode: str = "conditions") -> Pair | None:
     """The episode and its counterpart: the other condition of the same config (mode "conditions"),
     or the same condition under the base / SFT config (mode "sft")."""
-    rows = cur.execute(
+    key = rd.first(
+        cur,
         "SELECT config_id, config_fp, task_id, condition, sample FROM episodes WHERE episode_id = ? LIMIT 1",
         [episode_id],
-    ).fetchall()
-    if not rows:
+        _EpisodeKey,
+    )
+    if key is None:
         return None
-    cfg, fp, task, cond, sample = rows[0]
+    cfg, fp, task, cond, sample = key
     if mode == "conditions":
         other = _find(cur, cfg, task, "curated" if cond == "no_skill" else "no_skill", sample, fp)
         left, right = (episode_id, other) if cond == "no_skill" else (other, episode_id)
@@ -329,8 +341,7 @@ def pair(cur: Any, episode_id: str, mode: str = "conditions") -> Pair | None:
             episode(cur, left) if left else None,
             episode(cur, right) if right else None,
         )
-    base = cur.execute("SELECT any_value(base_config) FROM configs WHERE config_id = ?", [cfg]).fetchall()
-    base_id = base[0][0] if base else None
+    base_id = rd.scalar(cur, "SELECT any_value(base_config) FROM configs WHERE config_id = ?", [cfg])
     if base_id:  # this is the SFT config: its base goes left
         other = _find(cur, base_id, task, cond, sample, None)
         return Pair(
@@ -340,8 +351,8 @@ def pair(cur: Any, episode_id: str, mode: str = "conditions") -> Pair | None:
             episode(cur, other) if other else None,
             episode(cur, episode_id),
         )
-    sft = cur.execute("SELECT DISTINCT config_id FROM configs WHERE base_config = ? ORDER BY 1", [cfg]).fetchall()
-    if not sft:
+    sft = rd.scalar(cur, "SELECT DISTINCT config_id FROM configs WHERE base_config = ? ORDER BY 1", [cfg])
+    if sft is None:
         return Pair(
             mode,
             f"{cfg} (base) · {cond}",
@@ -349,11 +360,11 @@ def pair(cur: Any, episode_id: str, mode: str = "conditions") -> Pair | None:
             episode(cur, episode_id),
             None,
         )
-    other = _find(cur, sft[0][0], task, cond, sample, None)
+    other = _find(cur, sft, task, cond, sample, None)
     return Pair(
         mode,
         f"{cfg} (base) · {cond}",
-        f"{sft[0][0]} (SFT) · {cond}",
+        f"{sft} (SFT) · {cond}",
         episode(cur, episode_id),
         episode(cur, other) if other else None,
     )

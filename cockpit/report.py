@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine.store.reader import Con
+
 if TYPE_CHECKING:  # the analysis loads in the worker, not at start-up
     from engine.analysis.agreement import Agreement, AgreementSummary
     from engine.analysis.artifacts import FormatGap, FormatShare
@@ -171,7 +173,7 @@ def experiment_paths(runs_dir: Path) -> tuple[list[Any], str | None]:
     return list(pre.paths), pre.headline
 
 
-def analyse(cur: Any, runs_dir: Path, *, n_boot: int = N_BOOT, headline: str | None = None) -> Report:
+def analyse(cur: Con, runs_dir: Path, *, n_boot: int = N_BOOT, headline: str | None = None) -> Report:
     """The report of the runs' pre-registration (`engine.analysis.declared.declared_report`,
     as `engine report` builds it): the declared paths (derived when none is declared) and the
     declared `headline_path`, the headline when eligible, else none (no other path is promoted).
@@ -190,7 +192,7 @@ def analyse(cur: Any, runs_dir: Path, *, n_boot: int = N_BOOT, headline: str | N
     return _planned(cur, pre, None, n_boot)
 
 
-def _planned(cur: Any, pre: Any, requested: str | None, n_boot: int) -> Report:
+def _planned(cur: Con, pre: Any, requested: str | None, n_boot: int) -> Report:
     """`engine report`'s analysis without flags: the recorded cluster, α and minimum effect, and the
     plan checked against the journal's record (EXPLORATORY when it differs)."""
     from engine.analysis.declared import declared_report, plan
@@ -210,7 +212,7 @@ def _planned(cur: Any, pre: Any, requested: str | None, n_boot: int) -> Report:
     return rep
 
 
-def compute(cur: Any, runs_dir: Path, *, version: int = 0, n_boot: int = N_BOOT) -> ReportView:
+def compute(cur: Con, runs_dir: Path, *, version: int = 0, n_boot: int = N_BOOT) -> ReportView:
     t0 = time.perf_counter()
     specs, _ = experiment_paths(runs_dir)
     rep = analyse(cur, runs_dir, n_boot=n_boot)

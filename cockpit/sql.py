@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from engine.store.reader import Con
+
 MAX_ROWS = 2000
 ALLOWED = ("SELECT", "PRAGMA", "EXPLAIN")
 
@@ -48,7 +50,7 @@ def check(sql: str) -> str:
     return text.rstrip(";")
 
 
-def run(cur: Any, sql: str, *, max_rows: int = MAX_ROWS) -> QueryResult:
+def run(cur: Con, sql: str, *, max_rows: int = MAX_ROWS) -> QueryResult:
     """Run one read-only statement on `cur` (a cursor the caller owns and then closes)."""
     stmt = check(sql)
     t0 = time.perf_counter()

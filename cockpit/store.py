@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # engine.store.db pulls duckdb + pyarrow: imported on first use, off the UI thread
     from engine.store.db import Store
+    from engine.store.reader import Con
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,9 @@ class StoreService:
         self._store: Store | None = None
         self._open_lock = threading.Lock()
         self._ingest_lock = threading.Lock()
-        self._pool: queue.LifoQueue[Any] = queue.LifoQueue()
+        self._pool: queue.LifoQueue[Con] = queue.LifoQueue()
         self._closed = False
-        self._active: set[Any] = set()  # cursors borrowed right now (interrupted at close)
+        self._active: set[Con] = set()  # cursors borrowed right now (interrupted at close)
         self.version = 0  # bumps whenever an ingest adds rows
         self.last_ingest: float | None = None
         self.error: str | None = None
@@ -123,7 +124,7 @@ class StoreService:
 
     # -- reading -------------------------------------------------------------------------------
     @contextmanager
-    def cursor(self) -> Iterator[Any]:
+    def cursor(self) -> Iterator[Con]:
         """A DuckDB cursor used by this thread alone for the duration of the block."""
         if self._closed:
             raise RuntimeError("the store service is closed")
@@ -146,7 +147,7 @@ class StoreService:
                 except Exception:  # noqa: BLE001
                     pass
 
-    def fresh_cursor(self) -> Any:
+    def fresh_cursor(self) -> Con:
         """A cursor the caller owns and closes (ad-hoc SQL: interruptible, never pooled)."""
         if self._closed:
             raise RuntimeError("the store service is closed")

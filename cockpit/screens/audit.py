@@ -138,8 +138,9 @@ class AuditScreen(Screen[None]):
         self._show(self._current())
 
     def _current(self) -> Any:
-        key = self.query_one("#audit-table", SafeTable).current_key()
-        return next((e for e in self.entries if e.episode_id == (key or "").split("#")[0]), None)
+        table: SafeTable[str] = self.query_one("#audit-table", SafeTable)
+        key = table.current_key()
+        return next((e for e in self.entries if e.episode_id == key), None)
 
     @on(SafeTable.RowHighlighted, "#audit-table")
     def _highlight(self, _: SafeTable.RowHighlighted) -> None:

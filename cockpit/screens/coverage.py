@@ -34,11 +34,11 @@ def coverage_cell(x: float | None) -> Text:
     return cell
 
 
-def coverage_rows(items: list[JudgeCoverage], config: str | None) -> list[tuple[str, list[Any]]]:
+def coverage_rows(items: list[JudgeCoverage], config: str | None) -> list[tuple[tuple[str, str], list[Any]]]:
     """The tab's rows (all configs when `config` is None)."""
     return [
         (
-            f"{c.config}|{c.judge}",
+            (c.config, c.judge),
             [
                 c.config,
                 c.judge,

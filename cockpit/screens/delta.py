@@ -180,14 +180,16 @@ class DeltaScreen(CockpitScreen):
         frontier = [(t.config, t.delta) for t in traj if t.series == "frontier" and t.delta is not None]
         self.query_one(TrajectoryPlot).set_data(lines, frontier, title="Δ by model size (base, SFT; ◆ frontier)")
 
-    def _lift_rows(self, view: ReportView, sizes: dict[str, float | None]) -> list[tuple[str, list[object]]]:
-        rows: list[tuple[str, list[object]]] = []
+    def _lift_rows(
+        self, view: ReportView, sizes: dict[str, float | None]
+    ) -> list[tuple[tuple[str, str], list[object]]]:
+        rows: list[tuple[tuple[str, str], list[object]]] = []
         for c in sorted(view.lifts(self.path), key=lambda c: (sizes.get(c.a) or 0.0, c.a)):
             size = sizes.get(c.a)  # c.a: the SFT config, c.b: its base; c.diff: the lift
             mixed = self.base_path != SAME and self.base_path != self.path
             rows.append(
                 (
-                    f"{c.a}|{c.b}",
+                    (c.a, c.b),
                     greyed(
                         c.finding,
                         [

@@ -340,7 +340,7 @@ class EpisodesScreen(CockpitScreen):
             ["skill", "task", "sample", msg.left or "left", msg.right or "right", "change"],
             [
                 (
-                    f"{r.left_episode}|{r.right_episode}",
+                    (r.left_episode, r.right_episode),
                     [
                         r.skill_id,
                         r.task_id,
@@ -361,18 +361,22 @@ class EpisodesScreen(CockpitScreen):
 
     @on(SafeTable.RowSelected, "#flip-table")
     def _flip_selected(self, event: SafeTable.RowSelected) -> None:
-        key = self.query_one("#flip-table", SafeTable).current_key()
+        key = self._flip_table().current_key()
         if key:
             mode = self.query_one("#flip-mode", Picker).value
-            self.app.push_screen(SideBySideScreen(key.split("|")[1].split("#")[0], str(mode)))
+            self.app.push_screen(SideBySideScreen(key[1], str(mode)))  # the right (curated / SFT) episode
+
+    def _flip_table(self) -> SafeTable[tuple[str, str]]:
+        """The flips table, keyed by (left episode, right episode)."""
+        return self.query_one("#flip-table", SafeTable)
 
     def action_open(self, mode: str) -> None:
         tabs = self.query_one("#ep-tabs", TabbedContent)
         if tabs.active == "tab-flips":
-            key = self.query_one("#flip-table", SafeTable).current_key()
-            episode = key.split("|")[1].split("#")[0] if key else None
+            flip = self._flip_table().current_key()
+            episode = flip[1] if flip else None
         else:
-            key = self.query_one("#ep-table", SafeTable).current_key()
-            episode = key.split("#")[0] if key else None
+            table: SafeTable[str] = self.query_one("#ep-table", SafeTable)
+            episode = table.current_key()
         if episode:
             self.app.push_screen(SideBySideScreen(episode, mode))

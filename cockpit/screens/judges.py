@@ -172,13 +172,13 @@ class JudgesScreen(CockpitScreen):
         picker.set_options(view.agreement_configs())
         self.config = picker.value
         rows = view.agreement(self.config)
-        summary = [(f"{s.judge_a}|{s.judge_b}", _summary_row(s)) for s in view.agreement_summary()]
+        summary = [((s.judge_a, s.judge_b), _summary_row(s)) for s in view.agreement_summary()]
         self.query_one("#judges-summary", SafeTable).fill(SUMMARY_COLS, summary)
         self.query_one("#judges-table", SafeTable).fill(AGREE_COLS, [self._agree_row(a) for a in rows])
         self.query_one("#format-table", SafeTable).fill(
             FORMAT_COLS,
             [
-                (f"{f.config}|{f.condition}", _format_row(f))
+                ((f.config, f.condition), _format_row(f))
                 for f in view.format_shares()
                 if self.config in (None, f.config)
             ],
@@ -186,7 +186,7 @@ class JudgesScreen(CockpitScreen):
         self.query_one("#gap-table", SafeTable).fill(
             GAP_COLS,
             [
-                (f"{g.config}|{g.extractor}|{g.llm}", _gap_row(g))
+                ((g.config, g.extractor, g.llm), _gap_row(g))
                 for g in view.format_gaps()
                 if self.config in (None, g.config, "*")
             ],
@@ -216,7 +216,7 @@ class JudgesScreen(CockpitScreen):
         self.query_one("#corrected-table", SafeTable).fill(
             CORRECTED_COLS,
             [
-                (f"{c.config}|{c.path}", corrected_row(c))
+                ((c.config, c.path), corrected_row(c))
                 for c in view.corrected_deltas()
                 if self.config in (None, c.config)
             ],
@@ -228,11 +228,11 @@ class JudgesScreen(CockpitScreen):
         self.app.push_screen(AuditScreen())
 
     @staticmethod
-    def _agree_row(a: Agreement) -> tuple[str, list[Any]]:
+    def _agree_row(a: Agreement) -> tuple[tuple[str, str, str], list[Any]]:
         (n11, n10), (n01, n00) = a.confusion
         low_kappa = a.kappa is not None and a.kappa < 0.6
         return (
-            f"{a.config}|{a.judge_a}|{a.judge_b}",
+            (a.config, a.judge_a, a.judge_b),
             [
                 a.config,
                 a.judge_a,
@@ -277,15 +277,17 @@ class JudgesScreen(CockpitScreen):
 
     @on(SafeTable.RowSelected, "#judges-summary")
     def _summary_selected(self, _: SafeTable.RowSelected) -> None:
-        key = self.query_one("#judges-summary", SafeTable).current_key()
+        table: SafeTable[tuple[str, str]] = self.query_one("#judges-summary", SafeTable)
+        key = table.current_key()
         if key:
-            a, b = key.split("#")[0].split("|")
+            a, b = key
             self.app.push_screen(DisagreementsScreen(a, b, None))
 
     def action_disagreements(self) -> None:
-        key = self.query_one("#judges-table", SafeTable).current_key()
+        table: SafeTable[tuple[str, str, str]] = self.query_one("#judges-table", SafeTable)
+        key = table.current_key()
         if key:
-            cfg, a, b = key.split("#")[0].split("|")
+            cfg, a, b = key
             self.app.push_screen(DisagreementsScreen(a, b, cfg))
             return
         pairs = self.cockpit.report.judge_pairs() if self.cockpit.report else []

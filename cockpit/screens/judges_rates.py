@@ -36,7 +36,7 @@ def rate_cell(r: Rate | None) -> Text:
     return Text(f"{r.value * 100:.0f}% [{r.low * 100:.0f}, {r.high * 100:.0f}] {r.k}/{r.n}", justify="right")
 
 
-def rates_rows(rates: list[ErrorRates], config: str | None) -> list[tuple[str, list[Any]]]:
+def rates_rows(rates: list[ErrorRates], config: str | None) -> list[tuple[tuple[str, str, str | None], list[Any]]]:
     """Rows of the per-condition table: the pooled rows always, a config's rows when it is picked (or all)."""
     out = []
     for e in rates:
@@ -44,7 +44,7 @@ def rates_rows(rates: list[ErrorRates], config: str | None) -> list[tuple[str, l
             continue
         out.append(
             (
-                f"{e.judge}|{e.condition}|{e.config or ''}",
+                (e.judge, e.condition, e.config),
                 [
                     e.judge,
                     e.condition,

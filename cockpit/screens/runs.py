@@ -284,9 +284,9 @@ class RunsScreen(CockpitScreen):
 
     @on(SafeTable.RowHighlighted, "#runs-table")
     def _highlighted(self, event: SafeTable.RowHighlighted) -> None:
-        key = event.row_key
-        if key and key.split("#", 1)[0] != self.cockpit.selected_run:
-            self.cockpit.selected_run = key.split("#", 1)[0]
+        key = event.row_key  # a run id (a run both pending and journalled has two rows)
+        if isinstance(key, str) and key and key != self.cockpit.selected_run:
+            self.cockpit.selected_run = key
         self._show_detail()
 
     def _show_detail(self) -> None:
@@ -322,6 +322,7 @@ class RunsScreen(CockpitScreen):
         self.action_follow()
 
     def action_follow(self) -> None:
-        key = self.query_one("#runs-table", SafeTable).current_key()
+        table: SafeTable[str] = self.query_one("#runs-table", SafeTable)
+        key = table.current_key()
         if key:
-            self.cockpit.select_run(key.split("#", 1)[0], show_live=True)
+            self.cockpit.select_run(key, show_live=True)

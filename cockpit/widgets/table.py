@@ -5,12 +5,17 @@ switch (focus leaves, focus returns) re-rendered every visible cell through Rich
 of a switch's cost. Here a row is turned into segments once per fill and kept as a `Strip`; a
 repaint only crops cached strips. Cells are `Text` (str values are wrapped literally, never parsed
 as markup); widths are computed from the content at fill time.
+
+Row keys are typed: any hashable value (a str, a tuple, a small frozen dataclass) given to `fill`
+comes back unchanged from `current_key` and the messages' `row_key`, so a screen never encodes
+fields into a string and splits them apart again. Equal keys may repeat: each row is identified
+internally by (key, occurrence), which keeps the cursor on the same duplicate across a refill.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any, ClassVar
+from collections.abc import Hashable, Iterable, Sequence
+from typing import Any, ClassVar, Generic, TypeVar
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -27,6 +32,7 @@ from textual.strip import Strip
 from cockpit import safe
 
 Cell = Any
+K = TypeVar("K", bound=Hashable)
 MAX_WIDTH = 80
 PAD = 1
 
@@ -143,8 +149,9 @@ def _segments(cell: Text, console: Any) -> list[Segment]:
     return [seg for seg in cell.render(console) if seg.text != "\n"]
 
 
-class SafeTable(ScrollView, can_focus=True):
-    """Rows are `(key, cells)`; a cursor row; enter (or a click on the cursor row) selects."""
+class SafeTable(ScrollView, Generic[K], can_focus=True):
+    """Rows are `(key, cells)` with typed keys (K); a cursor row; enter (or a click on the cursor row)
+    selects. Annotate where a screen reads keys: `t: SafeTable[tuple[str, str]] = self.query_one(...)`."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"safe-table--header", "safe-table--cursor", "safe-table--even"}
     DEFAULT_CSS = """
@@ -181,12 +188,12 @@ class SafeTable(ScrollView, can_focus=True):
     cursor_row: reactive[int] = reactive(0, always_update=False, init=False)
 
     class RowHighlighted(Message):
-        def __init__(self, table: SafeTable, cursor_row: int, row_key: str | None) -> None:
+        def __init__(self, table: SafeTable[Any], cursor_row: int, row_key: Hashable | None) -> None:
             super().__init__()
             self.table, self.cursor_row, self.row_key = table, cursor_row, row_key
 
         @property
-        def control(self) -> SafeTable:
+        def control(self) -> SafeTable[Any]:
             return self.table
 
     class RowSelected(RowHighlighted):
@@ -196,12 +203,13 @@ class SafeTable(ScrollView, can_focus=True):
         super().__init__(id=id, classes=classes)
         self._columns: list[str] = []
         self._widths: list[int] = []
-        self._keys: list[str] = []
+        self._keys: list[K] = []  # each row's key as given
+        self._ids: list[tuple[K, int]] = []  # each row's (key, occurrence among equal keys): unique
         self._cells: list[list[Text]] = []
-        self._index: dict[str, int] = {}
+        self._index: dict[tuple[K, int], int] = {}
         self._sig: tuple[Any, ...] | None = None
         self._strips: dict[tuple[int, int], Strip] = {}  # (row, kind) -> full-width strip; row -1: header
-        self._last_highlight: tuple[int, str | None] | None = None
+        self._last_highlight: tuple[int, K | None] | None = None
         self._style_cache: dict[str, Style] | None = None
 
     # -- data ----------------------------------------------------------------------------------------
@@ -216,15 +224,19 @@ class SafeTable(ScrollView, can_focus=True):
     def get_row_at(self, index: int) -> list[Text]:
         return list(self._cells[index])
 
-    def get_row_index(self, key: str) -> int:
-        return self._index[key]
+    def get_row_index(self, key: K, occurrence: int = 0) -> int:
+        """The row of `key` (its `occurrence`-th row when the key repeats); KeyError when absent."""
+        return self._index[(key, occurrence)]
 
-    def current_key(self) -> str | None:
+    def current_key(self) -> K | None:
         if not self._keys:
             return None
         return self._keys[min(self.cursor_row, len(self._keys) - 1)]
 
-    def fill(self, columns: Sequence[str], rows: Iterable[tuple[str, Sequence[Cell]]]) -> None:
+    def _current_id(self) -> tuple[K, int] | None:
+        return self._ids[min(self.cursor_row, len(self._ids) - 1)] if self._ids else None
+
+    def fill(self, columns: Sequence[str], rows: Iterable[tuple[K, Sequence[Cell]]]) -> None:
         """Replace every row, keeping the cursor on the same key when it is still there (no-op when
         nothing changed, so a periodic refresh costs nothing)."""
         cooked = [(k, [c if isinstance(c, Text) else safe.cell(c) for c in cells]) for k, cells in rows]
@@ -232,7 +244,7 @@ class SafeTable(ScrollView, can_focus=True):
         if sig == self._sig:
             return
         self._sig = sig
-        old_key = self.current_key()
+        old_id = self._current_id()
         old_row = self.cursor_row
         widths = [cell_len(c) for c in columns]
         for _, cells in cooked:
@@ -240,21 +252,20 @@ class SafeTable(ScrollView, can_focus=True):
                 widths[i] = max(widths[i], max((cell_len(line) for line in c.plain.split("\n")), default=0))
         self._columns = list(columns)
         self._widths = [min(w, MAX_WIDTH) for w in widths]
-        self._keys, self._cells, self._index = [], [], {}
+        self._keys, self._ids, self._cells, self._index = [], [], [], {}
+        seen: dict[K, int] = {}
         for k, cells in cooked:
-            key = k
-            n = 0
-            while key in self._index:  # keys are unique
-                n += 1
-                key = f"{k}#{n}"
-            self._index[key] = len(self._keys)
-            self._keys.append(key)
+            n = seen.get(k, 0)  # a repeated key: its n-th row
+            seen[k] = n + 1
+            self._index[(k, n)] = len(self._keys)
+            self._keys.append(k)
+            self._ids.append((k, n))
             self._cells.append(cells)
         self._strips.clear()
         self.virtual_size = Size(sum(w + 2 * PAD for w in self._widths), len(self._keys) + 1)
         target = min(old_row, max(0, len(self._keys) - 1))
-        if old_key is not None and old_key in self._index:
-            target = self._index[old_key]
+        if old_id is not None and old_id in self._index:
+            target = self._index[old_id]
         self.set_reactive(SafeTable.cursor_row, target)
         self._scroll_to_cursor()
         self.refresh()

@@ -23,6 +23,7 @@ from engine.analysis.inputs import Inputs
 from engine.analysis.notices import Notice
 from engine.analysis.passrates import CONDITIONS
 from engine.analysis.stats import cohens_kappa
+from engine.store.reader import Con
 
 MIN_KAPPA_ITEMS = 30
 ALL = "*"
@@ -285,7 +286,7 @@ def _disagreement_sql(judge_a: str, judge_b: str, config_id: str | None) -> tupl
 
 
 def disagreements(
-    con: Any,
+    con: Con,
     judge_a: str,
     judge_b: str,
     *,
@@ -307,7 +308,7 @@ def disagreements(
     return [Disagreement(*r) for r in rows]
 
 
-def count_disagreements(con: Any, judge_a: str, judge_b: str, *, config_id: str | None = None) -> int:
+def count_disagreements(con: Con, judge_a: str, judge_b: str, *, config_id: str | None = None) -> int:
     """How many episodes `disagreements` pages through."""
     sql, params = _disagreement_sql(judge_a, judge_b, config_id)
     return int(con.execute(f"SELECT count(*) FROM ({sql})", params).fetchall()[0][0])

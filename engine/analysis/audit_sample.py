@@ -29,12 +29,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
 
 import numpy as np
 
 from engine.analysis.inputs import Inputs
 from engine.analysis.intervals import wilson
+from engine.store.reader import Con
 
 Z95 = 1.959963984540054
 
@@ -123,7 +123,7 @@ def _config_labels(inp: Inputs) -> dict[tuple[str, str], str]:
     return {(c.config_id, c.config_fp or ""): c.label for c in inp.configs}
 
 
-def load_sample(con: Any, humans: Sequence[str], use: set[str], source: str, inp: Inputs) -> AuditSample:
+def load_sample(con: Con, humans: Sequence[str], use: set[str], source: str, inp: Inputs) -> AuditSample:
     """The adjudicated episodes in `use` with their weights and every machine verdict on them."""
     if not use:
         return empty_sample()
@@ -176,7 +176,7 @@ def load_sample(con: Any, humans: Sequence[str], use: set[str], source: str, inp
     return sample
 
 
-def _machine_verdicts(con: Any, humans: Sequence[str], sample: AuditSample, inp: Inputs) -> None:
+def _machine_verdicts(con: Con, humans: Sequence[str], sample: AuditSample, inp: Inputs) -> None:
     hp = ", ".join("?" for _ in humans)
     rows = con.execute(
         f"SELECT j.episode_id, j.judge_id, coalesce(j.judge_fp, ''), j.verdict FROM judgments j "

@@ -36,12 +36,13 @@ import numpy as np
 from engine.analysis.intervals import durkalski
 from engine.analysis.notices import Notice
 from engine.analysis.stats import CI_LEVEL, json_float
+from engine.store.reader import Con
 
 UNITS = ("task", "skill")
 MIN_CLUSTERS = 20
 
 
-def task_skills(con: Any) -> dict[str, str]:
+def task_skills(con: Con) -> dict[str, str]:
     """task_id -> skill_id from the store's tasks table, else from its judgments (denormalised there)."""
     rows = con.execute(
         "SELECT task_id, min(skill_id) FROM tasks WHERE skill_id IS NOT NULL AND skill_id <> '' GROUP BY task_id"
@@ -143,7 +144,7 @@ def skill_mcnemar(ds: Sequence[Any], skills: Mapping[str, str]) -> None:
             d.mcnemar_method = "durkalski-skill"
 
 
-def skill_map(con: Any, tasks: Sequence[str], found: list[Notice]) -> dict[str, str]:
+def skill_map(con: Con, tasks: Sequence[str], found: list[Notice]) -> dict[str, str]:
     """`task_skills`, with findings on tasks without a skill and on too few skills to resample."""
     skills = task_skills(con)
     missing = [t for t in tasks if t not in skills]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.analysis.preregistration import Preregistration, from_runs
 from engine.analysis.report import Report, build_report
+from engine.store.reader import Con
 
 if TYPE_CHECKING:
     from engine.config import Experiment
@@ -31,7 +32,7 @@ def declared(runs_dir: Path, experiment: Experiment | None = None, run_ids: list
 
 
 def declared_report(
-    con: Any,
+    con: Con,
     pre: Preregistration,
     *,
     requested: str | None = None,

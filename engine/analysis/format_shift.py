@@ -20,13 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
 
 import numpy as np
 
 from engine.analysis.inputs import ConfigInfo, raw_sources
 from engine.analysis.intervals import tango
 from engine.analysis.paths import JudgeInfo, JudgePath
+from engine.store.reader import Con
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def _judge(label: str | None, judges: Sequence[JudgeInfo]) -> tuple[str, str]:
 
 
 def format_shifts(
-    con: Any,
+    con: Con,
     configs: Sequence[ConfigInfo],
     judges: Sequence[JudgeInfo],
     path: JudgePath | None,

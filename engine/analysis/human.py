@@ -33,6 +33,7 @@ import numpy as np
 from engine.analysis.audit_sample import AuditSample, Rate, empty_sample, load_sample, weighted_rate
 from engine.analysis.inputs import Inputs
 from engine.analysis.notices import Notice
+from engine.store.reader import Con
 
 HUMAN_KINDS = ("human",)
 
@@ -119,12 +120,12 @@ class ErrorRates:
         return asdict(self) | {"youden_j": self.youden}
 
 
-def _human_judges(con: Any) -> list[str]:
+def _human_judges(con: Con) -> list[str]:
     rows = con.execute("SELECT DISTINCT judge_id FROM judges WHERE kind IN ('human')").fetchall()
     return sorted({r[0] for r in rows} | {"human"})
 
 
-def _has_audits(con: Any) -> bool:
+def _has_audits(con: Con) -> bool:
     return bool(
         con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'audits' AND NOT temporary").fetchall()[0][
             0
@@ -133,7 +134,7 @@ def _has_audits(con: Any) -> bool:
 
 
 def judge_accuracy(
-    con: Any, inp: Inputs, found: list[Notice], *, configs: Sequence[str] | None = None
+    con: Con, inp: Inputs, found: list[Notice], *, configs: Sequence[str] | None = None
 ) -> tuple[list[JudgeAccuracy], HumanBasis]:
     """Per machine judge: weighted confusion against the human verdicts (see the module docstring)."""
     acc, basis, _ = judge_accuracy_sample(con, inp, found, configs=configs)
@@ -141,7 +142,7 @@ def judge_accuracy(
 
 
 def judge_accuracy_sample(
-    con: Any, inp: Inputs, found: list[Notice], *, configs: Sequence[str] | None = None
+    con: Con, inp: Inputs, found: list[Notice], *, configs: Sequence[str] | None = None
 ) -> tuple[list[JudgeAccuracy], HumanBasis, AuditSample]:
     """`judge_accuracy` and the weighted sample it rests on (for per-condition rates and corrections)."""
     humans = _human_judges(con)
@@ -156,7 +157,7 @@ def judge_accuracy_sample(
 
 
 def _human_basis(
-    con: Any, humans: list[str], cfg_ids: list[str] | None, found: list[Notice]
+    con: Con, humans: list[str], cfg_ids: list[str] | None, found: list[Notice]
 ) -> tuple[HumanBasis, set[str]]:
     """Which human verdicts the judges are measured against, and those episodes: the audit samples'
     when there are audits (hand-picked verdicts outside them are left out), else all of them; either

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -20,6 +20,8 @@ import pyarrow.compute as pc
 from engine.analysis.notices import Notice
 from engine.analysis.paths import JudgeInfo, judge_labels
 from engine.store import aggregates as agg
+from engine.store import reader as rd
+from engine.store.reader import Con
 
 
 @dataclass
@@ -74,7 +76,7 @@ def _q(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def _fetch(con: Any, sql: str) -> Frame:
+def _fetch(con: Con, sql: str) -> Frame:
     t: pa.Table = con.sql(sql).to_arrow_table()
     f = Frame(t.num_rows)
     for name in t.column_names:
@@ -117,24 +119,29 @@ def _config_order(c: ConfigInfo) -> tuple[Any, ...]:
     return (c.role == "frontier", c.size_b is None, c.size_b or 0.0, c.base_config is not None, c.label)
 
 
-def _configs(con: Any, frames: Sequence[Frame], configs: Sequence[str] | None, found: list[Notice]) -> list[ConfigInfo]:
+class _ConfigRow(NamedTuple):
+    config_id: str
+    config_fp: str
+    role: str | None
+    size_b: float | None
+    base_config: str | None
+
+
+def _configs(con: Con, frames: Sequence[Frame], configs: Sequence[str] | None, found: list[Notice]) -> list[ConfigInfo]:
     seen: set[tuple[str, str]] = set()
     for f in frames:
         if f.n:
             seen.update(_combos(f, "config_id", "config_fp")[0])
-    meta = {
-        (r[0], r[1]): r[2:]
-        for r in con.execute(
-            "SELECT config_id, coalesce(config_fp, ''), role, size_b, base_config FROM configs"
-        ).fetchall()
-    }
+    sql = "SELECT config_id, coalesce(config_fp, '') AS config_fp, role, size_b, base_config FROM configs"
+    meta = {(r.config_id, r.config_fp): r for r in rd.rows(con, sql, None, _ConfigRow)}
     nfp: dict[str, int] = {}
     for cid, _ in seen:
         nfp[cid] = nfp.get(cid, 0) + 1
     infos = []
     for cid, cfp in sorted(seen):
         label = f"{cid}@{(cfp or 'none')[:6]}" if nfp[cid] > 1 else cid
-        role, size_b, base = meta.get((cid, cfp), (None, None, None))
+        m = meta.get((cid, cfp))
+        role, size_b, base = (m.role, m.size_b, m.base_config) if m else (None, None, None)
         infos.append(ConfigInfo(label, cid, cfp, role or "unknown", size_b, base))
     for cid in sorted(c for c, k in nfp.items() if k > 1):
         labels = ", ".join(i.label for i in infos if i.config_id == cid)
@@ -149,7 +156,7 @@ def _configs(con: Any, frames: Sequence[Frame], configs: Sequence[str] | None, f
     return sorted(infos, key=_config_order)
 
 
-def load(con: Any, *, run_ids: Sequence[str] | None = None, configs: Sequence[str] | None = None) -> Inputs:
+def load(con: Con, *, run_ids: Sequence[str] | None = None, configs: Sequence[str] | None = None) -> Inputs:
     where = _config_filter(configs)
     found: list[Notice] = []
     rel, source = _relations(con, run_ids, found)
@@ -177,7 +184,7 @@ def raw_sources(run_ids: Sequence[str] | None) -> tuple[str, str]:
     return f"(SELECT * FROM judgments WHERE episode_id IN {sel})", f"(SELECT * FROM episodes WHERE episode_id IN {sel})"
 
 
-def _relations(con: Any, run_ids: Sequence[str] | None, found: list[Notice]) -> tuple[dict[str, str], str]:
+def _relations(con: Con, run_ids: Sequence[str] | None, found: list[Notice]) -> tuple[dict[str, str], str]:
     """What to read each analysis table from: the stored aggregate when it is fresh and every run is
     wanted, else the same SQL over the raw tables (restricted to the runs' episodes); and which it was
     (aggregates, direct or mixed)."""
@@ -203,13 +210,20 @@ def _relations(con: Any, run_ids: Sequence[str] | None, found: list[Notice]) -> 
     return rel, source
 
 
-def _judges(con: Any, task: Frame, pair: Frame, found: list[Notice]) -> list[JudgeInfo]:
+class _JudgeRow(NamedTuple):
+    judge_id: str
+    judge_fp: str
+    kind: str
+
+
+def _judges(con: Con, task: Frame, pair: Frame, found: list[Notice]) -> list[JudgeInfo]:
     """The judges present, identified by (judge_id, judge_fp) with kinds from the judges table; indexes
     them into `task` and `pair`, each pair oriented so that judge a is the more deterministic one."""
     kinds: dict[str, str] = {}
-    for jid, jfp, kind in con.execute("SELECT judge_id, coalesce(judge_fp, ''), kind FROM judges").fetchall():
-        kinds[f"{jid}\0{jfp}"] = kind
-        kinds.setdefault(jid, kind)
+    sql = "SELECT judge_id, coalesce(judge_fp, '') AS judge_fp, kind FROM judges"
+    for row in rd.rows(con, sql, None, _JudgeRow):
+        kinds[f"{row.judge_id}\0{row.judge_fp}"] = row.kind
+        kinds.setdefault(row.judge_id, row.kind)
     combos, inv = _combos(task, "judge_id", "judge_fp") if task.n else ([], np.zeros(0, np.int64))
     tot = sum(task.num[c] for c in ("ns_n", "ns_err", "ns_abs", "cu_n", "cu_err", "cu_abs")) if task.n else np.zeros(0)
     counts = np.bincount(inv, weights=tot, minlength=len(combos)) if task.n else np.zeros(0)

@@ -36,6 +36,7 @@ import numpy as np
 from engine.analysis.delta import Delta
 from engine.analysis.intervals import tango
 from engine.analysis.stats import json_float
+from engine.store.reader import Con
 
 NO_SKILL = "(no skill id)"
 METHOD = (
@@ -176,7 +177,7 @@ class PerSkill:
         }
 
 
-def task_skills(con: Any) -> dict[str, str]:
+def task_skills(con: Con) -> dict[str, str]:
     """task_id -> skill_id: from the tasks table, else (tasks a run judged but did not register) the
     judgments' denormalised skill_id."""
     rows = con.execute(

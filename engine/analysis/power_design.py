@@ -23,6 +23,7 @@ from engine.analysis.delta import deltas
 from engine.analysis.inputs import load
 from engine.analysis.notices import Notice, messages
 from engine.analysis.paths import choose_headline, derive_paths, from_specs
+from engine.store.reader import Con
 
 SAMPLE_STEPS = (1, 2, 4, 8)
 
@@ -222,7 +223,7 @@ class Pilot:
 
 
 def load_pilot(
-    con: Any,
+    con: Con,
     *,
     run_ids: Sequence[str] | None = None,
     paths: Sequence[Any] | None = None,

@@ -26,6 +26,7 @@ from engine.analysis.per_skill import PerSkill, per_skill, task_skills
 from engine.analysis.preregistration import PlanCheck
 from engine.analysis.render_methods import units
 from engine.analysis.size_interaction import SizeTest, size_tests
+from engine.store.reader import Con
 
 REPORT_VERSION = 4  # 4: typed `notices` beside the `warnings` sentences; format.extractor_vs_readers
 # (was extractor_vs_llm) pairs the extractor with lenient judges too; format.answer_line rows count
@@ -276,7 +277,7 @@ def _path(paths: Sequence[JudgePath], name: str | None) -> JudgePath | None:
 
 
 def build_report(
-    con: Any,
+    con: Con,
     *,
     paths: Sequence[Any] | None = None,
     headline: str | None = None,

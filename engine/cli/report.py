@@ -13,6 +13,7 @@ import typer
 
 from engine.cli.common import RunsDir, bundled, fail, guard
 from engine.cli.common import runs_dir as runs_dir_of
+from engine.store.reader import Con
 
 
 @guard
@@ -163,7 +164,7 @@ def _print_findings(paper: Any) -> None:
         console.print(Text("• " + plain(f.text)))
 
 
-def _paper(con: Any, rep: Any, exp: Any, runs_dir: Path) -> Any:
+def _paper(con: Con, rep: Any, exp: Any, runs_dir: Path) -> Any:
     """The paper report model: the design from the experiment file, else from the runs' experiments."""
     from engine.paper import paper_from_store
     from engine.paper.facts import design_from_experiment, design_from_runs

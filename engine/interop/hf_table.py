@@ -11,7 +11,7 @@ of them; the long `scores` table keeps every judgment.
 
 from __future__ import annotations
 
-from typing import Any
+from engine.store.reader import Con
 
 FIXED = (
     "episode_id",
@@ -43,7 +43,7 @@ def judge_columns(judge_id: str) -> tuple[str, str]:
     return f"verdict_{judge_id}", f"rationale_{judge_id}"
 
 
-def items_sql(con: Any) -> str:
+def items_sql(con: Con) -> str:
     """The SELECT of the per-episode table for the store behind `con` (its judges as columns)."""
     judges = [r[0] for r in con.execute("SELECT DISTINCT judge_id FROM judgments ORDER BY 1").fetchall()]
     cols = []

@@ -24,6 +24,7 @@ from engine.data.loader import DataError
 from engine.data.schemas import canonical_hash
 from engine.interop.inspect_in import inspect_log_api
 from engine.interop.items import VERDICT_KEY, safe_id
+from engine.store.reader import Con
 
 VALUE = {"pass": "C", "fail": "I", "abstain": "N", "error": "N"}
 
@@ -53,7 +54,7 @@ def _model(backend: str | None, model: str | None) -> str:
     return name if "/" in name else f"{backend or 'skill-cockpit'}/{name}"
 
 
-def build_logs(con: Any, run_id: str) -> list[tuple[str, Any]]:
+def build_logs(con: Con, run_id: str) -> list[tuple[str, Any]]:
     """(file stem, EvalLog) for each (config, condition) of the run's episodes in the store."""
     api = inspect_log_api()
     from inspect_ai.model import ChatMessageAssistant, ChatMessageUser, ModelOutput, ModelUsage
@@ -143,7 +144,7 @@ def build_logs(con: Any, run_id: str) -> list[tuple[str, Any]]:
     return logs
 
 
-def export_run(con: Any, run_id: str, out: Path) -> list[Path]:
+def export_run(con: Con, run_id: str, out: Path) -> list[Path]:
     """Write the run's Inspect logs (`.eval`) into `out`; the paths written."""
     api = inspect_log_api()
     logs = build_logs(con, run_id)

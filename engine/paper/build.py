@@ -14,6 +14,7 @@ from engine.paper.model import PaperReport, code
 from engine.paper.tables import build_tables
 from engine.paper.threats import build_threats
 from engine.paper.validity import validity
+from engine.store.reader import Con
 
 
 def _context(rep: Report, facts: StudyFacts) -> list[str]:
@@ -55,6 +56,6 @@ def build_paper(rep: Report, facts: StudyFacts, *, title: str = "Procedural-skil
     )
 
 
-def paper_from_store(con: Any, rep: Report, design: Design | None = None, **kw: Any) -> PaperReport:
+def paper_from_store(con: Con, rep: Report, design: Design | None = None, **kw: Any) -> PaperReport:
     """The paper report of `rep`, with the facts read from the store behind `con`."""
     return build_paper(rep, gather(con, rep.configs, design), **kw)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.analysis.inputs import ConfigInfo
+from engine.store.reader import Con
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def _label(configs: Sequence[ConfigInfo], cid: str, cfp: str) -> str | None:
     return None
 
 
-def gather(con: Any, configs: Sequence[ConfigInfo], design: Design | None = None) -> StudyFacts:
+def gather(con: Con, configs: Sequence[ConfigInfo], design: Design | None = None) -> StudyFacts:
     """Facts for the configs of a report (`Report.configs`); `design` defaults to what the store holds."""
     rows = con.execute(
         "SELECT config_id, coalesce(config_fp, ''), count(*), count(error), count(DISTINCT sample), "
@@ -127,7 +128,7 @@ def gather(con: Any, configs: Sequence[ConfigInfo], design: Design | None = None
     )
 
 
-def _human(con: Any, configs: Sequence[ConfigInfo]) -> dict[str, int]:
+def _human(con: Con, configs: Sequence[ConfigInfo]) -> dict[str, int]:
     """Human verdicts per config, in the report's config order."""
     got: dict[str, int] = {}
     for cid, cfp, n in con.execute(
@@ -140,7 +141,7 @@ def _human(con: Any, configs: Sequence[ConfigInfo]) -> dict[str, int]:
     return {c.label: got[c.label] for c in configs if c.label in got}
 
 
-def _store_design(con: Any, rows: list[tuple[Any, ...]]) -> Design:
+def _store_design(con: Con, rows: list[tuple[Any, ...]]) -> Design:
     """Without an experiment: the tasks, conditions and samples the store holds."""
     n_tasks = con.execute(
         "SELECT count(DISTINCT task_id) FROM tasks WHERE coalesce(split, 'holdout') = 'holdout'"
@@ -150,7 +151,7 @@ def _store_design(con: Any, rows: list[tuple[Any, ...]]) -> Design:
     return Design(int(n_tasks) or None, None, max(1, int(conds)), samples, (), "store")
 
 
-def _judges(con: Any) -> list[JudgeUsage]:
+def _judges(con: Con) -> list[JudgeUsage]:
     """Per judge (labelled as the analysis labels it): judgments, errors, tokens and cost."""
     from engine.analysis.paths import judge_labels
 
@@ -173,7 +174,7 @@ def _judges(con: Any) -> list[JudgeUsage]:
     return out
 
 
-def _curves(con: Any, configs: Sequence[ConfigInfo]) -> list[TrainCurve]:
+def _curves(con: Con, configs: Sequence[ConfigInfo]) -> list[TrainCurve]:
     adapters = con.execute(
         "SELECT config_id, coalesce(config_fp, ''), adapter FROM configs WHERE adapter IS NOT NULL"
     ).fetchall()

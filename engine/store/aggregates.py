@@ -20,9 +20,12 @@ call `refresh` after every insert.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyarrow as pa
+
+from engine.store import reader as rd
+from engine.store.reader import Con
 
 VERSION = "4"  # 2: analysis_format counts flagged completions; 3: analysis_task counts abstentions;
 # 4: analysis_format counts completions cut off at max_tokens (at_limit)
@@ -128,28 +131,37 @@ def format_sql(source: str) -> str:
     FROM {source} AS src GROUP BY ALL"""
 
 
-def ensure(con: Any) -> None:
+def ensure(con: Con) -> None:
     """Create the aggregate tables (idempotent)."""
     for stmt in _DDL:
         con.execute(stmt)
 
 
-def outdated(con: Any) -> bool:
+class _Meta(NamedTuple):
+    value: str
+
+
+def outdated(con: Con) -> bool:
     """The aggregates were built by another version of this module (rebuild with `refresh(con)`)."""
-    rows = con.execute("SELECT value FROM analysis_meta WHERE key = 'version'").fetchall()
-    return bool(rows) and rows[0][0] != VERSION
+    rows = rd.rows(con, "SELECT value FROM analysis_meta WHERE key = 'version'", None, _Meta)
+    return bool(rows) and rows[0].value != VERSION
 
 
-def _counts(con: Any) -> tuple[int, int]:
-    row = con.execute("SELECT (SELECT count(*) FROM judgments), (SELECT count(*) FROM episodes)").fetchall()
-    return int(row[0][0]), int(row[0][1])
+class _Counts(NamedTuple):
+    judgments: int
+    episodes: int
+
+
+def _counts(con: Con) -> _Counts:
+    sql = "SELECT (SELECT count(*) FROM judgments) AS judgments, (SELECT count(*) FROM episodes) AS episodes"
+    return rd.first(con, sql, None, _Counts) or _Counts(0, 0)  # a SELECT without FROM: always one row
 
 
 def _match(a: str, b: str, cols: tuple[str, ...]) -> str:
     return " AND ".join(f"{a}.{c} IS NOT DISTINCT FROM {b}.{c}" for c in cols)
 
 
-def _set_meta(con: Any, **values: Any) -> None:
+def _set_meta(con: Con, **values: Any) -> None:
     for k, v in values.items():
         con.execute(
             "INSERT INTO analysis_meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -160,22 +172,22 @@ def _set_meta(con: Any, **values: Any) -> None:
 _JCOLS = "episode_id, config_id, config_fp, judge_id, judge_fp, task_id, scoring, condition, sample, verdict"
 
 
-def _keys_table(con: Any, name: str, rows: pa.Table, key: tuple[str, ...]) -> int:
+def _keys_table(con: Con, name: str, rows: pa.Table, key: tuple[str, ...]) -> int:
     """A temporary table of the distinct keys of `rows`; returns how many."""
     con.register("_analysis_new_rows", rows.select(list(key)))
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT DISTINCT * FROM _analysis_new_rows")
     finally:
         con.unregister("_analysis_new_rows")
-    return int(con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
+    return int(rd.scalar(con, f"SELECT count(*) FROM {name}"))
 
 
-def _replace(con: Any, table: str, keys: str, key: tuple[str, ...], sql: str) -> None:
+def _replace(con: Con, table: str, keys: str, key: tuple[str, ...], sql: str) -> None:
     con.execute(f"DELETE FROM {table} AS t USING {keys} AS k WHERE {_match('t', 'k', key)}")
     con.execute(f"INSERT INTO {table} BY NAME {sql}")
 
 
-def _recompute_judgments(con: Any) -> None:
+def _recompute_judgments(con: Con) -> None:
     """Recompute the task and pair aggregates of the keys in _analysis_pk/_analysis_tk from one scan
     of the judgments table into a temporary table of the rows under the touched (config, task)s."""
     con.execute(
@@ -190,7 +202,7 @@ def _recompute_judgments(con: Any) -> None:
         con.execute("DROP TABLE IF EXISTS _analysis_rows")
 
 
-def _recompute_episodes(con: Any, new_episodes: pa.Table) -> None:
+def _recompute_episodes(con: Con, new_episodes: pa.Table) -> None:
     _keys_table(con, "_analysis_fk", new_episodes, FORMAT_KEY)
     try:
         rows = f"(SELECT r.* FROM episodes AS r SEMI JOIN _analysis_fk AS k ON {_match('r', 'k', FORMAT_KEY)})"
@@ -199,7 +211,7 @@ def _recompute_episodes(con: Any, new_episodes: pa.Table) -> None:
         con.execute("DROP TABLE IF EXISTS _analysis_fk")
 
 
-def _rebuild(con: Any, tables: tuple[str, ...]) -> None:
+def _rebuild(con: Con, tables: tuple[str, ...]) -> None:
     sql = {"analysis_task": task_sql("judgments"), "analysis_pair": pair_sql("judgments")}
     sql["analysis_format"] = format_sql("episodes")
     for t in tables:
@@ -207,7 +219,7 @@ def _rebuild(con: Any, tables: tuple[str, ...]) -> None:
         con.execute(f"INSERT INTO {t} BY NAME {sql[t]}")
 
 
-def refresh(con: Any, new_judgments: pa.Table | None = None, *, new_episodes: pa.Table | None = None) -> None:
+def refresh(con: Con, new_judgments: pa.Table | None = None, *, new_episodes: pa.Table | None = None) -> None:
     """Bring the aggregates up to date; call inside the ingest transaction right after inserting.
 
     `new_judgments=None` and `new_episodes=None` (both): full rebuild. Otherwise only the keys the
@@ -229,8 +241,8 @@ def refresh(con: Any, new_judgments: pa.Table | None = None, *, new_episodes: pa
         try:
             touched = _keys_table(con, "_analysis_pk", new_judgments, PAIR_KEY)
             _keys_table(con, "_analysis_tk", new_judgments, TASK_KEY)
-            held = con.execute("SELECT count(DISTINCT (config_id, config_fp, task_id)) FROM analysis_task").fetchall()
-            if touched > REBUILD_SHARE * held[0][0]:
+            held = rd.scalar(con, "SELECT count(DISTINCT (config_id, config_fp, task_id)) FROM analysis_task")
+            if touched > REBUILD_SHARE * held:
                 _rebuild(con, ("analysis_task", "analysis_pair"))
             else:
                 _recompute_judgments(con)
@@ -248,7 +260,7 @@ def refresh(con: Any, new_judgments: pa.Table | None = None, *, new_episodes: pa
     _set_meta(con, **values)
 
 
-def freshness(con: Any) -> dict[str, bool]:
+def freshness(con: Con) -> dict[str, bool]:
     """Which aggregate families can be trusted: {'judgments': bool, 'episodes': bool}."""
     present = {
         r[0]

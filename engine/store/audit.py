@@ -27,6 +27,7 @@ import numpy as np
 from engine.data.schemas import canonical_hash
 from engine.store import human
 from engine.store import journal as jr
+from engine.store.reader import Con
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class Audit:
     population: int  # judged episodes the sample was drawn from
 
 
-def _candidates(con: Any, configs: list[str] | None, judges: list[str] | None) -> list[tuple[Any, ...]]:
+def _candidates(con: Con, configs: list[str] | None, judges: list[str] | None) -> list[tuple[Any, ...]]:
     """(episode_id, config_id, config_fp, condition, disagree) of every episode with a non-error machine
     verdict, in a stable order."""
     where = ["j.verdict IN ('pass', 'fail')", "coalesce(k.kind, '') <> 'human'", "j.judge_id <> 'human'"]
@@ -128,7 +129,7 @@ def allocate(sizes: list[int], n: int) -> list[int]:
 
 
 def draw(
-    con: Any, n: int, seed: int = 0, *, configs: list[str] | None = None, judges: list[str] | None = None
+    con: Con, n: int, seed: int = 0, *, configs: list[str] | None = None, judges: list[str] | None = None
 ) -> Audit:
     """A stratified sample of `n` judged episodes (see the module docstring)."""
     if n < 1:
@@ -193,12 +194,12 @@ class AuditEntry:
     machine: tuple[tuple[str, str], ...]  # (judge, verdict), shown only on request (blind adjudication)
 
 
-def latest_audit(con: Any) -> str | None:
+def latest_audit(con: Con) -> str | None:
     rows = con.execute("SELECT audit_id FROM audits GROUP BY audit_id ORDER BY max(created_at) DESC LIMIT 1").fetchall()
     return rows[0][0] if rows else None
 
 
-def entries(con: Any, audit_id: str) -> list[AuditEntry]:
+def entries(con: Con, audit_id: str) -> list[AuditEntry]:
     """The sample of an audit in walking order, with what an adjudicator needs and the human verdicts so far."""
     rows = con.execute(
         "SELECT a.audit_id, a.position, a.episode_id, a.config_id, a.condition, e.task_id, a.stratum, "

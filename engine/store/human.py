@@ -23,6 +23,7 @@ from engine.events import JudgmentRecorded, RunFinished, RunStarted
 from engine.store import journal as jr
 from engine.store import manifest
 from engine.store.manifest import RunInfo
+from engine.store.reader import Con
 from engine.store.records import HumanJudgmentRecord
 
 HUMAN_RUN = "human"
@@ -71,7 +72,7 @@ def ensure_run(runs_dir: Path, run_id: str = HUMAN_RUN, judge_id: str = HUMAN_JU
     return d
 
 
-def episode_fields(con: Any, episode_id: str) -> dict[str, Any]:
+def episode_fields(con: Con, episode_id: str) -> dict[str, Any]:
     """The denormalised fields a judgment row carries, read from the store (scoring from tasks)."""
     rows = con.execute(
         "SELECT e.episode_id, e.config_id, e.config_fp, e.task_id, e.skill_id, e.condition, e.sample, "
@@ -142,7 +143,7 @@ def append_judgment(
 
 
 def adjudicate(
-    con: Any, runs_dir: Path, episode_id: str, verdict: str, note: str = "", *, judge_id: str = HUMAN_JUDGE
+    con: Con, runs_dir: Path, episode_id: str, verdict: str, note: str = "", *, judge_id: str = HUMAN_JUDGE
 ) -> dict[str, Any]:
     """Record a human verdict on a stored episode (the store's fields, the note as rationale); a
     verdict on an episode already adjudicated revises it (the record's `revises` names the old one)."""
