@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from engine.events import TelemetrySampled
 from engine.store.manifest import RunStatus
+from engine.tally import CorpusProgress, EvalProgress, JobProgress, JudgeProgress
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,36 @@ class WorkerProgress:
 
 
 @dataclass(frozen=True)
+class Pace:
+    """How fast a generating or judging run goes, measured on its events' timestamps (the tail's
+    sliding window): episodes and tokens per second, the ETA, the throughput series, judgments/s."""
+
+    episodes_per_s: float | None = None
+    tokens_per_s: float | None = None
+    eta_s: float | None = None
+    throughput: tuple[tuple[float, float, float], ...] = ()  # (t since start, episodes/s, tokens/s)
+    judgments_per_s: float | None = None
+
+
+@dataclass(frozen=True)
+class Training:
+    """A training's series and pace beside its counts: loss and lr per step, the trainer's tokens/s,
+    the step rate's ETA, GPU memory, the checkpoints on disk."""
+
+    loss: tuple[tuple[int, float], ...] = ()  # (step, loss)
+    lr: tuple[tuple[int, float], ...] = ()
+    tokens_per_s: float | None = None
+    eta_s: float | None = None
+    gpu_mem_gb: float | None = None
+    checkpoints: int = 0
+    last_checkpoint: int | None = None
+
+
+@dataclass(frozen=True)
 class RunProgress:
+    """A common header (the run, its status, phase, machine and workers) and the counts of its kind
+    of job (`job`: `engine.tally`'s typed record, from the one tally the runner and the CLI keep)."""
+
     run_id: str
     kind: str = "?"
     experiment: str = "?"
@@ -33,39 +63,14 @@ class RunProgress:
     error: str | None = None
     configs: tuple[str, ...] = ()
     judges: tuple[str, ...] = ()
-    total_episodes: int = 0
-    done_episodes: int = 0
-    total_judgments: int = 0
-    done_judgments: int = 0
-    errors: int = 0
-    tokens_in: int = 0
-    tokens_out: int = 0
-    cost_usd: float = 0.0
+    job: JobProgress = field(default_factory=EvalProgress)
     phase: str = ""
     phase_detail: str = ""
-    episodes_per_s: float | None = None
-    tokens_per_s: float | None = None
-    eta_s: float | None = None
-    throughput: tuple[tuple[float, float, float], ...] = ()  # (t since start, episodes/s, tokens/s)
-    train: tuple[tuple[int, float], ...] = ()  # (step, loss)
-    train_step: int = 0
-    train_max_steps: int = 0
+    pace: Pace = field(default_factory=Pace)
+    training: Training | None = None  # a train run's
     telemetry: TelemetrySampled | None = None
     log: tuple[str, ...] = ()
     remote_host: str | None = None  # the run's process is on this other machine (a shared runs directory)
-    rows_kept: int | None = None  # a corpus run, once finished: rows written, of `teacher_answers`
-    teacher_answers: int | None = None
-    # training: the lr schedule, the trainer's tokens/s, the step rate's ETA, checkpoints, GPU memory
-    train_lr: tuple[tuple[int, float], ...] = ()
-    train_tokens_per_s: float | None = None
-    train_eta_s: float | None = None
-    train_gpu_mem_gb: float | None = None
-    checkpoints: int = 0
-    last_checkpoint: int | None = None
-    # judging (re-judge runs, a corpus build's judges): verdict counts, rate, the cost projected at the start
-    verdicts: tuple[tuple[str, int], ...] = ()
-    judgments_per_s: float | None = None
-    projected_cost_usd: float | None = None
     # where local models generated (`engine.store.manifest.placement`); per worker when the
     # episodes name one; the latest telemetry of each host that journals it, the run's own host first
     executor: str = "local"
@@ -74,10 +79,29 @@ class RunProgress:
 
     @property
     def fraction(self) -> float:
-        if self.total_episodes:
-            return min(1.0, self.done_episodes / self.total_episodes)
-        if self.train_max_steps:
-            return min(1.0, self.train_step / self.train_max_steps)
-        if self.total_judgments:
-            return min(1.0, self.done_judgments / self.total_judgments)
-        return 1.0 if self.status == "finished" else 0.0
+        return self.job.fraction(self.status == "finished")
+
+    @property
+    def errors(self) -> int:
+        return self.job.errors
+
+    @property
+    def cost_usd(self) -> float:
+        return self.job.cost_usd
+
+
+def counts(job: JobProgress) -> tuple[int, int, int, int]:
+    """(episodes done, of total, judgments done, of total) of any kind of job: a training has
+    none, a re-judge's episodes are the stored ones it judges (all done)."""
+    if isinstance(job, EvalProgress):
+        return job.episodes_done, job.episodes_total, job.judgments_done, job.judgments_total
+    if isinstance(job, CorpusProgress):
+        return job.answers_done, job.answers_total, job.judgments_done, job.judgments_total
+    if isinstance(job, JudgeProgress):
+        return job.episodes, job.episodes, job.judgments_done, job.judgments_total
+    return 0, 0, 0, 0
+
+
+def tokens(job: JobProgress) -> tuple[int, int]:
+    """Tokens in and out of the episodes a job generated (none for a re-judge or a training)."""
+    return (job.tokens_in, job.tokens_out) if isinstance(job, EvalProgress | CorpusProgress) else (0, 0)

@@ -1,10 +1,11 @@
 """Following run journals: `events.jsonl` (and `train_steps.jsonl`) read incrementally by byte offset.
 
-A `RunTail` keeps the counters of one run (progress, rates, tokens, errors, cost, phase, train
-loss) up to date from the bytes appended since the last poll; `progress()` turns them into a
-`RunProgress` value the UI renders. Only complete lines are read (a torn last line waits for the
-next poll). Rates are measured on the event timestamps over a sliding window, so a finished run
-shows its own pace, not the wall clock's.
+A `RunTail` folds the events appended since the last poll into the run's `engine.tally.Tally` (the
+counts the runner and the CLI reporter keep of the same events) and keeps what only the display
+needs beside it (rates, throughput, workers, hosts, the training's series); `progress()` turns them
+into a `RunProgress` value the UI renders: a header and the typed record of the run's kind of job.
+Only complete lines are read (a torn last line waits for the next poll). Rates are measured on the
+event timestamps over a sliding window, so a finished run shows its own pace, not the wall clock's.
 """
 
 from __future__ import annotations
@@ -16,16 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cockpit.run_progress import RunProgress, WorkerProgress
+from cockpit.run_progress import Pace, RunProgress, Training, WorkerProgress, counts
 from cockpit.train_tail import TrainTail, checkpoints
 from engine.events import (
     EpisodeFinished,
     JudgmentRecorded,
     LogMessage,
-    PhaseChanged,
-    RunCancelled,
-    RunFailed,
-    RunFinished,
     RunStarted,
     TelemetrySampled,
     TrainStepLogged,
@@ -35,44 +32,23 @@ from engine.runs import run_status
 from engine.store import journal as jr
 from engine.store import manifest
 from engine.store.manifest import RunInfo
+from engine.tally import JobProgress, Tally, TrainProgress
 
 WINDOW_S = 30.0
 BUCKET_S = 2.0
 
 
 @dataclass
-class _Session:
-    """Counters since the last RunStarted (a resume starts a new session)."""
-
-    done_episodes: int = 0
-    done_judgments: int = 0
-    new_episodes: int = 0
-    new_judgments: int = 0
-    total_episodes: int = 0
-    total_judgments: int = 0
-    started_t: float | None = None
-
-
-@dataclass
 class RunTail:
     run_dir: Path
     _offsets: dict[str, int] = field(default_factory=dict)
-    _session: _Session = field(default_factory=_Session)
+    tally: Tally = field(default_factory=Tally)  # the counts: the fold the runner and the CLI make
     _started: RunStarted | None = None
-    _terminal: str | None = None
-    _terminal_t: float | None = None
-    _error: str | None = None
-    errors: int = 0
-    tokens_in: int = 0
-    tokens_out: int = 0
-    cost_usd: float = 0.0
-    phase: str = ""
-    phase_detail: str = ""
+    _started_t: float | None = None  # the session's start (a resume starts a new one)
     last_t: float | None = None
     _finish_times: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=50_000))
     _buckets: dict[int, list[float]] = field(default_factory=dict)  # throughput per BUCKET_S, kept as events arrive
     _training: TrainTail = field(default_factory=TrainTail)
-    _verdicts: dict[str, int] = field(default_factory=dict)
     _judge_times: deque[float] = field(default_factory=lambda: deque(maxlen=50_000))
     _telemetry: TelemetrySampled | None = None
     _hosts: dict[str, TelemetrySampled] = field(default_factory=dict)
@@ -86,8 +62,13 @@ class RunTail:
     def poll(self) -> bool:
         """Read what was appended since the last poll; True when something new arrived."""
         changed = self._read("events", self._on_event_line)
-        changed |= self._read("train_steps", self._training.on_line)
+        changed |= self._read("train_steps", self._on_step_line)
         return changed
+
+    def _on_step_line(self, line: bytes) -> None:
+        step = self._training.on_line(line)
+        if step is not None:
+            self.tally.train(*step)
 
     def _read(self, name: str, handle: Callable[[bytes], None]) -> bool:
         path = self.run_dir / f"{name}.jsonl"
@@ -122,6 +103,7 @@ class RunTail:
         if ev is None:
             return
         self.last_t = ev.t
+        self.tally.apply(ev)
         if isinstance(ev, EpisodeFinished):
             self._on_episode(ev)
         elif isinstance(ev, JudgmentRecorded):
@@ -129,29 +111,18 @@ class RunTail:
         elif isinstance(ev, TelemetrySampled):
             self._telemetry = ev
             self._hosts[ev.host] = ev
-        elif isinstance(ev, PhaseChanged):
-            self.phase, self.phase_detail = ev.phase, ev.detail
         elif isinstance(ev, TrainStepLogged):
             self._training.on_step(ev)
         elif isinstance(ev, RunStarted):
             self._on_started(ev)
-        elif isinstance(ev, RunFinished | RunFailed | RunCancelled):
-            self._on_ended(ev)
         elif isinstance(ev, LogMessage):
             self._log.append(f"{ev.level}: {ev.message}")
 
     def _on_episode(self, ev: EpisodeFinished) -> None:
-        """Counts, tokens, cost and errors; the throughput buckets and each worker's pace."""
-        s = self._session
-        s.new_episodes += 1
-        self.tokens_in += ev.tokens_in
-        self.tokens_out += ev.tokens_out
-        self.cost_usd += ev.cost_usd
-        if ev.error:
-            self.errors += 1
+        """The throughput buckets and each worker's pace (the tally counts it)."""
         self._finish_times.append((ev.t, ev.tokens_out))
-        t0 = s.started_t if s.started_t is not None else ev.t
-        s.started_t = t0
+        t0 = self._started_t if self._started_t is not None else ev.t
+        self._started_t = t0
         b = self._buckets.setdefault(int((ev.t - t0) // BUCKET_S), [0.0, 0.0])
         b[0] += 1
         b[1] += ev.tokens_out
@@ -161,12 +132,7 @@ class RunTail:
             tot[1] += ev.tokens_out
 
     def _on_judgment(self, ev: JudgmentRecorded) -> None:
-        self._session.new_judgments += 1
-        self._verdicts[ev.verdict] = self._verdicts.get(ev.verdict, 0) + 1
         self._judge_times.append(ev.t)
-        self.cost_usd += ev.cost_usd
-        if ev.verdict == "error":
-            self.errors += 1
         if ev.worker:  # an LLM judge's replica on a Ray cluster
             self._worker(ev.worker, ev.t, 0)[2] += 1
 
@@ -178,16 +144,7 @@ class RunTail:
     def _on_started(self, ev: RunStarted) -> None:
         """A (re)started run: a new session, its paces measured afresh."""
         self._started = ev
-        self._session = _Session(
-            done_episodes=ev.done_episodes,
-            done_judgments=ev.done_judgments,
-            total_episodes=ev.total_episodes,
-            total_judgments=ev.total_judgments,
-            started_t=ev.t,
-        )
-        self._terminal = None
-        self._error = None
-        self.phase, self.phase_detail = "starting", ""
+        self._started_t = ev.t
         self._finish_times.clear()
         self._buckets.clear()
         self._judge_times.clear()
@@ -195,21 +152,12 @@ class RunTail:
         self._workers.clear()  # a resumed run's replicas are new ones
         self._worker_totals.clear()
 
-    def _on_ended(self, ev: RunFinished | RunFailed | RunCancelled) -> None:
-        self._terminal = type(ev).__name__
-        self._terminal_t = ev.t
-        self.phase = {"RunFinished": "finished", "RunFailed": "failed", "RunCancelled": "cancelled"}[self._terminal]
-        self.phase_detail = ""
-        if isinstance(ev, RunFailed):
-            self._error = ev.error
-            self.errors += 1
-
     # -- summarising ---------------------------------------------------------------------------
     def _rates(self, now: float, running: bool) -> tuple[float | None, float | None]:
         times = self._finish_times
         if not times:
             return None, None
-        start = self._session.started_t or times[0][0]
+        start = self._started_t or times[0][0]
         end = now if running else times[-1][0]
         lo = max(start, end - WINDOW_S)
         span = end - lo
@@ -227,7 +175,7 @@ class RunTail:
         out = []
         for name, times in self._workers.items():
             end = now if running else times[-1][0]
-            lo = max(self._session.started_t or times[0][0], end - WINDOW_S)
+            lo = max(self._started_t or times[0][0], end - WINDOW_S)
             span = end - lo
             tok = sum(k for t, k in times if t >= lo)
             n, total, judged = self._worker_totals[name]
@@ -268,15 +216,16 @@ class RunTail:
         st = run_status(self.run_dir)
         info = manifest.read_info(self.run_dir)
         now = time.time() if now is None else now
-        s = self._session
         running = st.status == "running"
-        eps, toks = self._rates(now, running)
-        done_e = s.done_episodes + s.new_episodes
-        total_e = s.total_episodes or (info.total_episodes if info else 0)
-        eta = (total_e - done_e) / eps if running and eps and total_e > done_e else None
+        kind = st.kind or self.tally.kind or "?"
+        job = self.tally.record(
+            kind,
+            total_episodes=info.total_episodes if info else 0,
+            total_judgments=info.total_judgments if info else 0,
+            rows_kept=info.rows_kept if info else None,
+            teacher_answers=info.teacher_answers if info else None,
+        )
         started = self._started
-        ckpts, last_ckpt = checkpoints(self.run_dir) if st.kind == "train" else (0, None)
-        train = self._training
         hosts, own_tel = self._host_telemetry(st.host)
         return RunProgress(
             run_id=self.run_dir.name,
@@ -287,42 +236,38 @@ class RunTail:
             remote_host=st.host if st.remote else None,
             started_at=st.started_at,
             finished_at=st.finished_at,
-            error=st.error or self._error,
+            error=st.error or self.tally.error,
             configs=started.configs if started else (),
             judges=started.judges if started else (),
-            total_episodes=total_e,
-            done_episodes=done_e,
-            total_judgments=s.total_judgments or (info.total_judgments if info else 0),
-            done_judgments=s.done_judgments + s.new_judgments,
-            errors=self.errors,
-            tokens_in=self.tokens_in,
-            tokens_out=self.tokens_out,
-            cost_usd=self.cost_usd,
-            phase=self.phase,
-            phase_detail=self.phase_detail,
-            episodes_per_s=eps,
-            tokens_per_s=toks,
-            eta_s=eta,
-            throughput=self._series(),
-            train=tuple(sorted(train.loss.items())),
-            train_step=train.step,
-            train_max_steps=train.max_steps,
+            job=job,
+            phase=self.tally.phase,
+            phase_detail=self.tally.phase_detail,
+            pace=self._pace(job, now, running),
+            training=self._train_view(running) if isinstance(job, TrainProgress) else None,
             telemetry=own_tel,
             log=tuple(self._log),
-            rows_kept=info.rows_kept if info else None,
-            teacher_answers=info.teacher_answers if info else None,
-            train_lr=tuple(sorted(train.lr.items())),
-            train_tokens_per_s=train.tokens_per_s,
-            train_eta_s=train.eta(running),
-            train_gpu_mem_gb=train.gpu_mem_gb,
-            checkpoints=ckpts,
-            last_checkpoint=last_ckpt,
-            verdicts=tuple(sorted(self._verdicts.items())),
-            judgments_per_s=self._judge_rate(now, running),
-            projected_cost_usd=started.projected_cost_usd if started else None,
             executor=self._read_executor(info),
             workers=self._worker_progress(now, running),
             hosts=hosts,
+        )
+
+    def _pace(self, job: JobProgress, now: float, running: bool) -> Pace:
+        eps, toks = self._rates(now, running)
+        done, total, _, _ = counts(job)
+        eta = (total - done) / eps if running and eps and total > done else None
+        return Pace(eps, toks, eta, self._series(), self._judge_rate(now, running))
+
+    def _train_view(self, running: bool) -> Training:
+        train = self._training
+        ckpts, last_ckpt = checkpoints(self.run_dir)
+        return Training(
+            loss=tuple(sorted(train.loss.items())),
+            lr=tuple(sorted(train.lr.items())),
+            tokens_per_s=train.tokens_per_s,
+            eta_s=train.eta(running, self.tally.train_max_steps),
+            gpu_mem_gb=train.gpu_mem_gb,
+            checkpoints=ckpts,
+            last_checkpoint=last_ckpt,
         )
 
 

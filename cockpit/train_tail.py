@@ -1,6 +1,6 @@
-"""A training run's progress as it streams in: the loss and learning rate per step, the last step
-and the planned one, the pace of the recent steps (for the ETA), tokens/s and GPU memory; and the
-checkpoints on disk. Fed by `RunTail` from `train_steps.jsonl` lines and `TrainStepLogged` events."""
+"""A training run's series as they stream in (its step counts are the run's `engine.tally.Tally`'s):
+the loss and learning rate per step, the pace of the recent steps (for the ETA), tokens/s and GPU
+memory; and the checkpoints on disk. Fed by `RunTail` from `train_steps.jsonl` lines and `TrainStepLogged` events."""
 
 from __future__ import annotations
 
@@ -14,30 +14,28 @@ from engine.events import TrainStepLogged
 @dataclass
 class TrainTail:
     loss: dict[int, float] = field(default_factory=dict)
-    step: int = 0
-    max_steps: int = 0
     lr: dict[int, float] = field(default_factory=dict)
     step_t: dict[int, float] = field(default_factory=dict)
     tokens_per_s: float | None = None
     gpu_mem_gb: float | None = None
 
-    def on_line(self, line: bytes) -> None:
-        """One line of `train_steps.jsonl`; a line that is not a step record is skipped."""
+    def on_line(self, line: bytes) -> tuple[int, int, float | None] | None:
+        """One line of `train_steps.jsonl`: its (step, max steps, loss) for the run's tally; a line
+        that is not a step record is skipped (None)."""
         try:
             rec = json.loads(line)
         except (json.JSONDecodeError, RecursionError):
-            return
-        step = rec.get("step")
-        if isinstance(step, int):
-            self.step = max(self.step, step)
-            self.max_steps = int(rec.get("max_steps") or self.max_steps)
-            if rec.get("loss") is not None:
-                self.loss[step] = float(rec["loss"])
-            self._extras(step, rec.get("t"), rec.get("lr"), rec.get("tokens_per_s"), rec.get("gpu_mem_gb"))
+            return None
+        step = rec.get("step") if isinstance(rec, dict) else None
+        if not isinstance(step, int):
+            return None
+        loss = None
+        if rec.get("loss") is not None:
+            loss = self.loss[step] = float(rec["loss"])
+        self._extras(step, rec.get("t"), rec.get("lr"), rec.get("tokens_per_s"), rec.get("gpu_mem_gb"))
+        return step, int(rec.get("max_steps") or 0), loss
 
     def on_step(self, ev: TrainStepLogged) -> None:
-        self.step = max(self.step, ev.step)
-        self.max_steps = ev.max_steps or self.max_steps
         if ev.loss is not None:
             self.loss[ev.step] = ev.loss
         self._extras(ev.step, ev.t, ev.lr, ev.tokens_per_s, ev.gpu_mem_gb)
@@ -52,15 +50,15 @@ class TrainTail:
         if isinstance(mem, int | float):
             self.gpu_mem_gb = float(mem)
 
-    def eta(self, running: bool) -> float | None:
+    def eta(self, running: bool, max_steps: int) -> float | None:
         """Seconds to the last step at the pace of the recent steps (this process's session)."""
-        if not running or not self.max_steps or len(self.step_t) < 2:
+        if not running or not max_steps or len(self.step_t) < 2:
             return None
         recent = sorted(self.step_t.items())[-20:]
         (s0, t0), (s1, t1) = recent[0], recent[-1]
         if s1 <= s0 or t1 <= t0:
             return None
-        return max(0, self.max_steps - s1) * (t1 - t0) / (s1 - s0)
+        return max(0, max_steps - s1) * (t1 - t0) / (s1 - s0)
 
 
 def checkpoints(run_dir: Path) -> tuple[int, int | None]:

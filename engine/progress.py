@@ -1,7 +1,8 @@
 """Reporters for the CLI: a rich progress display, and JSON lines on stdout for machines.
 
 Thread-safe (telemetry arrives from a sampler thread). Shows episodes and judgments done/total,
-episodes/s, tokens/s, ETA, errors, and cost so far and projected.
+episodes/s, tokens/s, ETA, errors, and cost so far and projected; the counts are this process's
+session of the run's `engine.tally.Tally`, the one the runner's result and the cockpit keep.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from engine.events import (
     TelemetrySampled,
     TrainStepLogged,
 )
+from engine.tally import Tally
 
 
 class RichReporter:
@@ -49,13 +51,8 @@ class RichReporter:
         self._train: TaskID | None = None
         self._started = False
         self._t0 = time.time()
-        self._tokens = 0
-        self._done = 0
         self._total = 0
-        self._errors = 0
-        self._cost = 0.0
-        self._jdone = 0
-        self._jerrors = 0
+        self.tally = Tally()  # this process's counts: its session (`tally.session`)
         self._telemetry = ""
 
     def _start(self) -> None:
@@ -75,6 +72,8 @@ class RichReporter:
 
     def _emit(self, event: Event) -> None:  # noqa: C901 - one branch per event type
         p = self.progress
+        self.tally.apply(event)
+        n = self.tally.session
         if isinstance(event, RunStarted):
             self._start()
             self._t0 = event.t
@@ -89,23 +88,17 @@ class RichReporter:
                     "judgments", total=max(event.total_judgments - event.done_judgments, 0), rate="", extra=""
                 )
         elif isinstance(event, EpisodeFinished) and self._episodes is not None:
-            self._done += 1
-            self._tokens += event.tokens_out
-            self._cost += event.cost_usd
-            self._errors += 1 if event.error else 0
             dt = max(time.time() - self._t0, 1e-6)
-            projected = self._cost / self._done * self._total if self._done else 0.0
-            cost = f" ${self._cost:.4f}/${projected:.4f}" if self._cost else ""
+            projected = n.cost_usd / n.episodes * self._total if n.episodes else 0.0
+            cost = f" ${n.cost_usd:.4f}/${projected:.4f}" if n.cost_usd else ""
             p.update(
                 self._episodes,
-                advance=1,
-                rate=f"{self._done / dt:.2f} ep/s {self._tokens / dt:.0f} tok/s",
-                extra=f"errors {self._errors}{cost}{self._telemetry}",
+                completed=n.episodes,
+                rate=f"{n.episodes / dt:.2f} ep/s {n.tokens_out / dt:.0f} tok/s",
+                extra=f"errors {n.episode_errors}{cost}{self._telemetry}",
             )
         elif isinstance(event, JudgmentRecorded) and self._judgments is not None:
-            self._jdone += 1
-            self._jerrors += 1 if event.verdict == "error" else 0
-            p.update(self._judgments, advance=1, extra=f"errors {self._jerrors}")
+            p.update(self._judgments, completed=n.judgments, extra=f"errors {n.judgment_errors}")
         elif isinstance(event, TelemetrySampled):
             gpu = ""
             if event.gpus:
@@ -117,11 +110,12 @@ class RichReporter:
             self._log(f"{event.phase}: {event.detail}")
         elif isinstance(event, TrainStepLogged):
             self._start()
+            t = self.tally
             if self._train is None:
-                self._train = p.add_task("training steps", total=event.max_steps, rate="", extra="")
+                self._train = p.add_task("training steps", total=t.train_max_steps, rate="", extra="")
             loss = f"loss {event.loss:.4f}" if event.loss is not None else ""
             tps = f"{event.tokens_per_s:.0f} tok/s" if event.tokens_per_s else ""
-            p.update(self._train, completed=event.step, total=event.max_steps, rate=tps, extra=loss)
+            p.update(self._train, completed=t.train_step, total=t.train_max_steps, rate=tps, extra=loss)
         elif isinstance(event, LogMessage):
             self._log(event.message, {"warning": "yellow", "error": "red"}.get(event.level, ""))
         elif isinstance(event, RunFinished | RunFailed | RunCancelled):

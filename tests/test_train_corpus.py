@@ -83,11 +83,13 @@ def test_offline_corpus_is_deterministic_valid_and_committed(tmp_path: Path) -> 
     # the run list shows what a corpus run did: rows kept of the teacher's answers (not "334/0 judgments")
     from cockpit.screens.runs import RunsScreen
     from cockpit.tail import RunTail
+    from engine.tally import CorpusProgress
 
     tail = RunTail(run)
     tail.poll()
     prog = tail.progress()
-    assert (prog.rows_kept, prog.teacher_answers) == (rb.rows, rb.candidates)
+    assert isinstance(prog.job, CorpusProgress)
+    assert (prog.job.rows_kept, prog.job.teacher_answers) == (rb.rows, rb.candidates)
     cells = [c.plain for c in RunsScreen._row(prog)[6:8]]  # episodes, judgments
     assert cells == [f"{rb.candidates:,}/{rb.candidates:,} answers", f"{rb.rows:,} rows kept"]
 

@@ -127,22 +127,24 @@ class LiveScreen(CockpitScreen):
                 thr.set_data([], {}, empty="no run selected")
                 loss.set_data([], {}, empty="no run selected")
             else:
-                xs = [x for x, _, _ in p.throughput]
+                throughput = p.pace.throughput
+                xs = [x for x, _, _ in throughput]
                 thr.set_data(
                     xs,
                     {
-                        "episodes/s": [e for _, e, _ in p.throughput],
-                        "tokens/s (right)": [t for _, _, t in p.throughput],
+                        "episodes/s": [e for _, e, _ in throughput],
+                        "tokens/s (right)": [t for _, _, t in throughput],
                     },
                     empty="no episodes yet",
                     right=("tokens/s (right)",),
                 )
-                lrs = dict(p.train_lr)
-                series: dict[str, Sequence[float]] = {"loss": [v for _, v in p.train]}
-                if p.train and all(s in lrs for s, _ in p.train):  # the schedule beside the loss
-                    series["lr (right)"] = [lrs[s] for s, _ in p.train]
+                train = p.training.loss if p.training else ()
+                lrs = dict(p.training.lr if p.training else ())
+                series: dict[str, Sequence[float]] = {"loss": [v for _, v in train]}
+                if train and all(s in lrs for s, _ in train):  # the schedule beside the loss
+                    series["lr (right)"] = [lrs[s] for s, _ in train]
                 loss.set_data(
-                    [float(s) for s, _ in p.train],
+                    [float(s) for s, _ in train],
                     series,
                     empty="no training steps (an `engine train` run logs them)",
                     right=("lr (right)",) if "lr (right)" in series else (),

@@ -14,10 +14,11 @@ from textual.message import Message
 from textual.widgets import Static
 
 from cockpit import launcher, safe, studies
-from cockpit.run_progress import RunProgress
+from cockpit.run_progress import RunProgress, counts
 from cockpit.screens.base import CockpitScreen
 from cockpit.widgets.panels import bar, stamp
 from cockpit.widgets.table import VERDICT_STYLE, SafeTable, fmt
+from engine.tally import CorpusProgress
 
 COLUMNS = (
     "run",
@@ -256,14 +257,15 @@ class RunsScreen(CockpitScreen):
     def _row(r: RunProgress) -> list[Any]:
         prog = bar(r.fraction, 12)
         prog.append(f" {r.fraction * 100:3.0f}%")
-        episodes = Text(f"{r.done_episodes:,}/{r.total_episodes:,}", justify="right")
-        judgments = Text(f"{r.done_judgments:,}/{r.total_judgments:,}", justify="right")
-        if r.kind == "corpus":  # teacher answers, and the rows the judges kept (known when it finishes)
-            episodes = Text(f"{r.done_episodes:,}/{r.total_episodes:,} answers", justify="right")
+        done_e, total_e, done_j, total_j = counts(r.job)
+        episodes = Text(f"{done_e:,}/{total_e:,}", justify="right")
+        judgments = Text(f"{done_j:,}/{total_j:,}", justify="right")
+        if isinstance(r.job, CorpusProgress):  # teacher answers, and the rows the judges kept (known when it finishes)
+            episodes = Text(f"{done_e:,}/{total_e:,} answers", justify="right")
             kept = "judging…" if r.status == "running" else "–"
-            if r.rows_kept is not None:
-                kept = f"{r.rows_kept:,} rows kept"
-            judgments = Text(kept, justify="right", style="" if r.rows_kept is not None else "dim")
+            if r.job.rows_kept is not None:
+                kept = f"{r.job.rows_kept:,} rows kept"
+            judgments = Text(kept, justify="right", style="" if r.job.rows_kept is not None else "dim")
         return [
             r.run_id,
             r.kind,

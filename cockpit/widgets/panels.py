@@ -10,8 +10,9 @@ from textual.widget import Widget
 
 from cockpit import safe
 from cockpit.machine import MachineState
-from cockpit.run_progress import RunProgress
+from cockpit.run_progress import RunProgress, Training, counts, tokens
 from cockpit.widgets.table import VERDICT_STYLE
+from engine.tally import CorpusProgress, JudgeProgress, TrainProgress
 
 
 def bar(fraction: float, width: int = 40, style: str = "green") -> Text:
@@ -58,16 +59,16 @@ class ProgressPanel(Widget):
         t.append("\n")
         t.append_text(bar(p.fraction, 50))
         t.append(f" {p.fraction * 100:5.1f}%\n")
-        t.append(
-            f"episodes {p.done_episodes:,}/{p.total_episodes:,}   judgments {p.done_judgments:,}/{p.total_judgments:,}"
-        )
-        if p.train_max_steps:
-            t.append(f"   train step {p.train_step:,}/{p.train_max_steps:,}")
+        done_e, total_e, done_j, total_j = counts(p.job)
+        t.append(f"episodes {done_e:,}/{total_e:,}   judgments {done_j:,}/{total_j:,}")
+        if isinstance(p.job, TrainProgress) and p.job.max_steps:
+            t.append(f"   train step {p.job.step:,}/{p.job.max_steps:,}")
         t.append("\n")
-        t.append(f"episodes/s {_num(p.episodes_per_s, '.2f')}   tokens/s {_num(p.tokens_per_s, '.1f')}   ")
-        t.append(f"ETA {duration(p.eta_s) if p.status == 'running' else '–'}   ")
+        pace, (tok_in, tok_out) = p.pace, tokens(p.job)
+        t.append(f"episodes/s {_num(pace.episodes_per_s, '.2f')}   tokens/s {_num(pace.tokens_per_s, '.1f')}   ")
+        t.append(f"ETA {duration(pace.eta_s) if p.status == 'running' else '–'}   ")
         t.append(f"errors {p.errors}", style="red" if p.errors else "")
-        t.append(f"   tokens in/out {p.tokens_in:,}/{p.tokens_out:,}   cost ${p.cost_usd:.4f}\n")
+        t.append(f"   tokens in/out {tok_in:,}/{tok_out:,}   cost ${p.cost_usd:.4f}\n")
         kind_line = job_line(p)
         if kind_line:
             t.append(kind_line + "\n")
@@ -86,27 +87,29 @@ class ProgressPanel(Widget):
 def job_line(p: RunProgress) -> str:
     """What a job of this kind is measured by: a training's pace and checkpoints, a corpus build's
     teacher calls and verdicts, a re-judge's rate and its cost against the projection."""
-    verdicts = "  ".join(f"{v} {n:,}" for v, n in p.verdicts) or "–"
-    if p.kind == "train" or p.train_max_steps:
-        lr = f"{p.train_lr[-1][1]:.2e}" if p.train_lr else "–"
-        mem = f"{p.train_gpu_mem_gb:.1f} GB" if p.train_gpu_mem_gb is not None else "NA"
-        ckpt = f"{p.checkpoints} (latest step {p.last_checkpoint})" if p.last_checkpoint is not None else "none yet"
-        eta = duration(p.train_eta_s) if p.status == "running" and p.train_eta_s is not None else "–"
+    job = p.job
+    if isinstance(job, TrainProgress):
+        tr = p.training or Training()
+        lr = f"{tr.lr[-1][1]:.2e}" if tr.lr else "–"
+        mem = f"{tr.gpu_mem_gb:.1f} GB" if tr.gpu_mem_gb is not None else "NA"
+        ckpt = f"{tr.checkpoints} (latest step {tr.last_checkpoint})" if tr.last_checkpoint is not None else "none yet"
+        eta = duration(tr.eta_s) if p.status == "running" and tr.eta_s is not None else "–"
         return (
-            f"training: lr {lr}   tokens/s {_num(p.train_tokens_per_s, '.0f')}   step ETA {eta}   "
+            f"training: lr {lr}   tokens/s {_num(tr.tokens_per_s, '.0f')}   step ETA {eta}   "
             f"checkpoints {ckpt}   GPU mem {mem}"
         )
-    if p.kind == "corpus":
-        kept = f"{p.rows_kept:,}" if p.rows_kept is not None else ("judging…" if p.status == "running" else "–")
+    verdicts = "  ".join(f"{v} {n:,}" for v, n in job.verdicts) or "–"
+    if isinstance(job, CorpusProgress):
+        kept = f"{job.rows_kept:,}" if job.rows_kept is not None else ("judging…" if p.status == "running" else "–")
         return (
-            f"corpus: teacher calls {p.done_episodes:,}/{p.total_episodes:,}   verdicts {verdicts}   "
-            f"rows kept {kept}   cost ${p.cost_usd:.4f}"
+            f"corpus: teacher calls {job.answers_done:,}/{job.answers_total:,}   verdicts {verdicts}   "
+            f"rows kept {kept}   cost ${job.cost_usd:.4f}"
         )
-    if p.kind == "judge":
-        proj = f" of projected ${p.projected_cost_usd:.4f}" if p.projected_cost_usd is not None else ""
+    if isinstance(job, JudgeProgress) and p.kind == "judge":
+        proj = f" of projected ${job.projected_cost_usd:.4f}" if job.projected_cost_usd is not None else ""
         return (
-            f"re-judge: judgments/s {_num(p.judgments_per_s, '.2f')}   verdicts {verdicts}   errors {p.errors}   "
-            f"cost ${p.cost_usd:.4f}{proj}"
+            f"re-judge: judgments/s {_num(p.pace.judgments_per_s, '.2f')}   verdicts {verdicts}   "
+            f"errors {job.errors}   cost ${job.cost_usd:.4f}{proj}"
         )
     return ""
 

@@ -2,7 +2,8 @@
 
 Records are appended under one lock, one line per write (threads of the pipelined schedule record
 at once), so the journal, resume and dedupe hold whatever the schedule. The run's counters
-(`RunResult`) are kept here, beside the records they count.
+(`RunResult`) are kept here, beside the records they count: the session counts of an
+`engine.tally.Tally` of the events recorded, the fold the CLI reporter and the cockpit make too.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from engine.runner.cost import CostLimit
 from engine.runner.options import RunResult
 from engine.store import journal as jr
 from engine.store.records import EpisodeRecord, JudgmentRecord, TelemetryRecord
+from engine.tally import Tally
 
 
 class Recorder:
@@ -30,6 +32,7 @@ class Recorder:
         self.run_id = result.run_id
         self._lock = threading.Lock()
         self.limit: CostLimit | None = None  # told of the run's spending after each record
+        self.tally = Tally()  # this start's (or resume's) events: one session
 
     def episode(self, p: PlannedEpisode, r: GenResult) -> None:
         cost = p.config.cost(r.tokens_in, r.tokens_out)
@@ -57,31 +60,23 @@ class Recorder:
             latency_kind=r.latency_kind,
             flags=flags_text(completion_flags(r.text)),
         )
-        with self._lock:
-            self.journal.record(rec)
-            self.result.episodes += 1
-            self.result.cost_usd += cost
-            if self.limit is not None:
-                self.limit.spent(self.result.cost_usd)
-            if r.error:
-                self.result.errors += 1
-        self.reporter.emit(
-            EpisodeFinished(
-                self.run_id,
-                episode_id=p.episode_id,
-                config_id=p.config.id,
-                task_id=p.task.id,
-                condition=p.condition,
-                sample=p.sample,
-                tokens_in=r.tokens_in,
-                tokens_out=r.tokens_out,
-                latency_s=r.latency_s,
-                cost_usd=cost,
-                error=r.error,
-                latency_kind=r.latency_kind,
-                worker=r.worker,
-            )
+        ev = EpisodeFinished(
+            self.run_id,
+            episode_id=p.episode_id,
+            config_id=p.config.id,
+            task_id=p.task.id,
+            condition=p.condition,
+            sample=p.sample,
+            tokens_in=r.tokens_in,
+            tokens_out=r.tokens_out,
+            latency_s=r.latency_s,
+            cost_usd=cost,
+            error=r.error,
+            latency_kind=r.latency_kind,
+            worker=r.worker,
         )
+        self._counted(rec, ev)
+        self.reporter.emit(ev)
 
     def judgment(self, judge: Judge, p: PlannedEpisode, v: Verdict) -> None:
         rec = JudgmentRecord(
@@ -106,25 +101,28 @@ class Recorder:
             run_id=self.run_id,
             created_at=time.time(),
         )
+        ev = JudgmentRecorded(
+            self.run_id,
+            episode_id=p.episode_id,
+            judge_id=judge.id,
+            verdict=v.verdict,
+            cost_usd=v.cost_usd,
+            latency_s=v.latency_s,
+            worker=v.worker,
+        )
+        self._counted(rec, ev)
+        self.reporter.emit(ev)
+
+    def _counted(self, rec: EpisodeRecord | JudgmentRecord, ev: EpisodeFinished | JudgmentRecorded) -> None:
+        """Journal the record and fold its event into the run's tally, whose session counts are the
+        run's result (the same fold the CLI reporter and the cockpit make of the journal's events)."""
         with self._lock:
             self.journal.record(rec)
-            self.result.judgments += 1
-            self.result.cost_usd += v.cost_usd
+            self.tally.apply(ev)
+            n, r = self.tally.session, self.result
+            r.episodes, r.judgments, r.errors, r.cost_usd = n.episodes, n.judgments, n.errors, n.cost_usd
             if self.limit is not None:
-                self.limit.spent(self.result.cost_usd)
-            if v.verdict == "error":
-                self.result.errors += 1
-        self.reporter.emit(
-            JudgmentRecorded(
-                self.run_id,
-                episode_id=p.episode_id,
-                judge_id=judge.id,
-                verdict=v.verdict,
-                cost_usd=v.cost_usd,
-                latency_s=v.latency_s,
-                worker=v.worker,
-            )
-        )
+                self.limit.spent(r.cost_usd)
 
     def telemetry(self, sample: TelemetrySampled) -> None:
         """A machine sample: the driver's own, or a Ray worker node's (`host` = that node), a row of

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from cockpit.screens.live import LiveScreen
 from cockpit.widgets.panels import MachinePanel, ProgressPanel
+from engine.tally import EvalProgress, TrainProgress
 from tests.cockpit.conftest import SIZE, make_app, ready, settle, wait_for
 from tests.cockpit.screen_text import screen_text
 
@@ -19,10 +20,11 @@ async def test_live_shows_progress_machine_and_loss(fixture_runs: Path) -> None:
         await settle(pilot)
         p = app.screen.query_one(ProgressPanel).progress
         assert p is not None
-        assert p.done_episodes == p.total_episodes == 160
+        assert isinstance(p.job, EvalProgress)
+        assert p.job.episodes_done == p.job.episodes_total == 160
         assert p.status == "finished"
-        assert p.episodes_per_s
-        assert p.episodes_per_s > 0
+        assert p.pace.episodes_per_s
+        assert p.pace.episodes_per_s > 0
         text = screen_text(app)
         assert "episodes 160/160" in text
         assert "GPU" in text
@@ -31,8 +33,10 @@ async def test_live_shows_progress_machine_and_loss(fixture_runs: Path) -> None:
         await wait_for(pilot, lambda: (app.screen.query_one(ProgressPanel).progress or p).run_id.endswith("c3d4"))
         p2 = app.screen.query_one(ProgressPanel).progress
         assert p2 is not None
-        assert len(p2.train) == 40
-        assert p2.train[-1][1] < p2.train[0][1]
+        assert isinstance(p2.job, TrainProgress) and p2.training is not None  # a training has no episodes
+        assert len(p2.training.loss) == 40
+        assert p2.training.loss[-1][1] < p2.training.loss[0][1]
+        assert p2.job.loss == p2.training.loss[-1][1]
         assert app.screen.query_one(MachinePanel).state is not None
 
 

@@ -22,6 +22,7 @@ from engine.store import journal as jr
 from engine.store.db import Store
 from engine.store.manifest import RunInfo, write_info
 from engine.store.request import RunRequest
+from engine.tally import EvalProgress
 from tests.cockpit.journals import HOSTILE, write_eval_run, write_fixture
 
 
@@ -96,8 +97,9 @@ def test_tail_follows_a_growing_journal(tmp_path: Path) -> None:
     assert tail.poll()
     p = tail.progress(now=100.0)
     assert p.status == "running"
-    assert p.done_episodes == 2
-    assert p.total_episodes == 10
+    assert isinstance(p.job, EvalProgress)
+    assert p.job.episodes_done == 2
+    assert p.job.episodes_total == 10
     for i in range(4):
         j.emit(
             EpisodeFinished(
@@ -118,12 +120,13 @@ def test_tail_follows_a_growing_journal(tmp_path: Path) -> None:
         f.write(b'{"run_id":"r1","t":110')
     assert tail.poll()
     p = tail.progress(now=105.0)
-    assert p.done_episodes == 6
-    assert p.tokens_out == 80
+    assert isinstance(p.job, EvalProgress)
+    assert p.job.episodes_done == 6
+    assert p.job.tokens_out == 80
     assert abs(p.cost_usd - 0.04) < 1e-9
-    assert p.episodes_per_s
-    assert p.eta_s
-    assert p.eta_s > 0
+    assert p.pace.episodes_per_s
+    assert p.pace.eta_s
+    assert p.pace.eta_s > 0
     assert not tail.poll()
     j.close()
 
