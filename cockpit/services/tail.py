@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cockpit.run_progress import RunProgress, WorkerProgress
-from cockpit.train_tail import TrainTail, checkpoints
+from cockpit.services.train_tail import TrainTail, checkpoints
+from cockpit.viewmodels.run_progress import RunProgress, WorkerProgress
 from engine.events import (
     EpisodeFinished,
     JudgmentRecorded,
