@@ -21,8 +21,8 @@ from engine.store.manifest import RunInfo, write_info
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cockpit.machine import Machine  # noqa: E402
-from cockpit.tail import Tails  # noqa: E402
+from cockpit.services.machine import Machine  # noqa: E402
+from cockpit.services.tail import Tails  # noqa: E402
 from engine.events import EpisodeFinished, RunStarted  # noqa: E402
 from engine.store import journal as jr  # noqa: E402
 

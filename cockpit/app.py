@@ -21,10 +21,8 @@ from textual.reactive import var
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from cockpit import launcher
 from cockpit.commands import CockpitCommands
 from cockpit.control import CancelRun, Control, LaunchRun, ResumeRun, StartJob, control
-from cockpit.machine import Machine, Sampler
 from cockpit.messages import (
     Ingested,
     OptionsReady,
@@ -34,8 +32,6 @@ from cockpit.messages import (
     RunsPolled,
     WorkFailed,
 )
-from cockpit.report import ReportView
-from cockpit.run_progress import RunProgress
 from cockpit.screens.delta import DeltaScreen
 from cockpit.screens.episodes import EpisodesScreen
 from cockpit.screens.help import HelpScreen
@@ -43,12 +39,16 @@ from cockpit.screens.judges import JudgesScreen
 from cockpit.screens.live import LiveScreen
 from cockpit.screens.query import QueryScreen
 from cockpit.screens.runs import RunsScreen
-from cockpit.store import StoreService
-from cockpit.tail import Tails
+from cockpit.services import launcher
+from cockpit.services.machine import Machine, Sampler
+from cockpit.services.store import StoreService
+from cockpit.services.tail import Tails
+from cockpit.viewmodels.report import ReportView
+from cockpit.viewmodels.run_progress import RunProgress
 from engine.store.request import RunRequest
 
 if TYPE_CHECKING:
-    from cockpit.forms import JobRequest
+    from cockpit.viewmodels.forms import JobRequest
 
 REPORT_GAP_S = 3.0
 # the app's background jobs by worker group, as a failure names them (their bodies have no except:
@@ -224,7 +224,7 @@ class CockpitApp(App[int]):
 
     @work(thread=True, group="export", exit_on_error=False)
     def _export(self, figure: str | None, headline: str | None) -> None:
-        from cockpit import export
+        from cockpit.services import export
 
         try:
             with self.service.cursor() as cur:  # the analysis and the store facts: the cursor is released
@@ -243,7 +243,7 @@ class CockpitApp(App[int]):
 
     def action_save_svg(self) -> None:
         """An SVG screenshot of the current screen (Textual's own export) into <runs>/reports/screenshots/."""
-        from cockpit import export
+        from cockpit.services import export
 
         path = export.screenshot_path(self.runs_dir, str(self.current_mode or "screen"))
         try:
@@ -285,7 +285,7 @@ class CockpitApp(App[int]):
 
     @work(thread=True, group="ingest", exit_on_error=False)
     def _ingest(self) -> None:
-        from cockpit import queries
+        from cockpit.viewmodels import queries
 
         try:
             before = self.service.version
@@ -303,7 +303,7 @@ class CockpitApp(App[int]):
 
     @work(thread=True, group="report", exit_on_error=False)
     def _build_report(self, version: int) -> None:
-        from cockpit import report
+        from cockpit.viewmodels import report
 
         try:
             with self.service.cursor() as cur:

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, assert_never
 
-from cockpit import launcher
 from cockpit.messages import RunControlled
+from cockpit.services import launcher
 from engine.store.request import RunRequest
 
 if TYPE_CHECKING:
-    from cockpit.forms import JobRequest
+    from cockpit.viewmodels.forms import JobRequest
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from typing import Any, Literal
 
 from textual.message import Message
 
-from cockpit.launcher import PendingLaunch
-from cockpit.machine import MachineState
-from cockpit.report import ReportView
-from cockpit.run_progress import RunProgress
+from cockpit.services.launcher import PendingLaunch
+from cockpit.services.machine import MachineState
+from cockpit.viewmodels.report import ReportView
+from cockpit.viewmodels.run_progress import RunProgress
 
 
 @dataclass
@@ -49,7 +49,7 @@ class ReportReady(Message):
 
 @dataclass
 class OptionsReady(Message):
-    options: Any  # cockpit.queries.Options
+    options: Any  # cockpit.viewmodels.queries.Options
 
 
 @dataclass

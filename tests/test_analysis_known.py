@@ -314,7 +314,7 @@ def test_a_judge_with_one_verdict_everywhere_is_flagged() -> None:
 
 def test_trajectory_on_any_path_is_the_one_the_cockpit_draws(con: duckdb.DuckDBPyConnection) -> None:
     """One trajectory, computed in the engine: the cockpit's Δ screen draws `trajectory_on(path)`."""
-    from cockpit.report import ReportView
+    from cockpit.viewmodels.report import ReportView
 
     r = build_report(con, n_boot=200)
     assert r.trajectory_on(r.headline) == r.trajectory

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from cockpit import export
-from cockpit import report as cockpit_report
+from cockpit.services import export
+from cockpit.viewmodels import report as cockpit_report
 from engine.cli import app
 from engine.store.db import Store
 from engine.store.manifest import EXPERIMENT_FILE

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from cockpit.tail import RunTail
+from cockpit.services.tail import RunTail
 from engine.config import load_experiment
 from engine.progress import RichReporter
 from engine.runner import Runner, RunRequest, RunResult, load_run_experiment

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from cockpit import launcher
+from cockpit.services import launcher
 from engine.runs import run_status
 from tests.conftest import engine_cmd
 from tests.test_ray_executor import N, _episodes, _experiment

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cockpit import launcher
+from cockpit.services import launcher
 from engine.host import this_host
 from engine.runs import REMOTE_STALE_S, run_status
 from engine.store import journal as jr

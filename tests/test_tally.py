@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from cockpit.tail import RunTail
+from cockpit.services.tail import RunTail
 from engine.events import (
     EpisodeFinished,
     JudgmentRecorded,

@@ -82,7 +82,7 @@ def test_offline_corpus_is_deterministic_valid_and_committed(tmp_path: Path) -> 
     assert st.status == "finished"
     # the run list shows what a corpus run did: rows kept of the teacher's answers (not "334/0 judgments")
     from cockpit.screens.runs import RunsScreen
-    from cockpit.tail import RunTail
+    from cockpit.services.tail import RunTail
     from engine.tally import CorpusProgress
 
     tail = RunTail(run)

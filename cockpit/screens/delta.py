@@ -14,9 +14,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
 from cockpit import safe
-from cockpit.report import ReportView
 from cockpit.screens.base import CockpitScreen, ms
 from cockpit.screens.coverage import BOUND_COLS, BOUNDS_NOTE, bound_cells, bounded
+from cockpit.viewmodels.report import ReportView
 from cockpit.widgets.panels import Notes
 from cockpit.widgets.picker import Picker
 from cockpit.widgets.plots import DeltaBars, TrajectoryPlot

@@ -14,10 +14,11 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Static, TabbedContent, TabPane
 
-from cockpit import queries, safe
-from cockpit.queries import EpisodeFilter, EpisodeRow, FlipRow, Options
+from cockpit import safe
 from cockpit.screens.base import CockpitScreen
 from cockpit.screens.sidebyside import SideBySideScreen
+from cockpit.viewmodels import queries
+from cockpit.viewmodels.queries import EpisodeFilter, EpisodeRow, FlipRow, Options
 from cockpit.widgets.picker import Picker
 from cockpit.widgets.table import MARKS, SafeTable, fmt, latency, marks, verdict
 

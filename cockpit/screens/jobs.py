@@ -2,7 +2,7 @@
 
 Each tab is a `JobForm`: inputs, an error line under each (the field the engine's loader named),
 a preview (the plan, the effective recipe, missing judgments and projected cost, the rows-kept
-estimate), Check and Start. Checking runs the engine's own loaders (cockpit.forms) in a worker; a
+estimate), Check and Start. Checking runs the engine's own loaders (cockpit.viewmodels.forms) in a worker; a
 form that does not check starts nothing.
 """
 
@@ -18,7 +18,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from cockpit import forms, launcher, safe
+from cockpit import safe
+from cockpit.services import launcher
+from cockpit.viewmodels import forms
 
 
 @dataclass

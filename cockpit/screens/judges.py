@@ -15,7 +15,6 @@ from textual.containers import Horizontal
 from textual.widgets import Static, TabbedContent, TabPane
 
 from cockpit import safe
-from cockpit.report import ReportView
 from cockpit.screens.base import CockpitScreen, ms
 from cockpit.screens.coverage import COVERAGE_COLS, coverage_rows, coverage_status
 from cockpit.screens.disagreements import DisagreementsScreen
@@ -27,6 +26,7 @@ from cockpit.screens.judges_rates import (
     corrected_row,
     rates_rows,
 )
+from cockpit.viewmodels.report import ReportView
 from cockpit.widgets.panels import Notes
 from cockpit.widgets.picker import Picker
 from cockpit.widgets.table import SafeTable, ci, fmt

@@ -17,9 +17,11 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, SelectionList, Static, TabbedContent, TabPane
 
-from cockpit import forms, launcher, safe
+from cockpit import safe
 from cockpit.screens import jobs
 from cockpit.screens.base import steady
+from cockpit.services import launcher
+from cockpit.viewmodels import forms
 from engine import paths
 from engine.store.request import RunRequest
 

@@ -20,10 +20,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.timer import Timer
 
-from cockpit.machine import REMOTE_FRESH_S, Machine, MachineState
 from cockpit.messages import LiveSampled
-from cockpit.run_progress import RunProgress
 from cockpit.screens.base import CockpitScreen
+from cockpit.services.machine import REMOTE_FRESH_S, Machine, MachineState
+from cockpit.viewmodels.run_progress import RunProgress
 from cockpit.widgets.panels import MachinePanel, ProgressPanel
 from cockpit.widgets.plots import SeriesPlot
 from cockpit.widgets.workers import ClusterPanel, shows_cluster
@@ -72,7 +72,7 @@ class LiveScreen(CockpitScreen):
 
     @work(thread=True, exclusive=True, group="live-next-job", exit_on_error=False)
     def _next_job(self, current: str | None) -> None:
-        from cockpit import studies
+        from cockpit.viewmodels import studies
 
         chain = studies.chain_of(studies.poll(self.cockpit.runs_dir), current)
         run_id = studies.next_job_run(chain, current) if chain is not None else None

@@ -12,8 +12,9 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Static, TextArea
 
-from cockpit import safe, sql
+from cockpit import safe
 from cockpit.screens.base import CockpitScreen, ms
+from cockpit.services import sql
 from cockpit.widgets.table import SafeTable, value
 
 EXAMPLE = (

@@ -1,5 +1,5 @@
 """Runs: every run with status, executor (local / ray), configs, progress, times and cost; launch,
-cancel, resume. Study chains show above the table as trees: each job with its state (cockpit.studies)."""
+cancel, resume. Study chains show above the table as trees: each job with its state (cockpit.viewmodels.studies)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Static
 
-from cockpit import launcher, safe, studies
-from cockpit.run_progress import RunProgress, counts
+from cockpit import safe
 from cockpit.screens.base import CockpitScreen
+from cockpit.services import launcher
+from cockpit.viewmodels import studies
+from cockpit.viewmodels.run_progress import RunProgress, counts
 from cockpit.widgets.panels import bar, stamp
 from cockpit.widgets.table import VERDICT_STYLE, SafeTable, fmt
 from engine.tally import CorpusProgress

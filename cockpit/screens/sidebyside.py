@@ -13,8 +13,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
-from cockpit import queries, safe
+from cockpit import safe
 from cockpit.screens.base import cockpit_of
+from cockpit.viewmodels import queries
 from cockpit.widgets.episode import EpisodePane
 from cockpit.widgets.keybar import KeyBar
 

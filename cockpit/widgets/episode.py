@@ -9,7 +9,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Collapsible, Static
 
 from cockpit import safe
-from cockpit.queries import EpisodeView
+from cockpit.viewmodels.queries import EpisodeView
 from cockpit.widgets.table import VERDICT_STYLE
 
 

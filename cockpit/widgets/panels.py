@@ -9,8 +9,8 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from cockpit import safe
-from cockpit.machine import MachineState
-from cockpit.run_progress import RunProgress, Training, counts, tokens
+from cockpit.services.machine import MachineState
+from cockpit.viewmodels.run_progress import RunProgress, Training, counts, tokens
 from cockpit.widgets.table import VERDICT_STYLE
 from engine.tally import CorpusProgress, JudgeProgress, TrainProgress
 

@@ -16,7 +16,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from cockpit import safe
-from cockpit.run_progress import RunProgress
+from cockpit.viewmodels.run_progress import RunProgress
 from engine.events import TelemetrySampled
 
 NAME_W = 36

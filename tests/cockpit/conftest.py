@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from cockpit.app import CockpitApp
-from cockpit.machine import fixed_sampler
+from cockpit.services.machine import fixed_sampler
 from tests.cockpit.journals import write_fixture
 
 SIZE = (160, 50)

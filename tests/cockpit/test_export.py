@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from cockpit import export
 from cockpit.screens.delta import DeltaScreen
 from cockpit.screens.judges import JudgesScreen
+from cockpit.services import export
 from tests.cockpit.conftest import SIZE, make_app, ready, settle, wait_for
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cockpit.forms import check_corpus
+from cockpit.viewmodels.forms import check_corpus
 from engine.paths import ROOT
 from engine.train.corpus_output import last_build, manifest_path
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from cockpit import forms, launcher
+from cockpit.services import launcher
+from cockpit.viewmodels import forms
 from engine import paths
 from engine.models.ray_cluster import RAY_HINT
 from engine.store.request import RunRequest
@@ -69,7 +70,7 @@ def test_ray_missing_is_the_engines_hint_on_the_executor_field(monkeypatch: pyte
 def test_checking_the_executor_never_imports_ray() -> None:
     pytest.importorskip("ray")  # installed: the check must still only look for it
     code = (
-        "import sys, json; from cockpit import forms; import cockpit.app; "
+        "import sys, json; from cockpit.viewmodels import forms; import cockpit.app; "
         "print(json.dumps([forms.check_executor('ray', 'auto'), 'ray' in sys.modules]))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)

@@ -16,7 +16,7 @@ PROBE = r"""
 import asyncio, json, sys
 from pathlib import Path
 from cockpit.app import CockpitApp
-from cockpit.machine import fixed_sampler
+from cockpit.services.machine import fixed_sampler
 
 async def main():
     app = CockpitApp(Path(sys.argv[1]), sampler=fixed_sampler(), background=False)

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from textual.widgets import Static
 
-from cockpit import forms
 from cockpit.screens import jobs
 from cockpit.screens.launch import LaunchScreen
 from cockpit.screens.runs import RunsScreen
+from cockpit.viewmodels import forms
 from tests.cockpit.conftest import SIZE, make_app, ready, settle, wait_for
 from tests.cockpit.screen_text import screen_text
 from tests.test_study import DATA, tiny_inputs

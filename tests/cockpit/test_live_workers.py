@@ -10,7 +10,7 @@ from pathlib import Path
 
 from cockpit.screens.live import LiveScreen
 from cockpit.screens.runs import RunsScreen
-from cockpit.tail import RunTail
+from cockpit.services.tail import RunTail
 from engine.events import EpisodeFinished, GpuSample, JudgmentRecorded, RunFinished, RunStarted, TelemetrySampled
 from engine.host import this_host
 from engine.store import journal as jr
@@ -141,7 +141,7 @@ async def test_live_of_a_local_run_shows_no_cluster_panel(fixture_runs: Path) ->
 def test_the_panel_names_workers_without_their_run_id() -> None:
     """Actor names start with the run id (`<run>:smol-1`, `<run>:judge-llm-1`): long enough to cut the
     part that says which pool and which node. The panel's header names the run; rows leave it out."""
-    from cockpit.run_progress import RunProgress, WorkerProgress
+    from cockpit.viewmodels.run_progress import RunProgress, WorkerProgress
     from cockpit.widgets.workers import render_cluster
 
     workers = (

@@ -41,7 +41,7 @@ async def test_live_shows_progress_machine_and_loss(fixture_runs: Path) -> None:
 
 
 async def test_live_shows_each_gpu(fixture_runs: Path) -> None:
-    from cockpit.machine import fixed_sampler
+    from cockpit.services.machine import fixed_sampler
     from engine.events import GpuSample
 
     gpus = (
@@ -67,7 +67,7 @@ async def test_live_shows_each_gpu(fixture_runs: Path) -> None:
 
 def test_real_nvml_or_a_clear_no_gpu_state() -> None:
     """Whatever the machine: engine.telemetry gives per-GPU samples or a 'no GPU' status, never raises."""
-    from cockpit.machine import Machine
+    from cockpit.services.machine import Machine
 
     st = Machine().sample()
     assert st.sample.gpus or st.sample.gpu_status
@@ -81,7 +81,7 @@ async def test_live_shows_the_run_machine_when_it_runs_elsewhere(tmp_path: Path)
     import time
     from dataclasses import asdict
 
-    from cockpit.machine import fixed_sampler
+    from cockpit.services.machine import fixed_sampler
     from engine.events import GpuSample, TelemetrySampled
     from engine.store import journal as jr
     from engine.store.manifest import read_info

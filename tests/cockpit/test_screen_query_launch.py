@@ -7,9 +7,9 @@ from typing import Any
 
 from textual.widgets import Input, Select, TextArea
 
-from cockpit import launcher
 from cockpit.screens.launch import LaunchScreen
 from cockpit.screens.runs import RunsScreen
+from cockpit.services import launcher
 from engine.store.request import RunRequest
 from tests.cockpit.conftest import SIZE, make_app, ready, settle, wait_for
 from tests.cockpit.screen_text import screen_text

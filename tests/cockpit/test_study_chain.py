@@ -93,8 +93,8 @@ async def test_a_finished_chain_shows_the_headline_finding(fixture_runs: Path, t
 
 def test_the_finding_line_gives_each_delta_and_lift_with_its_ci(tmp_path: Path) -> None:
     """On a store whose pre-registered headline is eligible: the Δ screen's numbers, in one line."""
-    from cockpit import report as cockpit_report
     from cockpit.screens.runs import finding_line
+    from cockpit.viewmodels import report as cockpit_report
     from engine.store.db import Store
     from engine.store.manifest import EXPERIMENT_FILE
     from tests.cockpit.journals import PATHS, write_eval_run

@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 from rich.text import Text
 
-from cockpit import launcher, queries, safe, sql
-from cockpit.tail import RunTail, Tails
+from cockpit import safe
+from cockpit.services import launcher, sql
+from cockpit.services.tail import RunTail, Tails
+from cockpit.viewmodels import queries
 from engine.events import EpisodeFinished, RunStarted
 from engine.host import pid_alive
 from engine.runs import run_status

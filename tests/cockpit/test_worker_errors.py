@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from cockpit import report
+from cockpit.viewmodels import report
 from tests.cockpit.conftest import SIZE, make_app, wait_for
 
 

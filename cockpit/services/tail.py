@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cockpit.run_progress import Pace, RunProgress, Training, WorkerProgress, counts
-from cockpit.train_tail import TrainTail, checkpoints
+from cockpit.services.train_tail import TrainTail, checkpoints
+from cockpit.viewmodels.run_progress import Pace, RunProgress, Training, WorkerProgress, counts
 from engine.events import (
     EpisodeFinished,
     JudgmentRecorded,

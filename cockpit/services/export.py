@@ -57,7 +57,7 @@ def build(cur: Con, runs_dir: Path, *, headline: str | None = None, n_boot: int 
 
     `headline`: the path to put first (the Δ screen's current path); the experiments' headline otherwise.
     """
-    from cockpit.report import analyse
+    from cockpit.viewmodels.report import analyse
     from engine.paper import paper_from_store
     from engine.paper.facts import design_from_runs
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from cockpit import launcher
+from cockpit.services import launcher
 from engine import study as st
 
 
