@@ -169,10 +169,10 @@ class RunsScreen(CockpitScreen):
     def _chain_control(self, op: Literal["cancel", "resume"], study_id: str) -> None:
         try:
             if op == "cancel":
-                pid = studies.cancel(self.cockpit.runs_dir, study_id)
+                pid = launcher.cancel_study(self.cockpit.runs_dir, study_id)
                 text = f"sent SIGTERM to study {study_id} (pid {pid}): it stops the job in flight and the rest"
             else:
-                pid = studies.resume(self.cockpit.runs_dir, study_id)
+                pid = launcher.resume_study(self.cockpit.runs_dir, study_id)
                 text = f"resuming study {study_id} (pid {pid})"
             self.app.call_from_thread(self.notify, text, markup=False)
         except Exception as exc:  # noqa: BLE001 - a refused action is a message, not a crash

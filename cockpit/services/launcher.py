@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from engine import paths, runs
+from engine import study as st
 from engine.host import pid_alive
 from engine.store import journal as jr
 from engine.store import manifest
@@ -206,3 +207,23 @@ def parse_experiment(path: Path) -> ExperimentChoice:
         limit=exp.holdout.limit,
         samples=exp.samples,
     )
+
+
+# ------------------------------------------------------------------------------ study chains
+
+
+def resume_study(runs_dir: Path, study_id: str) -> int:
+    """Continue a chain that was killed or cancelled, detached (as launches are)."""
+    chain = st.load_study(runs_dir, study_id)
+    status = st.chain_status(chain)
+    if status == "running":
+        raise ValueError(f"study {study_id} is still running")
+    if status == "finished":
+        raise ValueError(f"study {study_id} is finished")
+    cmd = engine_command("study", "--resume", study_id, *common_args(runs_dir))
+    return spawn(cmd, chain.dir)
+
+
+def cancel_study(runs_dir: Path, study_id: str) -> int:
+    """SIGTERM to a chain's process: it stops the job in flight and the rest."""
+    return st.cancel_study(runs_dir, study_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from cockpit.services import launcher
 from engine import study as st
 
 
@@ -59,19 +58,3 @@ def next_job_run(study: StudyView, current: str | None) -> str | None:
     if current in pool:
         return pool[(pool.index(current) + 1) % len(pool)]
     return pool[0]
-
-
-def resume(runs_dir: Path, study_id: str) -> int:
-    """Continue a chain that was killed or cancelled, detached (as launches are)."""
-    study = st.load_study(runs_dir, study_id)
-    status = st.chain_status(study)
-    if status == "running":
-        raise ValueError(f"study {study_id} is still running")
-    if status == "finished":
-        raise ValueError(f"study {study_id} is finished")
-    cmd = launcher.engine_command("study", "--resume", study_id, *launcher.common_args(runs_dir))
-    return launcher.spawn(cmd, study.dir)
-
-
-def cancel(runs_dir: Path, study_id: str) -> int:
-    return st.cancel_study(runs_dir, study_id)
