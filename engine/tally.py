@@ -32,6 +32,14 @@ from engine.events import (
 _ENDED = {"RunFinished": "finished", "RunFailed": "failed", "RunCancelled": "cancelled"}
 
 
+def _share(finished: bool, *done_of: tuple[int, int]) -> float:
+    """Done / total of the first pair with a total; without any, 1 once the run finished, else 0."""
+    for done, total in done_of:
+        if total:
+            return min(1.0, done / total)
+    return 1.0 if finished else 0.0
+
+
 @dataclass
 class Counts:
     """Episodes and judgments recorded, their errors, tokens and cost."""
@@ -76,11 +84,7 @@ class EvalProgress:
     cost_usd: float = 0.0
 
     def fraction(self, finished: bool) -> float:
-        if self.episodes_total:
-            return min(1.0, self.episodes_done / self.episodes_total)
-        if self.judgments_total:
-            return min(1.0, self.judgments_done / self.judgments_total)
-        return 1.0 if finished else 0.0
+        return _share(finished, (self.episodes_done, self.episodes_total), (self.judgments_done, self.judgments_total))
 
 
 @dataclass(frozen=True)
@@ -96,9 +100,7 @@ class JudgeProgress:
     projected_cost_usd: float | None = None
 
     def fraction(self, finished: bool) -> float:
-        if self.judgments_total:
-            return min(1.0, self.judgments_done / self.judgments_total)
-        return 1.0 if finished else 0.0
+        return _share(finished, (self.judgments_done, self.judgments_total))
 
 
 @dataclass(frozen=True)
@@ -119,11 +121,7 @@ class CorpusProgress:
     teacher_answers: int | None = None
 
     def fraction(self, finished: bool) -> float:
-        if self.answers_total:
-            return min(1.0, self.answers_done / self.answers_total)
-        if self.judgments_total:
-            return min(1.0, self.judgments_done / self.judgments_total)
-        return 1.0 if finished else 0.0
+        return _share(finished, (self.answers_done, self.answers_total), (self.judgments_done, self.judgments_total))
 
 
 @dataclass(frozen=True)
@@ -137,9 +135,7 @@ class TrainProgress:
     cost_usd: float = 0.0
 
     def fraction(self, finished: bool) -> float:
-        if self.max_steps:
-            return min(1.0, self.step / self.max_steps)
-        return 1.0 if finished else 0.0
+        return _share(finished, (self.step, self.max_steps))
 
 
 JobProgress = EvalProgress | JudgeProgress | CorpusProgress | TrainProgress
